@@ -1,0 +1,15 @@
+"""fnx: composable function transformations for numeric Python on the CPU.
+
+`import fnx; import fnx.numpy as fnp` — names and semantics follow JAX.
+"""
+from . import _rules  # noqa: F401  (registers every primitive's rules)
+from . import backends  # noqa: F401  (registers the backends)
+from . import tree_util, lax
+from . import numpy  # noqa: F401
+from ._core import methods as _methods
+from ._core.api import make_ir, jit
+from ._core.errors import FnxTypeError, ConcretizationError, TracerLeakError
+
+_methods.install()
+
+__version__ = "0.1.0"

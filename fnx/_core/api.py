@@ -1,0 +1,219 @@
+"""`make_ir` and `jit`: tracing user functions of pytrees, and compiled dispatch."""
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+import fnx_ir
+from fnx_ir import ShapedType
+
+from .. import tree_util
+from ..backends.base import LoweringOptions, available_backends, get_backend
+from . import errors
+from .trace import Tracer, current, trace_flat, type_of
+
+
+def _check_leaf(x, where: str):
+    if type(x) is Tracer or isinstance(x, (bool, int, float)):
+        return x
+    if isinstance(x, (np.ndarray, np.generic)):
+        fnx_ir.dtype(x.dtype)  # raises for unsupported dtypes
+        return x
+    if isinstance(x, (list, tuple)):
+        return np.asarray(x)
+    raise TypeError(f"{where}: {type(x).__name__} is not a valid fnx argument: leaves must be "
+                    "numpy arrays, Python scalars or traced values")
+
+
+def normalize_static(fun: Callable, static_argnums, static_argnames=()) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    if isinstance(static_argnums, int):
+        static_argnums = (static_argnums,)
+    if isinstance(static_argnames, str):
+        static_argnames = (static_argnames,)
+    return tuple(static_argnums), tuple(static_argnames)
+
+
+def split_static(args: Sequence, kwargs: dict, static_argnums: Sequence[int],
+                 static_argnames: Sequence[str]):
+    """Separate static arguments (part of the cache key) from the traced ones."""
+    n = len(args)
+    nums = {i % n if -n <= i < n else i for i in static_argnums}
+    for i in nums:
+        if not 0 <= i < n:
+            raise ValueError(f"static_argnums {tuple(static_argnums)} out of range for "
+                             f"{n} positional arguments")
+    static = tuple((i, args[i]) for i in sorted(nums))
+    static += tuple((k, kwargs[k]) for k in sorted(kwargs) if k in static_argnames)
+    dyn_args = tuple(a for i, a in enumerate(args) if i not in nums)
+    dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_argnames}
+    for _, v in static:
+        try:
+            hash(v)
+        except TypeError:
+            raise ValueError(f"static arguments must be hashable, got {type(v).__name__}") from None
+    return static, dyn_args, dyn_kwargs
+
+
+def merge_static(static, dyn_args: Sequence, dyn_kwargs: dict):
+    args = list(dyn_args)
+    kwargs = dict(dyn_kwargs)
+    for k, v in static:
+        if isinstance(k, int):
+            args.insert(k, v)
+        else:
+            kwargs[k] = v
+    return args, kwargs
+
+
+def trace_pytree(fun: Callable, args: Sequence, kwargs: dict, concrete: bool,
+                 what: str = "function"):
+    """Trace `fun(*args, **kwargs)` with pytree arguments; returns (Traced, out_treedef)."""
+    leaves, in_tree = tree_util.tree_flatten((tuple(args), kwargs))
+    leaves = [_check_leaf(x, what) for x in leaves]
+    out_tree_box = []
+
+    def flat_fun(*flat):
+        a, k = tree_util.tree_unflatten(in_tree, flat)
+        out = fun(*a, **k)
+        out_leaves, out_tree = tree_util.tree_flatten(out)
+        for o in out_leaves:
+            if not (type(o) is Tracer or isinstance(o, (np.ndarray, np.generic, bool, int, float))):
+                raise TypeError(f"{what} returned a {type(o).__name__}: outputs must be arrays "
+                                "or pytrees of arrays")
+        out_tree_box.append(out_tree)
+        return out_leaves
+
+    traced = trace_flat(flat_fun, leaves, concrete)
+    return traced, out_tree_box[0], leaves
+
+
+def make_ir(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., fnx_ir.Program]:
+    """`make_ir(f)(*args)` traces `f` on the types of `args` and returns its `fnx_ir.Program`."""
+    static_argnums, _ = normalize_static(fun, static_argnums)
+
+    @functools.wraps(fun)
+    def traced(*args, **kwargs) -> fnx_ir.Program:
+        static, dyn_args, dyn_kwargs = split_static(args, kwargs, static_argnums, ())
+        def with_static(*a, **k):
+            a2, k2 = merge_static(static, a, k)
+            return fun(*a2, **k2)
+        tr, _, _ = trace_pytree(with_static, dyn_args, dyn_kwargs, concrete=False,
+                                what=getattr(fun, "__name__", "function"))
+        if tr.captured:
+            raise errors.TracerLeakError("make_ir: the function closes over traced values of an "
+                                         "enclosing transformation; pass them as arguments")
+        return tr.program
+
+    return traced
+
+
+# ------------------------------------------------------------------------ jit
+
+def default_backend() -> str:
+    return "cpu" if "cpu" in available_backends() else "interpreter"
+
+
+def optimize(program: fnx_ir.Program) -> fnx_ir.Program:
+    from ..backends.interpreter import evaluate_equation
+    return fnx_ir.passes.optimize(program, evaluate_equation)
+
+
+class Lowered:
+    """`jit(f).lower(*args)`: the optimised program, ready to compile."""
+
+    def __init__(self, program: fnx_ir.Program, backend: str):
+        self.program = program
+        self.backend = backend
+
+    def as_text(self) -> str:
+        return str(self.program)
+
+    def compile(self):
+        return get_backend(self.backend).lower(self.program, LoweringOptions())
+
+
+class _Compiled:
+    __slots__ = ("executable", "out_tree", "dtypes")
+
+    def __init__(self, executable, out_tree, dtypes):
+        self.executable = executable
+        self.out_tree = out_tree
+        self.dtypes = dtypes
+
+
+def _leaf_key(x):
+    if type(x) is np.ndarray:
+        return (x.shape, x.dtype.char)
+    t = type_of(x)
+    return (t.shape, t.dtype.name, t.weak)
+
+
+class JitFunction:
+    """The callable `jit(f)` returns: traces once per signature, then calls native code."""
+
+    def __init__(self, fun: Callable, static_argnums, static_argnames, backend: str | None):
+        self.fun = fun
+        self.static_argnums, self.static_argnames = normalize_static(fun, static_argnums,
+                                                                     static_argnames)
+        self.backend = backend
+        self._cache: dict = {}
+        self._lock = threading.Lock()
+        self.trace_count = 0  # how many times `fun` was traced (for tests and debugging)
+        functools.update_wrapper(self, fun)
+
+    def _signature(self, args, kwargs):
+        static, dyn_args, dyn_kwargs = split_static(args, kwargs, self.static_argnums,
+                                                    self.static_argnames)
+        leaves, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
+        leaves = [_check_leaf(x, self.__name__) for x in leaves]
+        key = (in_tree, static, tuple(_leaf_key(x) for x in leaves))
+        return key, static, dyn_args, dyn_kwargs, leaves
+
+    def _compile(self, static, dyn_args, dyn_kwargs):
+        def with_static(*a, **k):
+            a2, k2 = merge_static(static, a, k)
+            return self.fun(*a2, **k2)
+        traced, out_tree, leaves = trace_pytree(with_static, dyn_args, dyn_kwargs, concrete=False,
+                                                what=self.__name__)
+        self.trace_count += 1
+        program = optimize(traced.program)
+        backend = self.backend or default_backend()
+        exe = get_backend(backend).lower(program, LoweringOptions())
+        dtypes = [v.type.dtype.np for v in program.inputs]
+        return _Compiled(exe, out_tree, dtypes)
+
+    def __call__(self, *args, **kwargs):
+        if current() is not None:
+            return self.fun(*args, **kwargs)  # inside another trace: inline
+        key, static, dyn_args, dyn_kwargs, leaves = self._signature(args, kwargs)
+        compiled = self._cache.get(key)
+        if compiled is None:
+            with self._lock:
+                compiled = self._cache.get(key)
+                if compiled is None:
+                    compiled = self._cache[key] = self._compile(static, dyn_args, dyn_kwargs)
+        arrays = [x if type(x) is np.ndarray and x.dtype == d else np.asarray(x, dtype=d)
+                  for x, d in zip(leaves, compiled.dtypes)]
+        outs = compiled.executable(*arrays)
+        return tree_util.tree_unflatten(compiled.out_tree, outs)
+
+    def lower(self, *args, **kwargs) -> Lowered:
+        _, static, dyn_args, dyn_kwargs, _ = self._signature(args, kwargs)
+        def with_static(*a, **k):
+            a2, k2 = merge_static(static, a, k)
+            return self.fun(*a2, **k2)
+        traced, _, _ = trace_pytree(with_static, dyn_args, dyn_kwargs, concrete=False,
+                                    what=self.__name__)
+        return Lowered(optimize(traced.program), self.backend or default_backend())
+
+
+def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), backend: str | None = None):
+    """Compile `fun` for each new argument signature (JAX's `jax.jit`); usable as a decorator."""
+    if fun is None:
+        return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames,
+                             backend=backend)
+    return JitFunction(fun, static_argnums, static_argnames, backend)

@@ -1,0 +1,48 @@
+"""Where each primitive's transformation rules are collected.
+
+The family files in `fnx/_rules/` call `define(...)` once per primitive, so a
+primitive's numpy implementation, tangent rule, transpose and batching rule sit
+side by side. Signatures:
+
+    impl(*arrays, **params) -> array | list[array]         eager / interpreter
+    jvp(primals, tangents, **params) -> (outs, out_tangents)   tangents: None is a zero
+    transpose(cts, *args, **params) -> list                 args: `UndefinedPrimal` marks
+                                                            the linear inputs; None ct = zero
+    batch(args, dims, **params) -> (outs, out_dims)         dims: batch axis or None
+
+Rules compute with `fnx.lax` functions, so they work on numpy arrays and tracers alike.
+Single-result primitives return/receive plain values; multi-result ones lists.
+"""
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import fnx_ir
+
+
+class Rules(NamedTuple):
+    impl: Callable
+    jvp: Callable | None
+    transpose: Callable | None
+    batch: Callable | None
+    multiple_results: bool
+
+
+RULES: dict[str, Rules] = {}
+
+
+def define(name: str, *, impl: Callable, jvp: Callable | None = None,
+           transpose: Callable | None = None, batch: Callable | None = None,
+           multiple_results: bool = False) -> None:
+    """Register the rules of primitive `name` (which must be in the fnx_ir table)."""
+    fnx_ir.get_primitive(name)
+    if name in RULES:
+        raise ValueError(f"rules for {name} are already defined")
+    RULES[name] = Rules(impl, jvp, transpose, batch, multiple_results)
+
+
+def rules(name: str) -> Rules:
+    try:
+        return RULES[name]
+    except KeyError:
+        raise NotImplementedError(f"primitive {name} has no fnx rules") from None

@@ -1,0 +1,305 @@
+"""Tracing: recording calls on `Tracer`s into an `fnx_ir.Program`.
+
+Every operation ends in `bind(primitive, *args, **params)`. With no trace
+active, bind runs the primitive's numpy implementation (eager mode). While a
+function is being traced, bind records an equation into the innermost active
+`TraceContext`; values from enclosing traces are captured as extra inputs of
+the inner program, which is what makes nested transforms compose. A context
+may be *concrete*: its tracers then also carry numpy values, so Python control
+flow on them works (define-by-run) while the program is recorded.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+import fnx_ir
+from fnx_ir import Literal, Program, ShapedType, Var
+
+from . import errors
+from .rules import rules
+
+
+class Tracer:
+    """A value inside a traced function: an IR `Var` of one `TraceContext`.
+
+    Array methods and operators are attached by `fnx.numpy` (see `_methods.py`).
+    """
+
+    __slots__ = ("var", "ctx", "val", "__weakref__")
+    __array_priority__ = 1000  # numpy defers binary operators to us
+
+    def __init__(self, var: Var, ctx: "TraceContext", val: np.ndarray | None):
+        self.var = var
+        self.ctx = ctx
+        self.val = val
+
+    @property
+    def aval(self) -> ShapedType:
+        return self.var.type
+
+    def __repr__(self) -> str:
+        if self.val is not None:
+            return f"Tracer<{self.aval}>({np.array2string(self.val, threshold=20)})"
+        return f"Tracer<{self.aval}>"
+
+    def concrete(self, what: str) -> np.ndarray:
+        if self.val is None:
+            raise errors.ConcretizationError(errors.at_source(
+                f"{what} needs a concrete value, but this is an abstract traced value "
+                f"{self.aval} (inside jit, vmap or another abstract trace). Use "
+                "fnx.lax.cond / fnx.lax.switch for branches, fnx.lax.while_loop / "
+                "fnx.lax.fori_loop for loops, or mark the argument static "
+                "(static_argnums).", errors.user_source()))
+        return self.val
+
+    def __bool__(self) -> bool:
+        return bool(self.concrete("Python `if`/`while`/`bool()` on a traced value"))
+
+    def __int__(self) -> int:
+        return int(self.concrete("int() of a traced value"))
+
+    def __float__(self) -> float:
+        return float(self.concrete("float() of a traced value"))
+
+    def __index__(self) -> int:
+        val = self.concrete("using a traced value as a Python index")
+        if val.dtype.kind not in "iu":
+            raise TypeError(f"only integer values can be used as an index, got {self.aval}")
+        return int(val)
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(errors.at_source(
+            f"a traced value {self.aval} cannot be converted to a numpy array inside a "
+            "transformed function (numpy functions do not record into the program); "
+            "use fnx.numpy instead of numpy here.", errors.user_source()))
+
+    def __iter__(self):
+        if not self.aval.shape:
+            raise TypeError("iteration over a 0-d traced value")
+        return (self[i] for i in range(self.aval.shape[0]))
+
+    def __len__(self) -> int:
+        if not self.aval.shape:
+            raise TypeError("len() of a 0-d traced value")
+        return self.aval.shape[0]
+
+    def __hash__(self):
+        raise TypeError("traced values are not hashable")
+
+
+class TraceContext:
+    """One active trace: a program builder plus what it captured from outside."""
+
+    def __init__(self, level: int, concrete: bool):
+        self.level = level
+        self.concrete = concrete
+        self.builder = fnx_ir.Builder()
+        self.captured: list[Tracer] = []  # tracers of enclosing traces, in input order
+        self._captured_index: dict[int, Tracer] = {}
+        self._const_index: dict[int, tuple[Any, Tracer]] = {}
+        self.closed = False
+
+    def new_input(self, type: ShapedType, val=None) -> Tracer:
+        return Tracer(self.builder.input(type), self, val)
+
+    def lift(self, x) -> "Tracer | Literal":
+        """The value of `x` in this trace: a Tracer, or a Literal for scalars."""
+        if type(x) is Tracer:
+            if x.ctx is self:
+                return x
+            return self._capture(x)
+        if isinstance(x, Literal):
+            return x
+        return self._constant(x)
+
+    def _capture(self, x: Tracer) -> Tracer:
+        if x.ctx.closed or x.ctx.level >= self.level:
+            raise errors.TracerLeakError(errors.at_source(
+                f"a traced value {x.aval} was used outside the transformation that created "
+                "it (it leaked, e.g. through a global or a closure kept after the call)",
+                errors.user_source()))
+        inner = self._captured_index.get(id(x))
+        if inner is None:
+            inner = Tracer(self.builder.input(x.aval), self, x.val)
+            self.captured.append(x)
+            self._captured_index[id(x)] = inner
+        return inner
+
+    def _constant(self, x) -> "Tracer | Literal":
+        if isinstance(x, (bool, int, float)):
+            return fnx_ir.literal(x, fnx_ir.python_scalar_dtype(x), weak=True)
+        arr = np.asarray(x)
+        dtype = fnx_ir.dtype(arr.dtype)
+        if arr.ndim == 0:
+            return fnx_ir.literal(arr, dtype)
+        hit = self._const_index.get(id(x))
+        if hit is not None and hit[0] is x:
+            return hit[1]
+        value = np.array(arr, copy=True)  # the program must not see later mutation
+        value.flags.writeable = False
+        t = Tracer(self.builder.constant(value, ShapedType(arr.shape, dtype)), self, value)
+        self._const_index[id(x)] = (x, t)
+        return t
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.stack: list[TraceContext] = []
+
+
+_state = _State()
+
+
+def current() -> TraceContext | None:
+    stack = _state.stack
+    return stack[-1] if stack else None
+
+
+def value_of(x):
+    """Concrete numpy value of a Tracer/Literal/array argument, or None if abstract."""
+    if type(x) is Tracer:
+        return x.val
+    if isinstance(x, Literal):
+        return x.value
+    return x
+
+
+def bind(primitive: str, *args, **params):
+    """Apply a primitive: eagerly on arrays, or record it into the active trace.
+
+    Returns one value, or a list for multi-result primitives.
+    """
+    r = rules(primitive)
+    ctx = current()
+    if ctx is None:
+        for a in args:
+            if type(a) is Tracer:
+                raise errors.TracerLeakError(errors.at_source(
+                    f"a traced value {a.aval} was used after the transformation that "
+                    "created it had finished (it leaked)", errors.user_source()))
+        return _eager(primitive, r, args, params)
+    ins = [ctx.lift(a) for a in args]
+    source = errors.user_source()
+    try:
+        outs = ctx.builder.equation(primitive, [_atom(i) for i in ins], params, source)
+    except fnx_ir.IRTypeError as e:
+        raise errors.FnxTypeError(errors.at_source(str(e), source)) from None
+    vals = [None] * len(outs)
+    if ctx.concrete:
+        arg_vals = [value_of(i) for i in ins]
+        if all(v is not None for v in arg_vals):
+            res = r.impl(*arg_vals, **params)
+            vals = [np.asarray(v) for v in (res if r.multiple_results else (res,))]
+    tracers = [Tracer(o, ctx, v) for o, v in zip(outs, vals)]
+    return tracers if r.multiple_results else tracers[0]
+
+
+def _atom(x):
+    return x.var if type(x) is Tracer else x
+
+
+def _eager(primitive: str, r, args, params):
+    arrays = [a.value if isinstance(a, Literal) else a for a in args]
+    in_types = [_type_of(a) for a in arrays]
+    try:
+        fnx_ir.get_primitive(primitive).infer(in_types, params)
+    except fnx_ir.IRTypeError as e:
+        raise errors.FnxTypeError(errors.at_source(str(e), errors.user_source())) from None
+    res = r.impl(*arrays, **params)
+    if r.multiple_results:
+        return [_fresh(v) for v in res]
+    return _fresh(res)
+
+
+def _fresh(v) -> np.ndarray:
+    """Eager results are fresh ndarrays: never a view a user could mutate an input through."""
+    v = np.asarray(v)
+    return v if v.flags.owndata and v.flags.writeable else np.array(v)
+
+
+def _type_of(x) -> ShapedType:
+    if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
+        return ShapedType((), fnx_ir.python_scalar_dtype(x), True)
+    arr = np.asarray(x)
+    return ShapedType(arr.shape, fnx_ir.dtype(arr.dtype))
+
+
+def type_of(x) -> ShapedType:
+    """The abstract type of a Tracer, Literal, numpy array or Python scalar."""
+    if type(x) is Tracer:
+        return x.var.type
+    if isinstance(x, Literal):
+        return x.type
+    return _type_of(x)
+
+
+# --------------------------------------------------------------------------- tracing
+
+class _Trace:
+    """`with _Trace(concrete) as ctx:` pushes a fresh TraceContext for one function."""
+
+    def __init__(self, concrete: bool):
+        self.concrete = concrete
+
+    def __enter__(self) -> TraceContext:
+        stack = _state.stack
+        self.ctx = TraceContext(len(stack) + 1, self.concrete)
+        stack.append(self.ctx)
+        return self.ctx
+
+    def __exit__(self, *exc):
+        _state.stack.pop()
+        self.ctx.closed = True
+
+
+class Traced:
+    """A traced function: its program, and the outer tracers it captured.
+
+    `program.inputs` are the flat arguments followed by one input per captured value.
+    """
+
+    __slots__ = ("program", "captured")
+
+    def __init__(self, program: Program, captured: list):
+        self.program = program
+        self.captured = captured
+
+
+def trace_flat(fun: Callable[..., Sequence], args: Sequence, concrete: bool,
+               types: Sequence[ShapedType] | None = None) -> Traced:
+    """Trace `fun(*tracers) -> flat list of outputs` into a Program.
+
+    `args` are the flat argument values (numpy arrays, scalars or outer tracers);
+    with `concrete`, tracers carry those values when they are concrete.
+    """
+    with _Trace(concrete) as ctx:
+        types = types or [type_of(a) for a in args]
+        tracers = [ctx.new_input(t, value_of(a) if concrete else None)
+                   for a, t in zip(args, types)]
+        outs = fun(*tracers)
+        out_atoms = [_atom(ctx.lift(o)) for o in outs]
+        b = ctx.builder  # inputs: the explicit ones, then those captured while tracing
+        program = Program(b.inputs, b.constants, b.equations, out_atoms)
+        return Traced(program, list(ctx.captured))
+
+
+def eval_program(program: Program, args: Sequence) -> list:
+    """Run `program` on `args` by binding every equation: eagerly, or into the active trace."""
+    env: dict[Var, Any] = {}
+    for v, a in zip(program.inputs, args):
+        env[v] = a
+    for v, c in program.constants:
+        env[v] = c
+    for eq in program.equations:
+        ins = [x if isinstance(x, Literal) else env[x] for x in eq.inputs]
+        out = bind(eq.primitive, *ins, **eq.params)
+        if rules(eq.primitive).multiple_results:
+            for v, o in zip(eq.outputs, out):
+                env[v] = o
+        else:
+            env[eq.outputs[0]] = out
+    return [(np.asarray(x.value) if current() is None else x) if isinstance(x, Literal)
+            else env[x] for x in program.outputs]

@@ -1,0 +1,5 @@
+"""Per-family primitive rules: numpy implementation, jvp, transpose and batching, side by side.
+
+Importing this package registers every family's rules (see `fnx/_core/rules.py`).
+"""
+from . import elementwise, shape, reductions, linalg, indexing  # noqa: F401  (registration)

@@ -1,0 +1,174 @@
+"""Pytrees: nested tuples, lists, dicts, namedtuples, None and registered classes.
+
+Semantics follow `jax.tree_util`: dict keys are sorted, None is an empty node,
+anything not registered is a leaf.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Hashable, Iterable
+
+__all__ = ["PyTreeDef", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves",
+           "tree_structure", "register_pytree_node", "treedef_is_leaf", "all_leaves"]
+
+# type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
+_REGISTRY: dict[type, tuple[Callable, Callable]] = {}
+
+
+def register_pytree_node(nodetype: type, flatten_func: Callable, unflatten_func: Callable) -> None:
+    """Make `nodetype` a pytree node: `flatten_func(x) -> (children, aux_data)` and
+    `unflatten_func(aux_data, children) -> x`, as in JAX."""
+    if nodetype in _REGISTRY:
+        raise ValueError(f"{nodetype.__name__} is already registered as a pytree node")
+    _REGISTRY[nodetype] = (flatten_func, unflatten_func)
+
+
+register_pytree_node(tuple, lambda t: (t, None), lambda _, c: tuple(c))
+register_pytree_node(list, lambda l: (l, None), lambda _, c: list(c))
+register_pytree_node(type(None), lambda n: ((), None), lambda _, c: None)
+
+
+def _dict_flatten(d):
+    try:
+        keys = sorted(d)
+    except TypeError:
+        raise TypeError(f"pytree dict keys must be sortable, got {list(d)!r}") from None
+    return [d[k] for k in keys], tuple(keys)
+
+
+register_pytree_node(dict, _dict_flatten, lambda keys, c: dict(zip(keys, c)))
+
+
+def _node_kind(x):
+    t = type(x)
+    if t in _REGISTRY:
+        return t, _REGISTRY[t]
+    if isinstance(x, tuple) and hasattr(t, "_fields"):  # namedtuple
+        return t, (lambda n: (tuple(n), None), lambda _, c, t=t: t(*c))
+    return None, None
+
+
+class PyTreeDef:
+    """The structure of a pytree, without its leaves. Hashable and comparable."""
+
+    __slots__ = ("node_type", "aux", "children", "num_leaves")
+
+    def __init__(self, node_type, aux, children: tuple["PyTreeDef", ...]):
+        self.node_type = node_type  # None for a leaf
+        self.aux = aux
+        self.children = children
+        self.num_leaves = 1 if node_type is None else sum(c.num_leaves for c in children)
+
+    def _key(self):
+        return (self.node_type, self.aux, tuple(c._key() for c in self.children))
+
+    def __eq__(self, other):
+        return isinstance(other, PyTreeDef) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        return f"PyTreeDef({self._str()})"
+
+    def _str(self) -> str:
+        if self.node_type is None:
+            return "*"
+        inner = ", ".join(c._str() for c in self.children)
+        if self.node_type is tuple:
+            return f"({inner}{',' if len(self.children) == 1 else ''})"
+        if self.node_type is list:
+            return f"[{inner}]"
+        if self.node_type is dict:
+            return "{" + ", ".join(f"{k!r}: {c._str()}" for k, c in zip(self.aux, self.children)) + "}"
+        if self.node_type is type(None):
+            return "None"
+        return f"{self.node_type.__name__}({inner})"
+
+    def unflatten(self, leaves: Iterable) -> Any:
+        return tree_unflatten(self, leaves)
+
+
+_LEAF = PyTreeDef(None, None, ())
+
+
+def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> tuple[list, PyTreeDef]:
+    leaves: list = []
+    return leaves, _flatten(tree, is_leaf, leaves)
+
+
+def _flatten(x, is_leaf, leaves: list) -> PyTreeDef:
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return _LEAF
+    node_type, funcs = _node_kind(x)
+    if node_type is None:
+        leaves.append(x)
+        return _LEAF
+    children, aux = funcs[0](x)
+    return PyTreeDef(node_type, aux, tuple(_flatten(c, is_leaf, leaves) for c in children))
+
+
+def tree_unflatten(treedef: PyTreeDef, leaves: Iterable) -> Any:
+    leaves = list(leaves)
+    if len(leaves) != treedef.num_leaves:
+        raise ValueError(f"tree_unflatten: {treedef} has {treedef.num_leaves} leaves, "
+                         f"got {len(leaves)}")
+    it = iter(leaves)
+    return _unflatten(treedef, it)
+
+
+def _unflatten(treedef: PyTreeDef, it) -> Any:
+    if treedef.node_type is None:
+        return next(it)
+    children = [_unflatten(c, it) for c in treedef.children]
+    t = treedef.node_type
+    if t in _REGISTRY:
+        return _REGISTRY[t][1](treedef.aux, children)
+    return t(*children)  # namedtuple
+
+
+def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> list:
+    return tree_flatten(tree, is_leaf)[0]
+
+
+def tree_structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> PyTreeDef:
+    return tree_flatten(tree, is_leaf)[1]
+
+
+def treedef_is_leaf(treedef: PyTreeDef) -> bool:
+    return treedef.node_type is None
+
+
+def all_leaves(iterable: Iterable) -> bool:
+    return all(treedef_is_leaf(tree_structure(x)) for x in iterable)
+
+
+def tree_map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """Apply `f` leaf-wise; `rest` trees must have `tree`'s structure (or extend it)."""
+    leaves, treedef = tree_flatten(tree, is_leaf)
+    others = [flatten_up_to(treedef, r, "tree_map") for r in rest]
+    return treedef.unflatten(f(*xs) for xs in zip(leaves, *others))
+
+
+def flatten_up_to(treedef: PyTreeDef, tree: Any, what: str) -> list:
+    """Leaves of `tree` cut at `treedef`'s leaves (`tree` may be deeper there)."""
+    out: list = []
+    _flatten_up_to(treedef, tree, out, what, "")
+    return out
+
+
+def _flatten_up_to(treedef: PyTreeDef, x, out: list, what: str, path: str) -> None:
+    if treedef.node_type is None:
+        out.append(x)
+        return
+    node_type, funcs = _node_kind(x)
+    if node_type is not treedef.node_type:
+        raise ValueError(f"{what}: structure mismatch at {path or 'the root'}: expected "
+                         f"{treedef._str()}, got {type(x).__name__} {x!r:.60}")
+    children, aux = funcs[0](x)
+    if aux != treedef.aux or len(children) != len(treedef.children):
+        raise ValueError(f"{what}: structure mismatch at {path or 'the root'}: expected "
+                         f"{treedef._str()}, got {x!r:.60}")
+    keys = aux if node_type is dict else range(len(children))
+    for k, c, sub in zip(keys, children, treedef.children):
+        _flatten_up_to(sub, c, out, what, f"{path}[{k!r}]")

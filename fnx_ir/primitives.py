@@ -1,0 +1,477 @@
+"""The primitive table: every primitive's name, parameters and shape/dtype rule.
+
+Each rule takes the input types and the params and returns the output types, or
+raises `IRTypeError` naming the primitive and what is wrong. The table is the
+single source of truth that the verifier, the builder and every backend use.
+Conventions (as in XLA/JAX `lax`): elementwise operands have equal shapes and
+dtypes (the `fnx.numpy` layer broadcasts and promotes before binding).
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+from . import dtypes as dt
+from .types import ShapedType
+
+
+class IRTypeError(TypeError):
+    """An equation whose operands do not fit its primitive."""
+
+    def __init__(self, primitive: str, message: str):
+        super().__init__(f"{primitive}: {message}")
+        self.primitive = primitive
+
+
+class Primitive:
+    """One row of the table. `infer(in_types, params) -> list[ShapedType]`."""
+
+    def __init__(self, name: str, family: str, params: Sequence[str],
+                 rule: Callable, nin: int | None):
+        self.name = name
+        self.family = family
+        self.params = tuple(params)
+        self.rule = rule
+        self.nin = nin  # None: variadic
+
+    def infer(self, in_types: Sequence[ShapedType], params: dict) -> list[ShapedType]:
+        if self.nin is not None and len(in_types) != self.nin:
+            raise IRTypeError(self.name, f"takes {self.nin} operands, got {len(in_types)}")
+        if set(params) != set(self.params):
+            missing = sorted(set(self.params) - set(params))
+            extra = sorted(set(params) - set(self.params))
+            raise IRTypeError(self.name, f"bad params: missing {missing}, unexpected {extra}")
+        out = self.rule(self.name, list(in_types), **params)
+        return out if isinstance(out, list) else [out]
+
+    def __repr__(self) -> str:
+        return f"Primitive({self.name})"
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def get_primitive(name: str) -> Primitive:
+    try:
+        return PRIMITIVES[name]
+    except KeyError:
+        raise IRTypeError(name, "unknown primitive") from None
+
+
+def register(name: str, family: str, params: Sequence[str], rule: Callable,
+             nin: int | None) -> Primitive:
+    """Add a primitive to the table (also the hook for new primitives, see docs)."""
+    if name in PRIMITIVES:
+        raise ValueError(f"primitive {name} is already registered")
+    PRIMITIVES[name] = p = Primitive(name, family, params, rule, nin)
+    return p
+
+
+# --------------------------------------------------------------------------- helpers
+
+def _fmt(types: Sequence[ShapedType]) -> str:
+    return ", ".join(str(t) for t in types)
+
+
+def _check(cond: bool, prim: str, message: str) -> None:
+    if not cond:
+        raise IRTypeError(prim, message)
+
+
+def _axis_tuple(prim: str, axes, ndim: int, what: str = "axes") -> tuple[int, ...]:
+    _check(isinstance(axes, tuple) and all(isinstance(a, int) for a in axes), prim,
+           f"{what} must be a tuple of ints, got {axes!r}")
+    _check(all(0 <= a < ndim for a in axes), prim, f"{what} {axes} out of range for rank {ndim}")
+    _check(len(set(axes)) == len(axes), prim, f"{what} {axes} has duplicates")
+    return axes
+
+
+def _same(prim: str, types: Sequence[ShapedType]) -> ShapedType:
+    first = types[0]
+    for t in types[1:]:
+        _check(t.shape == first.shape, prim, f"operand shapes differ: {_fmt(types)}")
+        _check(t.dtype is first.dtype, prim, f"operand dtypes differ: {_fmt(types)}")
+    return ShapedType(first.shape, first.dtype, all(t.weak for t in types))
+
+
+def _kinds(prim: str, t: ShapedType, kinds: str, what: str) -> None:
+    _check(t.dtype.kind in kinds, prim, f"needs {what} operands, got {t}")
+
+
+# ------------------------------------------------------------------ elementwise
+
+FLOAT, INT, NUM, INTBOOL, ANY = "fc", "iu", "iufc", "biu", "biufc"
+
+
+def _unary(kinds: str, what: str):
+    def rule(prim, ins):
+        _kinds(prim, ins[0], kinds, what)
+        return ins[0]
+    return rule
+
+
+def _binary(kinds: str, what: str, out_dtype=None):
+    def rule(prim, ins):
+        t = _same(prim, ins)
+        _kinds(prim, t, kinds, what)
+        return ShapedType(t.shape, out_dtype, False) if out_dtype else t
+    return rule
+
+
+for _name in ("exp exp2 expm1 log log2 log1p sqrt rsqrt cbrt sin cos tan asin acos atan "
+              "sinh cosh tanh asinh acosh atanh logistic erf erfc erf_inv floor ceil round").split():
+    register(_name, "elementwise", (), _unary(FLOAT, "floating-point"), 1)
+for _name in ("neg", "sign"):
+    register(_name, "elementwise", (), _unary(NUM, "numeric"), 1)
+register("abs", "elementwise", (), _unary(NUM, "numeric"), 1)
+register("not", "elementwise", (), _unary(INTBOOL, "bool or integer"), 1)
+register("stop_gradient", "elementwise", (), _unary(ANY, "any"), 1)
+register("isfinite", "elementwise", (),
+         lambda p, ins: (_kinds(p, ins[0], FLOAT, "floating-point"),
+                         ShapedType(ins[0].shape, dt.bool_))[1], 1)
+
+for _name in ("add", "sub", "mul", "div", "rem"):
+    register(_name, "elementwise", (), _binary(NUM, "numeric"), 2)
+for _name in ("max", "min"):
+    register(_name, "elementwise", (), _binary(ANY, "any"), 2)
+for _name in ("pow", "atan2"):
+    register(_name, "elementwise", (), _binary(FLOAT, "floating-point"), 2)
+for _name in ("and", "or", "xor"):
+    register(_name, "elementwise", (), _binary(INTBOOL, "bool or integer"), 2)
+for _name in ("shift_left", "shift_right_logical", "shift_right_arithmetic"):
+    register(_name, "elementwise", (), _binary(INT, "integer"), 2)
+for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
+    register(_name, "elementwise", (), _binary(ANY, "any", out_dtype=dt.bool_), 2)
+
+
+def _integer_pow(prim, ins, y):
+    _check(isinstance(y, int) and not isinstance(y, bool), prim, f"y must be an int, got {y!r}")
+    _kinds(prim, ins[0], NUM, "numeric")
+    _check(y >= 0 or ins[0].dtype.is_float, prim, f"negative power {y} of integer {ins[0]}")
+    return ins[0]
+
+
+register("integer_pow", "elementwise", ("y",), _integer_pow, 1)
+
+
+def _select(prim, ins):
+    pred, a, b = ins
+    _check(pred.dtype is dt.bool_, prim, f"predicate must be bool, got {pred}")
+    t = _same(prim, [a, b])
+    _check(pred.shape == t.shape, prim, f"predicate shape {pred.shape} differs from {t.shape}")
+    return t
+
+
+register("select", "elementwise", (), _select, 3)
+
+
+def _clamp(prim, ins):
+    lo, x, hi = ins
+    for bound in (lo, hi):
+        _check(bound.dtype is x.dtype, prim, f"bound dtype differs: {_fmt(ins)}")
+        _check(bound.shape in ((), x.shape), prim,
+               f"bounds must be scalars or of the operand's shape: {_fmt(ins)}")
+    return x
+
+
+register("clamp", "elementwise", (), _clamp, 3)
+
+
+def _convert(prim, ins, new_dtype, weak):
+    _check(isinstance(new_dtype, dt.DType), prim, f"new_dtype must be a dtype, got {new_dtype!r}")
+    return ShapedType(ins[0].shape, new_dtype, bool(weak))
+
+
+register("convert_element_type", "elementwise", ("new_dtype", "weak"), _convert, 1)
+
+
+def _bitcast(prim, ins, new_dtype):
+    _check(new_dtype.itemsize == ins[0].dtype.itemsize, prim,
+           f"cannot bitcast {ins[0]} to {new_dtype}: item sizes differ")
+    return ShapedType(ins[0].shape, new_dtype)
+
+
+register("bitcast_convert_type", "elementwise", ("new_dtype",), _bitcast, 1)
+
+
+# ------------------------------------------------------------------ shape ops
+
+def _shape_param(prim, shape, what="shape"):
+    _check(isinstance(shape, tuple) and all(isinstance(d, int) and d >= 0 for d in shape),
+           prim, f"{what} must be a tuple of non-negative ints, got {shape!r}")
+    return shape
+
+
+def _iota(prim, ins, dtype, shape, dimension):
+    _shape_param(prim, shape)
+    _check(0 <= dimension < len(shape), prim, f"dimension {dimension} out of range for {shape}")
+    _check(dtype.kind in NUM, prim, f"dtype must be numeric, got {dtype}")
+    return ShapedType(shape, dtype)
+
+
+register("iota", "shape", ("dtype", "shape", "dimension"), _iota, 0)
+
+
+def _broadcast_in_dim(prim, ins, shape, broadcast_dimensions):
+    (x,) = ins
+    _shape_param(prim, shape)
+    dims = broadcast_dimensions
+    _check(isinstance(dims, tuple) and len(dims) == x.ndim, prim,
+           f"broadcast_dimensions {dims!r} must have one entry per operand dim of {x}")
+    _check(all(0 <= d < len(shape) for d in dims) and list(dims) == sorted(set(dims)), prim,
+           f"broadcast_dimensions {dims} must be increasing and within rank {len(shape)}")
+    for i, d in enumerate(dims):
+        _check(x.shape[i] in (1, shape[d]), prim,
+               f"cannot broadcast {x} to {shape}: dim {i} has size {x.shape[i]}")
+    return x.with_shape(shape)
+
+
+register("broadcast_in_dim", "shape", ("shape", "broadcast_dimensions"), _broadcast_in_dim, 1)
+
+
+def _reshape(prim, ins, new_sizes):
+    (x,) = ins
+    _shape_param(prim, new_sizes, "new_sizes")
+    _check(math.prod(new_sizes) == x.size, prim, f"cannot reshape {x} to {new_sizes}")
+    return x.with_shape(new_sizes)
+
+
+register("reshape", "shape", ("new_sizes",), _reshape, 1)
+
+
+def _transpose(prim, ins, permutation):
+    (x,) = ins
+    _check(sorted(permutation) == list(range(x.ndim)), prim,
+           f"permutation {permutation} is not a permutation of {x.ndim} dims")
+    return x.with_shape(tuple(x.shape[p] for p in permutation))
+
+
+register("transpose", "shape", ("permutation",), _transpose, 1)
+
+
+def _squeeze(prim, ins, dimensions):
+    (x,) = ins
+    _axis_tuple(prim, dimensions, x.ndim, "dimensions")
+    _check(all(x.shape[d] == 1 for d in dimensions), prim,
+           f"can only squeeze dims of size 1: {dimensions} of {x}")
+    return x.with_shape(tuple(s for i, s in enumerate(x.shape) if i not in dimensions))
+
+
+register("squeeze", "shape", ("dimensions",), _squeeze, 1)
+
+
+def _expand_dims(prim, ins, dimensions):
+    (x,) = ins
+    out_ndim = x.ndim + len(dimensions)
+    _axis_tuple(prim, dimensions, out_ndim, "dimensions")
+    rest = iter(x.shape)
+    return x.with_shape(tuple(1 if i in dimensions else next(rest) for i in range(out_ndim)))
+
+
+register("expand_dims", "shape", ("dimensions",), _expand_dims, 1)
+
+
+def _rev(prim, ins, dimensions):
+    _axis_tuple(prim, dimensions, ins[0].ndim, "dimensions")
+    return ins[0]
+
+
+register("rev", "shape", ("dimensions",), _rev, 1)
+
+
+def _concatenate(prim, ins, dimension):
+    _check(len(ins) >= 1, prim, "needs at least one operand")
+    first = ins[0]
+    _check(0 <= dimension < first.ndim, prim, f"dimension {dimension} out of range for {first}")
+    for t in ins:
+        _check(t.dtype is first.dtype and t.ndim == first.ndim, prim,
+               f"operands must share dtype and rank: {_fmt(ins)}")
+        _check(all(t.shape[i] == first.shape[i] for i in range(t.ndim) if i != dimension), prim,
+               f"operand shapes differ outside dimension {dimension}: {_fmt(ins)}")
+    shape = list(first.shape)
+    shape[dimension] = sum(t.shape[dimension] for t in ins)
+    return ShapedType(tuple(shape), first.dtype, all(t.weak for t in ins))
+
+
+register("concatenate", "shape", ("dimension",), _concatenate, None)
+
+
+def _pad(prim, ins, padding_config):
+    x, value = ins
+    _check(value.shape == () and value.dtype is x.dtype, prim,
+           f"padding value must be a scalar of the operand's dtype: {_fmt(ins)}")
+    _check(isinstance(padding_config, tuple) and len(padding_config) == x.ndim, prim,
+           f"padding_config needs one (lo, hi, interior) per dim of {x}")
+    shape = []
+    for size, (lo, hi, interior) in zip(x.shape, padding_config):
+        _check(interior >= 0, prim, f"interior padding must be >= 0, got {interior}")
+        out = lo + hi + size + max(size - 1, 0) * interior
+        _check(out >= 0, prim, f"padding {padding_config} makes a negative size for {x}")
+        shape.append(out)
+    return x.with_shape(shape)
+
+
+register("pad", "shape", ("padding_config",), _pad, 2)
+
+
+# ------------------------------------------------------------------ reductions
+
+def _reduce(kinds: str, what: str):
+    def rule(prim, ins, axes):
+        (x,) = ins
+        _kinds(prim, x, kinds, what)
+        _axis_tuple(prim, axes, x.ndim)
+        return x.with_shape(tuple(s for i, s in enumerate(x.shape) if i not in axes))
+    return rule
+
+
+for _name in ("reduce_sum", "reduce_prod"):
+    register(_name, "reductions", ("axes",), _reduce(NUM, "numeric"), 1)
+for _name in ("reduce_max", "reduce_min"):
+    register(_name, "reductions", ("axes",), _reduce(ANY, "any"), 1)
+for _name in ("reduce_and", "reduce_or"):
+    register(_name, "reductions", ("axes",), _reduce("b", "bool"), 1)
+
+
+def _argminmax(prim, ins, axis, index_dtype):
+    (x,) = ins
+    _check(0 <= axis < x.ndim, prim, f"axis {axis} out of range for {x}")
+    _check(x.shape[axis] > 0, prim, f"attempt to get {prim} of an empty axis {axis} of {x}")
+    _check(index_dtype.kind in "iu", prim, f"index_dtype must be an integer dtype")
+    return ShapedType(tuple(s for i, s in enumerate(x.shape) if i != axis), index_dtype)
+
+
+for _name in ("argmax", "argmin"):
+    register(_name, "reductions", ("axis", "index_dtype"), _argminmax, 1)
+
+
+def _cumulative(prim, ins, axis, reverse):
+    (x,) = ins
+    _kinds(prim, x, NUM, "numeric")
+    _check(0 <= axis < max(x.ndim, 1) and x.ndim > 0, prim, f"axis {axis} out of range for {x}")
+    return x
+
+
+for _name in ("cumsum", "cumprod", "cummax", "cummin"):
+    register(_name, "reductions", ("axis", "reverse"), _cumulative, 1)
+
+
+# ------------------------------------------------------------------ linear algebra
+
+def _dot_general(prim, ins, dimension_numbers):
+    lhs, rhs = ins
+    (lc, rc), (lb, rb) = dimension_numbers
+    _check(lhs.dtype is rhs.dtype, prim, f"operand dtypes differ: {_fmt(ins)}")
+    _kinds(prim, lhs, ANY, "any")
+    _axis_tuple(prim, lc + lb, lhs.ndim, "lhs dimensions")
+    _axis_tuple(prim, rc + rb, rhs.ndim, "rhs dimensions")
+    _check(len(lc) == len(rc) and len(lb) == len(rb), prim,
+           f"dimension_numbers {dimension_numbers} pair up unequal counts")
+    for a, b in zip(lc, rc):
+        _check(lhs.shape[a] == rhs.shape[b], prim,
+               f"contracting dims differ: lhs dim {a} of {lhs} vs rhs dim {b} of {rhs}")
+    for a, b in zip(lb, rb):
+        _check(lhs.shape[a] == rhs.shape[b], prim,
+               f"batch dims differ: lhs dim {a} of {lhs} vs rhs dim {b} of {rhs}")
+    batch = tuple(lhs.shape[a] for a in lb)
+    lfree = tuple(s for i, s in enumerate(lhs.shape) if i not in lc + lb)
+    rfree = tuple(s for i, s in enumerate(rhs.shape) if i not in rc + rb)
+    return ShapedType(batch + lfree + rfree, lhs.dtype, lhs.weak and rhs.weak)
+
+
+register("dot_general", "linalg", ("dimension_numbers",), _dot_general, 2)
+
+
+# ------------------------------------------------------------------ indexing
+
+def _slice(prim, ins, start_indices, limit_indices, strides):
+    (x,) = ins
+    _check(len(start_indices) == len(limit_indices) == len(strides) == x.ndim, prim,
+           f"start/limit/strides need one entry per dim of {x}")
+    shape = []
+    for size, lo, hi, st in zip(x.shape, start_indices, limit_indices, strides):
+        _check(0 <= lo <= hi <= size and st >= 1, prim,
+               f"slice {start_indices}:{limit_indices}:{strides} out of bounds for {x}")
+        shape.append(-(-(hi - lo) // st))
+    return x.with_shape(shape)
+
+
+register("slice", "indexing", ("start_indices", "limit_indices", "strides"), _slice, 1)
+
+
+def _scalar_indices(prim, idx: Sequence[ShapedType], count: int):
+    _check(len(idx) == count, prim, f"needs {count} start indices, got {len(idx)}")
+    for t in idx:
+        _check(t.shape == () and t.dtype.kind in INT, prim, f"start indices must be integer scalars, got {t}")
+
+
+def _dynamic_slice(prim, ins, slice_sizes):
+    x, *idx = ins
+    _scalar_indices(prim, idx, x.ndim)
+    _check(len(slice_sizes) == x.ndim and all(0 <= s <= d for s, d in zip(slice_sizes, x.shape)),
+           prim, f"slice_sizes {slice_sizes} do not fit {x}")
+    return x.with_shape(slice_sizes)
+
+
+register("dynamic_slice", "indexing", ("slice_sizes",), _dynamic_slice, None)
+
+
+def _dynamic_update_slice(prim, ins):
+    x, update, *idx = ins
+    _scalar_indices(prim, idx, x.ndim)
+    _check(update.dtype is x.dtype and update.ndim == x.ndim, prim,
+           f"update must match the operand's dtype and rank: {_fmt(ins[:2])}")
+    _check(all(u <= s for u, s in zip(update.shape, x.shape)), prim,
+           f"update {update} is larger than operand {x}")
+    return x
+
+
+register("dynamic_update_slice", "indexing", (), _dynamic_update_slice, None)
+
+
+def _index_arrays(prim, x: ShapedType, axes, indices: Sequence[ShapedType]):
+    _axis_tuple(prim, axes, x.ndim)
+    _check(len(indices) == len(axes) and len(axes) >= 1, prim,
+           f"needs one index array per axis in {axes}, got {len(indices)}")
+    for t in indices:
+        _check(t.dtype.kind in INT, prim, f"index arrays must be integers, got {t}")
+        _check(t.shape == indices[0].shape and t.dtype is indices[0].dtype, prim,
+               f"index arrays must share shape and dtype: {_fmt(indices)}")
+    rest = tuple(s for i, s in enumerate(x.shape) if i not in axes)
+    return indices[0].shape + rest
+
+
+def _gather(prim, ins, axes):
+    x, *indices = ins
+    shape = _index_arrays(prim, x, axes, indices)
+    _check(math.prod(indices[0].shape) == 0 or all(x.shape[a] > 0 for a in axes), prim,
+           f"cannot gather from an empty axis of {x}")
+    return x.with_shape(shape)
+
+
+register("gather", "indexing", ("axes",), _gather, None)
+
+
+def _scatter(prim, ins, axes, mode):
+    x, updates, *indices = ins
+    _check(mode in ("clip", "drop"), prim, f"mode must be 'clip' or 'drop', got {mode!r}")
+    expected = _index_arrays(prim, x, axes, indices)
+    _check(updates.shape == expected and updates.dtype is x.dtype, prim,
+           f"updates must be {x.dtype.short}{list(expected)}, got {updates}")
+    return x
+
+
+for _name in ("scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"):
+    register(_name, "indexing", ("axes", "mode"), _scatter, None)
+
+
+def _sort(prim, ins, dimension, num_keys):
+    _check(len(ins) >= 1 and 1 <= num_keys <= len(ins), prim,
+           f"num_keys {num_keys} must be in 1..{len(ins)}")
+    for t in ins:
+        _check(t.shape == ins[0].shape, prim, f"operand shapes differ: {_fmt(ins)}")
+    _check(0 <= dimension < ins[0].ndim, prim, f"dimension {dimension} out of range for {ins[0]}")
+    return list(ins)
+
+
+register("sort", "indexing", ("dimension", "num_keys"), _sort, None)
