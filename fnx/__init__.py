@@ -13,3 +13,7 @@ from ._core.errors import FnxTypeError, ConcretizationError, TracerLeakError
 _methods.install()
 
 __version__ = "0.1.0"
+from ._core.vmap_api import vmap  # noqa: E402
+from ._core.ad_api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd,  # noqa: E402
+                           jacrev, hessian, checkpoint, remat, custom_jvp, custom_vjp)
+from . import testing  # noqa: E402,F401

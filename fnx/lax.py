@@ -240,6 +240,6 @@ def sort(operands, dimension: int = -1, num_keys: int = 1):
     """Stable sort of one operand, or of several by the first `num_keys` (returns a list)."""
     single = not isinstance(operands, (list, tuple))
     ops = [operands] if single else list(operands)
-    dimension = dimension % max(type_of(ops[0]).ndim, 1)
+    dimension = dimension % (type_of(ops[0]).ndim or 1)  # (`max` here is lax.max, not the builtin)
     out = bind("sort", *ops, dimension=dimension, num_keys=num_keys)
     return out[0] if single else out

@@ -4,3 +4,6 @@ from .dtypes import (DType, bool_, int32, int64, uint32, float32, float64, ALL_D
 from .types import ShapedType, shaped
 from .program import Var, Literal, Equation, Program, Builder, literal, subprograms
 from .primitives import PRIMITIVES, Primitive, IRTypeError, get_primitive, register
+from .text import print_program, parse, ParseError
+from .verify import verify, VerifyError
+from . import passes

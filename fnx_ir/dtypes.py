@@ -98,8 +98,10 @@ def result_type(*operands: tuple[DType, bool]) -> DType:
     strong = [d.np for d, weak in operands if not weak]
     weak_kinds = [_WEAK_PYTHON_TYPE[d.kind] for d, weak in operands if weak]
     if not strong:
-        # Only weak values: the result is the widest kind's default dtype.
-        return max((d for d, _ in operands), key=lambda d: "biufc".index(d.kind))
+        # Only weak values: the widest kind wins; its dtypes promote among themselves,
+        # so the result does not depend on operand order (weak i32 + weak i64 -> i64).
+        top = max("biufc".index(d.kind) for d, _ in operands)
+        return dtype(np.result_type(*(d.np for d, _ in operands if "biufc".index(d.kind) == top)))
     sample = [t(0) for t in weak_kinds]
     return dtype(np.result_type(*strong, *sample))
 

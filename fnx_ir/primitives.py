@@ -31,13 +31,14 @@ class Primitive:
         self.name = name
         self.family = family
         self.params = tuple(params)
+        self._param_set = frozenset(params)
         self.rule = rule
         self.nin = nin  # None: variadic
 
     def infer(self, in_types: Sequence[ShapedType], params: dict) -> list[ShapedType]:
         if self.nin is not None and len(in_types) != self.nin:
             raise IRTypeError(self.name, f"takes {self.nin} operands, got {len(in_types)}")
-        if set(params) != set(self.params):
+        if params.keys() != self._param_set:
             missing = sorted(set(self.params) - set(params))
             extra = sorted(set(params) - set(self.params))
             raise IRTypeError(self.name, f"bad params: missing {missing}, unexpected {extra}")
@@ -87,15 +88,21 @@ def _axis_tuple(prim: str, axes, ndim: int, what: str = "axes") -> tuple[int, ..
 
 
 def _same(prim: str, types: Sequence[ShapedType]) -> ShapedType:
+    # Hot path of tracing: messages are only formatted on failure.
     first = types[0]
     for t in types[1:]:
-        _check(t.shape == first.shape, prim, f"operand shapes differ: {_fmt(types)}")
-        _check(t.dtype is first.dtype, prim, f"operand dtypes differ: {_fmt(types)}")
-    return ShapedType(first.shape, first.dtype, all(t.weak for t in types))
+        if t.shape != first.shape:
+            raise IRTypeError(prim, f"operand shapes differ: {_fmt(types)}")
+        if t.dtype is not first.dtype:
+            raise IRTypeError(prim, f"operand dtypes differ: {_fmt(types)}")
+    if first.weak and not all(t.weak for t in types):
+        return ShapedType(first.shape, first.dtype, False)
+    return first
 
 
 def _kinds(prim: str, t: ShapedType, kinds: str, what: str) -> None:
-    _check(t.dtype.kind in kinds, prim, f"needs {what} operands, got {t}")
+    if t.dtype.kind not in kinds:
+        raise IRTypeError(prim, f"needs {what} operands, got {t}")
 
 
 # ------------------------------------------------------------------ elementwise
@@ -216,13 +223,13 @@ def _broadcast_in_dim(prim, ins, shape, broadcast_dimensions):
     (x,) = ins
     _shape_param(prim, shape)
     dims = broadcast_dimensions
-    _check(isinstance(dims, tuple) and len(dims) == x.ndim, prim,
-           f"broadcast_dimensions {dims!r} must have one entry per operand dim of {x}")
-    _check(all(0 <= d < len(shape) for d in dims) and list(dims) == sorted(set(dims)), prim,
-           f"broadcast_dimensions {dims} must be increasing and within rank {len(shape)}")
+    if not (isinstance(dims, tuple) and len(dims) == x.ndim):
+        raise IRTypeError(prim, f"broadcast_dimensions {dims!r} must have one entry per operand dim of {x}")
+    if not (all(0 <= d < len(shape) for d in dims) and list(dims) == sorted(set(dims))):
+        raise IRTypeError(prim, f"broadcast_dimensions {dims} must be increasing and within rank {len(shape)}")
     for i, d in enumerate(dims):
-        _check(x.shape[i] in (1, shape[d]), prim,
-               f"cannot broadcast {x} to {shape}: dim {i} has size {x.shape[i]}")
+        if x.shape[i] != 1 and x.shape[i] != shape[d]:
+            raise IRTypeError(prim, f"cannot broadcast {x} to {shape}: dim {i} has size {x.shape[i]}")
     return x.with_shape(shape)
 
 

@@ -79,7 +79,7 @@ class Program:
     Equality is structural (the canonical text forms are equal).
     """
 
-    __slots__ = ("inputs", "constants", "equations", "outputs", "_text")
+    __slots__ = ("inputs", "constants", "equations", "outputs")
 
     def __init__(self, inputs: Sequence[Var], constants: Sequence[tuple[Var, np.ndarray]],
                  equations: Sequence[Equation], outputs: Sequence):
@@ -87,7 +87,6 @@ class Program:
         self.constants = [(v, np.asarray(c)) for v, c in constants]
         self.equations = list(equations)
         self.outputs = list(outputs)
-        self._text = None
 
     @property
     def in_types(self) -> list[ShapedType]:

@@ -118,7 +118,12 @@ def default_backend() -> str:
 
 def optimize(program: fnx_ir.Program) -> fnx_ir.Program:
     from ..backends.interpreter import evaluate_equation
-    return fnx_ir.passes.optimize(program, evaluate_equation)
+    from .ad import inline_calls
+    program = fnx_ir.passes.optimize(program, evaluate_equation)
+    # checkpoint / custom_*_call hold sub-programs: backends get them flat. Inlined after
+    # CSE, so a checkpoint's recomputation is not merged back into the forward pass.
+    flat = inline_calls(program)
+    return program if flat is program else fnx_ir.passes.dce(flat)
 
 
 class Lowered:

@@ -5,53 +5,68 @@ from .trace import Tracer
 
 
 def _swap(f):
-    return lambda self, other: f(other, self)
+    def swapped(self, other):
+        return f(other, self)
+    swapped.__name__ = f"r{getattr(f, '__name__', 'op')}"
+    return swapped
+
+
+def _shape_args(args):
+    """`x.reshape(2, 3)` and `x.reshape((2, 3))` alike."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        return args[0]
+    return args
 
 
 def install() -> None:
     from .. import numpy as fnp
 
-    ops = {
-        "__add__": fnp.add, "__sub__": fnp.subtract, "__mul__": fnp.multiply,
-        "__truediv__": fnp.divide, "__pow__": fnp.power, "__matmul__": fnp.matmul,
-        "__and__": fnp.bitwise_and, "__or__": fnp.bitwise_or, "__xor__": fnp.bitwise_xor,
-        "__lshift__": fnp.left_shift, "__rshift__": fnp.right_shift,
-        "__eq__": fnp.equal, "__ne__": fnp.not_equal, "__lt__": fnp.less,
-        "__le__": fnp.less_equal, "__gt__": fnp.greater, "__ge__": fnp.greater_equal,
+    binary = {
+        "add": fnp.add, "sub": fnp.subtract, "mul": fnp.multiply, "truediv": fnp.divide,
+        "floordiv": fnp.floor_divide, "mod": fnp.remainder, "divmod": fnp.divmod,
+        "pow": fnp.power, "matmul": fnp.matmul, "and": fnp.bitwise_and, "or": fnp.bitwise_or,
+        "xor": fnp.bitwise_xor, "lshift": fnp.left_shift, "rshift": fnp.right_shift,
     }
-    for name, f in ops.items():
-        setattr(Tracer, name, f)
-        if name not in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
-            setattr(Tracer, "__r" + name[2:], _swap(f))
-    for name in ("floordiv", "mod"):
-        fn = getattr(fnp, {"floordiv": "floor_divide", "mod": "remainder"}[name], None)
-        if fn is not None:
-            setattr(Tracer, f"__{name}__", fn)
-            setattr(Tracer, f"__r{name}__", _swap(fn))
+    for name, f in binary.items():
+        setattr(Tracer, f"__{name}__", f)
+        setattr(Tracer, f"__r{name}__", _swap(f))
+    comparisons = {"eq": fnp.equal, "ne": fnp.not_equal, "lt": fnp.less, "le": fnp.less_equal,
+                   "gt": fnp.greater, "ge": fnp.greater_equal}
+    for name, f in comparisons.items():
+        setattr(Tracer, f"__{name}__", f)
     Tracer.__neg__ = fnp.negative
-    Tracer.__pos__ = lambda self: self
+    Tracer.__pos__ = fnp.positive
     Tracer.__abs__ = fnp.absolute
     Tracer.__invert__ = fnp.invert
+    Tracer.__round__ = lambda self, ndigits=None: fnp.round(self, ndigits or 0)
     Tracer.__hash__ = None
+    Tracer.__getitem__ = fnp._getitem
+    Tracer.at = property(lambda self: fnp._IndexUpdateHelper(self))
+
     Tracer.shape = property(lambda self: self.var.type.shape)
     Tracer.dtype = property(lambda self: self.var.type.dtype.np)
     Tracer.ndim = property(lambda self: self.var.type.ndim)
     Tracer.size = property(lambda self: self.var.type.size)
+    Tracer.itemsize = property(lambda self: self.var.type.dtype.itemsize)
+    Tracer.nbytes = property(lambda self: self.var.type.size * self.var.type.dtype.itemsize)
+    Tracer.weak_type = property(lambda self: self.var.type.weak)
     Tracer.T = property(lambda self: fnp.transpose(self))
-    Tracer.reshape = lambda self, *shape, order="C": fnp.reshape(
-        self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape, order)
-    Tracer.transpose = lambda self, *axes: fnp.transpose(
-        self, (axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes) or None)
-    for name in ("sum", "mean", "max", "min", "prod", "var", "std", "any", "all", "argmax",
-                 "argmin", "cumsum", "cumprod", "ravel", "flatten", "squeeze", "swapaxes",
-                 "clip", "round", "dot", "sort", "argsort", "take", "conj", "diagonal", "trace",
-                 "repeat", "nonzero"):
-        fn = getattr(fnp, name, None)
-        if fn is not None:
-            setattr(Tracer, name, fn)
-    Tracer.astype = lambda self, dtype: fnp.asarray(self, dtype=dtype) if hasattr(fnp, "asarray") \
-        else NotImplemented
-    if hasattr(fnp, "_getitem"):
-        Tracer.__getitem__ = fnp._getitem
-    if hasattr(fnp, "_IndexUpdateHelper"):
-        Tracer.at = property(lambda self: fnp._IndexUpdateHelper(self))
+    Tracer.mT = property(lambda self: fnp.matrix_transpose(self))
+    Tracer.real = property(lambda self: fnp.real(self))
+    Tracer.imag = property(lambda self: fnp.imag(self))
+
+    Tracer.reshape = lambda self, *shape, order="C": fnp.reshape(self, _shape_args(shape), order)
+    Tracer.transpose = lambda self, *axes: fnp.transpose(self, _shape_args(axes) or None)
+    Tracer.astype = lambda self, dtype, copy=True: fnp.asarray(self, dtype=dtype)
+    Tracer.flatten = lambda self, order="C": fnp.ravel(self, order)
+    Tracer.copy = lambda self: self
+    Tracer.conjugate = fnp.conjugate
+    Tracer.item = lambda self, *args: self.concrete("x.item()").item(*args)
+    Tracer.tolist = lambda self: self.concrete("x.tolist()").tolist()
+    Tracer.__array_namespace__ = lambda self, api_version=None: fnp
+    # `var` is not installed: `Tracer.var` is the slot holding its IR variable.
+    for name in ("sum", "mean", "max", "min", "prod", "std", "any", "all", "argmax",
+                 "argmin", "cumsum", "cumprod", "ravel", "squeeze", "swapaxes", "clip", "round",
+                 "dot", "sort", "argsort", "take", "conj", "diagonal", "trace", "repeat",
+                 "nonzero", "ptp", "searchsorted"):
+        setattr(Tracer, name, getattr(fnp, name))

@@ -8,6 +8,11 @@ import numpy as np
 
 from .._core.rules import define
 from ._util import quiet
+from .._core import batching as _bat
+from .._core import ad as _ad
+from .. import lax as _lax
+import math
+import fnx_ir as _fnx_ir
 
 
 def _slice(x, *, start_indices, limit_indices, strides):
@@ -80,10 +85,287 @@ def _sort(*operands, dimension, num_keys):
     return [np.moveaxis(np.take_along_axis(o, order, axis=-1), -1, dimension) for o in ops]
 
 
-define("slice", impl=_slice)
-define("dynamic_slice", impl=_dynamic_slice)
-define("dynamic_update_slice", impl=_dynamic_update_slice)
-define("gather", impl=_gather)
+# ------------------------------------------------------------------- batching rules
+# batch(args, dims, **params) -> (out, out_dim); see fnx/_core/batching.py. Batched start
+# indices turn dynamic slices into one gather / scatter over iota-built index arrays.
+
+def _slice_batch(args, dims, *, start_indices, limit_indices, strides):
+    (x,), (d,) = args, dims
+    size = _bat.type_of(x).shape[d]
+    def ins(t, v):
+        return t[:d] + (v,) + t[d:]
+    return (_bat.bind("slice", x, start_indices=ins(start_indices, 0),
+                      limit_indices=ins(limit_indices, size), strides=ins(strides, 1)), d)
+
+
+def _zero_start(starts):
+    dtype = _bat.type_of(starts[0]).dtype if starts else _bat.fnx_ir.int32
+    return _bat.fnx_ir.literal(0, dtype)
+
+
+def _dynamic_slice_batch(args, dims, *, slice_sizes):
+    (x, *starts), (dx, *ds) = args, dims
+    size = _bat.batch_size(args, dims)
+    L = _bat.lax()
+    if all(d is None for d in ds):  # only the operand is batched: take its whole batch axis
+        starts = starts[:dx] + [_zero_start(starts)] + starts[dx:]
+        sizes = slice_sizes[:dx] + (size,) + slice_sizes[dx:]
+        return _bat.bind("dynamic_slice", x, *starts, slice_sizes=sizes), dx
+    xt = _bat.type_of(x)
+    shape = xt.shape if dx is None else xt.shape[:dx] + xt.shape[dx + 1:]
+    idx = _bat.window_indices(starts, ds, shape, slice_sizes, size)
+    axes = tuple(range(len(shape)))
+    if dx is None:
+        return L.gather(x, idx, axes), 0
+    batch_idx = L.iota(_bat.type_of(idx[0]).dtype, (size,) + tuple(slice_sizes), 0)
+    axes = (dx,) + tuple(_bat.batched_axis(dx, a) for a in axes)
+    return L.gather(x, [batch_idx] + idx, axes), 0
+
+
+def _dynamic_update_slice_batch(args, dims):
+    (x, update, *starts), (dx, du, *ds) = args, dims
+    size = _bat.batch_size(args, dims)
+    L = _bat.lax()
+    if all(d is None for d in ds):  # one window for all examples: update the whole batch axis
+        d = dx if dx is not None else 0
+        x, update = _bat.matchaxis(x, dx, size, d), _bat.matchaxis(update, du, size, d)
+        starts = starts[:d] + [_zero_start(starts)] + starts[d:]
+        return _bat.bind("dynamic_update_slice", x, update, *starts), d
+    x, update = _bat.matchaxis(x, dx, size, 0), _bat.matchaxis(update, du, size, 0)
+    window = _bat.type_of(update).shape[1:]
+    idx = _bat.window_indices(starts, ds, _bat.type_of(x).shape[1:], window, size)
+    batch_idx = L.iota(_bat.type_of(idx[0]).dtype, (size,) + window, 0)
+    axes = tuple(range(len(window) + 1))
+    return L.scatter(x, update, [batch_idx] + idx, axes, mode="clip"), 0
+
+
+def _gather_batch(args, dims, *, axes):
+    (x, *idx), (dx, *di) = args, dims
+    if all(d is None for d in di):  # the batch axis is one of the operand's other dims
+        new_axes = tuple(_bat.batched_axis(dx, a) for a in axes)
+        rest = [i for i in range(_bat.type_of(x).ndim) if i not in new_axes]
+        return (_bat.bind("gather", x, *idx, axes=new_axes),
+                _bat.type_of(idx[0]).ndim + rest.index(dx))
+    idx, d = _bat.common_layout(idx, di)
+    if dx is None:
+        return _bat.bind("gather", x, *idx, axes=axes), d
+    t = _bat.type_of(idx[0])  # both batched: example b reads its own slice of the operand
+    batch_idx = _bat.lax().iota(t.dtype, t.shape, d)
+    new_axes = (dx,) + tuple(_bat.batched_axis(dx, a) for a in axes)
+    return _bat.bind("gather", x, batch_idx, *idx, axes=new_axes), d
+
+
+def _scatter_batch(name):
+    def rule(args, dims, *, axes, mode):
+        (x, updates, *idx), (dx, du, *di) = args, dims
+        size = _bat.batch_size(args, dims)
+        d = dx if dx is not None else 0
+        x = _bat.matchaxis(x, dx, size, d)
+        if all(i is None for i in di):  # the batch axis is one of the operand's other dims
+            new_axes = tuple(_bat.batched_axis(d, a) for a in axes)
+            rest = [i for i in range(_bat.type_of(x).ndim) if i not in new_axes]
+            updates = _bat.matchaxis(updates, du, size,
+                                     _bat.type_of(idx[0]).ndim + rest.index(d))
+            return _bat.bind(name, x, updates, *idx, axes=new_axes, mode=mode), d
+        idx, di0 = _bat.common_layout(idx, di)
+        t = _bat.type_of(idx[0])  # example b scatters into its own slice of the operand
+        batch_idx = _bat.lax().iota(t.dtype, t.shape, di0)
+        new_axes = (d,) + tuple(_bat.batched_axis(d, a) for a in axes)
+        updates = _bat.matchaxis(updates, du, size, di0)
+        return _bat.bind(name, x, updates, batch_idx, *idx, axes=new_axes, mode=mode), d
+    rule.__name__ = f"_{name}_batch"
+    return rule
+
+
+def _sort_batch(args, dims, *, dimension, num_keys):
+    ops, d = _bat.common_layout(args, dims)
+    outs = _bat.bind("sort", *ops, dimension=_bat.batched_axis(d, dimension), num_keys=num_keys)
+    return outs, [d] * len(outs)
+
+
+# ------------------------------------------------------------------- derivative rules
+# slice/dynamic_slice/gather are linear in the operand; dynamic_update_slice, scatter and
+# scatter_add jointly in (operand, updates). See docs/autodiff.md for the conventions.
+
+def _undef(x):
+    return _ad.is_undefined(x)
+
+
+def _zeros(x):
+    return _ad.zeros_like_aval(_ad.aval_of(x).strong())
+
+
+def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
+    shape = x.aval.shape
+    out_shape = _ad.aval_of(ct).shape
+    pads = []
+    for start, n, stride, dim in zip(start_indices, out_shape, strides, shape):
+        real_limit = start + (n - 1) * stride + 1 if n > 0 else start
+        pads.append((start, dim - real_limit, stride - 1))
+    return [_lax.pad(ct, _fnx_ir.literal(0, x.aval.dtype), pads)]
+
+
+def _dynamic_slice_transpose(ct, x, *starts, slice_sizes):
+    return [_lax.dynamic_update_slice(_zeros(x), ct, starts)] + [None] * len(starts)
+
+
+def _dynamic_update_slice_transpose(ct, x, update, *starts):
+    ut = _ad.aval_of(update)
+    ct_x = _lax.dynamic_update_slice(ct, _zeros(update), starts) if _undef(x) else None
+    ct_u = _lax.dynamic_slice(ct, starts, ut.shape) if _undef(update) else None
+    return [ct_x, ct_u] + [None] * len(starts)
+
+
+def _gather_transpose(ct, x, *indices, axes):
+    # gather clamps its indices, so the scatter back clamps them the same way
+    return [_lax.scatter_add(_zeros(x), ct, indices, axes, mode="clip")] + [None] * len(indices)
+
+
+def _in_range(x_aval, update_aval, indices, axes):
+    """Which updates land inside the operand (mode='drop' ignores the others)."""
+    ok = None
+    for i, a in zip(indices, axes):
+        t = _ad.aval_of(i)
+        lo = _lax.ge(i, _lax.full(t.shape, 0, t.dtype))
+        hi = _lax.lt(i, _lax.full(t.shape, x_aval.shape[a], t.dtype))
+        both = _lax.bitwise_and(lo, hi)
+        ok = both if ok is None else _lax.bitwise_and(ok, both)
+    nb = _ad.aval_of(indices[0]).ndim
+    return _lax.broadcast_in_dim(ok, update_aval.shape, tuple(range(nb)))
+
+
+def _scatter_add_transpose(ct, x, updates, *indices, axes, mode):
+    ct_x = ct if _undef(x) else None
+    ct_u = None
+    if _undef(updates):
+        ct_u = _lax.gather(ct, indices, axes)
+        if mode == "drop":
+            ut = updates.aval
+            ct_u = _lax.select(_in_range(_ad.aval_of(ct), ut, indices, axes), ct_u, _zeros(updates))
+    return [ct_x, ct_u] + [None] * len(indices)
+
+
+def _scatter_winners(x_aval, u_aval, indices, axes, mode):
+    """For `scatter` (last update wins): which updates are the ones that remain."""
+    bshape = _ad.aval_of(indices[0]).shape
+    ids = _lax.reshape(_lax.iota(_fnx_ir.int64, (math.prod(bshape),), 0), bshape)
+    ids = _lax.broadcast_in_dim(ids, u_aval.shape, tuple(range(len(bshape))))
+    board = _lax.full(x_aval.shape, -1, _fnx_ir.int64)
+    board = _lax.scatter(board, ids, indices, axes, mode=mode)
+    return _lax.eq(_lax.gather(board, indices, axes), ids)
+
+
+def _scatter_transpose(ct, x, updates, *indices, axes, mode):
+    ct_x = ct_u = None
+    if _undef(x):  # overwritten positions do not reach the operand
+        ct_x = _lax.scatter(ct, _zeros(updates), indices, axes, mode=mode)
+    if _undef(updates):
+        won = _scatter_winners(_ad.aval_of(ct), updates.aval, indices, axes, mode)
+        ct_u = _lax.select(won, _lax.gather(ct, indices, axes), _zeros(updates))
+    return [ct_x, ct_u] + [None] * len(indices)
+
+
+def _scatter_mul_jvp(primals, tangents, *, axes, mode):
+    """d/dx: scatter_mul(dx, u). d/du_b: x[p] * (product of the other updates at p),
+    exact also when updates are 0: y[p] / u_b where u_b != 0; where u_b == 0 the
+    product of the non-zero updates if u_b is the only zero update at p, else 0."""
+    x, u, *idx = primals
+    tx, tu = tangents[0], tangents[1]
+    ans = _lax.scatter_mul(x, u, idx, axes, mode)
+    out_t = None
+    if tx is not None:
+        out_t = _lax.scatter_mul(tx, u, idx, axes, mode)
+    if tu is not None:
+        ut = _ad.aval_of(u)
+        zero_u = _lax.eq(u, _zeros(u))
+        one_u = _ad.full_like_aval(ut.strong(), 1)
+        safe_u = _lax.select(zero_u, one_u, u)
+        nonzero_product = _lax.scatter_mul(x, safe_u, idx, axes, mode)
+        n_zero = _lax.scatter_add(_zeros(x), _lax.convert_element_type(zero_u, ut.dtype),
+                                  idx, axes, mode)
+        only_zero = _lax.eq(_lax.gather(n_zero, idx, axes), one_u)
+        at_zero = _lax.select(only_zero, _lax.gather(nonzero_product, idx, axes), _zeros(u))
+        d = _lax.select(zero_u, at_zero, _lax.div(_lax.gather(ans, idx, axes), safe_u))
+        out_t = _ad.add_tangents(out_t, _lax.scatter_add(_zeros(x), _lax.mul(tu, d),
+                                                         idx, axes, mode))
+    return ans, out_t
+
+
+def _scatter_mul_transpose(ct, x, updates, *indices, axes, mode):
+    if _undef(updates):
+        raise NotImplementedError("transpose of scatter_mul: it is linear only in the operand")
+    return [_lax.scatter_mul(ct, updates, indices, axes, mode)] + [None] * (len(indices) + 1)
+
+
+def _scatter_extremal_jvp(name):
+    """scatter_max/min: the tangent at each position is the mean of the tangents of all
+    candidates (the operand and the updates landing there) that attain the result."""
+    def rule(primals, tangents, *, axes, mode):
+        x, u, *idx = primals
+        tx, tu = tangents[0], tangents[1]
+        ans = _ad.bind(name, x, u, *idx, axes=axes, mode=mode)
+        if tx is None and tu is None:
+            return ans, None
+        dtype = _ad.aval_of(x).dtype
+        won_u = _lax.convert_element_type(_lax.eq(u, _lax.gather(ans, idx, axes)), dtype)
+        kept_x = _lax.convert_element_type(_lax.eq(x, ans), dtype)
+        total = _lax.add(_lax.scatter_add(_zeros(x), won_u, idx, axes, mode), kept_x)
+        total = _lax.select(_lax.eq(total, _zeros(x)), _ad.full_like_aval(
+            _ad.aval_of(x).strong(), 1), total)
+        out_t = None
+        if tx is not None:
+            out_t = _lax.mul(tx, _lax.div(kept_x, total))
+        if tu is not None:
+            w = _lax.div(won_u, _lax.gather(total, idx, axes))
+            out_t = _ad.add_tangents(out_t, _lax.scatter_add(_zeros(x), _lax.mul(tu, w),
+                                                             idx, axes, mode))
+        return ans, out_t
+    return rule
+
+
+def _sort_jvp(primals, tangents, *, dimension, num_keys):
+    """Sort an iota along: the permutation carries the tangents (one gather each)."""
+    shape = _ad.aval_of(primals[0]).shape
+    perm_in = _lax.iota(_fnx_ir.int64, shape, dimension)
+    outs = _ad.bind("sort", *primals, perm_in, dimension=dimension, num_keys=num_keys)
+    perm = outs[-1]
+    return outs[:-1], [None if t is None else _ad.take_along_axis(t, perm, dimension)
+                       for t in tangents]
+
+
+_JVP = {
+    "slice": _ad.linear_jvp("slice"),
+    "dynamic_slice": _ad.linear_jvp("dynamic_slice", linear=(0,)),
+    "dynamic_update_slice": _ad.linear_jvp("dynamic_update_slice", linear=(0, 1)),
+    "gather": _ad.linear_jvp("gather", linear=(0,)),
+    "scatter": _ad.linear_jvp("scatter", linear=(0, 1)),
+    "scatter_add": _ad.linear_jvp("scatter_add", linear=(0, 1)),
+    "scatter_mul": _scatter_mul_jvp,
+    "scatter_min": _scatter_extremal_jvp("scatter_min"),
+    "scatter_max": _scatter_extremal_jvp("scatter_max"),
+    "sort": _sort_jvp,
+}
+_TRANSPOSE = {
+    "slice": _slice_transpose,
+    "dynamic_slice": _dynamic_slice_transpose,
+    "dynamic_update_slice": _dynamic_update_slice_transpose,
+    "gather": _gather_transpose,
+    "scatter": _scatter_transpose,
+    "scatter_add": _scatter_add_transpose,
+    "scatter_mul": _scatter_mul_transpose,
+}
+
+
+define("slice", impl=_slice, batch=_slice_batch, jvp=_JVP["slice"],
+       transpose=_TRANSPOSE["slice"])
+define("dynamic_slice", impl=_dynamic_slice, batch=_dynamic_slice_batch,
+       jvp=_JVP["dynamic_slice"], transpose=_TRANSPOSE["dynamic_slice"])
+define("dynamic_update_slice", impl=_dynamic_update_slice,
+       batch=_dynamic_update_slice_batch, jvp=_JVP["dynamic_update_slice"],
+       transpose=_TRANSPOSE["dynamic_update_slice"])
+define("gather", impl=_gather, batch=_gather_batch, jvp=_JVP["gather"],
+       transpose=_TRANSPOSE["gather"])
 for _name in ("scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"):
-    define(_name, impl=_scatter(_name))
-define("sort", impl=_sort, multiple_results=True)
+    define(_name, impl=_scatter(_name), batch=_scatter_batch(_name), jvp=_JVP[_name],
+           transpose=_TRANSPOSE.get(_name))
+define("sort", impl=_sort, multiple_results=True, batch=_sort_batch, jvp=_JVP["sort"])

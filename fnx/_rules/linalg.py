@@ -6,6 +6,9 @@ import math
 import numpy as np
 
 from .._core.rules import define
+from .._core import batching as _bat
+from .._core import ad as _ad
+from .. import lax as _lax
 
 
 def _dot_general(lhs, rhs, *, dimension_numbers):
@@ -28,4 +31,70 @@ def _dot_general(lhs, rhs, *, dimension_numbers):
     return out.reshape(batch_shape + lfree_shape + rfree_shape)
 
 
-define("dot_general", impl=_dot_general)
+def _dot_general_batch(args, dims, *, dimension_numbers):
+    """One dot_general: a batch axis on both operands becomes a dot batch dimension;
+    on one operand only, it is one of that operand's free dimensions."""
+    (lhs, rhs), (ld, rd) = args, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    lc2, lb2 = (tuple(_bat.batched_axis(ld, a) for a in ax) for ax in (lc, lb))
+    rc2, rb2 = (tuple(_bat.batched_axis(rd, a) for a in ax) for ax in (rc, rb))
+    if ld is not None and rd is not None:
+        lb2, rb2, out_d = (ld,) + lb2, (rd,) + rb2, 0
+    elif ld is not None:
+        lfree = [i for i in range(_bat.type_of(lhs).ndim) if i not in lc2 + lb2]
+        out_d = len(lb) + lfree.index(ld)
+    else:
+        rfree = [i for i in range(_bat.type_of(rhs).ndim) if i not in rc2 + rb2]
+        out_d = len(lb) + (_bat.type_of(lhs).ndim - len(lc) - len(lb)) + rfree.index(rd)
+    out = _bat.bind("dot_general", lhs, rhs, dimension_numbers=((lc2, rc2), (lb2, rb2)))
+    return out, out_d
+
+
+# ------------------------------------------------------------------- derivative rules
+# dot_general is bilinear: d(x·y) = dx·y + x·dy; each transpose is one dot_general of the
+# cotangent with the other operand plus a transpose back to the operand's layout (JAX's).
+
+def _ranges_like(*xs):
+    start, out = 0, []
+    for x in xs:
+        out.append(tuple(range(start, start + len(x))))
+        start += len(x)
+    return out
+
+
+def _dot_transpose_lhs(g, y, x_aval, dimension_numbers, swap_ans=False):
+    (xc, yc), (xb, yb) = dimension_numbers
+    y_ndim = _ad.aval_of(y).ndim
+    x_kept = [i for i in range(x_aval.ndim) if i not in xc and i not in xb]
+    y_kept = [i for i in range(y_ndim) if i not in yc and i not in yb]
+    if swap_ans:
+        ans_batch, ans_y, _ = _ranges_like(xb, y_kept, x_kept)
+    else:
+        ans_batch, _, ans_y = _ranges_like(xb, x_kept, y_kept)
+    dims = ((ans_y, tuple(y_kept)), (ans_batch, tuple(yb)))
+    x_contract_sorted_by_y = [xc[i] for i in np.argsort(yc)]
+    out_axes = [int(a) for a in np.argsort(list(xb) + x_kept + x_contract_sorted_by_y)]
+    swapped = [int(a) for a in np.argsort(list(xb) + x_contract_sorted_by_y + x_kept)]
+    if out_axes != sorted(out_axes) and swapped == sorted(swapped):
+        # y·g already has x's layout (e.g. the weight gradient x^T·g): no transpose needed
+        return _lax.dot_general(y, g, ((tuple(y_kept), ans_y), (tuple(yb), ans_batch)))
+    return _lax.transpose(_lax.dot_general(g, y, dims), tuple(out_axes))
+
+
+def _dot_general_transpose(ct, x, y, *, dimension_numbers):
+    if _ad.is_undefined(x) and _ad.is_undefined(y):
+        raise NotImplementedError("transpose of dot_general: both operands are linear")
+    if _ad.is_undefined(x):
+        return [_dot_transpose_lhs(ct, y, x.aval, dimension_numbers), None]
+    (xc, yc), (xb, yb) = dimension_numbers
+    return [None, _dot_transpose_lhs(ct, x, y.aval, ((yc, xc), (yb, xb)), swap_ans=True)]
+
+
+_dot_general_jvp = _ad.jvp_rule(
+    "dot_general",
+    lambda g, ans, x, y, *, dimension_numbers: _lax.dot_general(g, y, dimension_numbers),
+    lambda g, ans, x, y, *, dimension_numbers: _lax.dot_general(x, g, dimension_numbers))
+
+
+define("dot_general", impl=_dot_general, batch=_dot_general_batch,
+       jvp=_dot_general_jvp, transpose=_dot_general_transpose)

@@ -5,6 +5,11 @@ import numpy as np
 
 from .._core.rules import define
 from ._util import quiet
+from .._core import batching as _bat
+from .._core import ad as _ad
+from .. import lax as _lax
+import math
+import fnx_ir as _fnx_ir
 
 
 def _identity(dtype: np.dtype, which: str):
@@ -33,16 +38,170 @@ def _extreme(which):
     return impl
 
 
-define("reduce_sum", impl=quiet(_sum))
-define("reduce_prod", impl=quiet(_prod))
-define("reduce_max", impl=_extreme("max"))
-define("reduce_min", impl=_extreme("min"))
-define("reduce_and", impl=lambda x, *, axes: np.all(x, axis=axes))
-define("reduce_or", impl=lambda x, *, axes: np.any(x, axis=axes))
+# ------------------------------------------------------------------- derivative rules
+# See fnx/_core/ad.py for the rule signatures and docs/autodiff.md for the conventions.
+
+def _kept(ndim, axes):
+    return tuple(i for i in range(ndim) if i not in axes)
+
+
+def _reduce_sum_transpose(ct, x, *, axes):
+    t = x.aval
+    return [_lax.broadcast_in_dim(ct, t.shape, _kept(t.ndim, axes))]
+
+
+def _reduce_prod_jvp(primals, tangents, *, axes):
+    """d prod = sum_i t_i * prod_{j != i} x_j, with the exclusive products formed from a
+    left and a right cumulative product (exact when some x_j are 0)."""
+    (x,), (t,) = primals, tangents
+    ans = _lax.reduce_prod(x, axes)
+    if t is None:
+        return ans, None
+    xt = _ad.aval_of(x)
+    rest = _kept(xt.ndim, axes)
+    n = math.prod(xt.shape[a] for a in axes)
+    m = math.prod(xt.shape[a] for a in rest)
+    perm = tuple(axes) + rest
+    x2 = _lax.reshape(_lax.transpose(x, perm), (n, m))
+    t2 = _lax.reshape(_lax.transpose(t, perm), (n, m))
+    one = _fnx_ir.literal(1, xt.dtype)
+    left = _lax.pad(_lax.cumprod(x2, 0), one, ((1, -1, 0), (0, 0, 0)))
+    right = _lax.pad(_lax.cumprod(x2, 0, reverse=True), one, ((-1, 1, 0), (0, 0, 0)))
+    out_t = _lax.reduce_sum(_lax.mul(t2, _lax.mul(left, right)), (0,))
+    return ans, _lax.reshape(out_t, _ad.aval_of(ans).shape)
+
+
+def _reduce_chooser_jvp(name):
+    """reduce_max/min: the tangent is the mean of the tangents at all extremal positions."""
+    def rule(primals, tangents, *, axes):
+        (x,), (t,) = primals, tangents
+        ans = _ad.bind(name, x, axes=axes)
+        if t is None:
+            return ans, None
+        xt = _ad.aval_of(x)
+        at = _lax.broadcast_in_dim(ans, xt.shape, _kept(xt.ndim, axes))
+        where = _lax.convert_element_type(_lax.eq(x, at), xt.dtype)
+        counts = _lax.reduce_sum(where, axes)
+        return ans, _lax.div(_lax.reduce_sum(_lax.mul(t, where), axes), counts)
+    return rule
+
+
+def _slice_axis(x, start, stop, stride, axis):
+    shape = _ad.aval_of(x).shape
+    starts, limits = [0] * len(shape), list(shape)
+    strides = [1] * len(shape)
+    starts[axis], limits[axis], strides[axis] = start, max(stop, start), stride
+    return _lax.slice(x, starts, limits, strides)
+
+
+def _interleave(a, b, axis):
+    """a[0], b[0], a[1], b[1], ... along `axis` (len(a) == len(b) or len(b) + 1)."""
+    na, nb = _ad.aval_of(a).shape[axis], _ad.aval_of(b).shape[axis]
+    nd = _ad.aval_of(a).ndim
+    a_pad, b_pad = [(0, 0, 0)] * nd, [(0, 0, 0)] * nd
+    a_pad[axis] = (0, 1 if na == nb else 0, 1)
+    b_pad[axis] = (1, 0 if na == nb else 1, 1)
+    zero = _fnx_ir.literal(0, _ad.aval_of(a).dtype)
+    return _lax.add(_lax.pad(a, zero, a_pad), _lax.pad(b, zero, b_pad))
+
+
+def _associative_scan(fn, elems, axis):
+    """Inclusive scan of `fn` (on lists of arrays) along `axis` in O(log n) levels of
+    strided slices, pads and `fn` (the parallel prefix algorithm JAX uses)."""
+    n = _ad.aval_of(elems[0]).shape[axis]
+    if n < 2:
+        return elems
+    reduced = fn([_slice_axis(e, 0, n - 1, 2, axis) for e in elems],
+                 [_slice_axis(e, 1, n, 2, axis) for e in elems])
+    odd = _associative_scan(fn, reduced, axis)
+    if n % 2 == 0:
+        no = _ad.aval_of(odd[0]).shape[axis]
+        even = fn([_slice_axis(e, 0, no - 1, 1, axis) for e in odd],
+                  [_slice_axis(e, 2, n, 2, axis) for e in elems])
+    else:
+        even = fn(odd, [_slice_axis(e, 2, n, 2, axis) for e in elems])
+    even = [_lax.concatenate([_slice_axis(e, 0, 1, 1, axis), r], axis)
+            for e, r in zip(elems, even)]
+    return [_interleave(e, o, axis) for e, o in zip(even, odd)]
+
+
+def _cumprod_jvp(primals, tangents, *, axis, reverse):
+    """The tangent of a cumulative product is the scan of the product rule on
+    (value, tangent) pairs: exact with zeros, O(log n) equations."""
+    (x,), (t,) = primals, tangents
+    ans = _lax.cumprod(x, axis, reverse)
+    if t is None:
+        return ans, None
+    if reverse:
+        x, t = _lax.rev(x, (axis,)), _lax.rev(t, (axis,))
+
+    def product_rule(a, b):
+        (pa, ta), (pb, tb) = a, b
+        return [_lax.mul(pa, pb), _lax.add(_lax.mul(ta, pb), _lax.mul(pa, tb))]
+    _, out_t = _associative_scan(product_rule, [x, t], axis)
+    return ans, _lax.rev(out_t, (axis,)) if reverse else out_t
+
+
+def _cumulative_extreme_jvp(name):
+    """cummax/cummin: output i takes the tangent of the element that set the running
+    extreme (with ties, the most recent one): one gather."""
+    def rule(primals, tangents, *, axis, reverse):
+        (x,), (t,) = primals, tangents
+        ans = _ad.bind(name, x, axis=axis, reverse=reverse)
+        if t is None:
+            return ans, None
+        y = ans
+        if reverse:
+            x, y, t = (_lax.rev(v, (axis,)) for v in (x, y, t))
+        shape = _ad.aval_of(x).shape
+        pos = _lax.iota(_fnx_ir.int64, shape, axis)
+        hit = _lax.select(_lax.eq(x, y), pos, _ad.zeros_like_aval(_ad.aval_of(pos)))
+        source = _lax.cummax(hit, axis)
+        out_t = _ad.take_along_axis(t, source, axis)
+        return ans, _lax.rev(out_t, (axis,)) if reverse else out_t
+    return rule
+
+
+_JVP = {
+    "reduce_sum": _ad.linear_jvp("reduce_sum"),
+    "reduce_prod": _reduce_prod_jvp,
+    "reduce_max": _reduce_chooser_jvp("reduce_max"),
+    "reduce_min": _reduce_chooser_jvp("reduce_min"),
+    "cumsum": _ad.linear_jvp("cumsum"),
+    "cumprod": _cumprod_jvp,
+    "cummax": _cumulative_extreme_jvp("cummax"),
+    "cummin": _cumulative_extreme_jvp("cummin"),
+}
+for _name in ("reduce_and", "reduce_or", "argmax", "argmin"):
+    _JVP[_name] = _ad.zero_jvp(_name)  # boolean or integer results
+_TRANSPOSE = {
+    "reduce_sum": _reduce_sum_transpose,
+    "cumsum": lambda ct, x, *, axis, reverse: [_lax.cumsum(ct, axis, not reverse)],
+}
+
+
+define("reduce_sum", impl=quiet(_sum), batch=_bat.make_reduction_batch("reduce_sum"),
+       jvp=_JVP["reduce_sum"], transpose=_TRANSPOSE["reduce_sum"])
+define("reduce_prod", impl=quiet(_prod), batch=_bat.make_reduction_batch("reduce_prod"),
+       jvp=_JVP["reduce_prod"])
+define("reduce_max", impl=_extreme("max"), batch=_bat.make_reduction_batch("reduce_max"),
+       jvp=_JVP["reduce_max"])
+define("reduce_min", impl=_extreme("min"), batch=_bat.make_reduction_batch("reduce_min"),
+       jvp=_JVP["reduce_min"])
+define("reduce_and", impl=lambda x, *, axes: np.all(x, axis=axes),
+       batch=_bat.make_reduction_batch("reduce_and"),
+       jvp=_JVP["reduce_and"])
+define("reduce_or", impl=lambda x, *, axes: np.any(x, axis=axes),
+       batch=_bat.make_reduction_batch("reduce_or"),
+       jvp=_JVP["reduce_or"])
 define("argmax", impl=lambda x, *, axis, index_dtype:
-       np.argmax(x, axis=axis).astype(index_dtype.np))
+       np.argmax(x, axis=axis).astype(index_dtype.np),
+       batch=_bat.make_axis_batch("argmax", removes_axis=True),
+       jvp=_JVP["argmax"])
 define("argmin", impl=lambda x, *, axis, index_dtype:
-       np.argmin(x, axis=axis).astype(index_dtype.np))
+       np.argmin(x, axis=axis).astype(index_dtype.np),
+       batch=_bat.make_axis_batch("argmin", removes_axis=True),
+       jvp=_JVP["argmin"])
 
 
 def _cumulative(accumulate):
@@ -55,7 +214,15 @@ def _cumulative(accumulate):
     return impl
 
 
-define("cumsum", impl=_cumulative(lambda x, a: np.cumsum(x, axis=a, dtype=x.dtype)))
-define("cumprod", impl=_cumulative(lambda x, a: np.cumprod(x, axis=a, dtype=x.dtype)))
-define("cummax", impl=_cumulative(lambda x, a: np.maximum.accumulate(x, axis=a)))
-define("cummin", impl=_cumulative(lambda x, a: np.minimum.accumulate(x, axis=a)))
+define("cumsum", impl=_cumulative(lambda x, a: np.cumsum(x, axis=a, dtype=x.dtype)),
+       batch=_bat.make_axis_batch("cumsum", removes_axis=False),
+       jvp=_JVP["cumsum"], transpose=_TRANSPOSE["cumsum"])
+define("cumprod", impl=_cumulative(lambda x, a: np.cumprod(x, axis=a, dtype=x.dtype)),
+       batch=_bat.make_axis_batch("cumprod", removes_axis=False),
+       jvp=_JVP["cumprod"])
+define("cummax", impl=_cumulative(lambda x, a: np.maximum.accumulate(x, axis=a)),
+       batch=_bat.make_axis_batch("cummax", removes_axis=False),
+       jvp=_JVP["cummax"])
+define("cummin", impl=_cumulative(lambda x, a: np.minimum.accumulate(x, axis=a)),
+       batch=_bat.make_axis_batch("cummin", removes_axis=False),
+       jvp=_JVP["cummin"])

@@ -1,21 +1,66 @@
 """`fnx.numpy`: the part of `jax.numpy` that numeric programs use.
 
-Works on numpy arrays (eagerly, returning `numpy.ndarray`) and on traced values.
+Works on numpy arrays (eagerly, returning `numpy.ndarray` equal to numpy's own result,
+dtype included) and on traced values alike, with NumPy broadcasting and NumPy 2
+promotion (Python scalars are weak: `float32_array * 2.0` stays float32).
+
+Documented differences from numpy:
+- dtypes: bool, int32, int64, uint32, float32, float64 only. Where numpy would compute
+  in float16/int8/int16 (some functions of bool arrays) fnx uses float32/int32; sums and
+  products of uint32 stay uint32 (numpy: uint64).
+- results are always new arrays (never views); `out=` is not supported.
+- `x.at[idx].set(v)` exists on traced values (as in JAX); for numpy arrays write
+  `fnx.numpy.at(x)[idx].set(v)`.
+- traced out-of-range indices are clamped (as JAX); see `_indexing`.
+- shapes that depend on values (boolean masks, nonzero, unique, repeat counts) need
+  concrete values, or a static `size=` as in JAX.
+- calling a numpy function fnx does not provide raises NotImplementedError naming it.
 """
-from fnx_ir import bool_, int32, int64, uint32, float32, float64
-
-from ._base import asarray_or_tracer as _asarray
-from ._elementwise import *  # noqa: F401,F403
-from ._elementwise import abs  # noqa: F401  (shadowed names are public here)
-from ._reductions import sum, mean, max, min, amax, amin  # noqa: F401
-from ._linalg import matmul  # noqa: F401
-from ._shape import reshape, transpose, concatenate, stack  # noqa: F401
-
 import numpy as _np
+
+from ._dtypes import (bool_, int32, int64, uint32, float32, float64, generic, number, integer,
+                      signedinteger, unsignedinteger, inexact, floating, complexfloating, dtype,
+                      finfo, iinfo, issubdtype, promote_types, can_cast, result_type, isdtype,
+                      shape, ndim, size, iscomplexobj, isrealobj, isscalar)
+from ._elementwise import *  # noqa: F401,F403
+from ._elementwise import abs, round, divmod  # noqa: F401  (shadow builtins on purpose)
+from ._reductions import *  # noqa: F401,F403
+from ._reductions import sum, max, min, any, all  # noqa: F401
+from ._linalg import *  # noqa: F401,F403
+from ._shape import *  # noqa: F401,F403
+from ._creation import *  # noqa: F401,F403
+from ._indexing import *  # noqa: F401,F403
+from ._indexing import _getitem, _IndexUpdateHelper, _IndexUpdateRef  # noqa: F401
+from ._sorting import *  # noqa: F401,F403
+from ._misc import *  # noqa: F401,F403
+from ._misc import pow  # noqa: F401
+from ._ndarray import ndarray  # noqa: F401
+from . import linalg  # noqa: F401
 
 pi = _np.pi
 e = _np.e
 inf = _np.inf
 nan = _np.nan
+euler_gamma = _np.euler_gamma
 newaxis = None
 bool = bool_
+int_ = int64
+float_ = float64
+
+# numpy names fnx.numpy leaves out on purpose (calling one raises NotImplementedError).
+_LEFT_OUT_NOTE = ("fnx has no complex, string, datetime or object dtypes, no file I/O, and no "
+                  "in-place mutation")
+
+
+class NotImplementedInFnx(NotImplementedError, AttributeError):
+    """A numpy name that fnx.numpy does not provide (also an AttributeError, so `hasattr`
+    answers False)."""
+
+
+def __getattr__(name: str):
+    if not name.startswith("_") and hasattr(_np, name):
+        raise NotImplementedInFnx(
+            f"fnx.numpy.{name} is not implemented (numpy.{name} exists, but fnx.numpy does not "
+            f"provide it; {_LEFT_OUT_NOTE}). Compute it from the provided functions, or call "
+            "numpy outside traced code.")
+    raise AttributeError(f"module 'fnx.numpy' has no attribute {name!r}")

@@ -1,32 +1,68 @@
-"""The machinery under `fnx.numpy`: operands, NumPy 2 promotion and broadcasting.
+"""The machinery under `fnx.numpy`: operands, NumPy 2 promotion and broadcasting, errors.
 
 Every `fnx.numpy` function turns its inputs into operands of one dtype and one
-shape here, then binds a primitive through `fnx.lax`.
+shape here, then binds primitives through `fnx.lax`. The same code runs eagerly
+on numpy arrays (each primitive's numpy implementation) and on traced values.
 """
 from __future__ import annotations
 
+import functools
+import operator
 from typing import Sequence
 
 import numpy as np
 
 import fnx_ir
-from fnx_ir import DType, Literal, ShapedType
+from fnx_ir import DType, Literal
 
 from .. import lax
 from .._core import errors
-from .._core.trace import Tracer, type_of
+from .._core.trace import Tracer, current, type_of
 
 ArrayLike = "Tracer | np.ndarray | np.generic | bool | int | float | Sequence"
 
 
+# ----------------------------------------------------------------------------- errors
+
+class FnxShapeError(errors.FnxTypeError, ValueError):
+    """Operands whose shapes do not fit (an FnxTypeError that is also a ValueError, as numpy's)."""
+
+
+def describe(*xs) -> str:
+    """`float32[3], int32[2,4]`: the abstract types of operands, for messages."""
+    return ", ".join(str(type_of(x).strong()) if not is_python_scalar(x)
+                     else f"python {type(x).__name__}" for x in xs)
+
+
+def type_error(fn: str, message: str, *xs, shape: bool = False) -> errors.FnxTypeError:
+    """An error naming the function, the operands' shapes/dtypes and the user's line."""
+    if xs:
+        message = f"{message} (operands: {describe(*xs)})"
+    cls = FnxShapeError if shape else errors.FnxTypeError
+    return cls(errors.at_source(f"fnx.numpy.{fn}: {message}", errors.user_source()))
+
+
+# ----------------------------------------------------------------------------- values
+
 def is_python_scalar(x) -> bool:
     return isinstance(x, (bool, int, float)) and not isinstance(x, np.generic)
+
+
+def is_tracer(x) -> bool:
+    return type(x) is Tracer
+
+
+def is_concrete(x) -> bool:
+    """A value known now (not a traced value)."""
+    return type(x) is not Tracer
 
 
 def asarray_or_tracer(x):
     """Tracers and numpy arrays pass; Python scalars stay (weak); the rest via numpy."""
     if type(x) is Tracer or isinstance(x, np.ndarray) or is_python_scalar(x):
         return x
+    if isinstance(x, Literal):
+        return np.asarray(x.value)
     if isinstance(x, np.generic):
         return np.asarray(x)
     if isinstance(x, (list, tuple)) and any(type(e) is Tracer for e in _flat(x)):
@@ -36,6 +72,8 @@ def asarray_or_tracer(x):
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"fnx.numpy cannot use a value of type {type(x).__name__} "
                         f"(dtype {arr.dtype}) as an array")
+    if arr.dtype == np.float16:
+        arr = arr.astype(np.float32)
     return arr
 
 
@@ -47,18 +85,115 @@ def _flat(x):
             yield e
 
 
+def ensure_array(x):
+    """An operand that is a numpy array or tracer (Python scalars become 0-d arrays)."""
+    x = asarray_or_tracer(x)
+    if is_python_scalar(x):
+        return np.asarray(x)
+    return x
+
+
+def shape_of(x) -> tuple[int, ...]:
+    return type_of(x).shape
+
+
+def dtype_of(x) -> DType:
+    return type_of(x).dtype
+
+
+def finish(out, *inputs):
+    """What an `fnx.numpy` function returns: never a Literal, and eagerly never an input."""
+    if isinstance(out, Literal):
+        return np.asarray(out.value)
+    if isinstance(out, np.ndarray):
+        for i in inputs:
+            if out is i or (isinstance(i, (list, tuple)) and any(out is j for j in i)):
+                return np.array(out)
+    return out
+
+
+def fresh(fn):
+    """Decorator: apply `finish` to the result (and to each item of a tuple/list result)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if isinstance(out, (tuple, list)):
+            return type(out)(finish(o, *args) for o in out)
+        return finish(out, *args)
+    return wrapper
+
+
+def static_int(x, what: str) -> int:
+    """A Python int from an int-like static argument (concrete traced values are allowed)."""
+    try:
+        return operator.index(x)
+    except TypeError:
+        raise TypeError(f"{what} must be an integer, got {type(x).__name__}") from None
+
+
+def tracing() -> bool:
+    return current() is not None
+
+
+# ----------------------------------------------------------------------------- dtypes
+
 def result_dtype(*xs) -> DType:
     """NumPy 2 promotion of the operands (Python scalars are weak)."""
     return fnx_ir.result_type(*[(t.dtype, t.weak) for t in (type_of(x) for x in xs)])
 
 
-def broadcast_shapes(*shapes, what: str = "operands") -> tuple[int, ...]:
+# Loop dtypes numpy picks that fnx does not have: use the nearest wider fnx dtype.
+_NARROW = {"float16": fnx_ir.float32, "int8": fnx_ir.int32, "int16": fnx_ir.int32,
+           "uint8": fnx_ir.uint32, "uint16": fnx_ir.uint32}
+_WEAK_TYPE = {"b": np.dtype(bool), "i": int, "u": int, "f": float}  # a Python bool is np.bool_
+
+
+def to_dtype(d) -> DType:
+    if isinstance(d, DType):
+        return d
+    d = np.dtype(d)
+    return _NARROW.get(d.name) or fnx_ir.dtype(d)
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolve(ufunc: np.ufunc, key: tuple) -> tuple[tuple[DType, ...], DType]:
+    strong = [d for d, weak in key if not weak]
+    if not strong:  # only weak values: they take their default dtypes
+        d = fnx_ir.result_type(*key).np
+        key = tuple((fnx_ir.dtype(d), False) for _ in key)
+    spec = tuple(_WEAK_TYPE[d.kind] if weak else d.np for d, weak in key)
+    res = ufunc.resolve_dtypes(spec + (None,) * ufunc.nout)
+    return tuple(to_dtype(d) for d in res[:ufunc.nin]), to_dtype(res[-1])
+
+
+def ufunc_dtypes(ufunc: np.ufunc, fn: str, *xs) -> tuple[tuple[DType, ...], DType]:
+    """(loop input dtypes, output dtype) that numpy's `ufunc` uses for these operands."""
+    key = tuple((t.dtype, t.weak) for t in (type_of(x) for x in xs))
+    try:
+        return _resolve(ufunc, key)
+    except TypeError as e:
+        raise type_error(fn, f"not supported for these dtypes ({e})", *xs) from None
+
+
+def float_dtype_for(dtype: DType) -> DType:
+    """The float dtype numpy computes a transcendental of `dtype` in (bool→f32, ints→f64)."""
+    if dtype.is_float:
+        return dtype
+    return fnx_ir.float32 if dtype.is_bool else fnx_ir.float64
+
+
+def canonical_dtype(dtype) -> DType | None:
+    return None if dtype is None else to_dtype(dtype)
+
+
+# ----------------------------------------------------------------------------- shapes
+
+def broadcast_shapes(*shapes, what: str = "operands", xs: Sequence = ()) -> tuple[int, ...]:
     try:
         return tuple(np.broadcast_shapes(*shapes))
     except ValueError:
-        raise errors.FnxTypeError(errors.at_source(
-            f"{what}: shapes {', '.join(str(tuple(s)) for s in shapes)} cannot be broadcast "
-            "together", errors.user_source())) from None
+        raise type_error(what, f"shapes {', '.join(str(tuple(s)) for s in shapes)} cannot be "
+                         "broadcast together", *xs, shape=True) from None
 
 
 def convert(x, dtype: DType):
@@ -72,6 +207,8 @@ def convert(x, dtype: DType):
 
 
 def broadcast_to(x, shape: tuple[int, ...]):
+    if is_python_scalar(x):
+        x = fnx_ir.literal(x, fnx_ir.python_scalar_dtype(x), weak=True)
     return lax.broadcast_to_rank_shape(x, shape)
 
 
@@ -79,38 +216,33 @@ def operands(*xs, dtype: DType | None = None, what: str = "operands"):
     """Promote to a common dtype (or `dtype`) and broadcast to a common shape."""
     xs = [asarray_or_tracer(x) for x in xs]
     dtype = dtype or result_dtype(*xs)
-    shape = broadcast_shapes(*[type_of(x).shape for x in xs], what=what)
+    shape = broadcast_shapes(*[type_of(x).shape for x in xs], what=what, xs=xs)
     return [broadcast_to(convert(x, dtype), shape) for x in xs]
 
 
-def float_dtype_for(dtype: DType) -> DType:
-    """The float dtype numpy computes a transcendental of `dtype` in (bool→f32, ints→f64)."""
-    if dtype.is_float:
-        return dtype
-    return fnx_ir.float32 if dtype.is_bool else fnx_ir.float64
-
-
-def ensure_array(x):
-    """An operand that is a numpy array or tracer (Python scalars become 0-d arrays)."""
-    x = asarray_or_tracer(x)
-    if is_python_scalar(x):
-        return np.asarray(x)
-    return x
-
-
 def normalize_axis(axis: int, ndim: int, what: str = "axis") -> int:
-    if not -ndim <= axis < max(ndim, 1):
+    axis = static_int(axis, what)
+    n = max(ndim, 1)  # as numpy's scans, a 0-d array accepts axis 0 / -1
+    if not -n <= axis < n:
         raise np.exceptions.AxisError(f"{what} {axis} is out of bounds for array of dimension {ndim}")
     return axis % max(ndim, 1)
 
 
-def normalize_axes(axis, ndim: int) -> tuple[int, ...]:
-    """`axis=None | int | tuple` → a sorted tuple of non-negative axes."""
+def normalize_axes(axis, ndim: int, sort: bool = True) -> tuple[int, ...]:
+    """`axis=None | int | tuple` → a (sorted) tuple of non-negative axes."""
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, (int, np.integer)):
-        axis = (int(axis),)
-    axes = tuple(normalize_axis(int(a), ndim) for a in axis)
+    if not isinstance(axis, (tuple, list)):
+        axis = (axis,)
+    axes = tuple(_strict_axis(a, ndim) for a in axis)
     if len(set(axes)) != len(axes):
         raise ValueError(f"duplicate value in 'axis': {axis}")
-    return tuple(sorted(axes))
+    return tuple(sorted(axes)) if sort else axes
+
+
+def _strict_axis(axis, ndim: int) -> int:
+    axis = static_int(axis, "axis")
+    if not -ndim <= axis < ndim:
+        raise np.exceptions.AxisError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+    return axis % ndim
+

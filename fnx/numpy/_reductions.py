@@ -1,13 +1,27 @@
-"""Reductions of `fnx.numpy`: sum, mean, max, min, ..."""
+"""Reductions of `fnx.numpy`: sum, mean, var, max, argmax, any, cumsum, ...
+
+Result dtypes are numpy's, except that numpy's uint64 accumulators (sums and
+products of uint32) are uint32 here: fnx has no uint64.
+"""
 from __future__ import annotations
 
+import builtins
 import math
+
+import numpy as np
 
 import fnx_ir
 
 from .. import lax
 from .._core.trace import type_of
-from ._base import ensure_array, normalize_axes, float_dtype_for, convert
+from ._base import (canonical_dtype, convert, dtype_of, ensure_array, finish, normalize_axes,
+                    normalize_axis, broadcast_to, broadcast_shapes, type_error)
+
+__all__ = ["sum", "prod", "product", "mean", "average", "var", "std", "max", "min", "amax",
+           "amin", "ptp", "argmax", "argmin", "any", "all", "cumsum", "cumprod",
+           "cumulative_sum", "cumulative_prod", "count_nonzero", "nansum", "nanprod", "nanmax",
+           "nanmin", "nanmean", "nanvar", "nanstd", "nanargmax", "nanargmin", "nancumsum",
+           "nancumprod", "alltrue", "sometrue"]
 
 
 def _keepdims(out, x_shape, axes, keepdims):
@@ -16,48 +30,365 @@ def _keepdims(out, x_shape, axes, keepdims):
     return lax.reshape(out, tuple(1 if i in axes else d for i, d in enumerate(x_shape)))
 
 
-def _sum_dtype(dtype):
-    """numpy sums bool and narrow ints in the platform integer (int64)."""
+def _acc_dtype(dtype: fnx_ir.DType) -> fnx_ir.DType:
+    """numpy sums/products bool and int32 in the platform integer (int64)."""
     if dtype.is_bool or dtype is fnx_ir.int32:
         return fnx_ir.int64
     return dtype  # uint32 stays uint32 (numpy's uint64 is not an fnx dtype)
 
 
-def sum(a, axis=None, dtype=None, keepdims: bool = False):
-    """`numpy.sum`."""
+def _where_fill(x, where, fill):
+    """`x` with the elements where `where` is False replaced by `fill`."""
+    if where is None:
+        return x
+    w = ensure_array(where)
+    shape = type_of(x).shape
+    broadcast_shapes(type_of(w).shape, shape, what="where= of a reduction", xs=(w, x))
+    w = broadcast_to(convert(w, fnx_ir.bool_), shape)
+    return lax.select(w, x, lax.full_like(x, fill))
+
+
+def _reduce(prim, x, axes, keepdims, shape):
+    return _keepdims(prim(x, axes), shape, axes, keepdims)
+
+
+def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """`numpy.sum` (bool and int32 accumulate in int64; uint32 stays uint32)."""
+    _no_out(out, "sum")
     x = ensure_array(a)
     t = type_of(x)
     axes = normalize_axes(axis, t.ndim)
-    x = convert(x, fnx_ir.dtype(dtype) if dtype is not None else _sum_dtype(t.dtype))
-    return _keepdims(lax.reduce_sum(x, axes), t.shape, axes, keepdims)
+    d = canonical_dtype(dtype) or _acc_dtype(t.dtype)
+    x = _where_fill(convert(x, d), where, 0)
+    res = _reduce(lax.reduce_sum, x, axes, keepdims, t.shape)
+    if initial is not None:
+        res = lax.add(res, lax.full_like(res, initial))
+    return finish(res, a)
 
 
-def mean(a, axis=None, dtype=None, keepdims: bool = False):
-    """`numpy.mean` (integers average in float64)."""
+def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """`numpy.prod`."""
+    _no_out(out, "prod")
     x = ensure_array(a)
     t = type_of(x)
     axes = normalize_axes(axis, t.ndim)
-    out_dtype = fnx_ir.dtype(dtype) if dtype is not None else float_dtype_for(t.dtype)
-    if t.dtype.is_bool and dtype is None:
-        out_dtype = fnx_ir.float64
-    count = math.prod(t.shape[i] for i in axes)
-    total = lax.reduce_sum(convert(x, out_dtype), axes)
-    out = lax.div(total, lax.full_like(total, count))
-    return _keepdims(out, t.shape, axes, keepdims)
+    d = canonical_dtype(dtype) or _acc_dtype(t.dtype)
+    x = _where_fill(convert(x, d), where, 1)
+    res = _reduce(lax.reduce_prod, x, axes, keepdims, t.shape)
+    if initial is not None:
+        res = lax.mul(res, lax.full_like(res, initial))
+    return finish(res, a)
 
 
-def _extreme(name, prim):
-    def f(a, axis=None, keepdims: bool = False):
+product = prod
+
+
+def _count(t, axes, where, dtype):
+    """The number of elements each output averages over (a scalar, or an array with where=)."""
+    if where is None:
+        return math.prod(t.shape[i] for i in axes)
+    w = broadcast_to(convert(ensure_array(where), fnx_ir.bool_), t.shape)
+    return lax.reduce_sum(lax.convert_element_type(w, dtype), axes)
+
+
+def _mean_dtype(t, dtype):
+    if dtype is not None:
+        return canonical_dtype(dtype)
+    return t.dtype if t.dtype.is_float else fnx_ir.float64
+
+
+def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
+    """`numpy.mean` (integers and bool average in float64)."""
+    _no_out(out, "mean")
+    x = ensure_array(a)
+    t = type_of(x)
+    axes = normalize_axes(axis, t.ndim)
+    d = _mean_dtype(t, dtype)
+    total = lax.reduce_sum(_where_fill(convert(x, d), where, 0), axes)
+    count = _count(t, axes, where, d)
+    if isinstance(count, int):
+        count = lax.full_like(total, count)
+    return finish(_keepdims(lax.div(total, count), t.shape, axes, keepdims))
+
+
+def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: bool = False):
+    """`numpy.average`: the (weighted) mean."""
+    from ._elementwise import multiply, divide
+    if weights is None:
+        avg = mean(a, axis, keepdims=keepdims)
+        if returned:
+            x = ensure_array(a)
+            n = math.prod(type_of(x).shape[i] for i in normalize_axes(axis, type_of(x).ndim))
+            return avg, lax.full_like(avg, n)
+        return avg
+    x, w = ensure_array(a), ensure_array(weights)
+    tx, tw = type_of(x), type_of(w)
+    if tx.shape != tw.shape:
+        if axis is None or tw.ndim != 1 or tw.shape[0] != tx.shape[normalize_axis(axis, tx.ndim)]:
+            raise type_error("average", "weights must have the array's shape, or be 1-d along "
+                             "axis", x, w, shape=True)
+        ax = normalize_axis(axis, tx.ndim)
+        w = lax.broadcast_in_dim(w, tx.shape, (ax,))
+    num = sum(multiply(x, w), axis, keepdims=keepdims)
+    den = sum(lax.convert_element_type(w, dtype_of(num)) if dtype_of(w) is not dtype_of(num)
+              else w, axis, keepdims=keepdims)
+    avg = divide(num, den)
+    if returned:
+        return avg, lax.convert_element_type(den, dtype_of(avg))
+    return avg
+
+
+def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
+        correction=None):
+    """`numpy.var`: `mean(abs(x - x.mean())**2)` over `count - ddof` (integers in float64)."""
+    _no_out(out, "var")
+    if correction is not None:
+        ddof = correction
+    x = ensure_array(a)
+    t = type_of(x)
+    axes = normalize_axes(axis, t.ndim)
+    d = _mean_dtype(t, dtype)
+    xc = convert(x, d)
+    total = lax.reduce_sum(_where_fill(xc, where, 0), axes)
+    count = _count(t, axes, where, d)
+    cnt = lax.full_like(total, count) if isinstance(count, int) else count
+    m = lax.div(total, cnt)
+    m = lax.broadcast_in_dim(m, t.shape, tuple(i for i in range(t.ndim) if i not in axes))
+    dev = lax.sub(xc, m)
+    sq = _where_fill(lax.mul(dev, dev), where, 0)
+    ss = lax.reduce_sum(sq, axes)
+    if isinstance(count, int):
+        denom = lax.full_like(ss, builtins.max(count - ddof, 0))
+    else:
+        denom = lax.max(lax.sub(count, lax.full_like(count, ddof)), lax.zeros_like(count))
+    return finish(_keepdims(lax.div(ss, denom), t.shape, axes, keepdims))
+
+
+def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
+        correction=None):
+    """`numpy.std`: `sqrt(var(...))`."""
+    return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
+
+
+def _extreme(name, prim, identity_name):
+    def f(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
+        _no_out(out, name)
         x = ensure_array(a)
         t = type_of(x)
         axes = normalize_axes(axis, t.ndim)
-        if any(t.shape[i] == 0 for i in axes):
-            raise ValueError(f"zero-size array to reduction operation {name} which has no identity")
-        return _keepdims(prim(x, axes), t.shape, axes, keepdims)
+        if where is not None and initial is None:
+            raise ValueError(f"reduction operation '{identity_name}' does not have an identity, "
+                             "so to use a where mask one has to specify 'initial'")
+        if initial is None and builtins.any(t.shape[i] == 0 for i in axes):
+            raise ValueError(f"zero-size array to reduction operation {identity_name} which has "
+                             "no identity")
+        if initial is not None:
+            x = _where_fill(x, where, initial)
+        res = _reduce(prim, x, axes, keepdims, t.shape)
+        if initial is not None:
+            comb = lax.max if name == "max" else lax.min
+            res = comb(res, lax.full_like(res, initial))
+        return finish(res, a)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"`numpy.{name}` (NaN propagates)."
+    return f
+
+
+max = amax = _extreme("max", lax.reduce_max, "maximum")
+min = amin = _extreme("min", lax.reduce_min, "minimum")
+
+
+def ptp(a, axis=None, out=None, keepdims: bool = False):
+    """`max - min` along `axis`."""
+    from ._elementwise import subtract
+    return subtract(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
+
+
+def _arg(name, prim):
+    def f(a, axis=None, out=None, *, keepdims: bool = False):
+        _no_out(out, name)
+        x = ensure_array(a)
+        t = type_of(x)
+        if axis is None:
+            x = lax.reshape(x, (t.size,))
+            ax = 0
+        else:
+            ax = normalize_axis(axis, t.ndim)
+        if type_of(x).shape[ax] == 0:
+            raise ValueError(f"attempt to get {name} of an empty sequence")
+        if type_of(x).ndim == 0:
+            x = lax.reshape(x, (1,))
+        res = prim(x, ax, fnx_ir.int64)
+        if keepdims:
+            res = lax.reshape(res, (1,) * t.ndim if axis is None else
+                              tuple(1 if i == ax else d for i, d in enumerate(t.shape)))
+        return finish(res)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"`numpy.{name}`: the first index of the extreme (a NaN counts as extreme)."
+    return f
+
+
+argmax = _arg("argmax", lax.argmax)
+argmin = _arg("argmin", lax.argmin)
+
+
+def _bool_reduce(name, prim):
+    def f(a, axis=None, out=None, keepdims: bool = False, *, where=None):
+        _no_out(out, name)
+        x = ensure_array(a)
+        t = type_of(x)
+        axes = normalize_axes(axis, t.ndim)
+        b = convert(x, fnx_ir.bool_) if not t.dtype.is_bool else x
+        b = _where_fill(b, where, name == "all")
+        return finish(_reduce(prim, b, axes, keepdims, t.shape), a)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = f"`numpy.{name}`."
     return f
 
 
-max = amax = _extreme("max", lax.reduce_max)
-min = amin = _extreme("min", lax.reduce_min)
+any = sometrue = _bool_reduce("any", lax.reduce_or)
+all = alltrue = _bool_reduce("all", lax.reduce_and)
+
+
+def count_nonzero(a, axis=None, *, keepdims: bool = False):
+    """The number of non-zero elements (int64)."""
+    x = ensure_array(a)
+    b = convert(x, fnx_ir.bool_)
+    return sum(b, axis, dtype=fnx_ir.int64, keepdims=keepdims)
+
+
+def _cumulative(name, prim):
+    def f(a, axis=None, dtype=None, out=None):
+        _no_out(out, name)
+        x = ensure_array(a)
+        t = type_of(x)
+        if axis is None:
+            x = lax.reshape(x, (t.size,))
+            ax = 0
+        else:
+            ax = normalize_axis(axis, t.ndim)
+        d = canonical_dtype(dtype) or _acc_dtype(t.dtype)
+        x = convert(x, d)
+        if type_of(x).ndim == 0:
+            x = lax.reshape(x, (1,))
+        return finish(prim(x, ax), a)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"`numpy.{name}` (inclusive scan; axis=None scans the flattened array)."
+    return f
+
+
+cumsum = _cumulative("cumsum", lax.cumsum)
+cumprod = _cumulative("cumprod", lax.cumprod)
+
+
+def _cumulative_api(name, base, identity):
+    def f(x, /, *, axis=None, dtype=None, include_initial: bool = False):
+        arr = ensure_array(x)
+        t = type_of(arr)
+        if axis is None:
+            if t.ndim > 1:
+                raise ValueError(f"{name}: axis must be given for arrays of more than one dimension")
+            axis = 0
+        res = base(arr, axis, dtype)
+        if include_initial:
+            ax = normalize_axis(axis, type_of(res).ndim)
+            cfg = [(0, 0, 0)] * type_of(res).ndim
+            cfg[ax] = (1, 0, 0)
+            res = lax.pad(res, fnx_ir.literal(identity, dtype_of(res)), cfg)
+        return res
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"`numpy.{name}` (the array API scan; `include_initial` prepends the identity)."
+    return f
+
+
+cumulative_sum = _cumulative_api("cumulative_sum", cumsum, 0)
+cumulative_prod = _cumulative_api("cumulative_prod", cumprod, 1)
+
+
+# ------------------------------------------------------------------ NaN-ignoring variants
+
+def _nan_replaced(a, value):
+    x = ensure_array(a)
+    if not dtype_of(x).is_float:
+        return x
+    return lax.select(lax.ne(x, x), lax.full_like(x, value), x)
+
+
+def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """`numpy.nansum`: NaNs count as zero."""
+    return sum(_nan_replaced(a, 0), axis, dtype, out, keepdims, initial, where)
+
+
+def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """`numpy.nanprod`: NaNs count as one."""
+    return prod(_nan_replaced(a, 1), axis, dtype, out, keepdims, initial, where)
+
+
+def _nan_extreme(name, base, fill):
+    def f(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
+        x = ensure_array(a)
+        if not dtype_of(x).is_float:
+            return base(x, axis, out, keepdims, initial, where)
+        res = base(_nan_replaced(x, fill), axis, out, keepdims, initial, where)
+        nan = lax.ne(x, x)
+        all_nan = all(nan, axis, keepdims=keepdims)
+        return lax.select(all_nan, lax.full_like(res, np.nan), res)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"`numpy.{name}`: ignores NaN (all-NaN slices give NaN)."
+    return f
+
+
+nanmax = _nan_extreme("nanmax", max, -np.inf)
+nanmin = _nan_extreme("nanmin", min, np.inf)
+
+
+def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
+    """`numpy.nanmean`: the mean of the non-NaN elements."""
+    x = ensure_array(a)
+    if not dtype_of(x).is_float:
+        return mean(x, axis, dtype, out, keepdims, where=where)
+    keep = lax.eq(x, x)
+    if where is not None:
+        keep = lax.bitwise_and(keep, broadcast_to(convert(ensure_array(where), fnx_ir.bool_),
+                                                  type_of(x).shape))
+    return mean(x, axis, dtype, out, keepdims, where=keep)
+
+
+def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None):
+    """`numpy.nanvar`."""
+    x = ensure_array(a)
+    if not dtype_of(x).is_float:
+        return var(x, axis, dtype, out, ddof, keepdims, where=where)
+    keep = lax.eq(x, x)
+    if where is not None:
+        keep = lax.bitwise_and(keep, broadcast_to(convert(ensure_array(where), fnx_ir.bool_),
+                                                  type_of(x).shape))
+    return var(x, axis, dtype, out, ddof, keepdims, where=keep)
+
+
+def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None):
+    """`numpy.nanstd`."""
+    return lax.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where))
+
+
+def nanargmax(a, axis=None, out=None, *, keepdims: bool = False):
+    """`numpy.nanargmax` (an all-NaN slice gives index 0 here; numpy raises)."""
+    return argmax(_nan_replaced(a, -np.inf), axis, keepdims=keepdims)
+
+
+def nanargmin(a, axis=None, out=None, *, keepdims: bool = False):
+    """`numpy.nanargmin` (an all-NaN slice gives index 0 here; numpy raises)."""
+    return argmin(_nan_replaced(a, np.inf), axis, keepdims=keepdims)
+
+
+def nancumsum(a, axis=None, dtype=None, out=None):
+    return cumsum(_nan_replaced(a, 0), axis, dtype, out)
+
+
+def nancumprod(a, axis=None, dtype=None, out=None):
+    return cumprod(_nan_replaced(a, 1), axis, dtype, out)
+
+
+def _no_out(out, name):
+    if out is not None:
+        raise NotImplementedError(f"fnx.numpy.{name}: out= is not supported (arrays are immutable)")

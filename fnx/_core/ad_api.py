@@ -1,0 +1,924 @@
+"""The user-facing differentiation API (names and semantics follow JAX).
+
+`jvp`, `linearize`, `vjp`, `grad`, `value_and_grad`, `jacfwd`, `jacrev`, `hessian`,
+`checkpoint` (`remat`), `custom_jvp`, `custom_vjp`.
+
+Each call traces the function into a Program (with concrete values when the arguments
+are concrete, so Python control flow on values works outside `jit`; abstractly inside
+`jit` or another abstract transform), then applies the IR transforms of `ad.py`,
+binding the result into the current context: eagerly on numpy arrays, or into the
+enclosing trace. Nesting (`grad(grad(f))`, `jacfwd(jacrev(f))`) therefore just inlines
+the inner derivative into the outer trace, which is then differentiated again.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+import fnx_ir
+from fnx_ir import Literal, Program, ShapedType, Var
+
+from .. import tree_util
+from . import ad, errors
+from .trace import Tracer, bind, current, eval_program, trace_flat, type_of, value_of
+from .._rules.custom import LazyProgram
+
+__all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "jacfwd", "jacrev",
+           "hessian", "checkpoint", "remat", "custom_jvp", "custom_vjp"]
+
+
+# =========================================================================== helpers
+
+def _is_py_scalar(x) -> bool:
+    return isinstance(x, (bool, int, float)) and not isinstance(x, np.generic)
+
+
+def _is_value(x) -> bool:
+    return type(x) is Tracer or isinstance(x, (np.ndarray, np.generic)) or _is_py_scalar(x)
+
+
+def _leaf(x, what: str, path: str = "an argument"):
+    """Check an argument leaf: numpy arrays, numpy/Python scalars or traced values."""
+    if type(x) is Tracer or _is_py_scalar(x):
+        return x
+    if isinstance(x, (np.ndarray, np.generic)):
+        try:
+            type_of(x)
+        except TypeError as e:
+            raise TypeError(f"{what}: {path}: {e}") from None
+        return np.asarray(x)
+    raise TypeError(f"{what}: {path} is a {type(x).__name__}, not a valid fnx value: "
+                    "leaves must be numpy arrays, Python scalars or traced values")
+
+
+def _bind_arg(x):
+    """A leaf as an argument for binding (eagerly, Python scalars become arrays)."""
+    if _is_py_scalar(x) and current() is None:
+        return np.asarray(x, dtype=type_of(x).dtype.np)
+    return x
+
+
+def _trace(flat_fun: Callable, leaves: Sequence) -> tuple[Program, list]:
+    """Trace `flat_fun(*leaves) -> list` into a Program, with concrete values when every
+    leaf has one (define-by-run outside jit). Returns (program, captured outer values)."""
+    concrete = all(value_of(x) is not None for x in leaves)
+    types = [type_of(x) for x in leaves]
+    args = [np.asarray(x, dtype=t.dtype.np) if _is_py_scalar(x) else x
+            for x, t in zip(leaves, types)]
+    traced = trace_flat(flat_fun, args, concrete, types)
+    return traced.program, list(traced.captured)
+
+
+def _output(x, inputs=()):
+    """A result handed back to the user: numpy eagerly (never aliasing an argument or a
+    read-only program constant), a Tracer inside a trace."""
+    if isinstance(x, Literal):
+        x = np.asarray(x.value)
+    if type(x) is Tracer:
+        return x
+    arr = np.asarray(x)
+    if not arr.flags.writeable or any(arr is i for i in inputs):
+        arr = np.array(arr)
+    return arr
+
+
+def _flatten_outputs(out, what: str):
+    leaves, tree = tree_util.tree_flatten(out)
+    for o in leaves:
+        if not _is_value(o):
+            raise TypeError(f"{what}: the function returned a {type(o).__name__} "
+                            "inside its output: outputs must be arrays or pytrees of arrays")
+    return leaves, tree
+
+
+def _fun_name(fun) -> str:
+    return getattr(fun, "__name__", None) or type(fun).__name__
+
+
+def _check_callable(fun, what: str) -> None:
+    if not callable(fun):
+        raise TypeError(f"{what}: expected a callable as the first argument, got "
+                        f"{type(fun).__name__}")
+
+
+def _arg_name(fun, i: int) -> str:
+    try:
+        params = [p for p in inspect.signature(fun).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    return f"argument {i} ('{params[i].name}')" if i < len(params) else f"argument {i}"
+
+
+def _normalize_argnums(argnums, nargs: int, what: str, fun) -> tuple[tuple[int, ...], bool]:
+    single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
+    nums = (argnums,) if single else argnums
+    if not isinstance(nums, (tuple, list)) or not all(
+            isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in nums):
+        raise TypeError(f"{what}: argnums must be an int or a tuple of ints, got {argnums!r}")
+    if not single and len(nums) == 0:
+        raise ValueError(f"{what}: argnums is an empty tuple: there is nothing to "
+                         "differentiate with respect to")
+    out = []
+    for i in nums:
+        if not -nargs <= i < nargs:
+            raise ValueError(f"{what}: argnums {argnums!r} is out of range: "
+                             f"{_fun_name(fun)} was called with {nargs} positional "
+                             f"argument{'s' if nargs != 1 else ''}")
+        out.append(int(i) % nargs)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{what}: argnums {argnums!r} has repeated entries")
+    return tuple(out), single
+
+
+def _check_real_inputs(fun, args, nums, what: str, allow_int: bool = False) -> None:
+    for i in nums:
+        for j, leaf in enumerate(tree_util.tree_leaves(args[i])):
+            if not _is_value(leaf):
+                continue
+            t = type_of(leaf)
+            if not t.dtype.is_float and not allow_int:
+                where = _arg_name(fun, i) + (f" (leaf {j})" if j else "")
+                raise TypeError(
+                    f"{what} requires real-valued inputs (input dtype that is a sub-dtype of "
+                    f"np.inexact), but got {t.dtype.name} for {where} of {_fun_name(fun)}. "
+                    f"If you want to use integer-valued inputs, use vjp or set allow_int "
+                    f"to True.")
+
+
+def _partial(fun, args, kwargs, nums):
+    """`fun` as a function of the arguments at `nums` (the others fixed)."""
+    def f(*dyn):
+        full = list(args)
+        for i, a in zip(nums, dyn):
+            full[i] = a
+        return fun(*full, **kwargs)
+    return f
+
+
+def _describe(x) -> str:
+    if _is_value(x):
+        t = type_of(x)
+        return f"an array of shape {t.shape} ({t.dtype.name})"
+    if isinstance(x, (tuple, list)):
+        return f"a {type(x).__name__} of length {len(x)}"
+    return f"a {type(x).__name__}"
+
+
+# =========================================================================== linearize a function
+
+class _Lin:
+    """A function linearized at a point: flat outputs, aux, and the `ad.Linearized`."""
+
+    def __init__(self, fun, primals: tuple, has_aux: bool, what: str):
+        leaves, self.in_tree = tree_util.tree_flatten(tuple(primals))
+        self.in_leaves = [_leaf(x, what) for x in leaves]
+        self.in_types = [type_of(x) for x in self.in_leaves]
+        box: dict = {}
+
+        def flat_fun(*xs):
+            args = tree_util.tree_unflatten(self.in_tree, xs)
+            out = fun(*args)
+            aux = None
+            if has_aux:
+                if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                    raise TypeError(f"{what} with has_aux=True requires {_fun_name(fun)} to "
+                                    f"return a pair (output, aux), but it returned "
+                                    f"{_describe(out)}")
+                out, aux = out
+            out_leaves, out_tree = _flatten_outputs(out, what)
+            aux_leaves, aux_tree = tree_util.tree_flatten(aux)
+            traced = [i for i, a in enumerate(aux_leaves) if _is_value(a)]
+            box.update(out_tree=out_tree, n_out=len(out_leaves), aux_leaves=aux_leaves,
+                       aux_tree=aux_tree, traced_aux=traced)
+            return list(out_leaves) + [aux_leaves[i] for i in traced]
+
+        program, captured = _trace(flat_fun, self.in_leaves)
+        self.out_tree = box["out_tree"]
+        n_out = self.n_out = box["n_out"]
+        self.diff = [ad.differentiable(t) for t in self.in_types]
+        diff = self.diff + [False] * len(captured)
+        want = [True] * n_out + [False] * (len(program.outputs) - n_out)
+        args = [_bind_arg(x) for x in self.in_leaves] + captured
+        outs, self.lin = ad.linearize_flat(program, args, diff, want)
+        self.outs = outs[:n_out]
+        self.out_types = program.out_types[:n_out]
+        aux_leaves = list(box["aux_leaves"])
+        for i, v in zip(box["traced_aux"], outs[n_out:]):
+            aux_leaves[i] = _output(v, self.in_leaves)
+        self.aux = tree_util.tree_unflatten(box["aux_tree"], aux_leaves)
+
+    def primals_out(self):
+        return tree_util.tree_unflatten(self.out_tree,
+                                        [_output(o, self.in_leaves) for o in self.outs])
+
+    def pull(self, ct_leaves: Sequence) -> list:
+        """Cotangents of the flat outputs -> cotangents of the flat inputs (zeros where
+        the cotangent is zero or the input is not differentiable)."""
+        cts = self.lin.vjp(list(ct_leaves) + [None] * (len(self.lin.out_types) - self.n_out))
+        it = iter(cts)
+        return [ad.instantiate(next(it), ad.UndefinedPrimal(t)) if d
+                else ad.zeros_like_aval(t.strong()) for t, d in zip(self.in_types, self.diff)]
+
+    def push(self, t_leaves: Sequence) -> list:
+        ts = [t for t, d in zip(t_leaves, self.diff) if d]
+        return self.lin.jvp(ts)[:self.n_out]
+
+
+def _check_like(values, types, what: str, kind: str, paths=None) -> list:
+    """Check (co)tangent leaves against primal types: equal shapes, and equal dtypes for
+    floating values (Python scalars are converted). Non-float primals take anything of
+    their shape (their (co)tangents are zero)."""
+    out = []
+    for i, (v, t) in enumerate(zip(values, types)):
+        where = paths[i] if paths else f"leaf {i}"
+        if not _is_value(v):
+            raise TypeError(f"{what}: {kind} {where} is a {type(v).__name__}, not an array")
+        vt = type_of(v)
+        if vt.shape != t.shape:
+            raise ValueError(f"{what}: {kind} {where} has shape {vt.shape}, but the "
+                             f"corresponding primal has shape {t.shape} ({t.dtype.name})")
+        if t.dtype.is_float:
+            if vt.dtype is not t.dtype:
+                if _is_py_scalar(v) or vt.weak:
+                    v = np.asarray(value_of(v), t.dtype.np) if type(v) is not Tracer else v
+                else:
+                    raise TypeError(f"{what}: {kind} {where} has dtype {vt.dtype.name}, but "
+                                    f"the corresponding primal has dtype {t.dtype.name}; "
+                                    "they must be equal")
+            elif _is_py_scalar(v):
+                v = np.asarray(v, t.dtype.np)
+            out.append(v)
+        else:
+            out.append(None)
+    return out
+
+
+# =========================================================================== jvp / linearize / vjp
+
+def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
+    """Forward mode: `(fun(*primals), J·tangents)` (JAX's `jax.jvp`).
+
+    `primals` and `tangents` are tuples (or lists) of equal pytree structure; each
+    tangent has its primal's shape and dtype. Integer and bool primals have zero
+    tangents (their tangent argument is ignored); their output tangents are zeros.
+    With `has_aux`, `fun` returns `(output, aux)` and the result is `(out, t_out, aux)`.
+    """
+    _check_callable(fun, "jvp")
+    for name, v in (("primal", primals), ("tangent", tangents)):
+        if not isinstance(v, (tuple, list)):
+            raise TypeError(f"jvp: {name} arguments must be a tuple or a list, got "
+                            f"{type(v).__name__}")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp: got {len(primals)} primal arguments but {len(tangents)} "
+                         "tangent arguments")
+    p_leaves, p_tree = tree_util.tree_flatten(tuple(primals))
+    t_leaves, t_tree = tree_util.tree_flatten(tuple(tangents))
+    if p_tree != t_tree:
+        raise TypeError(f"jvp: primal and tangent arguments must have the same pytree "
+                        f"structure, got {p_tree} and {t_tree}")
+    p_leaves = [_leaf(x, "jvp", "a primal") for x in p_leaves]
+    types = [type_of(x) for x in p_leaves]
+    t_leaves = _check_like(t_leaves, types, "jvp", "tangent")
+    box: dict = {}
+
+    def flat_fun(*xs):
+        out = fun(*tree_util.tree_unflatten(p_tree, xs))
+        aux = None
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise TypeError(f"jvp with has_aux=True requires {_fun_name(fun)} to return "
+                                f"a pair (output, aux), but it returned {_describe(out)}")
+            out, aux = out
+        leaves, tree = _flatten_outputs(out, "jvp")
+        aux_leaves, aux_tree = tree_util.tree_flatten(aux)
+        traced = [i for i, a in enumerate(aux_leaves) if _is_value(a)]
+        box.update(tree=tree, n=len(leaves), aux_leaves=aux_leaves, aux_tree=aux_tree,
+                   traced=traced)
+        return list(leaves) + [aux_leaves[i] for i in traced]
+
+    program, captured = _trace(flat_fun, p_leaves)
+    n = box["n"]
+    outs, touts = ad.jvp_eval(program, [_bind_arg(x) for x in p_leaves] + captured,
+                              t_leaves + [None] * len(captured))
+    out_types = program.out_types
+    res_out = tree_util.tree_unflatten(box["tree"], [_output(o, p_leaves) for o in outs[:n]])
+    res_t = tree_util.tree_unflatten(box["tree"], [
+        _output(ad.zeros_like_aval(t.strong()) if v is None else v, p_leaves)
+        for v, t in zip(touts[:n], out_types[:n])])
+    if not has_aux:
+        return res_out, res_t
+    aux_leaves = list(box["aux_leaves"])
+    for i, v in zip(box["traced"], outs[n:]):
+        aux_leaves[i] = _output(v, p_leaves)
+    return res_out, res_t, tree_util.tree_unflatten(box["aux_tree"], aux_leaves)
+
+
+def linearize(fun: Callable, *primals, has_aux: bool = False):
+    """`(fun(*primals), f_jvp)` where `f_jvp(*tangents)` evaluates the linear map only
+    (JAX's `jax.linearize`); the primal work is done once, residuals are kept."""
+    _check_callable(fun, "linearize")
+    lin = _Lin(fun, primals, has_aux, "linearize")
+
+    def f_jvp(*tangents):
+        t_leaves, t_tree = tree_util.tree_flatten(tuple(tangents))
+        if t_tree != lin.in_tree:
+            raise TypeError(f"linearize: the tangents must have the structure of the primals "
+                            f"{lin.in_tree}, got {t_tree}")
+        ts = _check_like(t_leaves, lin.in_types, "linearize", "tangent")
+        outs = lin.push(ts)
+        return tree_util.tree_unflatten(lin.out_tree, [_output(o) for o in outs])
+
+    if has_aux:
+        return lin.primals_out(), f_jvp, lin.aux
+    return lin.primals_out(), f_jvp
+
+
+def vjp(fun: Callable, *primals, has_aux: bool = False):
+    """Reverse mode: `(fun(*primals), vjp_fn)` with `vjp_fn(ct) -> tuple of cotangents`,
+    one per primal (JAX's `jax.vjp`). With `has_aux`, `(out, vjp_fn, aux)`.
+
+    Cotangents of integer/bool primals are zeros of their dtype (JAX uses float0)."""
+    _check_callable(fun, "vjp")
+    lin = _Lin(fun, primals, has_aux, "vjp")
+
+    def vjp_fn(ct):
+        try:
+            ct_leaves = tree_util.flatten_up_to(lin.out_tree, ct, "vjp")
+        except ValueError as e:
+            raise TypeError(f"vjp: the cotangent must have the structure of the primal "
+                            f"output {lin.out_tree}: {e}") from None
+        cts = _check_like(ct_leaves, lin.out_types, "vjp", "cotangent")
+        grads = lin.pull(cts)
+        return tree_util.tree_unflatten(lin.in_tree, [_output(g) for g in grads])
+
+    if has_aux:
+        return lin.primals_out(), vjp_fn, lin.aux
+    return lin.primals_out(), vjp_fn
+
+
+# =========================================================================== grad
+
+def value_and_grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+                   allow_int: bool = False) -> Callable:
+    """`fun` and its gradient with respect to the arguments at `argnums` (JAX's
+    `jax.value_and_grad`): returns `(value, grad)`, or `((value, aux), grad)`."""
+    _check_callable(fun, "value_and_grad")
+    return _value_and_grad(fun, argnums, has_aux, allow_int, "value_and_grad")
+
+
+def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
+         allow_int: bool = False) -> Callable:
+    """The gradient of a scalar-valued `fun` with respect to the arguments at `argnums`
+    (JAX's `jax.grad`): an int gives one gradient (the argument's pytree structure), a
+    tuple a tuple of them. With `has_aux`, `fun` returns `(value, aux)` and the result is
+    `(grad, aux)`; aux is returned as computed (not differentiated)."""
+    _check_callable(fun, "grad")
+    vg = _value_and_grad(fun, argnums, has_aux, allow_int, "grad")
+
+    @functools.wraps(fun, updated=())
+    def grad_f(*args, **kwargs):
+        value, g = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+    return grad_f
+
+
+def _value_and_grad(fun, argnums, has_aux, allow_int, what):
+    @functools.wraps(fun, updated=())
+    def vg(*args, **kwargs):
+        nums, single = _normalize_argnums(argnums, len(args), what, fun)
+        _check_real_inputs(fun, args, nums, what, allow_int)
+        lin = _Lin(_partial(fun, args, kwargs, nums), tuple(args[i] for i in nums),
+                   has_aux, what)
+        if lin.n_out != 1 or lin.out_tree != tree_util.tree_structure(0.0):
+            out = lin.primals_out()
+            raise TypeError(f"{what} requires a scalar output (shape ()), but "
+                            f"{_fun_name(fun)} returned {_describe(out)}; use fnx.vjp or "
+                            "fnx.jacrev for non-scalar outputs, or reduce the output "
+                            "(e.g. .sum())")
+        t = lin.out_types[0]
+        if t.shape != ():
+            raise TypeError(f"{what} requires a scalar output (shape ()), but "
+                            f"{_fun_name(fun)} returned an array of shape {t.shape} "
+                            f"({t.dtype.name}); use fnx.vjp or fnx.jacrev for non-scalar "
+                            "outputs, or reduce the output (e.g. .sum())")
+        if not t.dtype.is_float:
+            raise TypeError(f"{what} requires real-valued outputs (output dtype that is a "
+                            f"sub-dtype of np.floating), but {_fun_name(fun)} returned "
+                            f"{t.dtype.name}")
+        grads = lin.pull([np.ones((), t.dtype.np)])
+        g_tree = tree_util.tree_unflatten(lin.in_tree, [_output(g) for g in grads])
+        g = g_tree[0] if single else tuple(g_tree)
+        value = lin.primals_out()
+        return ((value, lin.aux), g) if has_aux else (value, g)
+    return vg
+
+
+# =========================================================================== jacobians
+
+def _std_basis(types: Sequence[ShapedType]):
+    """One basis array per leaf: leaf i gets shape (N,) + shape_i, N = total size."""
+    sizes = [t.size for t in types]
+    total = sum(sizes)
+    out, off = [], 0
+    for t, n in zip(types, sizes):
+        b = np.zeros((total, n), t.dtype.np)
+        b[off:off + n] = np.eye(n, dtype=t.dtype.np)
+        out.append(b.reshape((total,) + t.shape))
+        off += n
+    return out, sizes
+
+
+def _split_rows(x, sizes, shapes):
+    """Rows of `x` (N, ...) split per block, each reshaped to shapes[k] + rest."""
+    from .. import lax
+    t = type_of(x)
+    rest = t.shape[1:]
+    out, off = [], 0
+    for n, shape in zip(sizes, shapes):
+        start = [off] + [0] * len(rest)
+        limit = [off + n] + list(rest)
+        out.append(lax.reshape(lax.slice(x, start, limit), tuple(shape) + tuple(rest)))
+        off += n
+    return out
+
+
+def _map_basis(fn, basis: list, n_results: int) -> list:
+    """[fn(*column) for each basis column] stacked along a new axis 0: with vmap (one
+    batched evaluation) when available, else a Python loop."""
+    from .. import lax
+    total = type_of(basis[0]).shape[0] if basis else 0
+    if total > 0:
+        try:
+            from .vmap_api import vmap
+        except ImportError:  # pragma: no cover
+            vmap = None
+        if vmap is not None:
+            return list(vmap(lambda *cols: list(fn(*cols)))(*basis))
+    rows = [fn(*[lax.reshape(lax.slice(b, [k] + [0] * (type_of(b).ndim - 1),
+                                           [k + 1] + list(type_of(b).shape[1:])),
+                             type_of(b).shape[1:]) for b in basis]) for k in range(total)]
+    out = []
+    for j in range(n_results):
+        col = [rows[k][j] for k in range(total)]
+        if not col:
+            out.append(None)
+            continue
+        col = [lax.expand_dims(c, (0,)) for c in col]
+        out.append(lax.concatenate(col, 0))
+    return out
+
+
+def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Jacobian by forward mode (JAX's `jax.jacfwd`): linearize once, push the standard
+    basis through the linear map as one vmapped evaluation. The result has the output's
+    pytree structure with, at each output leaf, the structure of the differentiated
+    arguments; each block has shape `out.shape + in.shape`."""
+    _check_callable(fun, "jacfwd")
+
+    @functools.wraps(fun, updated=())
+    def jac(*args, **kwargs):
+        nums, single = _normalize_argnums(argnums, len(args), "jacfwd", fun)
+        _check_real_inputs(fun, args, nums, "jacfwd")
+        lin = _Lin(_partial(fun, args, kwargs, nums), tuple(args[i] for i in nums),
+                   has_aux, "jacfwd")
+        basis, sizes = _std_basis(lin.in_types)
+        cols = _map_basis(lambda *ts: lin.push(list(ts)), basis, lin.n_out)
+        blocks = []  # per output leaf: per input leaf
+        from .. import lax
+        for j, (col, ot) in enumerate(zip(cols, lin.out_types)):
+            if col is None:
+                col = ad.zeros_like_aval(ShapedType((0,) + ot.shape, ot.dtype))
+            per_in = _split_rows(col, sizes, [t.shape for t in lin.in_types])
+            row = []
+            for it, blk in zip(lin.in_types, per_in):
+                ni = len(it.shape)
+                perm = tuple(range(ni, ni + ot.ndim)) + tuple(range(ni))
+                row.append(_output(lax.transpose(blk, perm)))
+            blocks.append(_unravel_inputs(lin.in_tree, row, single))
+        out = tree_util.tree_unflatten(lin.out_tree, blocks)
+        return (out, lin.aux) if has_aux else out
+    return jac
+
+
+def _unravel_inputs(in_tree, leaves, single):
+    tree = tree_util.tree_unflatten(in_tree, leaves)
+    return tree[0] if single else tuple(tree)
+
+
+def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """Jacobian by reverse mode (JAX's `jax.jacrev`): one forward pass, then the standard
+    basis of the outputs pulled back as one vmapped backward pass. Same result layout as
+    `jacfwd`."""
+    _check_callable(fun, "jacrev")
+
+    @functools.wraps(fun, updated=())
+    def jac(*args, **kwargs):
+        nums, single = _normalize_argnums(argnums, len(args), "jacrev", fun)
+        _check_real_inputs(fun, args, nums, "jacrev")
+        lin = _Lin(_partial(fun, args, kwargs, nums), tuple(args[i] for i in nums),
+                   has_aux, "jacrev")
+        for t in lin.out_types:
+            if not t.dtype.is_float:
+                raise TypeError(f"jacrev requires real-valued outputs (output dtype that is "
+                                f"a sub-dtype of np.floating), but {_fun_name(fun)} returned "
+                                f"{t.dtype.name}")
+        basis, sizes = _std_basis(lin.out_types)
+        rows = _map_basis(lambda *cts: lin.pull(list(cts)), basis, len(lin.in_types))
+        per_out = [[] for _ in lin.out_types]
+        for row, it in zip(rows, lin.in_types):
+            if row is None:
+                row = ad.zeros_like_aval(ShapedType((0,) + it.shape, it.dtype))
+            for j, blk in enumerate(_split_rows(row, sizes, [t.shape for t in lin.out_types])):
+                per_out[j].append(_output(blk))
+        blocks = [_unravel_inputs(lin.in_tree, b, single) for b in per_out]
+        out = tree_util.tree_unflatten(lin.out_tree, blocks)
+        return (out, lin.aux) if has_aux else out
+    return jac
+
+
+def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False) -> Callable:
+    """`jacfwd(jacrev(fun))` (JAX's `jax.hessian`)."""
+    return jacfwd(jacrev(fun, argnums, has_aux), argnums, has_aux)
+
+
+# =========================================================================== checkpoint
+
+def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True, policy=None,
+               static_argnums: int | Sequence[int] = ()) -> Callable:
+    """Rematerialisation (JAX's `jax.checkpoint` / `jax.remat`): under reverse-mode
+    differentiation, `fun`'s intermediate values are not stored for the backward pass;
+    only its inputs are, and `fun` is recomputed in the backward pass.
+
+    `fun` is recorded as one `checkpoint` equation holding its program. Outside any
+    transformation it is simply called. `policy` (saving selected values) is not
+    supported yet."""
+    if fun is None:
+        return lambda f: checkpoint(f, prevent_cse=prevent_cse, policy=policy,
+                                    static_argnums=static_argnums)
+    _check_callable(fun, "checkpoint")
+    if policy is not None:
+        raise NotImplementedError("checkpoint: policies are not supported; every "
+                                  "intermediate value of the function is recomputed")
+    static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+
+    @functools.wraps(fun, updated=())
+    def wrapped(*args, **kwargs):
+        if current() is None:
+            return fun(*args, **kwargs)
+        n = len(args)
+        snums = {i % n for i in static}
+        dyn = tuple(a for i, a in enumerate(args) if i not in snums)
+        leaves, in_tree = tree_util.tree_flatten((dyn, kwargs))
+        leaves = [_leaf(x, "checkpoint") for x in leaves]
+        box = {}
+
+        def flat_fun(*xs):
+            d, k = tree_util.tree_unflatten(in_tree, xs)
+            it = iter(d)
+            full = [args[i] if i in snums else next(it) for i in range(n)]
+            out_leaves, out_tree = _flatten_outputs(fun(*full, **k), "checkpoint")
+            box["tree"] = out_tree
+            return out_leaves
+
+        program, captured = _trace(flat_fun, leaves)
+        outs = bind("checkpoint", *[_bind_arg(x) for x in leaves], *captured,
+                    program=program, prevent_cse=bool(prevent_cse))
+        return tree_util.tree_unflatten(box["tree"], [_output(o) for o in outs])
+    return wrapped
+
+
+remat = checkpoint
+
+
+# =========================================================================== custom rules
+
+def _resolve_args(fun, args, kwargs, what):
+    if not kwargs:
+        return tuple(args)
+    try:
+        ba = inspect.signature(fun).bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"{what} {_fun_name(fun)}: {e}") from None
+    ba.apply_defaults()
+    if ba.kwargs:
+        raise TypeError(f"{what} {_fun_name(fun)}: keyword-only arguments are not "
+                        f"supported ({sorted(ba.kwargs)})")
+    return tuple(ba.args)
+
+
+def _with_consts(program: Program, n_explicit: int, captured: list, consts: list) -> Program:
+    """`program` (explicit inputs, then its own captured values) rebuilt to take the
+    explicit inputs followed by all of `consts` (a superset of `captured`)."""
+    mine = {id(c): program.inputs[n_explicit + k] for k, c in enumerate(captured)}
+    inputs = list(program.inputs[:n_explicit]) + [
+        mine.get(id(c)) or Var(type_of(c)) for c in consts]
+    return Program(inputs, program.constants, program.equations, program.outputs)
+
+
+def _with_const_types(program: Program, n_explicit: int, const_types) -> Program:
+    inputs = list(program.inputs[:n_explicit]) + [Var(t) for t in const_types]
+    return Program(inputs, program.constants, program.equations, program.outputs)
+
+
+class _RuleState(threading.local):
+    def __init__(self):
+        self.active: set = set()
+
+
+_rule_state = _RuleState()
+
+
+def _tracing_rules() -> set:
+    """ids of the custom functions whose rules are being traced right now."""
+    return _rule_state.active
+
+
+class _tracing_rule:
+    def __init__(self, obj):
+        self.key = id(obj)
+
+    def __enter__(self):
+        self.added = self.key not in _rule_state.active
+        _rule_state.active.add(self.key)
+
+    def __exit__(self, *exc):
+        if self.added:
+            _rule_state.active.discard(self.key)
+
+
+def _union(*lists):
+    out, seen = [], set()
+    for lst in lists:
+        for c in lst:
+            if id(c) not in seen:
+                seen.add(id(c))
+                out.append(c)
+    return out
+
+
+def _abstract_trace(flat_fun, types):
+    tr = trace_flat(flat_fun, list(types), concrete=False, types=list(types))
+    return tr.program, list(tr.captured)
+
+
+class _CustomBase:
+    kind = "custom"
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        _check_callable(fun, self.kind)
+        functools.update_wrapper(self, fun, updated=())
+        self._custom_fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+
+    def _split(self, args):
+        nd = set(i % len(args) for i in self.nondiff_argnums) if args else set()
+        static = [args[i] for i in sorted(nd)]
+        dyn = tuple(a for i, a in enumerate(args) if i not in nd)
+        def merge(dyn_vals):
+            it = iter(dyn_vals)
+            return [args[i] if i in nd else next(it) for i in range(len(args))]
+        return static, dyn, merge
+
+    def _call_program(self, merge, leaves, in_tree):
+        box = {}
+
+        def flat_call(*xs):
+            dyn = tree_util.tree_unflatten(in_tree, xs)
+            out_leaves, out_tree = _flatten_outputs(self._custom_fun(*merge(dyn)), self.kind)
+            box["tree"] = out_tree
+            return out_leaves
+
+        program, captured = _trace(flat_call, leaves)
+        return program, captured, box["tree"]
+
+
+class custom_jvp(_CustomBase):
+    """A function with a user-defined jvp rule (JAX's `jax.custom_jvp`)::
+
+        @fnx.custom_jvp
+        def f(x): ...
+        @f.defjvp
+        def f_jvp(primals, tangents):
+            (x,), (t,) = primals, tangents
+            return f(x), ...          # (primal_out, tangent_out), linear in the tangents
+
+    The rule is used by every transform (jvp, grad via transposition of its linear part,
+    vmap batches both). With `nondiff_argnums`, those arguments are passed to the rule
+    first: `f_jvp(*nondiff_args, primals, tangents)`. Differentiating with respect to
+    traced values the function closes over is not supported (pass them as arguments).
+    """
+
+    kind = "custom_jvp"
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        super().__init__(fun, nondiff_argnums)
+        self.jvp = None
+
+    def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
+        if symbolic_zeros:
+            raise NotImplementedError("custom_jvp: symbolic_zeros=True is not supported")
+        self.jvp = jvp
+        return jvp
+
+    def defjvps(self, *jvps: Callable | None) -> None:
+        """One rule per argument, `jvp_i(g, ans, *args)` (JAX's `defjvps`)."""
+        def rule(primals, tangents):
+            ans = self(*primals)
+            out = None
+            for fn, t in zip(jvps, tangents):
+                if fn is None:
+                    continue
+                c = fn(t, ans, *primals)
+                out = c if out is None else tree_util.tree_map(lambda a, b: a + b, out, c)
+            if out is None:
+                out = tree_util.tree_map(lambda a: ad.zeros_like_aval(type_of(a).strong()), ans)
+            return ans, out
+        self.defjvp(rule)
+
+    def __call__(self, *args, **kwargs):
+        name = _fun_name(self._custom_fun)
+        if self.jvp is None:
+            raise AttributeError(f"No JVP defined for custom_jvp function {name} using "
+                                 "defjvp.")
+        args = _resolve_args(self._custom_fun, args, kwargs, "custom_jvp")
+        if current() is None:
+            return self._custom_fun(*args)  # eager: nothing can differentiate it
+        static, dyn, merge = self._split(args)
+        leaves, in_tree = tree_util.tree_flatten(dyn)
+        leaves = [_leaf(x, "custom_jvp") for x in leaves]
+        types = [type_of(x) for x in leaves]
+        n = len(leaves)
+        call, call_captured, out_tree = self._call_program(merge, leaves, in_tree)
+        out_types = call.out_types
+
+        def flat_jvp(*xs):
+            ps = tuple(tree_util.tree_unflatten(in_tree, xs[:n]))
+            ts = tuple(tree_util.tree_unflatten(in_tree, xs[n:]))
+            res = self.jvp(*static, ps, ts)
+            if not (isinstance(res, (tuple, list)) and len(res) == 2):
+                raise TypeError(f"custom_jvp rule of {name} must return a pair "
+                                f"(primal_out, tangent_out), got {_describe(res)}")
+            p_leaves, p_tree = _flatten_outputs(res[0], "custom_jvp rule")
+            t_leaves, t_tree = _flatten_outputs(res[1], "custom_jvp rule")
+            for what, tree in (("primal", p_tree), ("tangent", t_tree)):
+                if tree != out_tree:
+                    raise TypeError(f"custom_jvp rule of {name} must produce {what} outputs "
+                                    f"with the structure of {name}'s output {out_tree}, "
+                                    f"got {tree}")
+            for k, (p, t, ot) in enumerate(zip(p_leaves, t_leaves, out_types)):
+                for what, v in (("primal", p), ("tangent", t)):
+                    vt = type_of(v)
+                    if vt.shape != ot.shape:
+                        raise TypeError(f"custom_jvp rule of {name}: {what} output {k} has "
+                                        f"shape {vt.shape}, but {name} returns shape "
+                                        f"{ot.shape} there")
+            from .. import lax
+            fixed = []
+            for v, ot in zip(list(p_leaves) + list(t_leaves), out_types + out_types):
+                fixed.append(lax.convert_element_type(v, ot.dtype)
+                             if type_of(v).dtype is not ot.dtype else v)
+            return fixed
+
+        if id(self) in _tracing_rules():
+            # Called inside its own rule (`return f(x), ...`): trace the rule on first use.
+            consts = call_captured
+            const_types = [type_of(c) for c in consts]
+
+            def build():
+                with _tracing_rule(self):
+                    prog, captured = _abstract_trace(flat_jvp, list(types) * 2)
+                if captured:
+                    raise TypeError(f"the custom_jvp rule of {name} closes over traced values "
+                                    "of an enclosing transformation; pass them as arguments")
+                return _with_const_types(prog, 2 * n, const_types)
+            jvp_prog = LazyProgram(build, f"jvp rule of {name}")
+        else:
+            with _tracing_rule(self):
+                jvp_prog, jvp_captured = _abstract_trace(flat_jvp, list(types) * 2)
+            consts = _union(call_captured, jvp_captured)
+            jvp_prog = _with_consts(jvp_prog, 2 * n, jvp_captured, consts)
+        call = _with_consts(call, n, call_captured, consts)
+        outs = bind("custom_jvp_call", *[_bind_arg(x) for x in leaves], *consts,
+                    call=call, jvp=jvp_prog, num_consts=len(consts))
+        return tree_util.tree_unflatten(out_tree, [_output(o) for o in outs])
+
+
+class custom_vjp(_CustomBase):
+    """A function with a user-defined vjp rule (JAX's `jax.custom_vjp`)::
+
+        @fnx.custom_vjp
+        def f(x): ...
+        def f_fwd(x): return f(x), residuals
+        def f_bwd(residuals, g): return (cotangent_for_x,)   # one entry per argument
+        f.defvjp(f_fwd, f_bwd)
+
+    Reverse mode (grad, vjp, jacrev) uses the rule; forward mode (jvp, jacfwd, linearize)
+    raises an error, as in JAX. `bwd` may return None for an argument (zero cotangent).
+    With `nondiff_argnums`, `bwd(*nondiff_args, residuals, g)`.
+    """
+
+    kind = "custom_vjp"
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        super().__init__(fun, nondiff_argnums)
+        self.fwd = self.bwd = None
+
+    def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
+        if symbolic_zeros:
+            raise NotImplementedError("custom_vjp: symbolic_zeros=True is not supported")
+        _check_callable(fwd, "custom_vjp.defvjp (fwd)")
+        _check_callable(bwd, "custom_vjp.defvjp (bwd)")
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args, **kwargs):
+        name = _fun_name(self._custom_fun)
+        if self.fwd is None:
+            raise AttributeError(f"No VJP defined for custom_vjp function {name} using "
+                                 "defvjp.")
+        args = _resolve_args(self._custom_fun, args, kwargs, "custom_vjp")
+        if current() is None or id(self) in _tracing_rules():
+            # eager: nothing differentiates it; inside its own fwd/bwd rule: an ordinary call
+            return self._custom_fun(*args)
+        static, dyn, merge = self._split(args)
+        leaves, in_tree = tree_util.tree_flatten(dyn)
+        leaves = [_leaf(x, "custom_vjp") for x in leaves]
+        types = [type_of(x) for x in leaves]
+        n = len(leaves)
+        call, call_captured, out_tree = self._call_program(merge, leaves, in_tree)
+        out_types = call.out_types
+        n_out = len(out_types)
+        box = {}
+
+        def flat_fwd(*xs):
+            res = self.fwd(*merge(tree_util.tree_unflatten(in_tree, xs)))
+            if not (isinstance(res, (tuple, list)) and len(res) == 2):
+                raise TypeError(f"custom_vjp fwd rule of {name} must return a pair "
+                                f"(output, residuals), got {_describe(res)}")
+            o_leaves, o_tree = _flatten_outputs(res[0], "custom_vjp fwd rule")
+            if o_tree != out_tree:
+                raise TypeError(f"custom_vjp fwd rule of {name} must return an output with "
+                                f"the structure of {name}'s output {out_tree}, got {o_tree}")
+            for k, (o, ot) in enumerate(zip(o_leaves, out_types)):
+                if type_of(o).shape != ot.shape:
+                    raise TypeError(f"custom_vjp fwd rule of {name}: output {k} has shape "
+                                    f"{type_of(o).shape}, but {name} returns {ot.shape}")
+            r_leaves, r_tree = _flatten_outputs(res[1], "custom_vjp fwd rule (residuals)")
+            box["res_tree"] = r_tree
+            return list(o_leaves) + list(r_leaves)
+
+        with _tracing_rule(self):
+            fwd, fwd_captured = _trace(flat_fwd, leaves)
+        res_types = fwd.out_types[n_out:]
+        num_res = len(res_types)
+        arg_trees = in_tree.children
+
+        def flat_bwd(*xs):
+            res = tree_util.tree_unflatten(box["res_tree"], xs[:num_res])
+            ct = tree_util.tree_unflatten(out_tree, xs[num_res:])
+            g = self.bwd(*static, res, ct)
+            if not isinstance(g, (tuple, list)) or len(g) != len(dyn):
+                raise TypeError(f"custom_vjp bwd rule of {name} must return a tuple with one "
+                                f"cotangent (or None) per differentiable argument "
+                                f"({len(dyn)}), got {_describe(g)}")
+            out = []
+            it = iter(types)
+            for k, (gk, tree) in enumerate(zip(g, arg_trees)):
+                arg_types = [next(it) for _ in range(tree.num_leaves)]
+                if gk is None:
+                    out.extend(ad.zeros_like_aval(t.strong()) for t in arg_types)
+                    continue
+                try:
+                    g_leaves = tree_util.flatten_up_to(tree, gk, "custom_vjp bwd")
+                except ValueError as e:
+                    raise TypeError(f"custom_vjp bwd rule of {name}: the cotangent for "
+                                    f"argument {k} must have the argument's structure "
+                                    f"{tree}: {e}") from None
+                from .. import lax
+                for gl, t in zip(g_leaves, arg_types):
+                    if gl is None:
+                        out.append(ad.zeros_like_aval(t.strong()))
+                        continue
+                    gt = type_of(gl)
+                    if gt.shape != t.shape:
+                        raise TypeError(f"custom_vjp bwd rule of {name}: the cotangent for "
+                                        f"argument {k} has shape {gt.shape}, but the "
+                                        f"argument has shape {t.shape}")
+                    out.append(lax.convert_element_type(gl, t.dtype)
+                               if gt.dtype is not t.dtype else gl)
+            return out
+
+        with _tracing_rule(self):
+            bwd, bwd_captured = _abstract_trace(
+                flat_bwd, [t.strong() for t in res_types] + [t.strong() for t in out_types])
+        consts = _union(call_captured, fwd_captured, bwd_captured)
+        call = _with_consts(call, n, call_captured, consts)
+        fwd = _with_consts(fwd, n, fwd_captured, consts)
+        bwd = _with_consts(bwd, num_res + n_out, bwd_captured, consts)
+        outs = bind("custom_vjp_call", *[_bind_arg(x) for x in leaves], *consts,
+                    call=call, fwd=fwd, bwd=bwd, num_consts=len(consts), num_res=num_res)
+        return tree_util.tree_unflatten(out_tree, [_output(o) for o in outs])

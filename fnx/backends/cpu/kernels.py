@@ -1,0 +1,242 @@
+"""Emitters for the kernels that are not one fused loop: dot_general, scans,
+concatenate, pad, dynamic_update_slice, scatter and sort.
+
+Each reads its operands from memory (contiguous, row-major) and writes its outputs. Indices that
+come from data are clamped (or, for scatter's 'drop' mode, checked) before any address is formed.
+"""
+from __future__ import annotations
+
+import math
+from contextlib import ExitStack, contextmanager
+
+from llvmlite import ir
+
+from fnx_ir import DType, Literal
+
+from . import irutil as u
+from . import scalar
+from .fused import strides
+from .sort import emit_sort, sort_scratch_bytes
+
+
+class Operand:
+    """An operand of an opaque kernel: a buffer, or a scalar Literal."""
+
+    def __init__(self, dtype: DType, shape: tuple, ptr=None, literal=None):
+        self.dtype, self.shape, self.ptr, self.literal = dtype, shape, ptr, literal
+
+    @staticmethod
+    def of(x, ptr) -> "Operand":
+        if isinstance(x, Literal):
+            return Operand(x.type.dtype, (), literal=x.value)
+        return Operand(x.type.dtype, x.type.shape, ptr=ptr)
+
+    def load(self, b: ir.IRBuilder, offset):
+        if self.ptr is None:
+            return u.const(self.dtype, self.literal)
+        return u.load(b, self.ptr, offset, self.dtype)
+
+    def copy_to(self, b: ir.IRBuilder, dst) -> None:
+        """Copy the whole operand into buffer `dst` (nothing to do when updating in place)."""
+        if self.ptr is dst:
+            return
+        if self.ptr is None:
+            u.store(b, self.load(b, None), dst, u.i64(0), self.dtype)
+        else:
+            u.memcpy(b, dst, self.ptr, math.prod(self.shape) * self.dtype.itemsize)
+
+
+@contextmanager
+def nest(b: ir.IRBuilder, shape):
+    """Loops over every index of `shape` (row-major); yields one i64 per dim (constant 0 for size 1)."""
+    with ExitStack() as stack:
+        yield [u.i64(0) if n == 1 else stack.enter_context(u.loop(b, n)) for n in shape]
+
+
+def offset(b: ir.IRBuilder, index, strides_) -> ir.Value:
+    acc = u.i64(0)
+    for i, s in zip(index, strides_):
+        if s and not (isinstance(i, ir.Constant) and i.constant == 0):
+            acc = u.add_i64(b, acc, u.mul_i64(b, i, u.i64(s)))
+    return acc
+
+
+# ------------------------------------------------------------------ dot_general
+
+def _emit_dot(b: ir.IRBuilder, eq, lhs: Operand, rhs: Operand, out) -> None:
+    """out[batch, lfree, rfree] = Σ_contract lhs * rhs, accumulating rows of `out` in memory."""
+    (lc, rc), (lb, rb) = eq.params["dimension_numbers"]
+    dtype = lhs.dtype
+    lfree = [d for d in range(len(lhs.shape)) if d not in lc + lb]
+    rfree = [d for d in range(len(rhs.shape)) if d not in rc + rb]
+    ls, rs = strides(lhs.shape), strides(rhs.shape)
+    oshape = eq.outputs[0].type.shape
+    os_ = strides(oshape)
+    nb, nl = len(lb), len(lfree)
+    if dtype.is_float:  # sums of products are compared to rounding, so let them fuse into FMAs
+        def mul(x, y):
+            return b.fmul(x, y, flags=("contract",))
+
+        def add(x, y):
+            return b.fadd(x, y, flags=("contract",))
+    else:
+        mul, add = (b.and_, b.or_) if dtype.is_bool else (b.mul, b.add)
+    with nest(b, oshape[:nb + nl]) as outer:
+        batch, li = outer[:nb], outer[nb:]
+        l_base = offset(b, batch + li, [ls[d] for d in lb + tuple(lfree)])
+        r_base = offset(b, batch, [rs[d] for d in rb])
+        o_base = offset(b, outer, os_[:nb + nl])
+        with nest(b, oshape[nb + nl:]) as ri:
+            u.store(b, u.const(dtype, 0), out, u.add_i64(b, o_base, offset(b, ri, os_[nb + nl:])), dtype)
+        with nest(b, [lhs.shape[d] for d in lc]) as ci:
+            a = lhs.load(b, u.add_i64(b, l_base, offset(b, ci, [ls[d] for d in lc])))
+            r_c = u.add_i64(b, r_base, offset(b, ci, [rs[d] for d in rc]))
+            with nest(b, oshape[nb + nl:]) as ri:
+                o = u.add_i64(b, o_base, offset(b, ri, os_[nb + nl:]))
+                r = rhs.load(b, u.add_i64(b, r_c, offset(b, ri, [rs[d] for d in rfree])))
+                u.store(b, add(u.load(b, out, o, dtype), mul(a, r)), out, o, dtype)
+
+
+# ------------------------------------------------------------------ scans
+
+_SCAN_STEP = {"cumsum": "add", "cumprod": "mul", "cummax": "max", "cummin": "min"}
+
+
+def _emit_cumulative(b: ir.IRBuilder, eq, x: Operand, out) -> None:
+    """Inclusive scan in order (reverse: from the end), exactly numpy's accumulate.
+    The innermost loop runs along the contiguous dims after the axis, so it vectorises."""
+    axis, reverse, dtype = eq.params["axis"], eq.params["reverse"], x.dtype
+    outer, n, inner = math.prod(x.shape[:axis]), x.shape[axis], math.prod(x.shape[axis + 1:])
+    if n == 0:
+        return
+    step = _SCAN_STEP[eq.primitive]
+
+    def pos(o, k, i):
+        k = b.sub(u.i64(n - 1), k) if reverse else k
+        return u.add_i64(b, u.mul_i64(b, u.add_i64(b, u.mul_i64(b, o, u.i64(n)), k), u.i64(inner)), i)
+
+    with u.loop(b, outer) as o:
+        with u.loop(b, inner) as i:
+            p = pos(o, u.i64(0), i)
+            u.store(b, x.load(b, p), out, p, dtype)
+        with u.loop(b, n, start=1) as k:
+            with u.loop(b, inner) as i:
+                p, q = pos(o, k, i), pos(o, b.sub(k, u.i64(1)), i)
+                v = scalar.emit(b, step, {}, [u.load(b, out, q, dtype), x.load(b, p)], dtype, dtype)
+                u.store(b, v, out, p, dtype)
+
+
+# ------------------------------------------------------------------ placement ops
+
+def _emit_concatenate(b: ir.IRBuilder, eq, operands, out) -> None:
+    dim = eq.params["dimension"]
+    oshape = eq.outputs[0].type.shape
+    os_ = strides(oshape)
+    start = 0
+    for x in operands:
+        with nest(b, x.shape) as ix:
+            src = offset(b, ix, strides(x.shape))
+            dst = u.add_i64(b, offset(b, ix, os_), u.i64(start * os_[dim]))
+            u.store(b, x.load(b, src), out, dst, x.dtype)
+        start += x.shape[dim]
+
+
+def _emit_pad(b: ir.IRBuilder, eq, x: Operand, value: Operand, out) -> None:
+    """Fill with the padding value, then place the (possibly cropped) operand elements."""
+    oshape = eq.outputs[0].type.shape
+    os_ = strides(oshape)
+    if math.prod(oshape) == 0:
+        return
+    pad = value.load(b, u.i64(0))
+    with u.loop(b, math.prod(oshape)) as i:
+        u.store(b, pad, out, i, x.dtype)
+    ranges, dst_const = [], 0
+    for n, on, (lo, _, interior), s in zip(x.shape, oshape, eq.params["padding_config"], os_):
+        step = interior + 1
+        first = max(0, -(lo // step) if lo < 0 else 0)  # first source index landing at >= 0
+        last = min(n, (on - 1 - lo) // step + 1)  # one past the last landing below `on`
+        ranges.append((first, max(last, first), step * s))
+        dst_const += lo * s
+    with nest(b, [hi - lo for lo, hi, _ in ranges]) as ix:
+        src_ix = [u.add_i64(b, i, u.i64(lo)) for i, (lo, _, _) in zip(ix, ranges)]
+        src = offset(b, src_ix, strides(x.shape))
+        dst = u.add_i64(b, offset(b, src_ix, [st for _, _, st in ranges]), u.i64(dst_const))
+        u.store(b, x.load(b, src), out, dst, x.dtype)
+
+
+def _emit_dynamic_update_slice(b: ir.IRBuilder, eq, x: Operand, upd: Operand, starts, out) -> None:
+    x.copy_to(b, out)
+    if math.prod(upd.shape) == 0:
+        return
+    os_ = strides(x.shape)
+    base = u.i64(0)
+    for d, s in enumerate(starts):
+        st = u.clamp_i64(b, u.to_i64(b, s.load(b, u.i64(0)), s.dtype), 0, x.shape[d] - upd.shape[d])
+        base = u.add_i64(b, base, u.mul_i64(b, st, u.i64(os_[d])))
+    with nest(b, upd.shape) as ix:
+        v = upd.load(b, offset(b, ix, strides(upd.shape)))
+        u.store(b, v, out, u.add_i64(b, base, offset(b, ix, os_)), x.dtype)
+
+
+_SCATTER_STEP = {"scatter_add": "add", "scatter_mul": "mul", "scatter_min": "min",
+                 "scatter_max": "max"}
+
+
+def _emit_scatter(b: ir.IRBuilder, eq, x: Operand, upd: Operand, indices, out) -> None:
+    """Apply the updates in row-major order (so for plain scatter the last one wins)."""
+    x.copy_to(b, out)
+    axes, mode, dtype = eq.params["axes"], eq.params["mode"], x.dtype
+    bshape = indices[0].shape
+    rest = [d for d in range(len(x.shape)) if d not in axes]
+    xs, us = strides(x.shape), strides(upd.shape)
+    rshape = [x.shape[d] for d in rest]
+    if math.prod(upd.shape) == 0:
+        return
+    with nest(b, bshape) as bi:
+        at = offset(b, bi, strides(bshape))
+        base, ok = u.i64(0), ir.Constant(u.I1, 1)
+        for a, op in zip(axes, indices):
+            raw = u.to_i64(b, op.load(b, at), op.dtype)
+            if mode == "clip":
+                idx = u.clamp_i64(b, raw, 0, x.shape[a] - 1)
+            else:
+                ok = b.and_(ok, b.icmp_unsigned("<", raw, u.i64(x.shape[a])))  # negatives are huge
+                idx = raw
+            base = u.add_i64(b, base, u.mul_i64(b, idx, u.i64(xs[a])))
+        ubase = offset(b, bi, us[:len(bshape)])
+        with u.if_then(b, ok):
+            with nest(b, rshape) as ri:
+                dst = u.add_i64(b, base, offset(b, ri, [xs[d] for d in rest]))
+                v = upd.load(b, u.add_i64(b, ubase, offset(b, ri, us[len(bshape):])))
+                if eq.primitive != "scatter":
+                    step = _SCATTER_STEP[eq.primitive]
+                    step = "or" if dtype.is_bool and step == "add" else step  # numpy's bool add
+                    v = scalar.emit(b, step, {}, [u.load(b, out, dst, dtype), v], dtype, dtype)
+                u.store(b, v, out, dst, dtype)
+
+
+# ------------------------------------------------------------------ dispatch
+
+def scratch_bytes(eq) -> int:
+    """Arena space an opaque kernel needs for the duration of its run."""
+    return sort_scratch_bytes(eq) if eq.primitive == "sort" else 0
+
+
+def emit(b: ir.IRBuilder, eq, operands: list, outs: list, scratch) -> None:
+    p = eq.primitive
+    if p == "dot_general":
+        _emit_dot(b, eq, operands[0], operands[1], outs[0])
+    elif p in ("cumsum", "cumprod", "cummax", "cummin"):
+        _emit_cumulative(b, eq, operands[0], outs[0])
+    elif p == "concatenate":
+        _emit_concatenate(b, eq, operands, outs[0])
+    elif p == "pad":
+        _emit_pad(b, eq, operands[0], operands[1], outs[0])
+    elif p == "dynamic_update_slice":
+        _emit_dynamic_update_slice(b, eq, operands[0], operands[1], operands[2:], outs[0])
+    elif p.startswith("scatter"):
+        _emit_scatter(b, eq, operands[0], operands[1], operands[2:], outs[0])
+    elif p == "sort":
+        emit_sort(b, eq, operands, outs, scratch)
+    else:
+        raise NotImplementedError(f"cpu backend: no kernel for {p}")

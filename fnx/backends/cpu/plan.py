@@ -1,0 +1,108 @@
+"""Buffer planning: every intermediate gets an offset in one arena, reused once its value is dead.
+
+Program inputs, constants and outputs live in numpy arrays the runtime passes in; everything
+else a kernel writes (and any scratch space a kernel asks for) is placed here, first fit, in
+kernel order. A kernel's results are placed before its dead operands are released, so no
+kernel ever writes over what it reads — except on purpose: dynamic_update_slice and scatter
+update their operand in place when it is an intermediate they are the last to read.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fnx_ir import Program, Var
+
+from .partition import Partition
+
+ALIGN = 64  # a cache line, and the widest vector
+
+
+def nbytes(v: Var) -> int:
+    return v.type.size * v.type.dtype.itemsize
+
+
+def _round(n: int) -> int:
+    return max(-(-n // ALIGN) * ALIGN, ALIGN)
+
+
+class _Arena:
+    def __init__(self):
+        self.free: list[tuple[int, int]] = []  # (offset, size), sorted, coalesced
+        self.size = 0
+
+    def alloc(self, n: int) -> int:
+        n = _round(n)
+        for i, (off, size) in enumerate(self.free):
+            if size >= n:
+                self.free[i:i + 1] = [(off + n, size - n)] if size > n else []
+                return off
+        off = self.size
+        if self.free and self.free[-1][0] + self.free[-1][1] == off:
+            off = self.free.pop()[0]  # grow the last free block instead of leaving a hole
+        self.size = off + n
+        return off
+
+    def release(self, off: int, n: int) -> None:
+        n = _round(n)
+        self.free.append((off, n))
+        self.free.sort()
+        merged = []
+        for o, s in self.free:
+            if merged and merged[-1][0] + merged[-1][1] == o:
+                merged[-1] = (merged[-1][0], merged[-1][1] + s)
+            else:
+                merged.append((o, s))
+        self.free = merged
+
+
+UPDATES_IN_PLACE = ("dynamic_update_slice", "scatter", "scatter_add", "scatter_mul",
+                    "scatter_min", "scatter_max")
+
+
+@dataclass
+class Plan:
+    arena_size: int
+    offsets: dict  # var -> arena offset (intermediates only)
+    scratch: dict  # kernel index -> arena offset of its scratch space
+    in_place: dict  # kernel index -> the operand (base var) whose buffer its result takes over
+
+
+def plan(program: Program, part: Partition, scratch_bytes: list[int]) -> Plan:
+    external = set(program.inputs) | {v for v, _ in program.constants}
+    external |= {v for v in program.outputs if isinstance(v, Var)}
+    last_use: dict[Var, int] = {}
+    for k, kern in enumerate(part.kernels):
+        for v in kern.reads:
+            last_use[v] = k
+    arena, offsets, scratch, in_place = _Arena(), {}, {}, {}
+    for k, kern in enumerate(part.kernels):
+        temps = [v for v in kern.outputs if v not in external]
+        donor = _donor(kern, part, k, last_use, offsets)
+        if donor is not None and temps:
+            in_place[k] = donor
+            offsets[temps[0]] = offsets[donor]
+        for v in temps:
+            if v not in offsets:
+                offsets[v] = arena.alloc(nbytes(v))
+        if scratch_bytes[k]:
+            scratch[k] = arena.alloc(scratch_bytes[k])
+            arena.release(scratch[k], scratch_bytes[k])
+        dead = [v for v in kern.reads if last_use[v] == k and v in offsets and v is not donor]
+        dead += [v for v in temps if v not in last_use]
+        for v in dead:
+            arena.release(offsets[v], nbytes(v))
+    return Plan(arena.size, offsets, scratch, in_place)
+
+
+def _donor(kern, part: Partition, k: int, last_use: dict, offsets: dict):
+    """The updated operand of an update kernel, if its buffer can become the result's."""
+    if kern.kind != "opaque" or kern.root.primitive not in UPDATES_IN_PLACE:
+        return None
+    x = kern.root.inputs[0]
+    if not isinstance(x, Var):
+        return None
+    x = part.base(x)
+    others = [part.base(v) for v in kern.root.inputs[1:] if isinstance(v, Var)]
+    if x in offsets and last_use[x] == k and x not in others:
+        return x
+    return None

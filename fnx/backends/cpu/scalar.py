@@ -1,0 +1,302 @@
+"""Scalar IR for every elementwise primitive, with exactly the semantics of docs/semantics.md.
+
+`emit(b, prim, params, args, in_dtype, out_dtype)` builds one element's value; the loop emitters
+call it inside their loops and LLVM vectorises. No instruction here can trap or produce poison
+for any input: divisors are guarded, float->int conversion saturates, shifts are range-checked.
+Fast-math flags are never used here: results must match numpy bit for bit.
+"""
+from __future__ import annotations
+
+import math
+
+from llvmlite import ir
+
+from fnx_ir import DType
+
+from .irutil import F32, F64, const, external, intrinsic, reg_type
+
+# Transcendentals that map to an LLVM intrinsic, and those that are libm calls.
+_INTRINSIC_MATH = {"exp", "exp2", "log", "log2", "sin", "cos", "tan", "asin", "acos", "atan",
+                   "sinh", "cosh", "tanh", "pow", "atan2"}
+_LIBM_MATH = {"expm1", "log1p", "cbrt", "asinh", "acosh", "atanh", "erf", "erfc"}
+MATH = _INTRINSIC_MATH | _LIBM_MATH | {"erf_inv"}
+
+
+def _emit_math(b: ir.IRBuilder, name: str, args: list):
+    """Transcendental `name` of float32/float64 `args`. The single place mathlib plugs in."""
+    t = args[0].type
+    if name == "erf_inv":
+        return _erf_inv(b, args[0])
+    if name in _INTRINSIC_MATH:
+        return b.call(intrinsic(b.module, f"llvm.{name}", t, [t] * len(args), [t]), args)
+    if name in ("erf", "erfc") and t == F32:
+        # libm's erff is less accurate than numpy's float64 erf rounded to float32
+        return b.fptrunc(_emit_math(b, name, [b.fpext(args[0], F64)]), F32)
+    fn = external(b.module, name + ("f" if t == F32 else ""), t, [t] * len(args))
+    fn.attributes.add("nounwind")
+    return b.call(fn, args)
+
+
+def _poly(b, x, coeffs):
+    acc = ir.Constant(x.type, coeffs[0])
+    for c in coeffs[1:]:
+        acc = b.fadd(b.fmul(acc, x), ir.Constant(x.type, c))
+    return acc
+
+
+def _erf_inv(b: ir.IRBuilder, y):
+    """erf^-1 in float64: Giles' approximation, then four refinement steps (a few ulp).
+
+    Works on a = |y|. Below 0.5: Halley steps on erf(x) = a. Above, erf(x) - a cancels, so
+    the steps solve log erfc(x) = log(1 - a) instead (1 - a is exact there); log erfc is
+    nearly quadratic, so Newton converges even from the rough start Giles gives near 1 - 2^-53.
+    """
+    t = y.type
+    y = b.fpext(y, F64) if t == F32 else y
+    one = ir.Constant(F64, 1.0)
+    a = _unary_intrinsic(b, "fabs", y)
+    c = b.fsub(one, a)
+    log_c = _emit_math(b, "log", [c])
+    w = b.fneg(_emit_math(b, "log", [b.fmul(c, b.fadd(one, a))]))
+    central = _poly(b, b.fsub(w, ir.Constant(F64, 2.5)), [
+        2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+        -0.00125372503, -0.00417768164, 0.246640727, 1.50140941])
+    tail = _poly(b, b.fsub(_sqrt(b, w), ir.Constant(F64, 3.0)), [
+        -0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+        -0.0076224613, 0.00943887047, 1.00167406, 2.83297682])
+    x = b.fmul(b.select(b.fcmp_ordered("<", w, ir.Constant(F64, 5.0)), central, tail), a)
+    scale = ir.Constant(F64, 2 / math.sqrt(math.pi))
+    near_one = b.fcmp_ordered(">", a, ir.Constant(F64, 0.5))
+    for _ in range(4):
+        slope = b.fmul(scale, _emit_math(b, "exp", [b.fneg(b.fmul(x, x))]))  # erf'(x)
+        n = b.fdiv(b.fsub(_emit_math(b, "erf", [x]), a), slope)
+        halley = b.fdiv(n, b.fadd(one, b.fmul(x, n)))  # erf'' = -2x erf'
+        e = _emit_math(b, "erfc", [x])
+        log_newton = b.fdiv(b.fmul(b.fsub(log_c, _emit_math(b, "log", [e])), e), slope)
+        step = b.select(near_one, log_newton, halley)
+        # Keep the estimate where the slope underflows.
+        x = b.select(b.fcmp_ordered("!=", slope, ir.Constant(F64, 0.0)), b.fsub(x, step), x)
+    x = b.select(b.fcmp_ordered("==", a, one), ir.Constant(F64, math.inf), x)
+    x = b.select(b.fcmp_ordered("==", a, ir.Constant(F64, 0.0)), a, x)
+    x = b.select(b.fcmp_unordered(">", a, one), ir.Constant(F64, math.nan), x)
+    x = b.call(intrinsic(b.module, "llvm.copysign", F64, [F64, F64], [F64]), [x, y])
+    return b.fptrunc(x, F32) if t == F32 else x
+
+
+def _sqrt(b, x):
+    return b.call(intrinsic(b.module, "llvm.sqrt", x.type, [x.type], [x.type]), [x])
+
+
+def _unary_intrinsic(b, name, x):
+    return b.call(intrinsic(b.module, f"llvm.{name}", x.type, [x.type], [x.type]), [x])
+
+
+# ------------------------------------------------------------------ max / min
+
+def maximum(b, x, y, dtype: DType):
+    """numpy.maximum: NaN propagates; on ties (±0) the second operand wins, as numpy's loops do."""
+    if dtype.is_float:
+        take_x = b.or_(b.fcmp_ordered(">", x, y), b.fcmp_unordered("uno", x, x))
+        return b.select(take_x, x, y)
+    if dtype.is_bool:
+        return b.or_(x, y)
+    cmp = b.icmp_signed if dtype.kind == "i" else b.icmp_unsigned
+    return b.select(cmp(">", x, y), x, y)
+
+
+def minimum(b, x, y, dtype: DType):
+    if dtype.is_float:
+        take_x = b.or_(b.fcmp_ordered("<", x, y), b.fcmp_unordered("uno", x, x))
+        return b.select(take_x, x, y)
+    if dtype.is_bool:
+        return b.and_(x, y)
+    cmp = b.icmp_signed if dtype.kind == "i" else b.icmp_unsigned
+    return b.select(cmp("<", x, y), x, y)
+
+
+# ------------------------------------------------------------------ integer division
+
+def _int_div(b, x, y, dtype: DType):
+    zero, one = const(dtype, 0), const(dtype, 1)
+    y_zero = b.icmp_unsigned("==", y, zero)
+    if dtype.kind == "u":
+        q = b.udiv(x, b.select(y_zero, one, y))
+        return b.select(y_zero, const(dtype, -1), q)
+    # y == -1 would trap for INT_MIN: divide by 1 instead and negate (wrapping) below.
+    y_m1 = b.icmp_signed("==", y, const(dtype, -1))
+    q = b.sdiv(x, b.select(b.or_(y_zero, y_m1), one, y))
+    q = b.select(y_m1, b.sub(zero, x), q)
+    return b.select(y_zero, const(dtype, -1), q)
+
+
+def _int_rem(b, x, y, dtype: DType):
+    zero, one = const(dtype, 0), const(dtype, 1)
+    y_zero = b.icmp_unsigned("==", y, zero)
+    if dtype.kind == "u":
+        r = b.urem(x, b.select(y_zero, one, y))
+    else:
+        # rem by -1 is always 0 (and INT_MIN srem -1 would trap): use 1.
+        r = b.srem(x, b.select(b.or_(y_zero, b.icmp_signed("==", y, const(dtype, -1))), one, y))
+    return b.select(y_zero, x, r)
+
+
+def _shift(b, prim, x, y, dtype: DType):
+    """Shifts by < 0 or >= the bit width give 0 (arithmetic right: the sign fill)."""
+    width = const(dtype, dtype.itemsize * 8)
+    in_range = b.icmp_unsigned("<", y, width)  # negative amounts read as huge unsigned
+    if prim == "shift_right_arithmetic":
+        return b.ashr(x, b.select(in_range, y, b.sub(width, const(dtype, 1))))
+    shifted = b.shl(x, y) if prim == "shift_left" else b.lshr(x, y)
+    return b.select(in_range, shifted, const(dtype, 0))
+
+
+# ------------------------------------------------------------------ conversions
+
+def convert(b, x, src: DType, dst: DType):
+    """convert_element_type: float->int truncates and saturates (NaN -> 0); ->bool is x != 0."""
+    if src is dst:
+        return x
+    st, dt_ = reg_type(src), reg_type(dst)
+    if dst.is_bool:
+        if src.is_float:
+            return b.fcmp_unordered("!=", x, ir.Constant(st, 0.0))
+        return b.icmp_unsigned("!=", x, ir.Constant(st, 0))
+    if src.is_float and dst.is_float:
+        return b.fpext(x, dt_) if dst.itemsize > src.itemsize else b.fptrunc(x, dt_)
+    if src.is_float:
+        name = "llvm.fptosi.sat" if dst.kind == "i" else "llvm.fptoui.sat"
+        return b.call(intrinsic(b.module, name, dt_, [st], [dt_, st]), [x])
+    if dst.is_float:
+        return b.sitofp(x, dt_) if src.kind == "i" else b.uitofp(x, dt_)
+    if dst.itemsize == src.itemsize:
+        return x  # int32 <-> uint32: same bits
+    if dst.itemsize < src.itemsize:
+        return b.trunc(x, dt_)
+    return b.sext(x, dt_) if src.kind == "i" else b.zext(x, dt_)
+
+
+def bitcast(b, x, src: DType, dst: DType):
+    return x if reg_type(src) == reg_type(dst) else b.bitcast(x, reg_type(dst))
+
+
+# ------------------------------------------------------------------ the table
+
+def _sign(b, x, dtype: DType):
+    if dtype.is_float:
+        t = x.type
+        zero = ir.Constant(t, 0.0)
+        out = b.select(b.fcmp_ordered("==", x, zero), zero, x)  # sign(-0.0) is +0.0 in numpy
+        out = b.select(b.fcmp_ordered("<", x, zero), ir.Constant(t, -1.0), out)
+        return b.select(b.fcmp_ordered(">", x, zero), ir.Constant(t, 1.0), out)
+    if dtype.kind == "u":
+        return b.zext(b.icmp_unsigned("!=", x, const(dtype, 0)), x.type)
+    pos = b.zext(b.icmp_signed(">", x, const(dtype, 0)), x.type)
+    neg = b.zext(b.icmp_signed("<", x, const(dtype, 0)), x.type)
+    return b.sub(pos, neg)
+
+
+def _abs(b, x, dtype: DType):
+    if dtype.is_float:
+        return _unary_intrinsic(b, "fabs", x)
+    if dtype.kind == "u":
+        return x
+    return b.select(b.icmp_signed("<", x, const(dtype, 0)), b.sub(const(dtype, 0), x), x)
+
+
+def _logistic(b, x):
+    """Split by sign so exp never overflows: e = exp(-|x|)."""
+    one = ir.Constant(x.type, 1.0)
+    e = _emit_math(b, "exp", [b.fneg(_unary_intrinsic(b, "fabs", x))])
+    denom = b.fadd(one, e)
+    pos = b.fcmp_ordered(">=", x, ir.Constant(x.type, 0.0))
+    return b.select(pos, b.fdiv(one, denom), b.fdiv(e, denom))
+
+
+def integer_pow(b, x, y: int, dtype: DType):
+    """Binary exponentiation in the interpreter's order, so float results match it exactly."""
+    mul = b.fmul if dtype.is_float else b.mul
+    acc, base, n = None, x, abs(y)
+    while n:
+        if n & 1:
+            acc = base if acc is None else mul(acc, base)
+        n >>= 1
+        if n:
+            base = mul(base, base)
+    acc = const(dtype, 1) if acc is None else acc
+    return b.fdiv(const(dtype, 1), acc) if y < 0 else acc
+
+
+_FCMP = {"eq": "==", "lt": "<", "le": "<=", "gt": ">", "ge": ">="}
+_ICMP = dict(_FCMP, ne="!=")
+
+
+def _compare(b, prim, x, y, dtype: DType):
+    if dtype.is_float:
+        if prim == "ne":
+            return b.fcmp_unordered("!=", x, y)  # NaN != anything
+        return b.fcmp_ordered(_FCMP[prim], x, y)
+    cmp = b.icmp_signed if dtype.kind == "i" else b.icmp_unsigned
+    return cmp(_ICMP[prim], x, y)
+
+
+def _arith(int_op, float_op):
+    def emit(b, x, y, dtype):
+        return getattr(b, float_op if dtype.is_float else int_op)(x, y)
+    return emit
+
+
+_BINARY = {
+    "add": _arith("add", "fadd"), "sub": _arith("sub", "fsub"), "mul": _arith("mul", "fmul"),
+    "div": lambda b, x, y, d: b.fdiv(x, y) if d.is_float else _int_div(b, x, y, d),
+    "rem": lambda b, x, y, d: b.frem(x, y) if d.is_float else _int_rem(b, x, y, d),
+    "max": maximum, "min": minimum,
+    "and": lambda b, x, y, d: b.and_(x, y), "or": lambda b, x, y, d: b.or_(x, y),
+    "xor": lambda b, x, y, d: b.xor(x, y),
+    "pow": lambda b, x, y, d: _emit_math(b, "pow", [x, y]),
+    "atan2": lambda b, x, y, d: _emit_math(b, "atan2", [x, y]),
+}
+_UNARY = {
+    "neg": lambda b, x, d: b.fneg(x) if d.is_float else b.sub(const(d, 0), x),
+    "abs": _abs, "sign": _sign,
+    "not": lambda b, x, d: b.not_(x),
+    "stop_gradient": lambda b, x, d: x,
+    "floor": lambda b, x, d: _unary_intrinsic(b, "floor", x),
+    "ceil": lambda b, x, d: _unary_intrinsic(b, "ceil", x),
+    "round": lambda b, x, d: _unary_intrinsic(b, "roundeven", x),
+    "sqrt": lambda b, x, d: _sqrt(b, x),
+    "rsqrt": lambda b, x, d: b.fdiv(ir.Constant(x.type, 1.0), _sqrt(b, x)),
+    "isfinite": lambda b, x, d: b.fcmp_ordered(
+        "!=", _unary_intrinsic(b, "fabs", x), ir.Constant(x.type, math.inf)),
+    "logistic": lambda b, x, d: _logistic(b, x),
+}
+
+
+def emit(b: ir.IRBuilder, prim: str, params: dict, args: list, in_dtype: DType, out_dtype: DType):
+    """One element of elementwise primitive `prim`. `in_dtype` is the (last) operand's dtype."""
+    if prim in _BINARY:
+        return _BINARY[prim](b, args[0], args[1], in_dtype)
+    if prim in _UNARY:
+        return _UNARY[prim](b, args[0], in_dtype)
+    if prim in MATH:
+        return _emit_math(b, prim, args)
+    if prim in _ICMP:
+        return _compare(b, prim, args[0], args[1], in_dtype)
+    if prim.startswith("shift_"):
+        return _shift(b, prim, args[0], args[1], in_dtype)
+    if prim == "select":
+        return b.select(args[0], args[1], args[2])
+    if prim == "clamp":
+        lo, x, hi = args
+        return minimum(b, maximum(b, x, lo, in_dtype), hi, in_dtype)
+    if prim == "integer_pow":
+        return integer_pow(b, args[0], params["y"], in_dtype)
+    if prim == "convert_element_type":
+        return convert(b, args[0], in_dtype, out_dtype)
+    if prim == "bitcast_convert_type":
+        return bitcast(b, args[0], in_dtype, out_dtype)
+    raise NotImplementedError(f"cpu backend: no scalar lowering for {prim}")
+
+
+ELEMENTWISE = set(_BINARY) | set(_UNARY) | MATH | set(_ICMP) | {
+    "shift_left", "shift_right_logical", "shift_right_arithmetic", "select", "clamp",
+    "integer_pow", "convert_element_type", "bitcast_convert_type"}

@@ -1,0 +1,240 @@
+"""`fnx.nn`: activation functions and friends, as `jax.nn` (numerically stable forms).
+
+Every function works on numpy arrays (eagerly) and on traced values. Integer inputs are
+computed in float64 (bool in float32), like the `fnx.numpy` transcendentals.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import fnx_ir
+
+from . import lax
+from . import numpy as fnp
+from .numpy._base import canonical_dtype, convert, ensure_array, float_dtype_for, normalize_axes
+
+__all__ = ["relu", "relu6", "leaky_relu", "elu", "celu", "selu", "gelu", "silu", "swish",
+           "softplus", "soft_sign", "sigmoid", "log_sigmoid", "hard_sigmoid", "hard_silu",
+           "hard_swish", "hard_tanh", "softmax", "log_softmax", "logsumexp", "one_hot",
+           "normalize", "standardize", "glu", "squareplus", "mish"]
+
+
+def _float(x):
+    """`x` as an array in its float computation dtype (python scalars stay weak)."""
+    x = ensure_array(x)
+    return convert(x, float_dtype_for(lax_dtype(x)))
+
+
+def lax_dtype(x):
+    from ._core.trace import type_of
+    return type_of(x).dtype
+
+
+def relu(x):
+    """`max(x, 0)` (NaN propagates)."""
+    return fnp.maximum(x, 0)
+
+
+def relu6(x):
+    """`min(max(x, 0), 6)`."""
+    return fnp.minimum(relu(x), 6)
+
+
+def leaky_relu(x, negative_slope: float = 1e-2):
+    """`x` where `x >= 0`, else `negative_slope * x`."""
+    x = _float(x)
+    return fnp.where(x >= 0, x, negative_slope * x)
+
+
+def elu(x, alpha: float = 1.0):
+    """`x` where `x > 0`, else `alpha * expm1(x)` (no overflow for large x)."""
+    x = _float(x)
+    safe = fnp.where(x > 0, 0, x)
+    return fnp.where(x > 0, x, alpha * fnp.expm1(safe))
+
+
+def celu(x, alpha: float = 1.0):
+    """`max(x, 0) + alpha * min(0, expm1(x / alpha))`."""
+    x = _float(x)
+    return fnp.maximum(x, 0) + alpha * fnp.expm1(fnp.minimum(x, 0) / alpha)
+
+
+def selu(x):
+    """Scaled ELU with the self-normalising constants."""
+    alpha = 1.6732632423543772848170429916717
+    scale = 1.0507009873554804934193349852946
+    return scale * elu(x, alpha)
+
+
+def gelu(x, approximate: bool = True):
+    """GELU: the tanh approximation by default (as `jax.nn.gelu`), or exactly via erf."""
+    x = _float(x)
+    if approximate:
+        # 0.5 * (1 + tanh(z)) == sigmoid(2 z): no cancellation for negative x
+        c = 2 * math.sqrt(2 / math.pi)
+        return x * lax.logistic(c * (x + 0.044715 * (x * x * x)))
+    # 0.5 * (1 + erf(x / sqrt 2)) == 0.5 * erfc(-x / sqrt 2): no cancellation either
+    return 0.5 * x * lax.erfc(x * (-1 / math.sqrt(2)))
+
+
+def sigmoid(x):
+    """`1 / (1 + exp(-x))` without overflow (the `logistic` primitive)."""
+    return lax.logistic(_float(x))
+
+
+def silu(x):
+    """`x * sigmoid(x)`."""
+    x = _float(x)
+    return x * sigmoid(x)
+
+
+swish = silu
+
+
+def hard_sigmoid(x):
+    return relu6(_float(x) + 3) / 6
+
+
+def hard_silu(x):
+    x = _float(x)
+    return x * hard_sigmoid(x)
+
+
+hard_swish = hard_silu
+
+
+def hard_tanh(x):
+    return fnp.clip(_float(x), -1, 1)
+
+
+def softplus(x):
+    """`log(1 + exp(x))` = `logaddexp(x, 0)`, stable for large |x|."""
+    x = _float(x)
+    return fnp.logaddexp(x, 0)
+
+
+def soft_sign(x):
+    x = _float(x)
+    return x / (fnp.abs(x) + 1)
+
+
+def squareplus(x, b: float = 4):
+    x = _float(x)
+    r = fnp.sqrt(x * x + b)
+    return fnp.where(x > 0, (x + r) / 2, (b / 2) / (r - x))  # no cancellation for x < 0
+
+
+def mish(x):
+    x = _float(x)
+    return x * fnp.tanh(softplus(x))
+
+
+def log_sigmoid(x):
+    """`log(sigmoid(x))` = `-softplus(-x)`, stable for large |x|."""
+    return -softplus(-_float(x))
+
+
+def glu(x, axis: int = -1):
+    """Gated linear unit: the first half times the sigmoid of the second half."""
+    x = _float(x)
+    a, b = fnp.split(x, 2, axis=axis)
+    return a * sigmoid(b)
+
+
+def _reduce_max_stable(x, axes, initial=None):
+    """max over axes with -inf for empty/all -inf slices replaced by 0 (no inf - inf)."""
+    m = lax.reduce_max(x, axes)
+    return fnp.where(fnp.isfinite(m), m, 0)
+
+
+def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False, where=None):
+    """`log(sum(b * exp(a)))` over `axis`, stable (as `jax.nn.logsumexp` /
+    `jax.scipy.special.logsumexp`)."""
+    x = _float(a)
+    nd = fnp.ndim(x)
+    axes = normalize_axes(axis, nd)
+    if where is not None:
+        x = fnp.where(where, x, -np.inf)
+    if b is not None:
+        bb = _float(b)
+        x, bb = fnp.broadcast_arrays(x, bb)
+        nd = fnp.ndim(x)
+        axes = normalize_axes(axis, nd)
+        x = fnp.where(bb != 0, x, -np.inf)
+    m = _reduce_max_stable(x, axes)
+    keep_shape = tuple(1 if i in axes else s for i, s in enumerate(fnp.shape(x)))
+    mk = fnp.reshape(m, keep_shape)
+    e = fnp.exp(x - mk)
+    if b is not None:
+        e = e * bb
+    s = fnp.sum(e, axis=axes, keepdims=keepdims)
+    sign = fnp.sign(s)
+    out = fnp.log(fnp.abs(s)) + (mk if keepdims else m)
+    if return_sign:
+        return out, sign
+    if b is not None:
+        out = fnp.where(sign < 0, np.nan, out)
+    return out
+
+
+def softmax(x, axis=-1, where=None, initial=None):
+    """`exp(x - max) / sum(exp(x - max))` along `axis` (may be a tuple)."""
+    x = _float(x)
+    axes = normalize_axes(axis, fnp.ndim(x))
+    if where is not None:
+        x = fnp.where(where, x, -np.inf)
+    m = fnp.max(x, axis=axes, keepdims=True)
+    m = fnp.where(fnp.isfinite(m), m, 0)
+    e = fnp.exp(x - m)
+    if where is not None:
+        e = fnp.where(where, e, 0)
+    return e / fnp.sum(e, axis=axes, keepdims=True)
+
+
+def log_softmax(x, axis=-1, where=None, initial=None):
+    """`x - logsumexp(x)` along `axis`, stable."""
+    x = _float(x)
+    axes = normalize_axes(axis, fnp.ndim(x))
+    if where is not None:
+        x = fnp.where(where, x, -np.inf)
+    m = fnp.max(x, axis=axes, keepdims=True)
+    m = fnp.where(fnp.isfinite(m), m, 0)
+    shifted = x - m
+    e = fnp.exp(shifted)
+    if where is not None:
+        e = fnp.where(where, e, 0)
+    out = shifted - fnp.log(fnp.sum(e, axis=axes, keepdims=True))
+    if where is not None:
+        out = fnp.where(where, out, -np.inf)
+    return out
+
+
+def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1):
+    """`x[..., None] == arange(num_classes)` as `dtype` (float64 by default here; JAX: float32).
+    Out-of-range and negative class indices give all-zero rows."""
+    xa = ensure_array(x)
+    n = int(num_classes)
+    d = canonical_dtype(dtype) or fnx_ir.float64
+    nd = fnp.ndim(xa) + 1
+    ax = axis % nd
+    classes = lax.iota(fnx_ir.int64, (n,))
+    shape = [1] * nd
+    shape[ax] = n
+    eq = fnp.expand_dims(xa, ax) == fnp.reshape(classes, tuple(shape))
+    return fnp.asarray(eq, dtype=d)
+
+
+def standardize(x, axis=-1, mean=None, variance=None, epsilon: float = 1e-5, where=None):
+    """`(x - mean) / sqrt(variance + epsilon)` along `axis` (as `jax.nn.standardize`)."""
+    x = _float(x)
+    if mean is None:
+        mean = fnp.mean(x, axis, keepdims=True, where=where)
+    if variance is None:
+        # as JAX: E[x^2] - E[x]^2 would lose precision; use the centred form
+        variance = fnp.mean(fnp.square(x - mean), axis, keepdims=True, where=where)
+    return (x - mean) * lax.rsqrt(fnp.asarray(variance + epsilon, fnp.result_type(x)))
+
+
+normalize = standardize

@@ -1,0 +1,96 @@
+"""Dtype objects and dtype queries of `fnx.numpy`.
+
+`fnp.float32` etc. behave like numpy's scalar types wherever a dtype is expected
+(`np.dtype(fnp.float32)`, `x.dtype == fnp.float32`, `dtype=fnp.float32`), and, as in
+JAX, calling one converts an array or traced value: `fnp.float32(x)`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import fnx_ir
+
+from .._core.trace import type_of
+from ._base import asarray_or_tracer, result_dtype
+
+
+class _ScalarType:
+    """A dtype usable as `fnp.float32(x)` (converts) and wherever numpy expects a dtype."""
+
+    __slots__ = ("dtype", "type", "__name__")
+
+    def __init__(self, np_type):
+        self.type = np_type
+        self.dtype = np.dtype(np_type)
+        self.__name__ = self.dtype.name
+
+    def __call__(self, x):
+        from ._creation import asarray
+        return asarray(x, dtype=self.dtype)
+
+    def __repr__(self):
+        return f"fnx.numpy.{self.__name__}"
+
+    def __eq__(self, other):
+        try:
+            return self.dtype == np.dtype(other)
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self):
+        return hash(self.dtype)
+
+
+bool_ = _ScalarType(np.bool_)
+int32 = _ScalarType(np.int32)
+int64 = _ScalarType(np.int64)
+uint32 = _ScalarType(np.uint32)
+float32 = _ScalarType(np.float32)
+float64 = _ScalarType(np.float64)
+
+# The abstract scalar types (for issubdtype) and dtype helpers are numpy's own.
+generic, number, integer, signedinteger, unsignedinteger = (
+    np.generic, np.number, np.integer, np.signedinteger, np.unsignedinteger)
+inexact, floating, complexfloating = np.inexact, np.floating, np.complexfloating
+dtype, finfo, iinfo, issubdtype = np.dtype, np.finfo, np.iinfo, np.issubdtype
+promote_types, can_cast = np.promote_types, np.can_cast
+
+
+def result_type(*args):
+    """`numpy.result_type` for arrays, traced values, Python scalars (weak) and dtypes."""
+    vals = []
+    for a in args:
+        if isinstance(a, (_ScalarType, np.dtype, str)) or isinstance(a, type):
+            vals.append(np.zeros((), fnx_ir.dtype(a).np))
+        else:
+            vals.append(asarray_or_tracer(a))
+    return result_dtype(*vals).np
+
+
+def isdtype(dtype, kind):
+    return np.isdtype(np.dtype(dtype), kind)
+
+
+def shape(a):
+    return type_of(asarray_or_tracer(a)).shape
+
+
+def ndim(a):
+    return type_of(asarray_or_tracer(a)).ndim
+
+
+def size(a, axis=None):
+    t = type_of(asarray_or_tracer(a))
+    return t.size if axis is None else t.shape[axis]
+
+
+def iscomplexobj(x):
+    return False
+
+
+def isrealobj(x):
+    return True
+
+
+def isscalar(element):
+    return np.isscalar(element)

@@ -1,0 +1,339 @@
+"""Sorting and order statistics in `fnx.numpy`: sort, argsort, lexsort, searchsorted, unique,
+median, quantile, percentile. All lower to the stable `sort` primitive (NaN sorts last)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import fnx_ir
+
+from .. import lax
+from .._core import errors
+from .._core.trace import type_of
+from ._base import (asarray_or_tracer, convert, dtype_of, ensure_array, finish, is_tracer,
+                    normalize_axes, normalize_axis, shape_of, static_int)
+
+__all__ = ["sort", "argsort", "lexsort", "partition", "argpartition", "searchsorted", "unique",
+           "unique_values", "unique_counts", "median", "quantile", "percentile", "nanmedian",
+           "msort"]
+
+
+def _flat_or_axis(x, axis):
+    if axis is None:
+        return lax.reshape(x, (type_of(x).size,)), 0
+    return x, normalize_axis(axis, type_of(x).ndim)
+
+
+def sort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True,
+         descending: bool = False):
+    """`numpy.sort` (stable; NaN last; `descending` as in JAX)."""
+    if order is not None:
+        raise NotImplementedError("fnx.numpy.sort: order= (structured arrays) is not supported")
+    x, ax = _flat_or_axis(ensure_array(a), axis)
+    if type_of(x).ndim == 0:
+        raise np.exceptions.AxisError("axis -1 is out of bounds for array of dimension 0")
+    if descending:
+        return lax.rev(lax.sort(lax.rev(x, (ax,)), ax), (ax,))
+    return finish(lax.sort(x, ax), a)
+
+
+def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True,
+            descending: bool = False):
+    """`numpy.argsort` (stable; int64 indices)."""
+    if order is not None:
+        raise NotImplementedError("fnx.numpy.argsort: order= is not supported")
+    x, ax = _flat_or_axis(ensure_array(a), axis)
+    t = type_of(x)
+    if t.ndim == 0:
+        raise np.exceptions.AxisError("axis -1 is out of bounds for array of dimension 0")
+    n = t.shape[ax]
+    iota = lax.iota(fnx_ir.int64, t.shape, ax)
+    if descending:
+        _, idx = lax.sort([lax.rev(x, (ax,)), iota], ax, num_keys=1)
+        return lax.rev(lax.sub(lax.full_like(idx, n - 1), idx), (ax,))
+    return lax.sort([x, iota], ax, num_keys=1)[1]
+
+
+def lexsort(keys, axis: int = -1):
+    """`numpy.lexsort`: sort by the last key, then the one before, ... (stable)."""
+    ks = [ensure_array(k) for k in keys]
+    if not ks:
+        raise TypeError("need sequence of keys with len > 0 in lexsort")
+    shape = shape_of(ks[0])
+    ax = normalize_axis(axis, len(shape))
+    iota = lax.iota(fnx_ir.int64, shape, ax)
+    return lax.sort(ks[::-1] + [iota], ax, num_keys=len(ks))[-1]
+
+
+def partition(a, kth, axis: int = -1):
+    """A valid `numpy.partition` result: here the fully sorted array (numpy leaves the
+    order within each side unspecified)."""
+    return sort(a, axis)
+
+
+def argpartition(a, kth, axis: int = -1):
+    """A valid `numpy.argpartition` result: the full argsort."""
+    return argsort(a, axis)
+
+
+def msort(a):
+    return sort(a, 0)
+
+
+# ----------------------------------------------------------------------------- searchsorted
+
+def _lt_nan_last(x, y):
+    """`x < y` in the order where NaN sorts last."""
+    lt = lax.lt(x, y)
+    if not dtype_of(x).is_float:
+        return lt
+    return lax.bitwise_or(lt, lax.bitwise_and(lax.ne(y, y), lax.eq(x, x)))
+
+
+def searchsorted(a, v, side: str = "left", sorter=None, *, method=None):
+    """`numpy.searchsorted` on a sorted 1-d `a` (binary search, log2(n) gathers)."""
+    from ._base import result_dtype
+    from ._indexing import take
+    arr = ensure_array(a)
+    if type_of(arr).ndim != 1:
+        raise ValueError("a must be 1-d")
+    if sorter is not None:
+        arr = take(arr, sorter)
+    vals = ensure_array(asarray_or_tracer(v))
+    d = result_dtype(arr, vals)
+    arr, vals = convert(arr, d), convert(vals, d)
+    n = type_of(arr).shape[0]
+    vs = shape_of(vals)
+    lo = lax.full(vs, 0, fnx_ir.int64)
+    hi = lax.full(vs, n, fnx_ir.int64)
+    if n == 0:
+        return finish(lo)
+    one = lax.full(vs, 1, fnx_ir.int64)
+    for _ in range(n.bit_length()):
+        active = lax.lt(lo, hi)
+        mid = lax.shift_right_logical(lax.add(lo, hi), one)
+        am = lax.gather(arr, [mid], (0,))
+        go_right = _lt_nan_last(am, vals) if side == "left" else \
+            lax.bitwise_not(_lt_nan_last(vals, am))
+        lo = lax.select(lax.bitwise_and(active, go_right), lax.add(mid, one), lo)
+        hi = lax.select(lax.bitwise_and(active, lax.bitwise_not(go_right)), mid, hi)
+    if side not in ("left", "right"):
+        raise ValueError(f"side must be 'left' or 'right', got {side!r}")
+    return finish(lo)
+
+
+# ----------------------------------------------------------------------------- unique
+
+def unique(ar, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis=None, *, equal_nan: bool = True, size=None,
+           fill_value=None, sorted: bool = True):
+    """`numpy.unique`. A traced input needs a static `size=` (JAX style): the first `size`
+    sorted unique values, padded with `fill_value` (default: the smallest value)."""
+    x = ensure_array(ar)
+    if not is_tracer(x) and size is None:
+        res = np.unique(x, return_index, return_inverse, return_counts, axis,
+                        equal_nan=equal_nan)
+        return tuple(np.asarray(r) for r in res) if isinstance(res, tuple) else np.asarray(res)
+    if axis is not None:
+        raise NotImplementedError("fnx.numpy.unique: axis= with a traced array is not supported")
+    if size is None:
+        raise errors.ConcretizationError(errors.at_source(
+            "fnx.numpy.unique of a traced value has a data-dependent shape: pass a static size=n",
+            errors.user_source()))
+    size = static_int(size, "size")
+    t = type_of(x)
+    flat = lax.reshape(x, (t.size,))
+    n = t.size
+    s, perm = lax.sort([flat, lax.iota(fnx_ir.int64, (n,))], 0, num_keys=1)
+    if n == 0:
+        raise ValueError("fnx.numpy.unique of an empty traced array")
+    head = lax.slice(s, (1,), (n,))
+    prev = lax.slice(s, (0,), (n - 1,))
+    differ = lax.ne(head, prev)
+    if dtype_of(s).is_float and equal_nan:
+        differ = lax.bitwise_and(differ, lax.bitwise_not(lax.bitwise_and(
+            lax.ne(head, head), lax.ne(prev, prev))))
+    first = lax.concatenate([lax.full((1,), True, fnx_ir.bool_), differ], 0)
+    rank = lax.sub(lax.cumsum(lax.convert_element_type(first, fnx_ir.int64), 0),
+                   lax.full((n,), 1, fnx_ir.int64))
+    target = lax.select(first, rank, lax.full((n,), size, fnx_ir.int64))
+    fv = lax.slice(s, (0,), (1,)) if fill_value is None else None
+    init = lax.broadcast_in_dim(fv, (size,), (0,)) if fv is not None else \
+        lax.full((size,), fill_value, t.dtype)
+    values = lax.scatter(init, s, [target], (0,), mode="drop")
+    out = [values]
+    if return_index:
+        out.append(lax.scatter(lax.full((size,), 0, fnx_ir.int64), perm, [target], (0,),
+                               mode="drop"))
+    if return_inverse:
+        inv = lax.scatter(lax.full((n,), 0, fnx_ir.int64), rank, [perm], (0,), mode="drop")
+        out.append(lax.reshape(inv, t.shape))
+    if return_counts:
+        out.append(lax.scatter_add(lax.full((size,), 0, fnx_ir.int64),
+                                   lax.full((n,), 1, fnx_ir.int64), [rank], (0,), mode="drop"))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def unique_values(x, /, *, size=None, fill_value=None):
+    return unique(x, size=size, fill_value=fill_value)
+
+
+def unique_counts(x, /, *, size=None, fill_value=None):
+    return unique(x, return_counts=True, size=size, fill_value=fill_value)
+
+
+# ----------------------------------------------------------------------------- order stats
+
+def _to_last(x, axis):
+    """Move `axis` (None: all, or a tuple) to one trailing dim; returns (x, kept shape for
+    keepdims, reduced axes)."""
+    t = type_of(x)
+    axes = normalize_axes(axis, t.ndim)
+    keep = [i for i in range(t.ndim) if i not in axes]
+    y = lax.transpose(x, keep + list(axes))
+    n = math.prod(t.shape[i] for i in axes)
+    y = lax.reshape(y, tuple(t.shape[i] for i in keep) + (n,))
+    kd = tuple(1 if i in axes else d for i, d in enumerate(t.shape))
+    return y, kd, n
+
+
+def _take_last(s, i):
+    """`s[..., i]` for a static i."""
+    sh = shape_of(s)
+    return lax.squeeze(lax.slice(s, (0,) * (len(sh) - 1) + (i,), sh[:-1] + (i + 1,)),
+                       (len(sh) - 1,))
+
+
+def _has_nan_last(s):
+    """Whether each sorted row holds a NaN (NaN sorts last)."""
+    last = _take_last(s, shape_of(s)[-1] - 1)
+    return lax.ne(last, last)
+
+
+def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
+    """`numpy.median` (NaN anywhere in a slice gives NaN; integers give float64)."""
+    from ._elementwise import add, divide
+    x = ensure_array(a)
+    y, kd, n = _to_last(x, axis)
+    if n == 0:
+        raise ValueError("fnx.numpy.median of an empty slice")
+    d = dtype_of(x) if dtype_of(x).is_float else fnx_ir.float64
+    s = convert(lax.sort(y, type_of(y).ndim - 1), d)
+    if n % 2:
+        res = _take_last(s, n // 2)
+    else:
+        res = divide(add(_take_last(s, n // 2 - 1), _take_last(s, n // 2)), 2)
+        res = convert(res, d)
+    if d.is_float:
+        res = lax.select(_has_nan_last(s), lax.full_like(res, np.nan), res)
+    return lax.reshape(res, kd) if keepdims else res
+
+
+def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
+    """`numpy.nanmedian`: the median of the non-NaN values (via nanquantile-style sorting)."""
+    return nanquantile(a, 0.5, axis, keepdims=keepdims)
+
+
+def _lerp(a, b, t):
+    from ._elementwise import add, multiply, subtract, where
+    diff = subtract(b, a)
+    lo = add(a, multiply(diff, t))
+    hi = subtract(b, multiply(diff, subtract(1, t)))
+    return where(lax.ge(t, lax.full_like(t, 0.5)) if not isinstance(t, float) else t >= 0.5,
+                 hi, lo)
+
+
+def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
+             keepdims: bool = False, *, interpolation=None):
+    """`numpy.quantile` (methods linear, lower, higher, midpoint, nearest)."""
+    return _quantile(a, q, axis, method if interpolation is None else interpolation, keepdims,
+                     ignore_nan=False)
+
+
+def nanquantile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
+    return _quantile(a, q, axis, method, keepdims, ignore_nan=True)
+
+
+def _quantile(a, q, axis, method, keepdims, ignore_nan):
+    from ._elementwise import add, floor, multiply, subtract, where, minimum, maximum
+    from ._indexing import take_along_axis
+    if method not in ("linear", "lower", "higher", "midpoint", "nearest"):
+        raise NotImplementedError(f"fnx.numpy.quantile: method {method!r} is not supported")
+    x = ensure_array(a)
+    y, kd, n = _to_last(x, axis)
+    d = dtype_of(x) if dtype_of(x).is_float else fnx_ir.float64
+    qa = ensure_array(q)
+    if not is_tracer(qa) and (np.any(np.asarray(qa) < 0) or np.any(np.asarray(qa) > 1)):
+        raise ValueError("Quantiles must be in the range [0, 1]")
+    if is_python_scalar_like(q) and dtype_of(x).is_float:
+        qd = dtype_of(x)  # numpy casts a Python q to the array's float dtype
+    else:
+        qd = dtype_of(qa) if dtype_of(qa).is_float else fnx_ir.float64
+    s = lax.sort(y, type_of(y).ndim - 1)
+    rest = shape_of(s)[:-1]
+    qshape = shape_of(qa)
+    if ignore_nan and dtype_of(s).is_float:
+        count = lax.reduce_sum(lax.convert_element_type(lax.eq(s, s), qd), (len(rest),))
+        cnt = lax.broadcast_in_dim(count, qshape + rest, tuple(range(len(qshape), len(qshape) + len(rest))))
+    else:
+        cnt = lax.full(qshape + rest, n, qd)
+    qb = lax.broadcast_in_dim(convert(qa, qd), qshape + rest, tuple(range(len(qshape))))
+    virtual = multiply(qb, subtract(cnt, 1))
+    prev = floor(virtual)
+    hi_index = subtract(cnt, 1)
+    if method == "lower":
+        virtual = prev
+    elif method == "higher":
+        virtual = lax.ceil(virtual)
+    elif method == "nearest":
+        virtual = lax.round(virtual)
+    prev = maximum(minimum(floor(virtual), hi_index), 0)
+    nxt = maximum(minimum(add(prev, 1), hi_index), 0)
+    gamma = subtract(virtual, floor(virtual))
+    if method == "midpoint":
+        gamma = where(lax.eq(gamma, lax.full_like(gamma, 0)), gamma, lax.full_like(gamma, 0.5))
+    # gather: s has shape rest + (n,); indices have shape qshape + rest
+    nq = len(qshape)
+    sb = lax.broadcast_in_dim(s, qshape + rest + (n,), tuple(range(nq, nq + len(rest) + 1)))
+    ip = lax.expand_dims(convert(prev, fnx_ir.int64), (nq + len(rest),))
+    inx = lax.expand_dims(convert(nxt, fnx_ir.int64), (nq + len(rest),))
+    last = nq + len(rest)
+    pv = lax.squeeze(take_along_axis(sb, ip, last, mode="clip"), (last,))
+    nv = lax.squeeze(take_along_axis(sb, inx, last, mode="clip"), (last,))
+    if method in ("lower", "higher", "nearest"):
+        res = pv  # an element itself: the array's dtype
+    else:
+        out_d = fnx_ir.result_type((d, False), (qd, False))
+        res = _lerp(convert(pv, out_d), convert(nv, out_d), convert(gamma, out_d))
+    if dtype_of(s).is_float:
+        has_nan = _has_nan_last(s)
+        bad = lax.broadcast_in_dim(has_nan, qshape + rest, tuple(range(nq, nq + len(rest))))
+        if ignore_nan:
+            bad = lax.eq(cnt, lax.full_like(cnt, 0))
+        res = lax.select(bad, lax.full_like(res, np.nan), res)
+    if keepdims:
+        res = lax.reshape(res, qshape + kd)
+    return res
+
+
+def is_python_scalar_like(q):
+    return isinstance(q, (int, float)) and not isinstance(q, np.generic)
+
+
+def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
+               keepdims: bool = False, *, interpolation=None):
+    """`numpy.percentile`: `quantile(a, q / 100)`."""
+    from ._elementwise import divide
+    qq = divide(q, 100) if not is_python_scalar_like(q) else q / 100
+    return quantile(a, qq, axis, out, overwrite_input, method, keepdims,
+                    interpolation=interpolation)
+
+
+def nanpercentile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
+    from ._elementwise import divide
+    qq = divide(q, 100) if not is_python_scalar_like(q) else q / 100
+    return nanquantile(a, qq, axis, method, keepdims)
+
+
+__all__ += ["nanquantile", "nanpercentile"]

@@ -1,0 +1,90 @@
+"""`fnx.numpy.linalg`: norms and the product functions. Factorisations and solvers (det,
+inv, solve, svd, eigh, cholesky, qr, ...) are not provided yet: calling one raises
+NotImplementedError."""
+from __future__ import annotations
+
+import numpy as _np
+
+from .._core.trace import type_of
+from ._base import ensure_array, normalize_axes
+from ._linalg import matmul, outer, tensordot, vecdot, cross, trace  # noqa: F401
+from ._indexing import diagonal  # noqa: F401
+from ._shape import matrix_transpose  # noqa: F401
+
+__all__ = ["norm", "vector_norm", "matrix_norm", "matmul", "outer", "tensordot", "vecdot",
+           "cross", "trace", "diagonal", "matrix_transpose"]
+
+
+def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
+    """The vector p-norm over `axis` (all axes by default): ord 2, 1, inf, -inf, 0 or any p."""
+    from .. import numpy as fnp
+    a = ensure_array(x)
+    if not type_of(a).dtype.is_float:
+        a = fnp.asarray(a, fnp.float64)
+    m = fnp.abs(a)
+    if ord == 2:
+        return fnp.sqrt(fnp.sum(m * m, axis=axis, keepdims=keepdims))
+    if ord == 1:
+        return fnp.sum(m, axis=axis, keepdims=keepdims)
+    if ord == _np.inf:
+        return fnp.max(m, axis=axis, keepdims=keepdims)
+    if ord == -_np.inf:
+        return fnp.min(m, axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return fnp.sum(fnp.asarray(m != 0, m.dtype), axis=axis, keepdims=keepdims)
+    return fnp.power(fnp.sum(fnp.power(m, ord), axis=axis, keepdims=keepdims), 1.0 / ord)
+
+
+def matrix_norm(x, /, *, keepdims: bool = False, ord="fro"):
+    """Matrix norms of the last two axes: 'fro', 1, -1, inf, -inf."""
+    from .. import numpy as fnp
+    a = ensure_array(x)
+    if not type_of(a).dtype.is_float:
+        a = fnp.asarray(a, fnp.float64)
+    m = fnp.abs(a)
+    if ord == "fro":
+        return fnp.sqrt(fnp.sum(m * m, axis=(-2, -1), keepdims=keepdims))
+    if ord in (1, -1):
+        col = fnp.sum(m, axis=-2, keepdims=keepdims)
+        red = fnp.max if ord == 1 else fnp.min
+        return red(col, axis=-1, keepdims=keepdims)
+    if ord in (_np.inf, -_np.inf):
+        row = fnp.sum(m, axis=-1, keepdims=True)
+        red = fnp.max if ord == _np.inf else fnp.min
+        out = red(row, axis=-2, keepdims=True)
+        return out if keepdims else fnp.squeeze(out, (-2, -1))
+    raise NotImplementedError(f"fnx.numpy.linalg.matrix_norm: ord={ord!r} needs singular "
+                              "values, which fnx does not compute yet")
+
+
+def norm(x, ord=None, axis=None, keepdims: bool = False):
+    """`numpy.linalg.norm` (vector norms, and matrix norms 'fro', 1, -1, inf, -inf)."""
+    from .. import numpy as fnp
+    a = ensure_array(x)
+    nd = type_of(a).ndim
+    if axis is None:
+        if ord is None or (ord == "fro" and nd == 2):
+            return vector_norm(fnp.ravel(a) if not keepdims else a, axis=None, keepdims=keepdims)
+        if nd == 1:
+            return vector_norm(a, axis=0, keepdims=keepdims, ord=ord)
+        if nd == 2:
+            return matrix_norm(a, keepdims=keepdims, ord=ord)
+        raise ValueError("Improper number of dimensions to norm.")
+    axes = normalize_axes(axis, nd, sort=False)
+    if len(axes) == 1:
+        return vector_norm(a, axis=axes[0], keepdims=keepdims, ord=2 if ord is None else ord)
+    if len(axes) == 2:
+        moved = fnp.moveaxis(a, axes, (-2, -1))
+        out = matrix_norm(moved, keepdims=keepdims, ord="fro" if ord is None else ord)
+        if keepdims:
+            out = fnp.moveaxis(out, (-2, -1), axes)
+        return out
+    raise ValueError("Improper number of dimensions to norm.")
+
+
+def __getattr__(name: str):
+    if not name.startswith("_") and hasattr(_np.linalg, name):
+        from . import NotImplementedInFnx
+        raise NotImplementedInFnx(f"fnx.numpy.linalg.{name} is not implemented yet "
+                                  "(factorisations and solvers are left out)")
+    raise AttributeError(f"module 'fnx.numpy.linalg' has no attribute {name!r}")

@@ -1,0 +1,24 @@
+"""Generic Program -> Program passes; none mutates its input.
+
+- `dce`: drop equations and constants whose results are unused.
+- `cse`: merge equations (and constants) that compute the same thing.
+- `fold_constants`: evaluate equations whose operands are all known, with a
+  caller-supplied `evaluate` (fnx passes its numpy implementations).
+- `optimize`: fold (when given `evaluate`), then cse, then dce.
+"""
+from __future__ import annotations
+
+from ..program import Program
+from .cse import cse
+from .dce import dce
+from .fold import Evaluate, fold_constants
+
+
+def optimize(program: Program, evaluate: Evaluate | None = None) -> Program:
+    """The standard pipeline: constant folding (if `evaluate` is given), CSE, DCE."""
+    if evaluate is not None:
+        program = fold_constants(program, evaluate)
+    return dce(cse(program))
+
+
+__all__ = ["dce", "cse", "fold_constants", "optimize", "Evaluate"]

@@ -1,0 +1,118 @@
+"""jit dispatch: cache keys, re-tracing, static arguments, threads, introspection."""
+import threading
+
+import numpy as np
+import pytest
+
+import fnx
+import fnx.numpy as fnp
+from fnx.backends import available_backends
+
+BACKENDS = available_backends()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_jit_matches_eager_on_pytrees(backend):
+    def f(params, x):
+        w, b = params["w"], params["b"]
+        return {"y": fnp.tanh(x @ w + b), "n": fnp.sum(x * x)}
+    rng = np.random.default_rng(0)
+    params = {"w": rng.standard_normal((3, 4)).astype(np.float32),
+              "b": rng.standard_normal(4).astype(np.float32)}
+    x = rng.standard_normal((5, 3)).astype(np.float32)
+    out = fnx.jit(f, backend=backend)(params, x)
+    ref = f(params, x)
+    assert set(out) == {"y", "n"}
+    for k in out:
+        assert type(out[k]) is np.ndarray and out[k].dtype == ref[k].dtype
+        np.testing.assert_allclose(out[k], ref[k], rtol=2e-6, atol=1e-6)
+
+
+def test_retrace_only_on_new_signature():
+    f = fnx.jit(lambda x, y: x * y + 1.0)
+    a32, b32 = np.ones(3, np.float32), np.ones(3, np.float32)
+    f(a32, b32)
+    f(a32 + 1, b32)
+    assert f.trace_count == 1
+    f(np.ones(4, np.float32), np.ones(4, np.float32))  # new shape
+    assert f.trace_count == 2
+    f(np.ones(3), np.ones(3))  # new dtype
+    assert f.trace_count == 3
+    f(a32, 2.0)  # a weak Python scalar is its own signature
+    f(a32, 3.0)
+    assert f.trace_count == 4
+
+
+def test_weak_scalar_argument_keeps_float32():
+    out = fnx.jit(lambda x, s: x * s)(np.ones(3, np.float32), 2.5)
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, [2.5, 2.5, 2.5])
+
+
+def test_static_argnums_and_argnames():
+    calls = []
+    def f(x, n, *, mode="sin"):
+        calls.append(n)
+        y = x
+        for _ in range(n):
+            y = fnp.sin(y) if mode == "sin" else fnp.cos(y)
+        return y
+    g = fnx.jit(f, static_argnums=1, static_argnames="mode")
+    x = np.linspace(0, 1, 4)
+    np.testing.assert_allclose(g(x, 2), np.sin(np.sin(x)))
+    np.testing.assert_allclose(g(x, 2, mode="cos"), np.cos(np.cos(x)))
+    g(x, 2)
+    assert calls == [2, 2]
+    with pytest.raises(ValueError, match="hashable"):
+        g(x, [1])
+
+
+def test_decorator_form_and_inputs_not_mutated():
+    @fnx.jit
+    def f(x):
+        return x.at[0].set(5.0)
+    x = np.arange(3.0)
+    before = x.copy()
+    np.testing.assert_array_equal(f(x), [5.0, 1.0, 2.0])
+    np.testing.assert_array_equal(x, before)
+
+
+def test_threads_compile_once_and_agree():
+    f = fnx.jit(lambda x: fnp.exp(x) * 2.0)
+    x = np.linspace(0, 1, 16)
+    results, errors = [], []
+    def worker():
+        try:
+            for _ in range(20):
+                results.append(f(x))
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and f.trace_count == 1 and len(results) == 80
+    for r in results:
+        np.testing.assert_allclose(r, np.exp(x) * 2.0)
+
+
+def test_lower_shows_optimised_ir_and_compiles():
+    f = fnx.jit(lambda x: fnp.sin(x) + fnp.sin(x))  # CSE merges the two sins
+    lowered = f.lower(np.ones(3))
+    text = lowered.as_text()
+    assert text.count("sin") == 1 and "add" in text
+    exe = lowered.compile()
+    np.testing.assert_allclose(exe(np.ones(3))[0], 2 * np.sin(np.ones(3)))
+
+
+def test_jit_inside_trace_inlines():
+    inner = fnx.jit(lambda x: x * 3.0)
+    p = fnx.make_ir(lambda x: inner(x) + 1.0)(np.ones(2))
+    prims = [e.primitive for e in p.equations]
+    assert "mul" in prims and prims[-1] == "add" and prims.index("mul") < prims.index("add")
+
+
+def test_wrong_backend_name():
+    with pytest.raises(ValueError, match="unknown backend"):
+        fnx.jit(lambda x: x, backend="tpu")(np.ones(1))
