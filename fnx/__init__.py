@@ -6,14 +6,14 @@ from . import _rules  # noqa: F401  (registers every primitive's rules)
 from . import backends  # noqa: F401  (registers the backends)
 from . import tree_util, lax
 from . import numpy  # noqa: F401
+from . import nn, random, testing  # noqa: F401
 from ._core import methods as _methods
 from ._core.api import make_ir, jit
+from ._core.vmap_api import vmap
+from ._core.ad_api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd, jacrev, hessian,
+                           checkpoint, remat, custom_jvp, custom_vjp)
 from ._core.errors import FnxTypeError, ConcretizationError, TracerLeakError
 
 _methods.install()
 
 __version__ = "0.1.0"
-from ._core.vmap_api import vmap  # noqa: E402
-from ._core.ad_api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd,  # noqa: E402
-                           jacrev, hessian, checkpoint, remat, custom_jvp, custom_vjp)
-from . import testing  # noqa: E402,F401

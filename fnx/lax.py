@@ -11,7 +11,7 @@ from typing import Sequence
 import numpy as np
 
 import fnx_ir
-from fnx_ir import DType
+from fnx_ir import DType, Literal
 
 from ._core.trace import bind, type_of
 
@@ -83,7 +83,7 @@ def iota(dtype, shape: Sequence[int], dimension: int = 0):
 
 def broadcast_in_dim(x, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
     shape, dims = tuple(shape), tuple(broadcast_dimensions)
-    if type_of(x).shape == shape and dims == tuple(range(len(shape))):
+    if type_of(x).shape == shape and dims == tuple(range(len(shape))) and not isinstance(x, Literal):
         return x
     return bind("broadcast_in_dim", x, shape=shape, broadcast_dimensions=dims)
 

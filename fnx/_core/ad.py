@@ -27,7 +27,7 @@ This module also has the helpers rule authors use (`jvp_rule`, `linear_jvp`,
 """
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -36,7 +36,7 @@ from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
 from . import errors
 from .rules import rules
-from .trace import Tracer, bind, current, eval_program, trace_flat, type_of
+from .trace import bind, current, eval_program, trace_flat, type_of
 
 
 # =========================================================================== markers and zeros
@@ -473,7 +473,7 @@ def vjp_program(program: Program, diff: Sequence[bool]) -> Program:
     """The reverse-mode transform on the IR: a program taking the inputs followed by one
     cotangent per output, returning the outputs followed by one cotangent per input
     marked in `diff` (zeros where the cotangent is zero)."""
-    n_in, n_out = len(program.inputs), len(program.outputs)
+    n_in = len(program.inputs)
 
     def fun(*args):
         outs, lin = linearize_flat(program, args[:n_in], diff)

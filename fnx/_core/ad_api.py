@@ -15,16 +15,15 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
-import fnx_ir
 from fnx_ir import Literal, Program, ShapedType, Var
 
 from .. import tree_util
-from . import ad, errors
-from .trace import Tracer, bind, current, eval_program, trace_flat, type_of, value_of
+from . import ad
+from .trace import Tracer, bind, current, trace_flat, type_of, value_of
 from .._rules.custom import LazyProgram
 
 __all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "jacfwd", "jacrev",

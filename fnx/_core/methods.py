@@ -43,13 +43,13 @@ def install() -> None:
     Tracer.__getitem__ = fnp._getitem
     Tracer.at = property(lambda self: fnp._IndexUpdateHelper(self))
 
-    Tracer.shape = property(lambda self: self.var.type.shape)
-    Tracer.dtype = property(lambda self: self.var.type.dtype.np)
-    Tracer.ndim = property(lambda self: self.var.type.ndim)
-    Tracer.size = property(lambda self: self.var.type.size)
-    Tracer.itemsize = property(lambda self: self.var.type.dtype.itemsize)
-    Tracer.nbytes = property(lambda self: self.var.type.size * self.var.type.dtype.itemsize)
-    Tracer.weak_type = property(lambda self: self.var.type.weak)
+    Tracer.shape = property(lambda self: self._var.type.shape)
+    Tracer.dtype = property(lambda self: self._var.type.dtype.np)
+    Tracer.ndim = property(lambda self: self._var.type.ndim)
+    Tracer.size = property(lambda self: self._var.type.size)
+    Tracer.itemsize = property(lambda self: self._var.type.dtype.itemsize)
+    Tracer.nbytes = property(lambda self: self._var.type.size * self._var.type.dtype.itemsize)
+    Tracer.weak_type = property(lambda self: self._var.type.weak)
     Tracer.T = property(lambda self: fnp.transpose(self))
     Tracer.mT = property(lambda self: fnp.matrix_transpose(self))
     Tracer.real = property(lambda self: fnp.real(self))
@@ -64,8 +64,7 @@ def install() -> None:
     Tracer.item = lambda self, *args: self.concrete("x.item()").item(*args)
     Tracer.tolist = lambda self: self.concrete("x.tolist()").tolist()
     Tracer.__array_namespace__ = lambda self, api_version=None: fnp
-    # `var` is not installed: `Tracer.var` is the slot holding its IR variable.
-    for name in ("sum", "mean", "max", "min", "prod", "std", "any", "all", "argmax",
+    for name in ("var", "sum", "mean", "max", "min", "prod", "std", "any", "all", "argmax",
                  "argmin", "cumsum", "cumprod", "ravel", "squeeze", "swapaxes", "clip", "round",
                  "dot", "sort", "argsort", "take", "conj", "diagonal", "trace", "repeat",
                  "nonzero", "ptp", "searchsorted"):

@@ -28,17 +28,17 @@ class Tracer:
     Array methods and operators are attached by `fnx.numpy` (see `_methods.py`).
     """
 
-    __slots__ = ("var", "ctx", "val", "__weakref__")
+    __slots__ = ("_var", "ctx", "val", "__weakref__")
     __array_priority__ = 1000  # numpy defers binary operators to us
 
     def __init__(self, var: Var, ctx: "TraceContext", val: np.ndarray | None):
-        self.var = var
+        self._var = var
         self.ctx = ctx
         self.val = val
 
     @property
     def aval(self) -> ShapedType:
-        return self.var.type
+        return self._var.type
 
     def __repr__(self) -> str:
         if self.val is not None:
@@ -129,7 +129,7 @@ class TraceContext:
         return inner
 
     def _constant(self, x) -> "Tracer | Literal":
-        if isinstance(x, (bool, int, float)):
+        if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
             return fnx_ir.literal(x, fnx_ir.python_scalar_dtype(x), weak=True)
         arr = np.asarray(x)
         dtype = fnx_ir.dtype(arr.dtype)
@@ -198,7 +198,7 @@ def bind(primitive: str, *args, **params):
 
 
 def _atom(x):
-    return x.var if type(x) is Tracer else x
+    return x._var if type(x) is Tracer else x
 
 
 def _eager(primitive: str, r, args, params):
@@ -230,7 +230,7 @@ def _type_of(x) -> ShapedType:
 def type_of(x) -> ShapedType:
     """The abstract type of a Tracer, Literal, numpy array or Python scalar."""
     if type(x) is Tracer:
-        return x.var.type
+        return x._var.type
     if isinstance(x, Literal):
         return x.type
     return _type_of(x)

@@ -154,10 +154,22 @@ def _atan2_denominator(x, y):
     return _L.add(_L.mul(x, x), _L.mul(y, y))
 
 
-def _balanced(x, z, y):
-    """max/min tie convention (JAX): 1 where x attains the result z, halved if y does too."""
-    one, zero = _c(z, 1), _c(z, 0)
-    return _L.div(_L.select(_L.eq(x, z), one, zero), _L.select(_L.eq(y, z), _c(z, 2), one))
+def _minmax_jvp(name):
+    """max/min: the winner's tangent; at ties each operand gets half (JAX's convention).
+    The weight of x is (sign(x - y) + 1) / 2 for max, (sign(y - x) + 1) / 2 for min
+    (NaN operands give NaN tangents)."""
+    def rule(primals, tangents):
+        x, y = primals
+        tx, ty = tangents
+        ans = _ad.bind(name, x, y)
+        d = _L.sub(x, y) if name == "max" else _L.sub(y, x)
+        wx = _L.mul(_L.add(_L.sign(d), _c(d, 1)), _c(d, 0.5))
+        out = None if tx is None else _L.mul(tx, wx)
+        if ty is not None:
+            out = _ad.add_tangents(out, _L.mul(ty, _L.sub(_c(d, 1), wx)))
+        return ans, out
+    rule.__name__ = f"jvp_{name}"
+    return rule
 
 
 def _rem_jvp_y(g, ans, x, y):
@@ -176,10 +188,8 @@ _JVP.update({
     "atan2": _ad.jvp_rule("atan2",
                           lambda g, a, x, y: _L.mul(g, _L.div(y, _atan2_denominator(x, y))),
                           lambda g, a, x, y: _L.mul(g, _L.div(_L.neg(x), _atan2_denominator(x, y)))),
-    "max": _ad.jvp_rule("max", lambda g, a, x, y: _L.mul(g, _balanced(x, a, y)),
-                        lambda g, a, x, y: _L.mul(g, _balanced(y, a, x))),
-    "min": _ad.jvp_rule("min", lambda g, a, x, y: _L.mul(g, _balanced(x, a, y)),
-                        lambda g, a, x, y: _L.mul(g, _balanced(y, a, x))),
+    "max": _minmax_jvp("max"),
+    "min": _minmax_jvp("min"),
 })
 
 

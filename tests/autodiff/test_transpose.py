@@ -92,3 +92,26 @@ def test_jit_of_grad_matches_eager(ids):
     x = np.linspace(-0.9, 0.8, N)
     np.testing.assert_allclose(fnx.jit(fnx.grad(loss))(x), fnx.grad(loss)(x), rtol=1e-12,
                                atol=1e-14)
+
+
+def test_ir_level_transforms_verify_and_agree():
+    import fnx_ir
+    from fnx._core import ad
+    from fnx.backends.interpreter import evaluate
+    f = _compose([0, 6, 8, 12, 16])
+    x, v, u = (RNG.uniform(-1, 1, N) for _ in range(3))
+    p = fnx.make_ir(f)(x)
+    j, nonzero = ad.jvp_program(p, [True])
+    fnx_ir.verify(j)
+    assert nonzero == [True]
+    out, jv = evaluate(j, [x, v])
+    np.testing.assert_allclose(jv, fnx.jvp(f, (x,), (v,))[1], rtol=1e-13)
+    vp = ad.vjp_program(p, [True])
+    fnx_ir.verify(vp)
+    out2, ct = evaluate(vp, [x, u])
+    np.testing.assert_allclose(out2, out)
+    np.testing.assert_allclose(ct, fnx.vjp(f, x)[1](u)[0], rtol=1e-13)
+    assert np.isclose(np.dot(ct, v), np.dot(u, jv), rtol=1e-12)
+    pe, _, _ = ad.linearize_program(p, [True])
+    fnx_ir.verify(pe.known)
+    fnx_ir.verify(pe.unknown)

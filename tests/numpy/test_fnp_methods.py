@@ -76,9 +76,6 @@ def test_item_needs_concrete_value():
         fnx.make_ir(lambda x: x.sum().item())(A)
 
 
-@pytest.mark.xfail(strict=True, reason="fnx/_core/trace.py: Tracer.__slots__ names its IR "
-                   "variable `var`, so the JAX/numpy method x.var() cannot be installed "
-                   "(proposed: rename the slot, e.g. to `_var`)")
 def test_var_method():
     out = traced(lambda x: x.var(axis=0), A)[0]
     assert_same(out, A.var(axis=0), rtol=1e-6, check_type=False)

@@ -676,21 +676,13 @@ def test_every_primitive_has_cases():
     assert not missing, f"add cases to tests/rules/test_impl.py for: {missing}"
 
 
-# ----------------------------------------------------------------------------- known bugs
-# Bugs found in files this test file's author does not own; reported to the lead. Marked
-# xfail(strict=True): once fixed they XPASS and fail, so the marker gets removed.
+# ----------------------------------------------------------------------------- regressions
 
-@pytest.mark.xfail(strict=True, reason="fnx/lax.py: broadcast_in_dim short-circuits a Literal "
-                   "of the target shape (), so lax.full((), ...) / full_like / zeros_like of a "
-                   "0-d value return an fnx_ir.Literal instead of an array")
 def test_lax_full_of_a_scalar_shape_is_an_array():
     assert isinstance(lax.full((), 1.0, F32), np.ndarray)
     assert isinstance(lax.zeros_like(np.array(2.0)), np.ndarray)
 
 
-@pytest.mark.xfail(strict=True, reason="fnx/_core/trace.py TraceContext._constant: np.float64 "
-                   "scalars (a subclass of Python float) become *weak* literals while tracing, "
-                   "but are strong eagerly (_type_of excludes np.generic)")
 def test_numpy_float64_scalar_is_strong_when_traced():
     program = fnx.make_ir(lambda x: lax.neg(np.float64(1.0)) + x)(np.ones((), F64))
     assert not program.equations[0].outputs[0].type.weak
