@@ -94,7 +94,7 @@ def make_ir(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable
     """`make_ir(f)(*args)` traces `f` on the types of `args` and returns its `fnx_ir.Program`."""
     static_argnums, _ = normalize_static(fun, static_argnums)
 
-    @functools.wraps(fun)
+    @functools.wraps(fun, updated=())
     def traced(*args, **kwargs) -> fnx_ir.Program:
         static, dyn_args, dyn_kwargs = split_static(args, kwargs, static_argnums, ())
         def with_static(*a, **k):
@@ -167,7 +167,7 @@ class JitFunction:
         self._cache: dict = {}
         self._lock = threading.Lock()
         self.trace_count = 0  # how many times `fun` was traced (for tests and debugging)
-        functools.update_wrapper(self, fun)
+        functools.update_wrapper(self, fun, updated=())  # not fun's __dict__ (cache)
 
     def _signature(self, args, kwargs):
         static, dyn_args, dyn_kwargs = split_static(args, kwargs, self.static_argnums,

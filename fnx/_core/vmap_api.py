@@ -115,7 +115,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
                                   or isinstance(axis_size, bool) or axis_size < 0):
         raise BatchingError(f"vmap: axis_size must be a non-negative int, got {axis_size!r}")
 
-    @functools.wraps(fun)
+    @functools.wraps(fun, updated=())
     def batched(*args, **kwargs):
         src = errors.user_source()
         name = getattr(fun, "__name__", "function")

@@ -467,6 +467,10 @@ def _int_power(x, y, max_bits: int):
 @_export
 def power(x1, x2):
     """`numpy.power` (integer powers by repeated squaring; negative integer powers raise)."""
+    if is_python_scalar(x2) and float(x2).is_integer() and builtins.abs(x2) <= 32:
+        base = ensure_array(x1)
+        if dtype_of(base).is_float:  # as JAX: cheaper, and so is its derivative
+            return finish(lax.integer_pow(base, int(x2)), x1)
     ops, out_dtype = _prepare(np.power, "power", (x1, x2))
     a, b = ops
     d = dtype_of(a)

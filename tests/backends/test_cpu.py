@@ -428,3 +428,14 @@ def test_updates_happen_in_place_when_the_operand_dies():
     assert in_place == {"dynamic_update_slice", "scatter_add"}
     assert ex.plan.arena_size <= 8000 + 2 * 64  # one [1000] buffer (and the [3] indices)
     assert "i64 8000, i1 false)" not in ex.llvm_ir  # no copy of the whole array
+
+
+def test_a_kernel_never_reads_what_it_is_writing():
+    """j is stored by the kernel computing reshape(j): that kernel must compute j, not load it
+    (found by the random-program test); values a kernel must load are never its outputs."""
+    def build(b, x):
+        j = eqn(b, "iota", dtype=i32, shape=(3,), dimension=0)
+        flat = eqn(b, "add", x, x)
+        back = eqn(b, "reshape", eqn(b, "reshape", flat, new_sizes=(2, 3)), new_sizes=(6,))
+        return [eqn(b, "reshape", j, new_sizes=(3,)), j, eqn(b, "mul", back, flat)]
+    check(program([S((6,), i32)], build), [np.arange(6, dtype=np.int32)])

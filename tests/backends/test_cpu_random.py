@@ -120,7 +120,7 @@ def programs(draw):
     return prog, args
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs())
 def test_random_int_programs_match_the_interpreter(case):
     prog, args = case

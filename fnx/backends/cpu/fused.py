@@ -16,7 +16,7 @@ from fnx_ir import DType, Literal, Var, int64
 
 from . import irutil as u
 from . import scalar
-from .partition import VIEWS, Kernel, Partition
+from .partition import VIEWS, Kernel, Partition, unit_reshape
 
 
 class Ix:
@@ -101,7 +101,8 @@ def _view_index(eq, ix: tuple) -> tuple:
     if p == "slice":
         return tuple(i * st + lo for i, lo, st in
                      zip(ix, eq.params["start_indices"], eq.params["strides"]))
-    if p == "reshape":  # only size-1 dims move (see `unit_reshape`)
+    if p == "reshape":  # of a computed value: the partitioner only lets size-1 dims move
+        assert unit_reshape(x.type.shape, eq.outputs[0].type.shape)
         real = iter([i for i, n in zip(ix, eq.outputs[0].type.shape) if n != 1])
         return tuple(Ix() if n == 1 else next(real) for n in x.type.shape)
     raise AssertionError(p)
@@ -119,12 +120,15 @@ class _Walk:
         self.part, self.ops, self.memo = part, ops, {}
         self.own = set(kernel.outputs)
 
+    def in_memory(self, x) -> bool:
+        return x in self.part.materialised and x not in self.own
+
     def value(self, x, ix: tuple):
         if isinstance(x, Literal):
             return self.ops.literal(x)
         key = (x, tuple(i.key() for i in ix))
         if key not in self.memo:
-            if x in self.part.materialised and x not in self.own:
+            if self.in_memory(x):
                 self.memo[key] = self.ops.load(x, linear(ix, x.type.shape))
             else:
                 self.memo[key] = self.compute(self.part.producer[x], ix)
@@ -134,7 +138,7 @@ class _Walk:
         p, ins = eq.primitive, eq.inputs
         if p == "iota":
             return self.ops.iota(ix[eq.params["dimension"]], eq.params["dtype"])
-        if p == "reshape" and ins[0] in self.part.materialised:
+        if p == "reshape" and self.in_memory(ins[0]):
             # A materialised operand is contiguous: the reshape is the same offsets.
             return self.ops.load(ins[0], linear(ix, eq.outputs[0].type.shape))
         if p in VIEWS:

@@ -94,6 +94,7 @@ def partition(program: Program) -> Partition:
                 users[x].append(e)
     out_vars = {v for v in program.outputs if isinstance(v, Var)}
     forced = set(out_vars)  # vars that must be materialised
+    loaded = set()  # ... and that a fused consumer reads from memory (so no kernel computing it may)
     groups: dict[Equation, frozenset] = {}  # equation -> ids of the kernels evaluating it
     kernels: list[Kernel] = []
     alias: dict[Var, Var] = {}
@@ -107,9 +108,9 @@ def partition(program: Program) -> Partition:
     def host(need: frozenset, v: Var):
         """The kernel that can store `v` while computing: the first user, if it loops over v's shape."""
         first = min(need, key=lambda g: order[id(kernels[g].root)]) if need else None
-        if first is not None and kernels[first].kind != "opaque" and kernels[first].domain == v.type.shape:
-            return first
-        return None
+        if first is None or v in loaded or kernels[first].kind == "opaque":
+            return None
+        return first if kernels[first].domain == v.type.shape else None
 
     for e in reversed(eqs):
         kind = kind_of(e)
@@ -118,7 +119,7 @@ def partition(program: Program) -> Partition:
             continue  # dead
         if kind != "elementwise":
             groups[e] = new_kernel(kind, e, e.outputs)
-            _force_operands(e, kind, forced, producer)
+            _force_operands(e, kind, forced, loaded, producer)
             continue
         (v,) = e.outputs
         if v in forced or (len(need) > 1 and not _duplicable(e)):
@@ -127,6 +128,7 @@ def partition(program: Program) -> Partition:
                 alias[v] = x
                 groups[e] = frozenset()
                 forced.add(x)
+                loaded.add(x)  # whoever reads v reads x's buffer
                 continue
             g = host(need, v)
             if g is None:
@@ -136,7 +138,7 @@ def partition(program: Program) -> Partition:
                 groups[e] = frozenset([g])
         else:
             groups[e] = need
-        _force_operands(e, kind, forced, producer)
+        _force_operands(e, kind, forced, loaded, producer)
 
     materialised = set(program.inputs) | {v for v, _ in program.constants} | set(alias)
     for k in kernels:
@@ -154,16 +156,15 @@ def partition(program: Program) -> Partition:
     return part
 
 
-def _force_operands(e: Equation, kind: str, forced: set, producer: dict) -> None:
+def _force_operands(e: Equation, kind: str, forced: set, loaded: set, producer: dict) -> None:
     """Mark the operands `e` must read from memory."""
     ins = [x for x in e.inputs if isinstance(x, Var)]
     if kind == "opaque":
         forced.update(ins)
-    elif e.primitive in LOOKUPS:
-        if isinstance(e.inputs[0], Var):
-            forced.add(e.inputs[0])
-    elif e.primitive == "reshape" and ins and not unit_reshape(ins[0].type.shape, e.params["new_sizes"]):
-        forced.add(ins[0])
+    elif (e.primitive in LOOKUPS and isinstance(e.inputs[0], Var)) or (
+            e.primitive == "reshape" and ins and not unit_reshape(ins[0].type.shape, e.params["new_sizes"])):
+        forced.add(e.inputs[0])
+        loaded.add(e.inputs[0])
     elif e.primitive == "broadcast_in_dim" and ins and ins[0].type.size < math.prod(e.params["shape"]):
         # Compute an expanded value once, not once per copy: look through views to the computation.
         x = ins[0]
