@@ -4,7 +4,8 @@
 - `cse`: merge equations (and constants) that compute the same thing.
 - `fold_constants`: evaluate equations whose operands are all known, with a
   caller-supplied `evaluate` (fnx passes its numpy implementations).
-- `optimize`: fold (when given `evaluate`), then cse, then dce.
+- `simplify`: remove exact algebraic identities (`x * 1`, `-(-x)`, identity reshapes, ...).
+- `optimize`: fold (when given `evaluate`), simplify, cse, then dce.
 """
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from ..program import Program
 from .cse import cse
 from .dce import dce
 from .fold import Evaluate, fold_constants
+from .simplify import simplify
 
 
 def optimize(program: Program, evaluate: Evaluate | None = None) -> Program:
-    """The standard pipeline: constant folding (if `evaluate` is given), CSE, DCE."""
+    """The standard pipeline: constant folding (if `evaluate` is given), simplify, CSE, DCE."""
     if evaluate is not None:
         program = fold_constants(program, evaluate)
-    return dce(cse(program))
+    return dce(cse(simplify(program)))
 
 
-__all__ = ["dce", "cse", "fold_constants", "optimize", "Evaluate"]
+__all__ = ["dce", "cse", "fold_constants", "simplify", "optimize", "Evaluate"]

@@ -206,13 +206,13 @@ def test_sort_gradient_follows_the_permutation():
 
 def test_against_jax_where_available():
     jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
     jnp = jax.numpy
     import fnx.numpy as fnp
     x = np.linspace(-1.5, 1.5, 7)
-    for f_fnx, f_jax in [(lambda x: fnp.sum(fnp.tanh(x) * fnp.sin(x) ** 2),
-                          lambda x: jnp.sum(jnp.tanh(x) * jnp.sin(x) ** 2)),
-                         (lambda x: fnp.max(fnp.cos(x)), lambda x: jnp.max(jnp.cos(x)))]:
-        np.testing.assert_allclose(fnx.grad(f_fnx)(x), jax.grad(f_jax)(x), rtol=1e-12)
-        np.testing.assert_allclose(fnx.hessian(f_fnx)(x), jax.hessian(f_jax)(x), rtol=1e-10,
-                                   atol=1e-12)
+    with jax.enable_x64(True):  # scoped: other tests use JAX's default mode
+        for f_fnx, f_jax in [(lambda x: fnp.sum(fnp.tanh(x) * fnp.sin(x) ** 2),
+                              lambda x: jnp.sum(jnp.tanh(x) * jnp.sin(x) ** 2)),
+                             (lambda x: fnp.max(fnp.cos(x)), lambda x: jnp.max(jnp.cos(x)))]:
+            np.testing.assert_allclose(fnx.grad(f_fnx)(x), jax.grad(f_jax)(x), rtol=1e-12)
+            np.testing.assert_allclose(fnx.hessian(f_fnx)(x), jax.hessian(f_jax)(x),
+                                       rtol=1e-10, atol=1e-12)

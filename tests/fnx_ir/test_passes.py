@@ -235,3 +235,25 @@ def test_optimize_is_idempotent_on_an_example():
     (w,) = b.equation("mul", [y, z])
     p = passes.optimize(b.build([w]))
     assert passes.optimize(p) == p and len(p.equations) == 2
+
+
+# ------------------------------------------------------------------ simplify
+
+def test_simplify_removes_exact_identities_only():
+    p = parse("program(a:f32[3]) {\n"
+              "  b:f32[3] = broadcast_in_dim[shape=(3,), broadcast_dimensions=()] 1.0:f32\n"
+              "  c:f32[3] = mul a b\n"
+              "  d:f32[3] = neg c\n  e:f32[3] = neg d\n"
+              "  f:f32[3] = broadcast_in_dim[shape=(3,), broadcast_dimensions=()] 0.0:f32\n"
+              "  g:f32[3] = sub e f\n  h:f32[3] = add g f\n"
+              "  i:f32[3] = broadcast_in_dim[shape=(3,), broadcast_dimensions=()] -0.0:f32\n"
+              "  j:f32[3] = sub h i\n"
+              "  k:f32[3] = reshape[new_sizes=(3,)] j\n  return k\n}")
+    q = passes.dce(unchanged(p, passes.simplify))
+    # x*1, -(-x), x-0 and the identity reshape go; x+0 and x-(-0) are not identities
+    assert print_program(q) == (
+        "program(a:f32[3]) {\n"
+        "  b:f32[3] = broadcast_in_dim[shape=(3,), broadcast_dimensions=()] 0.0:f32\n"
+        "  c:f32[3] = add a b\n"
+        "  d:f32[3] = broadcast_in_dim[shape=(3,), broadcast_dimensions=()] -0.0:f32\n"
+        "  e:f32[3] = sub c d\n  return e\n}")

@@ -1,0 +1,575 @@
+"""Packed, register-blocked GEMM emitted as LLVM IR.
+
+`emit_gemm(module, dtype)` adds (once per module) and returns the function
+
+    void fnx.gemm.<dtype>(i64 M, i64 N, i64 K,
+                          T* A, i64 lda, T* B, i64 ldb, T* C, i64 ldc,
+                          i32 accumulate, i8* scratch)
+
+computing, for row-major operands (leading dimensions in elements, >= the row length),
+
+    C[M x N]  = A[M x K] @ B[K x N]        (accumulate == 0)
+    C[M x N] += A[M x K] @ B[K x N]        (accumulate != 0)
+
+T is float / double for float32 / float64, i32 for int32 / uint32, i64 for int64 and i8 for bool
+(numpy's one-byte bools: the result is OR over k of (a AND b), as `numpy.matmul`). Integer
+products wrap. Any M, N, K >= 0 are valid (M == 0 or N == 0: nothing is touched; K == 0: C is
+zeroed, or left alone when accumulating); no element outside the M x N / M x K / K x N windows
+is read or written. A, B and C must not overlap C.
+
+`scratch` must point to at least `gemm_scratch_bytes(M, N, K, dtype)` bytes (any alignment;
+0 bytes, so a null pointer is fine, for integer and bool dtypes). The size is bounded
+(<= ~2 MiB for float32) whatever the problem size, so a runtime can keep one buffer per thread.
+
+Batched products: call the function once per batch element with offset pointers (the call
+overhead is a few ns; packing is per call anyway), or use `emit_gemm_batched`, which adds
+
+    void fnx.gemm_batched.<dtype>(i64 batch, i64 M, i64 N, i64 K,
+                                  T* A, i64 stride_a, i64 lda, T* B, i64 stride_b, i64 ldb,
+                                  T* C, i64 stride_c, i64 ldc, i32 accumulate, i8* scratch)
+
+looping over `batch` with element strides stride_a/b/c (a stride of 0 broadcasts an operand).
+
+Float algorithm (BLIS/GotoBLAS structure): for each NC-column block of B and KC-deep slice,
+B is packed into NR-column panels (KC x NR, zero-padded), then for each MC-row block of A the
+rows are copied into a contiguous MC x KC buffer, and an MR x NR microkernel keeps the C tile
+in MR * NR / VW vector registers, doing per k one vector load per NR/VW B vectors, MR
+broadcasts of A and MR * NR / VW vector FMAs (llvm.fma on <VW x T>). Tiles are chosen from
+the target's vector width (see `gemm_params`): AVX-512 float32 12 x 32 (24 zmm accumulators),
+float64 12 x 16; AVX2 6 x 16 / 6 x 8; 128-bit (SSE, NEON) 6 x 8 / 6 x 4 (8 x 8 / 8 x 4 with
+32 registers). Edge tiles compute into a stack tile and copy the valid part, so ragged M and N
+cost one partial tile per row/column of tiles.
+
+Fused epilogues: not built in. The intended hook is elementwise work on C after the call
+(C is in cache right after the GEMM for small and medium sizes); a future version can apply
+an elementwise function to each tile in the microkernel's store loop, which only needs the
+last K slice to be known (the driver knows it: pc + kc == K).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from llvmlite import ir
+
+__all__ = ["emit_gemm", "emit_gemm_batched", "gemm_scratch_bytes", "gemm_params", "GemmParams",
+           "GEMM_DTYPES"]
+
+I1 = ir.IntType(1)
+I8 = ir.IntType(8)
+I32 = ir.IntType(32)
+I64 = ir.IntType(64)
+PTR = ir.PointerType()
+
+GEMM_DTYPES = ("float32", "float64", "int32", "uint32", "int64", "bool")
+_ELT = {
+    "float32": (ir.FloatType, 4),
+    "float64": (ir.DoubleType, 8),
+    "int32": (lambda: I32, 4),
+    "uint32": (lambda: I32, 4),
+    "int64": (lambda: I64, 8),
+    "bool": (lambda: I8, 1),
+}
+
+
+def _dtype_name(dtype) -> str:
+    name = getattr(dtype, "name", None) or str(dtype)
+    if name in ("bool_", "b1"):
+        name = "bool"
+    try:
+        import numpy as np
+        name = np.dtype(name).name
+    except Exception:
+        pass
+    if name not in _ELT:
+        raise ValueError(f"gemm: unsupported dtype {dtype!r}; supported: {', '.join(GEMM_DTYPES)}")
+    return name
+
+
+@dataclass(frozen=True)
+class GemmParams:
+    """Blocking for the float kernels: MR x NR register tile (NR a multiple of the vector width
+    VW), KC depth of a packed slice, MC rows of A per packed block, NC columns of B per block."""
+    mr: int
+    nr: int
+    vw: int
+    kc: int
+    mc: int
+    nc: int
+
+
+@functools.lru_cache(maxsize=None)
+def _host_vector() -> tuple[int, int]:
+    """(vector bits, number of vector registers) of the host."""
+    try:
+        import llvmlite.binding as llvm
+        llvm.initialize_native_target()
+        feats = llvm.get_host_cpu_features()
+        triple = llvm.get_process_triple()
+    except Exception:  # pragma: no cover - no LLVM: be conservative
+        return 128, 16
+    if feats.get("avx512f", False):
+        return 512, 32
+    if feats.get("avx2", False) or feats.get("avx", False):
+        return 256, 16
+    if triple.startswith(("aarch64", "arm64")):
+        return 128, 32
+    return 128, 16
+
+
+def gemm_params(dtype, vector_bits: int | None = None, num_regs: int | None = None) -> GemmParams:
+    """The blocking used for `dtype` on a target with `vector_bits`-wide vectors and
+    `num_regs` vector registers (default: the host)."""
+    name = _dtype_name(dtype)
+    hb, hr = _host_vector()
+    vector_bits = vector_bits or hb
+    num_regs = num_regs or (hr if vector_bits == hb else (32 if vector_bits >= 512 else 16))
+    size = _ELT[name][1]
+    vw = max(1, vector_bits // (8 * size))
+    nr = 2 * vw
+    if num_regs >= 32:
+        mr = 12 if vector_bits >= 512 else 8
+    else:
+        mr = 6
+    # B micro-panel (KC x NR) stays in L1 across the MR-row tiles, the A block (MC x KC) in L2.
+    kc = max(64, min(512, (16 * 1024) // (nr * size) * 2))
+    kc -= kc % 8
+    mc = mr * max(1, (192 * 1024) // (kc * size) // mr)
+    nc = nr * max(1, (4096 if size <= 4 else 2048) // nr)
+    return GemmParams(mr=mr, nr=nr, vw=vw, kc=kc, mc=mc, nc=nc)
+
+
+def _round_up(x: int, m: int) -> int:
+    return (x + m - 1) // m * m
+
+
+def gemm_scratch_bytes(M: int, N: int, K: int, dtype, vector_bits: int | None = None,
+                       num_regs: int | None = None, params: GemmParams | None = None) -> int:
+    """Bytes of scratch `fnx.gemm.<dtype>` needs for an M x K @ K x N product (0 for integer
+    and bool dtypes). Never more than (MC + NC) * KC elements plus 128 bytes."""
+    name = _dtype_name(dtype)
+    if name not in ("float32", "float64") or M <= 0 or N <= 0 or K <= 0:
+        return 0
+    p = params or gemm_params(name, vector_bits, num_regs)
+    size = _ELT[name][1]
+    kc = min(K, p.kc)
+    a = _round_up(min(M, p.mc), p.mr) * kc * size
+    b = _round_up(min(N, p.nc), p.nr) * kc * size
+    return _round_up(a, 64) + b + 128
+
+
+# ----------------------------------------------------------------------------------------------
+# small IR helpers
+# ----------------------------------------------------------------------------------------------
+
+def _c64(v):
+    return ir.Constant(I64, v)
+
+
+class _For:
+    """`with _For(b, lo, hi, step) as i:` emits `for (i = lo; i < hi; i += step) body`
+    (signed compare). The builder is left after the loop."""
+
+    def __init__(self, b, lo, hi, step=1, name="i"):
+        self.b, self.lo, self.hi, self.step, self.name = b, lo, hi, step, name
+
+    def __enter__(self):
+        b = self.b
+        fn = b.block.parent
+        self.pre = b.block
+        self.cond = fn.append_basic_block(self.name + ".cond")
+        self.body = fn.append_basic_block(self.name + ".body")
+        self.end = fn.append_basic_block(self.name + ".end")
+        b.branch(self.cond)
+        b.position_at_end(self.cond)
+        lo = self.lo if isinstance(self.lo, ir.Value) else _c64(self.lo)
+        hi = self.hi if isinstance(self.hi, ir.Value) else _c64(self.hi)
+        self.i = b.phi(I64, name=self.name)
+        self.i.add_incoming(lo, self.pre)
+        b.cbranch(b.icmp_signed("<", self.i, hi), self.body, self.end)
+        b.position_at_end(self.body)
+        return self.i
+
+    def __exit__(self, *exc):
+        if exc[0] is not None:
+            return False
+        b = self.b
+        step = self.step if isinstance(self.step, ir.Value) else _c64(self.step)
+        nxt = b.add(self.i, step, name=self.name + ".next")
+        self.i.add_incoming(nxt, b.block)
+        b.branch(self.cond)
+        b.position_at_end(self.end)
+        return False
+
+
+def _if(b, cond, name="if"):
+    return b.if_then(cond)
+
+
+def _smin(b, x, y):
+    return b.select(b.icmp_signed("<", x, y), x, y)
+
+
+def _gep(b, ptr, idx, ety):
+    return b.gep(ptr, [idx], source_etype=ety)
+
+
+def _alloca(b, ty):
+    """alloca returning an opaque pointer (llvmlite types it as ty*)."""
+    with b.goto_entry_block():
+        al = b.alloca(ty)
+    al.align = 64
+    al.type = PTR
+    return al
+
+
+def _add_attr(fn, attr):
+    set.add(fn.attributes, attr)    # llvmlite only whitelists keyword attributes
+
+
+def _fma_fn(module, vty):
+    name = "llvm.fma.v%d%s" % (vty.count, "f32" if isinstance(vty.element, ir.FloatType) else "f64")
+    fn = module.globals.get(name)
+    if fn is None:
+        fn = ir.Function(module, ir.FunctionType(vty, [vty, vty, vty]), name)
+    return fn
+
+
+def _splat(b, v, vty):
+    undef = ir.Constant(vty, ir.Undefined)
+    x = b.insert_element(undef, v, ir.Constant(I32, 0))
+    return b.shuffle_vector(x, undef, ir.Constant(ir.VectorType(I32, vty.count), [0] * vty.count))
+
+
+# ----------------------------------------------------------------------------------------------
+# float GEMM
+# ----------------------------------------------------------------------------------------------
+
+def _emit_microkernel(module, name, T, size, p: GemmParams):
+    """void uk(i64 kc, T* ap, T* bp, T* c, i64 ldc, i1 beta, i64 mrem, i64 nrem)
+    ap: MR rows of kc contiguous elements (row i at ap + i*kc); bp: kc rows of NR elements."""
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [I64, PTR, PTR, PTR, I64, I1, I64, I64]),
+                     name)
+    fn.linkage = "internal"
+    fn.attributes.add("nounwind")
+    _add_attr(fn, '"min-legal-vector-width"="%d"' % (p.vw * size * 8))
+    _add_attr(fn, '"prefer-vector-width"="%d"' % (p.vw * size * 8))
+    for a in fn.args[1:4]:
+        a.add_attribute("noalias")
+    kc, ap, bp, c, ldc, beta, mrem, nrem = fn.args
+    MR, NR, VW = p.mr, p.nr, p.vw
+    NV = NR // VW
+    vty = ir.VectorType(T, VW)
+    fma = _fma_fn(module, vty)
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    zero = ir.Constant(vty, [ir.Constant(T, 0.0)] * VW)
+    rows = [_gep(b, ap, b.mul(kc, _c64(i)), T) if i else ap for i in range(MR)]
+    entry = b.block
+
+    U = 4
+    hdr_u = fn.append_basic_block("ku.hdr")
+    body_u = fn.append_basic_block("ku.body")
+    hdr_r = fn.append_basic_block("kr.hdr")
+    body_r = fn.append_basic_block("kr.body")
+    store = fn.append_basic_block("store")
+
+    def step(b, k, acc):
+        bvec = [b.load(_gep(b, bp, b.add(b.mul(k, _c64(NR)), _c64(v * VW)), T), typ=vty,
+                       align=size) for v in range(NV)]
+        out = list(acc)
+        for i in range(MR):
+            a = _splat(b, b.load(_gep(b, rows[i], k, T), typ=T, align=size), vty)
+            for v in range(NV):
+                out[i * NV + v] = b.call(fma, [a, bvec[v], acc[i * NV + v]])
+        return out
+
+    b.branch(hdr_u)
+    b.position_at_end(hdr_u)
+    k_u = b.phi(I64, name="k")
+    k_u.add_incoming(_c64(0), entry)
+    acc_u = []
+    for j in range(MR * NV):
+        ph = b.phi(vty)
+        ph.add_incoming(zero, entry)
+        acc_u.append(ph)
+    b.cbranch(b.icmp_signed("<=", b.add(k_u, _c64(U)), kc), body_u, hdr_r)
+    b.position_at_end(body_u)
+    acc = list(acc_u)
+    for u in range(U):
+        acc = step(b, b.add(k_u, _c64(u)) if u else k_u, acc)
+    k_u.add_incoming(b.add(k_u, _c64(U)), b.block)
+    for ph, v in zip(acc_u, acc):
+        ph.add_incoming(v, b.block)
+    b.branch(hdr_u)
+
+    b.position_at_end(hdr_r)
+    k_r = b.phi(I64, name="k.r")
+    k_r.add_incoming(k_u, hdr_u)
+    acc_r = []
+    for j in range(MR * NV):
+        ph = b.phi(vty)
+        ph.add_incoming(acc_u[j], hdr_u)
+        acc_r.append(ph)
+    b.cbranch(b.icmp_signed("<", k_r, kc), body_r, store)
+    b.position_at_end(body_r)
+    acc = step(b, k_r, acc_r)
+    k_r.add_incoming(b.add(k_r, _c64(1)), b.block)
+    for ph, v in zip(acc_r, acc):
+        ph.add_incoming(v, b.block)
+    b.branch(hdr_r)
+
+    # store: full tiles straight to C, edge tiles through a stack tile
+    b.position_at_end(store)
+    final = acc_r
+    full = b.and_(b.icmp_signed("==", mrem, _c64(MR)), b.icmp_signed("==", nrem, _c64(NR)))
+    with b.if_else(full) as (then, otherwise):
+        with then:
+            with b.if_else(beta) as (acc1, acc0):
+                with acc1:
+                    for i in range(MR):
+                        row = _gep(b, c, b.mul(ldc, _c64(i)), T)
+                        for v in range(NV):
+                            ptr = _gep(b, row, _c64(v * VW), T)
+                            old = b.load(ptr, typ=vty, align=size)
+                            b.store(b.fadd(old, final[i * NV + v]), ptr, align=size)
+                with acc0:
+                    for i in range(MR):
+                        row = _gep(b, c, b.mul(ldc, _c64(i)), T)
+                        for v in range(NV):
+                            b.store(final[i * NV + v], _gep(b, row, _c64(v * VW), T), align=size)
+        with otherwise:
+            tile = _alloca(b, ir.ArrayType(T, MR * NR))
+            for i in range(MR):
+                for v in range(NV):
+                    b.store(final[i * NV + v], _gep(b, tile, _c64(i * NR + v * VW), T), align=size)
+            with _For(b, 0, mrem, 1, "ei") as i:
+                crow = _gep(b, c, b.mul(i, ldc), T)
+                trow = _gep(b, tile, b.mul(i, _c64(NR)), T)
+                with _For(b, 0, nrem, 1, "ej") as j:
+                    val = b.load(_gep(b, trow, j, T), typ=T)
+                    cp = _gep(b, crow, j, T)
+                    old = b.load(cp, typ=T)
+                    old = b.select(beta, old, ir.Constant(T, 0.0))
+                    b.store(b.fadd(old, val), cp)
+    b.ret_void()
+    return fn
+
+
+def _emit_pack_b(module, name, T, size, p: GemmParams):
+    """void packb(i64 kc, i64 nc, T* b, i64 ldb, T* bp): NR-column panels, zero-padded."""
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [I64, I64, PTR, I64, PTR]), name)
+    fn.linkage = "internal"
+    fn.attributes.add("nounwind")
+    _add_attr(fn, '"min-legal-vector-width"="%d"' % (p.vw * size * 8))
+    _add_attr(fn, '"prefer-vector-width"="%d"' % (p.vw * size * 8))
+    kc, nc, src, ldb, dst = fn.args
+    src.add_attribute("noalias")
+    dst.add_attribute("noalias")
+    NR, VW = p.nr, p.vw
+    vty = ir.VectorType(T, VW)
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    with _For(b, 0, nc, NR, "jp") as j0:
+        panel = _gep(b, dst, b.mul(j0, kc), T)             # panel index j0/NR, size kc*NR
+        w = _smin(b, b.sub(nc, j0), _c64(NR))
+        with b.if_else(b.icmp_signed("==", w, _c64(NR))) as (full, part):
+            with full:
+                with _For(b, 0, kc, 1, "k") as k:
+                    s = _gep(b, src, b.add(b.mul(k, ldb), j0), T)
+                    d = _gep(b, panel, b.mul(k, _c64(NR)), T)
+                    for v in range(NR // VW):
+                        x = b.load(_gep(b, s, _c64(v * VW), T), typ=vty, align=size)
+                        b.store(x, _gep(b, d, _c64(v * VW), T), align=size)
+            with part:
+                with _For(b, 0, kc, 1, "k") as k:
+                    s = _gep(b, src, b.add(b.mul(k, ldb), j0), T)
+                    d = _gep(b, panel, b.mul(k, _c64(NR)), T)
+                    with _For(b, 0, NR, 1, "j") as j:
+                        dp = _gep(b, d, j, T)
+                        with b.if_else(b.icmp_signed("<", j, w)) as (inb, outb):
+                            with inb:
+                                b.store(b.load(_gep(b, s, j, T), typ=T), dp)
+                            with outb:
+                                b.store(ir.Constant(T, 0.0), dp)
+    b.ret_void()
+    return fn
+
+
+def _emit_pack_a(module, name, T, size, p: GemmParams):
+    """void packa(i64 mc, i64 kc, T* a, i64 lda, T* ap): rows copied to ap + i*kc, rows
+    mc .. round_up(mc, MR)-1 zero."""
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [I64, I64, PTR, I64, PTR]), name)
+    fn.linkage = "internal"
+    fn.attributes.add("nounwind")
+    _add_attr(fn, '"min-legal-vector-width"="%d"' % (p.vw * size * 8))
+    _add_attr(fn, '"prefer-vector-width"="%d"' % (p.vw * size * 8))
+    mc, kc, src, lda, dst = fn.args
+    src.add_attribute("noalias")
+    dst.add_attribute("noalias")
+    MR = p.mr
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    with _For(b, 0, mc, 1, "i") as i:
+        s = _gep(b, src, b.mul(i, lda), T)
+        d = _gep(b, dst, b.mul(i, kc), T)
+        with _For(b, 0, kc, 1, "k") as k:
+            b.store(b.load(_gep(b, s, k, T), typ=T), _gep(b, d, k, T))
+    mcp = b.mul(b.sdiv(b.add(mc, _c64(MR - 1)), _c64(MR)), _c64(MR))
+    with _For(b, mc, mcp, 1, "iz") as i:
+        d = _gep(b, dst, b.mul(i, kc), T)
+        with _For(b, 0, kc, 1, "kz") as k:
+            b.store(ir.Constant(T, 0.0), _gep(b, d, k, T))
+    b.ret_void()
+    return fn
+
+
+def _emit_float_gemm(module, fname, dname, p: GemmParams):
+    Tcls, size = _ELT[dname]
+    T = Tcls()
+    uk = _emit_microkernel(module, fname + ".ukernel", T, size, p)
+    packb = _emit_pack_b(module, fname + ".packb", T, size, p)
+    packa = _emit_pack_a(module, fname + ".packa", T, size, p)
+    fn = ir.Function(module, ir.FunctionType(
+        ir.VoidType(), [I64, I64, I64, PTR, I64, PTR, I64, PTR, I64, I32, PTR]), fname)
+    fn.attributes.add("nounwind")
+    M, N, K, A, lda, B, ldb, C, ldc, accum, scratch = fn.args
+    for a, n in zip(fn.args, "M N K A lda B ldb C ldc accumulate scratch".split()):
+        a.name = n
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    ret = fn.append_basic_block("ret")
+    body = fn.append_basic_block("body")
+    empty = b.or_(b.icmp_signed("<=", M, _c64(0)), b.icmp_signed("<=", N, _c64(0)))
+    b.cbranch(empty, ret, body)
+    b.position_at_end(ret)
+    b.ret_void()
+    b.position_at_end(body)
+    acc = b.icmp_signed("!=", accum, ir.Constant(I32, 0))
+    kzero = b.icmp_signed("<=", K, _c64(0))
+    with b.if_then(kzero):
+        with b.if_then(b.not_(acc)):
+            with _For(b, 0, M, 1, "zi") as i:
+                row = _gep(b, C, b.mul(i, ldc), T)
+                with _For(b, 0, N, 1, "zj") as j:
+                    b.store(ir.Constant(T, 0.0), _gep(b, row, j, T))
+        b.ret_void()
+    MR, NR, KC, MC, NC = p.mr, p.nr, p.kc, p.mc, p.nc
+    # scratch: [A block: round_up(min(M, MC), MR) x min(K, KC)] [B block: round_up(min(N,NC),NR) x kc]
+    base = b.ptrtoint(scratch, I64)
+    base = b.and_(b.add(base, _c64(63)), _c64(~63))
+    kcmax = _smin(b, K, _c64(KC))
+    mcp = b.mul(b.sdiv(b.add(_smin(b, M, _c64(MC)), _c64(MR - 1)), _c64(MR)), _c64(MR))
+    abytes = b.mul(b.mul(mcp, kcmax), _c64(size))
+    abytes = b.and_(b.add(abytes, _c64(63)), _c64(~63))
+    Ap = b.inttoptr(base, PTR)
+    Bp = b.inttoptr(b.add(base, abytes), PTR)
+    with _For(b, 0, N, NC, "jc") as jc:
+        nc = _smin(b, b.sub(N, jc), _c64(NC))
+        with _For(b, 0, K, KC, "pc") as pc:
+            kc = _smin(b, b.sub(K, pc), _c64(KC))
+            b.call(packb, [kc, nc, _gep(b, B, b.add(b.mul(pc, ldb), jc), T), ldb, Bp])
+            beta = b.or_(acc, b.icmp_signed(">", pc, _c64(0)))
+            with _For(b, 0, M, MC, "ic") as ic:
+                mc = _smin(b, b.sub(M, ic), _c64(MC))
+                b.call(packa, [mc, kc, _gep(b, A, b.add(b.mul(ic, lda), pc), T), lda, Ap])
+                with _For(b, 0, nc, NR, "jr") as jr:
+                    bpan = _gep(b, Bp, b.mul(jr, kc), T)
+                    nrem = _smin(b, b.sub(nc, jr), _c64(NR))
+                    with _For(b, 0, mc, MR, "ir") as ir_:
+                        apan = _gep(b, Ap, b.mul(ir_, kc), T)
+                        mrem = _smin(b, b.sub(mc, ir_), _c64(MR))
+                        cptr = _gep(b, C, b.add(b.mul(b.add(ic, ir_), ldc), b.add(jc, jr)), T)
+                        b.call(uk, [kc, apan, bpan, cptr, ldc, beta, mrem, nrem])
+    b.ret_void()
+    return fn
+
+
+# ----------------------------------------------------------------------------------------------
+# integer / bool GEMM: i-k-j loops, the j loop contiguous (LLVM vectorises it)
+# ----------------------------------------------------------------------------------------------
+
+def _emit_int_gemm(module, fname, dname):
+    Tcls, size = _ELT[dname]
+    T = Tcls()
+    is_bool = dname == "bool"
+    fn = ir.Function(module, ir.FunctionType(
+        ir.VoidType(), [I64, I64, I64, PTR, I64, PTR, I64, PTR, I64, I32, PTR]), fname)
+    fn.attributes.add("nounwind")
+    M, N, K, A, lda, B, ldb, C, ldc, accum, scratch = fn.args
+    for a, n in zip(fn.args, "M N K A lda B ldb C ldc accumulate scratch".split()):
+        a.name = n
+    for a in (A, B, C):
+        a.add_attribute("noalias")
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    acc = b.icmp_signed("!=", accum, ir.Constant(I32, 0))
+    zero = ir.Constant(T, 0)
+    with _For(b, 0, M, 1, "i") as i:
+        crow = _gep(b, C, b.mul(i, ldc), T)
+        arow = _gep(b, A, b.mul(i, lda), T)
+        with b.if_then(b.not_(acc)):
+            with _For(b, 0, N, 1, "zj") as j:
+                b.store(zero, _gep(b, crow, j, T))
+        with _For(b, 0, K, 1, "k") as k:
+            a = b.load(_gep(b, arow, k, T), typ=T)
+            brow = _gep(b, B, b.mul(k, ldb), T)
+            if is_bool:
+                a = b.zext(b.icmp_unsigned("!=", a, zero), T)     # 0/1
+            with _For(b, 0, N, 1, "j") as j:
+                bp = _gep(b, brow, j, T)
+                cp = _gep(b, crow, j, T)
+                bv = b.load(bp, typ=T)
+                cv = b.load(cp, typ=T)
+                if is_bool:
+                    nz = b.zext(b.icmp_unsigned("!=", bv, zero), T)
+                    cnz = b.zext(b.icmp_unsigned("!=", cv, zero), T)
+                    b.store(b.or_(cnz, b.and_(a, nz)), cp)
+                else:
+                    b.store(b.add(cv, b.mul(a, bv)), cp)
+    b.ret_void()
+    return fn
+
+
+# ----------------------------------------------------------------------------------------------
+# public
+# ----------------------------------------------------------------------------------------------
+
+def emit_gemm(module: ir.Module, dtype, *, vector_bits: int | None = None,
+              num_regs: int | None = None, params: GemmParams | None = None) -> ir.Function:
+    """Add `fnx.gemm.<dtype>` (see the module docstring for the signature) to `module` unless it
+    is there already, and return it. `vector_bits` / `num_regs` override the host's vector
+    width and register count (e.g. to build AVX2 or NEON-shaped kernels); `params` overrides
+    the whole blocking (then `gemm_scratch_bytes` must be given the same params)."""
+    dname = _dtype_name(dtype)
+    if params is None:
+        suffix = "" if vector_bits is None and num_regs is None else ".v%d_%d" % (
+            vector_bits or 0, num_regs or 0)
+    else:
+        suffix = ".p%d_%d_%d_%d_%d_%d" % (params.mr, params.nr, params.vw, params.kc, params.mc,
+                                          params.nc)
+    fname = "fnx.gemm.%s%s" % (dname, suffix)
+    fn = module.globals.get(fname)
+    if fn is not None:
+        return fn
+    if dname in ("float32", "float64"):
+        p = params or gemm_params(dname, vector_bits, num_regs)
+        return _emit_float_gemm(module, fname, dname, p)
+    return _emit_int_gemm(module, fname, dname)
+
+
+def emit_gemm_batched(module: ir.Module, dtype, **kw) -> ir.Function:
+    """Add and return `fnx.gemm_batched.<dtype>` (see the module docstring)."""
+    dname = _dtype_name(dtype)
+    inner = emit_gemm(module, dname, **kw)
+    fname = inner.name.replace("fnx.gemm.", "fnx.gemm_batched.", 1)
+    fn = module.globals.get(fname)
+    if fn is not None:
+        return fn
+    T = _ELT[dname][0]()
+    fn = ir.Function(module, ir.FunctionType(
+        ir.VoidType(), [I64, I64, I64, I64, PTR, I64, I64, PTR, I64, I64, PTR, I64, I64, I32, PTR]),
+        fname)
+    fn.attributes.add("nounwind")
+    (batch, M, N, K, A, sa, lda, B, sb, ldb, C, sc, ldc, accum, scratch) = fn.args
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    with _For(b, 0, batch, 1, "bt") as t:
+        b.call(inner, [M, N, K, _gep(b, A, b.mul(t, sa), T), lda, _gep(b, B, b.mul(t, sb), T), ldb,
+                       _gep(b, C, b.mul(t, sc), T), ldc, accum, scratch])
+    b.ret_void()
+    return fn
