@@ -243,3 +243,11 @@ def sort(operands, dimension: int = -1, num_keys: int = 1):
     dimension = dimension % (type_of(ops[0]).ndim or 1)  # (`max` here is lax.max, not the builtin)
     out = bind("sort", *ops, dimension=dimension, num_keys=num_keys)
     return out[0] if single else out
+
+
+# ---------------------------------------------------------------- control flow
+# Structured control flow; the tracing of the branch/body functions into closed sub-programs
+# is in fnx/_core/control_flow.py (see docs/control-flow.md). Note: `fnx.lax.map` shadows
+# the builtin inside this module, which therefore must not call the builtin `map`.
+
+from ._core.control_flow import cond, switch, while_loop, fori_loop, scan, map  # noqa: E402,F401

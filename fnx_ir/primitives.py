@@ -482,3 +482,99 @@ def _sort(prim, ins, dimension, num_keys):
 
 
 register("sort", "indexing", ("dimension", "num_keys"), _sort, None)
+
+
+# ------------------------------------------------------------------ control_flow
+# Primitives whose params hold closed sub-programs (see docs/control-flow.md). Operands are
+# checked against the sub-programs' input types by shape and dtype; weak typing is not part
+# of the check (a transform may make a value weak or strong without changing its meaning).
+
+def _program_param(prim: str, p, what: str):
+    from .program import Program  # program.py imports this module lazily; no cycle
+    _check(isinstance(p, Program), prim, f"{what} must be a Program, got {type(p).__name__}")
+    return p
+
+
+def _match(prim: str, got: Sequence[ShapedType], expected: Sequence[ShapedType],
+           what: str) -> None:
+    _check(len(got) == len(expected), prim,
+           f"{what}: {len(got)} values for {len(expected)} expected ({_fmt(expected)})")
+    for i, (a, b) in enumerate(zip(got, expected)):
+        if a.shape != b.shape or a.dtype is not b.dtype:
+            raise IRTypeError(prim, f"{what}: value {i} has type {a}, expected {b}")
+
+
+def _count(prim: str, n, what: str, limit: int) -> int:
+    _check(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= limit, prim,
+           f"{what} must be an int in 0..{limit}, got {n!r}")
+    return n
+
+
+def _cond(prim, ins, branches):
+    _check(isinstance(branches, tuple) and len(branches) >= 1, prim,
+           f"branches must be a non-empty tuple of Programs, got {branches!r:.60}")
+    _check(len(ins) >= 1, prim, "needs an index operand")
+    index, ops = ins[0], ins[1:]
+    _check(index.shape == () and index.dtype.kind in INT, prim,
+           f"the index must be an integer scalar, got {index}")
+    outs = None
+    for k, b in enumerate(branches):
+        _program_param(prim, b, f"branches[{k}]")
+        _match(prim, ops, b.in_types, f"operands of branches[{k}]")
+        if outs is None:
+            outs = list(b.out_types)
+        else:
+            _match(prim, b.out_types, outs, f"outputs of branches[{k}] against branches[0]")
+            outs = [t if t.weak and u.weak else t.strong() for t, u in zip(outs, b.out_types)]
+    return outs
+
+
+register("cond", "control_flow", ("branches",), _cond, None)
+
+
+def _while(prim, ins, cond, body, cond_nconsts, body_nconsts):
+    _program_param(prim, cond, "cond")
+    _program_param(prim, body, "body")
+    _count(prim, cond_nconsts, "cond_nconsts", len(ins))
+    _count(prim, body_nconsts, "body_nconsts", len(ins) - cond_nconsts)
+    cc = ins[:cond_nconsts]
+    bc = ins[cond_nconsts:cond_nconsts + body_nconsts]
+    carry = ins[cond_nconsts + body_nconsts:]
+    _match(prim, cc + carry, cond.in_types, "operands of cond (cond consts, then the carry)")
+    _check(len(cond.outputs) == 1 and cond.out_types[0].shape == ()
+           and cond.out_types[0].dtype is dt.bool_, prim,
+           f"cond must return one bool scalar, got ({_fmt(cond.out_types)})")
+    _match(prim, bc + carry, body.in_types, "operands of body (body consts, then the carry)")
+    _match(prim, body.out_types, carry, "outputs of body against the carry")
+    return list(carry)
+
+
+register("while", "control_flow", ("cond", "body", "cond_nconsts", "body_nconsts"), _while, None)
+
+
+def _scan(prim, ins, body, length, reverse, num_consts, num_carry, unroll):
+    _program_param(prim, body, "body")
+    _count(prim, length, "length", 1 << 62)
+    _check(isinstance(reverse, bool), prim, f"reverse must be a bool, got {reverse!r}")
+    _check(isinstance(unroll, int) and not isinstance(unroll, bool) and unroll >= 1, prim,
+           f"unroll must be an int >= 1, got {unroll!r}")
+    _count(prim, num_consts, "num_consts", len(ins))
+    _count(prim, num_carry, "num_carry", len(ins) - num_consts)
+    consts, carry, xs = ins[:num_consts], ins[num_consts:num_consts + num_carry], \
+        ins[num_consts + num_carry:]
+    for i, x in enumerate(xs):
+        _check(x.ndim >= 1 and x.shape[0] == length, prim,
+               f"scanned operand {i} has type {x}; its leading dim must be the length {length}")
+    slices = [x.with_shape(x.shape[1:]) for x in xs]
+    _match(prim, consts + carry + slices, body.in_types,
+           "operands of body (consts, carry, then one slice of each scanned operand)")
+    outs = body.out_types
+    _check(len(outs) >= num_carry, prim,
+           f"body returns {len(outs)} values, fewer than the {num_carry} carried")
+    _match(prim, outs[:num_carry], carry, "carry outputs of body against the carry")
+    ys = [ShapedType((length,) + t.shape, t.dtype, t.weak) for t in outs[num_carry:]]
+    return list(carry) + ys
+
+
+register("scan", "control_flow",
+         ("body", "length", "reverse", "num_consts", "num_carry", "unroll"), _scan, None)

@@ -518,13 +518,20 @@ def take_along_axis(x, idx, axis: int):
 CALL_LIKE = {"checkpoint": "program", "custom_jvp_call": "call", "custom_vjp_call": "call"}
 
 
+def _has_calls(program: Program) -> bool:
+    return any(eq.primitive in CALL_LIKE
+               or any(_has_calls(p) for p in fnx_ir.subprograms(eq.params))
+               for eq in program.equations)
+
+
 def inline_calls(program: Program) -> Program:
     """`program` with every `checkpoint` / `custom_jvp_call` / `custom_vjp_call` equation
     replaced by the equations of the sub-program it evaluates (recursively), for backends
     that only lower flat programs. (After differentiation these primitives carry no more
     information; inlining a `checkpoint` lets CSE merge the recomputation, so do it after
-    the generic passes if memory matters.)"""
-    if not any(eq.primitive in CALL_LIKE for eq in program.equations):
+    the generic passes if memory matters.) Calls inside control-flow sub-programs (`cond`,
+    `while`, `scan` bodies) are inlined there; the control flow itself stays."""
+    if not _has_calls(program):
         return program
     eqs: list[Equation] = []
     consts = list(program.constants)
@@ -536,8 +543,12 @@ def inline_calls(program: Program) -> Program:
     for eq in program.equations:
         key = CALL_LIKE.get(eq.primitive)
         if key is None:
+            params = eq.params
+            if any(_has_calls(p) for p in fnx_ir.subprograms(params)):  # cond/while/scan
+                from fnx_ir.passes._util import map_programs
+                params = map_programs(params, inline_calls)
             eqs.append(Equation(eq.primitive, [sub(x) for x in eq.inputs], eq.outputs,
-                                eq.params, eq.source))
+                                params, eq.source))
             continue
         inner = inline_calls(eq.params[key])
         env = {v: sub(x) for v, x in zip(inner.inputs, eq.inputs)}

@@ -4,3 +4,4 @@ Importing this package registers every family's rules (see `fnx/_core/rules.py`)
 """
 from . import elementwise, shape, reductions, linalg, indexing  # noqa: F401  (registration)
 from . import custom  # noqa: F401,E402  (custom_jvp/custom_vjp/checkpoint primitives)
+from . import control_flow  # noqa: F401,E402  (cond, while, scan)

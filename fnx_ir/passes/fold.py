@@ -20,7 +20,8 @@ def fold_constants(program: Program, evaluate: Evaluate, max_size: int = 1024) -
     result of more than `max_size` elements is left alone (so as not to bloat the
     program), as is one that `evaluate` declines. Constants left unused are for `dce`
     to remove. Results are cast to the output's dtype, as the interpreter does; a
-    wrong shape or count is an error.
+    wrong shape or count is an error. Control flow (`cond`, `while`, `scan`) is never
+    folded (its sub-programs are, recursively).
     """
     known: dict[Var, np.ndarray] = {v: c for v, c in program.constants}
     subst: dict[Var, Literal] = {}
@@ -29,7 +30,8 @@ def fold_constants(program: Program, evaluate: Evaluate, max_size: int = 1024) -
     for eqn in program.equations:
         inputs = [subst.get(x, x) if isinstance(x, Var) else x for x in eqn.inputs]
         params = map_programs(eqn.params, lambda p: fold_constants(p, evaluate, max_size))
-        foldable = (eqn.outputs and all(isinstance(x, Literal) or x in known for x in inputs)
+        foldable = (eqn.outputs and eqn.primitive not in _NOT_FOLDED
+                    and all(isinstance(x, Literal) or x in known for x in inputs)
                     and _small(eqn.outputs, inputs, known, max_size))
         results = _evaluate(evaluate, eqn.primitive, inputs, known, params) if foldable else None
         if results is None:
@@ -43,6 +45,12 @@ def fold_constants(program: Program, evaluate: Evaluate, max_size: int = 1024) -
                 constants.append((v, value))
     outputs = [subst.get(x, x) if isinstance(x, Var) else x for x in program.outputs]
     return Program(program.inputs, constants, equations, outputs)
+
+
+# Control flow is never evaluated at compile time: a loop's cost is unbounded (a 10^6-trip
+# fori_loop over constants would run in the interpreter while compiling), and a branch may
+# hold a loop.
+_NOT_FOLDED = frozenset({"cond", "while", "scan"})
 
 
 def _small(outputs: list[Var], inputs: list, known: dict, max_size: int) -> bool:

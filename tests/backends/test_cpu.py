@@ -2,7 +2,7 @@
 fusion, buffer reuse and the runtime's argument handling."""
 from __future__ import annotations
 
-import math
+import os
 import threading
 
 import numpy as np
@@ -156,7 +156,8 @@ def test_convert_every_pair(src, dst):
     if src.is_float:
         x[:12] = [np.nan, np.inf, -np.inf, 1e30, -1e30, 2.0**31, -2.0**31 - 1, 2.0**32, -0.7, 0.7,
                   2.0**63, -2.0**63]
-    prog = program([S((64,), src)], lambda b, x: eqn(b, "convert_element_type", x, new_dtype=dst, weak=False))
+    prog = program([S((64,), src)],
+                   lambda b, x: eqn(b, "convert_element_type", x, new_dtype=dst, weak=False))
     check(prog, [x])
 
 
@@ -228,7 +229,8 @@ def test_long_elementwise_chain_is_one_kernel():
 def _softmax(b, x):
     shape = x.type.shape
     m = eqn(b, "reduce_max", x, axes=(1,))
-    e = eqn(b, "exp", eqn(b, "sub", x, eqn(b, "broadcast_in_dim", m, shape=shape, broadcast_dimensions=(0,))))
+    spread = eqn(b, "broadcast_in_dim", m, shape=shape, broadcast_dimensions=(0,))
+    e = eqn(b, "exp", eqn(b, "sub", x, spread))
     s = eqn(b, "reduce_sum", e, axes=(1,))
     return eqn(b, "div", e, eqn(b, "broadcast_in_dim", s, shape=shape, broadcast_dimensions=(0,)))
 
@@ -272,9 +274,24 @@ def test_expanding_broadcast_computes_its_operand_once():
         return eqn(b, "mul", eqn(b, "broadcast_in_dim", e, shape=(100, 8), broadcast_dimensions=(1,)), w)
     prog = program([S((8,), f32), S((100, 8), f32)], build)
     rng = np.random.default_rng(0)
-    ex = check(prog, [rng.standard_normal(8).astype(np.float32), rng.standard_normal((100, 8)).astype(np.float32)],
-               ulp=MAX_ULP)
+    args = [rng.standard_normal(8).astype(np.float32), rng.standard_normal((100, 8)).astype(np.float32)]
+    ex = check(prog, args, ulp=MAX_ULP)
     assert [k.root.primitive for k in ex.partition.kernels] == ["exp", "mul"]
+
+
+def test_optimizer_update_is_one_kernel_with_three_outputs():
+    """Adam: m', v' are outputs and feed w': one loop writes all three, bit-exact."""
+    def adam(b, w, g, m, v):
+        def c(value):
+            return full(b, value, w.type.shape, f32)
+        m2 = eqn(b, "add", eqn(b, "mul", c(0.9), m), eqn(b, "mul", c(0.1), g))
+        v2 = eqn(b, "add", eqn(b, "mul", c(0.999), v), eqn(b, "mul", c(0.001), eqn(b, "mul", g, g)))
+        step = eqn(b, "div", eqn(b, "mul", c(1e-3), m2), eqn(b, "add", eqn(b, "sqrt", v2), c(1e-8)))
+        return [eqn(b, "sub", w, step), m2, v2]
+    rng = np.random.default_rng(0)
+    ex = check(program([S((1000,), f32)] * 4, adam),
+               [rng.standard_normal(1000).astype(np.float32) for _ in range(4)])
+    assert [(k.kind, len(k.outputs)) for k in ex.partition.kernels] == [("map", 3)]
 
 
 def test_arena_reuses_dead_buffers():
@@ -413,6 +430,21 @@ def test_machine_code_is_cached_on_disk(tmp_path, monkeypatch):
     assert lower(prog)(x)[0].shape == (100,)  # cache off
 
 
+def test_disk_cache_is_bounded_least_recently_used_first(tmp_path, monkeypatch):
+    monkeypatch.setenv("FNX_CACHE_DIR", str(tmp_path))
+    progs = [program([S((n,), f64)], lambda b, x: eqn(b, "sin", x)) for n in (10, 11, 12)]
+    lower(progs[0])
+    entry = sum(p.stat().st_size for p in (tmp_path / "cpu").iterdir())
+    # room for two entries: the third compile evicts the least recently used one
+    monkeypatch.setenv("FNX_CACHE_MAX_MB", str(2.5 * entry / 2**20))
+    lower(progs[1])
+    os.utime(next((tmp_path / "cpu").glob("*.o")), (1, 1))  # make some entry the oldest
+    oldest = min((tmp_path / "cpu").glob("*.o"), key=lambda p: p.stat().st_mtime).name
+    lower(progs[2])
+    left = sorted(p.name for p in (tmp_path / "cpu").glob("*.o"))
+    assert len(left) == 2 and oldest not in left
+
+
 def test_updates_happen_in_place_when_the_operand_dies():
     """x -> exp -> dynamic_update_slice -> scatter_add: the updates reuse exp's buffer."""
     def build(b, x, u, i):
@@ -439,3 +471,22 @@ def test_a_kernel_never_reads_what_it_is_writing():
         back = eqn(b, "reshape", eqn(b, "reshape", flat, new_sizes=(2, 3)), new_sizes=(6,))
         return [eqn(b, "reshape", j, new_sizes=(3,)), j, eqn(b, "mul", back, flat)]
     check(program([S((6,), i32)], build), [np.arange(6, dtype=np.int32)])
+
+
+def test_unoptimised_and_concurrent_lowering():
+    prog = program([S((50,), f32)], lambda b, x: eqn(b, "reduce_sum", eqn(b, "mul", x, x), axes=(0,)))
+    x = np.arange(50, dtype=np.float32)
+    want = lower(prog)(x)[0]
+    slow = CPUBackend().lower(prog, LoweringOptions(optimize=False, extra={"cache": False}))
+    np.testing.assert_allclose(slow(x)[0], want, rtol=1e-6)
+    results = []
+
+    def work():
+        ex = CPUBackend().lower(prog, LoweringOptions(extra={"cache": False}))
+        results.append(ex(x)[0])
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 4 and all(np.allclose(r, want) for r in results)

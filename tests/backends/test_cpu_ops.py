@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import fnx_ir as ir
-from test_cpu import ALL, NUMERIC, S, b1, check, eqn, f32, f64, full, i32, i64, program, rand, u32
+from test_cpu import ALL, NUMERIC, S, check, eqn, f32, f64, full, i32, i64, program, rand, u32
 
 RNG = np.random.default_rng(0)
 
@@ -32,7 +32,8 @@ REDUCTIONS = ["reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_a
 
 
 REDUCTION_CASES = [(name, dt) for name in REDUCTIONS for dt in ALL
-                   if (name in ("reduce_and", "reduce_or")) == dt.is_bool or name in ("reduce_max", "reduce_min")]
+                   if name in ("reduce_max", "reduce_min")
+                   or (name in ("reduce_and", "reduce_or")) == dt.is_bool]
 
 
 @pytest.mark.parametrize("name,dt", REDUCTION_CASES, ids=lambda c: getattr(c, "name", c))
@@ -61,7 +62,8 @@ def test_max_reduction_propagates_nan(dt):
     x[1, 7] = np.nan
     x[2, 49] = np.nan
     x[3, :] = -np.inf
-    run([S(x.shape, dt)], lambda b, x: [eqn(b, "reduce_max", x, axes=(1,)), eqn(b, "reduce_min", x, axes=(1,)),
+    run([S(x.shape, dt)], lambda b, x: [eqn(b, "reduce_max", x, axes=(1,)),
+                                        eqn(b, "reduce_min", x, axes=(1,)),
                                         eqn(b, "reduce_max", x, axes=(0,))], [x])
 
 
@@ -79,7 +81,8 @@ def test_argminmax(name, dt):
     if dt.is_float:
         x[0, 2, :] = np.nan  # the first NaN wins
         x[1, :, 3] = x[1, 0, 3]  # ties: the first index wins
-    run(types, lambda b, x: [eqn(b, name, x, axis=a, index_dtype=t) for a in range(3) for t in (i32, i64, u32)], [x])
+    run(types, lambda b, x: [eqn(b, name, x, axis=a, index_dtype=t)
+                             for a in range(3) for t in (i32, i64, u32)], [x])
 
 
 # ------------------------------------------------------------------ shape ops
@@ -119,7 +122,8 @@ def test_views_fuse_into_one_loop():
     """transpose/broadcast/rev/slice of inputs cost addresses, not kernels."""
     def build(b, x, v):
         t = eqn(b, "transpose", x, permutation=(1, 0))
-        s = eqn(b, "slice", eqn(b, "rev", t, dimensions=(0,)), start_indices=(0, 1), limit_indices=(6, 5), strides=(1, 1))
+        s = eqn(b, "slice", eqn(b, "rev", t, dimensions=(0,)), start_indices=(0, 1),
+                limit_indices=(6, 5), strides=(1, 1))
         return eqn(b, "add", s, eqn(b, "broadcast_in_dim", v, shape=(6, 4), broadcast_dimensions=(0,)))
     ex = run([S((5, 6), f32), S((6,), f32)], build)
     assert len(ex.partition.kernels) == 1
@@ -176,10 +180,12 @@ def test_dot_general(dt):
 def test_gather_clamps_indices(dt):
     types = [S((5, 3, 4), dt), S((6,), i32), S((2, 3), i64), S((2, 3), u32)]
     args = args_for(types[:1]) + [np.array([0, 4, -3, 9, 2, 2**31 - 1], np.int32),
-                                  np.array([[0, 4, -3], [9, 1, -2**63]]), np.array([[0, 1, 7], [2**32 - 1, 3, 2]], np.uint32)]
+                                  np.array([[0, 4, -3], [9, 1, -2**63]]),
+                                  np.array([[0, 1, 7], [2**32 - 1, 3, 2]], np.uint32)]
 
     def build(b, x, i, j, k):
-        return [eqn(b, "gather", x, i, axes=(0,)), eqn(b, "gather", x, j, eqn(b, "rev", j, dimensions=(1,)), axes=(2, 1)),
+        j2 = eqn(b, "rev", j, dimensions=(1,))
+        return [eqn(b, "gather", x, i, axes=(0,)), eqn(b, "gather", x, j, j2, axes=(2, 1)),
                 eqn(b, "gather", x, k, axes=(0,))]
     run(types, build, args)
 
@@ -230,7 +236,8 @@ def test_sort_stable_nan_last(dt):
     args = [keys, np.arange(3 * n, dtype=np.int32).reshape(3, n)] + pair + [np.arange(2 * n).reshape(n, 2)]
 
     def build(b, k, v, k1, k2, w):
-        return eqn(b, "sort", k, v, dimension=1, num_keys=1) + eqn(b, "sort", k1, k2, w, dimension=0, num_keys=2)
+        return (eqn(b, "sort", k, v, dimension=1, num_keys=1)
+                + eqn(b, "sort", k1, k2, w, dimension=0, num_keys=2))
     run(types, build, args)
 
 
@@ -266,7 +273,8 @@ def test_mlp_training_step():
         gy = eqn(b, "mul", y, full(b, 2.0, y.type.shape, f32))
         gw2 = eqn(b, "dot_general", h, gy, dimension_numbers=(((0,), (0,)), ((), ())))
         gh = eqn(b, "dot_general", gy, w2, dimension_numbers=(((1,), (1,)), ((), ())))
-        gz = eqn(b, "select", eqn(b, "gt", z, full(b, 0.0, z.type.shape, f32)), gh, full(b, 0.0, z.type.shape, f32))
+        zero = full(b, 0.0, z.type.shape, f32)
+        gz = eqn(b, "select", eqn(b, "gt", z, zero), gh, zero)
         gw1 = eqn(b, "dot_general", x, gz, dimension_numbers=(((0,), (0,)), ((), ())))
         gb1 = eqn(b, "reduce_sum", gz, axes=(0,))
         lr = full(b, 0.01, (width, width), f32)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import fnx_ir as ir
 from test_cpu import S, check, eqn, i32
+from test_cpu_control import subprogram
 
 SIZES = st.sampled_from([1, 2, 3, 5])
 SHAPES = st.lists(SIZES, min_size=0, max_size=3).map(tuple)
@@ -36,7 +37,7 @@ def _step(draw, b, vals):
     op = draw(st.sampled_from(["unary", "binary", "select", "reduce", "broadcast", "transpose",
                                "reshape", "rev", "slice", "cumsum", "sort", "dot", "concatenate",
                                "pad", "gather", "dynamic_slice", "iota", "update", "scatter",
-                               "convert"]))
+                               "convert", "scan"]))
     if op == "convert":  # through another dtype and back: exact, and exercises bool bytes
         via = draw(st.sampled_from([ir.float64, ir.bool_, ir.uint32, ir.int64]))
         y = eqn(b, "convert_element_type", x, new_dtype=via, weak=False)
@@ -55,15 +56,17 @@ def _step(draw, b, vals):
         return eqn(b, "broadcast_in_dim", x, shape=(draw(SIZES),) + shape,
                    broadcast_dimensions=tuple(range(1, nd + 1)))
     if op == "iota":
-        return eqn(b, "iota", dtype=i32, shape=shape or (3,), dimension=draw(st.integers(0, max(nd - 1, 0))))
+        return eqn(b, "iota", dtype=i32, shape=shape or (3,),
+                   dimension=draw(st.integers(0, max(nd - 1, 0))))
     if nd == 0:
         return None
     axis = draw(st.integers(0, nd - 1))
     if op == "transpose":
         return eqn(b, "transpose", x, permutation=tuple(draw(st.permutations(range(nd)))))
     if op == "reshape":
-        return eqn(b, "reshape", x, new_sizes=draw(st.sampled_from([(x.type.size,), (1, x.type.size),
-                                                                     shape[::-1] if nd == 2 and 1 in shape else shape])))
+        swapped = shape[::-1] if nd == 2 and 1 in shape else shape
+        sizes = draw(st.sampled_from([(x.type.size,), (1, x.type.size), swapped]))
+        return eqn(b, "reshape", x, new_sizes=sizes)
     if op == "rev":
         return eqn(b, "rev", x, dimensions=(axis,))
     if op == "slice":
@@ -78,13 +81,13 @@ def _step(draw, b, vals):
         return eqn(b, "dot_general", x, x, dimension_numbers=(((last,), (last,)), ((), ())))
     if op == "concatenate":
         return eqn(b, "concatenate", x, x, dimension=axis)
-    if op == "pad":
+    if op == "pad" and x.type.size:  # (the interpreter mis-shapes negative pads of empty dims)
         return eqn(b, "pad", x, ir.literal(7, i32), padding_config=tuple(
             (draw(st.integers(-1, 1)), draw(st.integers(0, 1)), draw(st.integers(0, 1))) for _ in shape))
     if op == "gather":
         idx = eqn(b, "iota", dtype=i32, shape=(4,), dimension=0)
-        return eqn(b, "gather", x, eqn(b, "mul", idx, eqn(b, "broadcast_in_dim", ir.literal(2, i32),
-                                                          shape=(4,), broadcast_dimensions=())), axes=(axis,))
+        two = eqn(b, "broadcast_in_dim", ir.literal(2, i32), shape=(4,), broadcast_dimensions=())
+        return eqn(b, "gather", x, eqn(b, "mul", idx, two), axes=(axis,))
     if op in ("scatter", "update") and draw(st.booleans()):
         x = eqn(b, "neg", x)  # a fresh intermediate, which the update can take over
     if op == "scatter" and x.type.size:  # (the interpreter cannot scatter into empty arrays)
@@ -94,7 +97,13 @@ def _step(draw, b, vals):
                   broadcast_dimensions=())
         return eqn(b, draw(st.sampled_from(["scatter", "scatter_add", "scatter_max"])), x, upd, idx,
                    axes=(axis,), mode=draw(st.sampled_from(["clip", "drop"])))
-    if op == "scatter":
+    if op == "scan":  # carry += slice; ys = carry * slice
+        row = S(shape[1:], i32)
+        body = subprogram([row, row], lambda bb, c, r: [eqn(bb, "add", c, r), eqn(bb, "mul", c, r)])
+        init = eqn(b, "broadcast_in_dim", ir.literal(1, i32), shape=shape[1:], broadcast_dimensions=())
+        return eqn(b, "scan", init, x, body=body, length=shape[0], reverse=draw(st.booleans()),
+                   num_consts=0, num_carry=1, unroll=1)[draw(st.integers(0, 1))]
+    if op in ("scatter", "pad"):
         return None
     sizes = tuple(draw(st.integers(0, n)) for n in shape)
     window = eqn(b, "dynamic_slice", x, *[ir.literal(draw(st.integers(-2, 4)), i32) for _ in shape],

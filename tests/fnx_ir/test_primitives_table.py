@@ -255,6 +255,56 @@ def _sort(draw):
                  "num_keys": draw(st.integers(1, len(ins)))}
 
 
+# control flow: small closed sub-programs that pass some of their inputs through (some via
+# stop_gradient, so that the bodies have equations)
+
+def _passthrough(in_types, picks, wrap) -> fnx_ir.Program:
+    b = fnx_ir.Builder()
+    ins = [b.input(t) for t in in_types]
+    outs = [b.equation("stop_gradient", [ins[i]])[0] if w else ins[i] for i, w in zip(picks, wrap)]
+    return b.build(outs)
+
+
+def _types(draw, lo, hi, shp=None):
+    return [typ(draw, ANY, shape(draw, max_rank=2) if shp is None else shp)
+            for _ in range(draw(st.integers(lo, hi)))]
+
+
+def _wraps(draw, n):
+    return draw(st.lists(st.booleans(), min_size=n, max_size=n))
+
+
+def _cond(draw):
+    ops = _types(draw, 1, 3)  # (random programs need an output to draw from)
+    picks = draw(st.lists(st.integers(0, len(ops) - 1), min_size=1, max_size=3))
+    branches = tuple(_passthrough(ops, picks, _wraps(draw, len(picks)))
+                     for _ in range(draw(st.integers(1, 3))))
+    return [ShapedType((), draw(st.sampled_from(INT)))] + ops, {"branches": branches}
+
+
+def _while(draw):
+    pred = ShapedType((), bool_, draw(st.booleans()))
+    bc, carry = _types(draw, 0, 2), _types(draw, 1, 3)
+    cond = _passthrough([pred] + carry, [0], _wraps(draw, 1))
+    body = _passthrough(bc + carry, [len(bc) + i for i in range(len(carry))],
+                        _wraps(draw, len(carry)))
+    return [pred] + bc + carry, {"cond": cond, "body": body, "cond_nconsts": 1,
+                                 "body_nconsts": len(bc)}
+
+
+def _scan(draw):
+    length = draw(st.integers(0, 3))
+    consts, carry = _types(draw, 0, 2), _types(draw, 1, 2)
+    xs = [ShapedType((length,) + t.shape, t.dtype, t.weak) for t in _types(draw, 0, 2)]
+    ins = consts + carry + [ShapedType(t.shape[1:], t.dtype, t.weak) for t in xs]
+    ys = draw(st.lists(st.integers(0, len(ins) - 1), max_size=2))
+    picks = [len(consts) + i for i in range(len(carry))] + ys
+    body = _passthrough(ins, picks, _wraps(draw, len(picks)))
+    return consts + carry + xs, {"body": body, "length": length, "reverse": draw(st.booleans()),
+                                 "num_consts": len(consts), "num_carry": len(carry),
+                                 "unroll": draw(st.integers(1, 3))}
+
+
 SAMPLERS = {
     **{name: _unary(FLOAT) for name in UNARY_FLOAT + ["isfinite"]},
     **{name: _unary(NUM) for name in ("neg", "sign", "abs")},
@@ -271,6 +321,7 @@ SAMPLERS = {
     "dot_general": _dot_general, "slice": _slice, "dynamic_slice": _dynamic_slice,
     "dynamic_update_slice": _dynamic_update_slice, "gather": _gather,
     **{name: _scatter for name in SCATTER}, "sort": _sort,
+    "cond": _cond, "while": _while, "scan": _scan,
 }
 
 
@@ -345,6 +396,38 @@ def _int_or(int_fn, float_fn):
     return lambda a, b: (int_fn if a.dtype.kind in "iu" else float_fn)(a, b)
 
 
+def _run(p, args):
+    """The sampled pass-through sub-programs on numpy values."""
+    env = dict(zip(p.inputs, args))
+    for eqn in p.equations:
+        env[eqn.outputs[0]] = np.copy(env[eqn.inputs[0]])
+    return [env[x] for x in p.outputs]
+
+
+def _cond_np(index, *ops, branches):
+    return _run(branches[int(np.clip(index, 0, len(branches) - 1))], list(ops))
+
+
+def _while_np(*args, cond, body, cond_nconsts, body_nconsts):
+    cc, bc = list(args[:cond_nconsts]), list(args[cond_nconsts:cond_nconsts + body_nconsts])
+    carry = list(args[cond_nconsts + body_nconsts:])
+    while _run(cond, cc + carry)[0]:
+        carry = _run(body, bc + carry)
+    return carry
+
+
+def _scan_np(*args, body, length, reverse, num_consts, num_carry, unroll):
+    consts, carry = list(args[:num_consts]), list(args[num_consts:num_consts + num_carry])
+    xs = args[num_consts + num_carry:]
+    ys = [np.zeros((length,) + t.shape, t.dtype.np) for t in body.out_types[num_carry:]]
+    for i in (reversed(range(length)) if reverse else range(length)):
+        out = _run(body, consts + carry + [x[i] for x in xs])
+        carry = out[:num_carry]
+        for y, o in zip(ys, out[num_carry:]):
+            y[i] = o
+    return carry + ys
+
+
 NUMPY = {
     "exp": np.exp, "exp2": np.exp2, "expm1": np.expm1, "log": np.log, "log2": np.log2,
     "log1p": np.log1p, "sqrt": np.sqrt, "rsqrt": lambda x: 1 / np.sqrt(x), "cbrt": np.cbrt,
@@ -392,6 +475,7 @@ NUMPY = {
     "dynamic_slice": lambda x, *starts, slice_sizes: x[tuple(slice(0, s) for s in slice_sizes)],
     "dynamic_update_slice": lambda x, update, *starts: x.copy(),
     "gather": _gather_np, **{name: _scatter_np for name in SCATTER}, "sort": _sort_np,
+    "cond": _cond_np, "while": _while_np, "scan": _scan_np,
 }
 NO_NUMPY_EQUIVALENT = {"erf", "erfc", "erf_inv"}
 
@@ -458,6 +542,12 @@ BAD = {
     "gather": ([F3, F3], {"axes": (0,)}),
     **{name: ([F3, T([2]), T([3], int32)], {"axes": (0,), "mode": "clip"}) for name in SCATTER},
     "sort": ([F3], {"dimension": 0, "num_keys": 2}),
+    "cond": ([T([])], {"branches": (_passthrough([], [], []),)}),  # a float index
+    "while": ([F3], {"cond": _passthrough([F3], [0], [False]),  # a non-bool predicate
+                     "body": _passthrough([F3], [0], [False]), "cond_nconsts": 0,
+                     "body_nconsts": 0}),
+    "scan": ([F3], {"body": _passthrough([T([])], [], []), "length": 4, "reverse": False,
+                    "num_consts": 0, "num_carry": 0, "unroll": 1}),  # length 4 over f32[3]
 }
 
 

@@ -667,7 +667,8 @@ def test_custom_lin_is_not_evaluated_forward():
         rules("custom_lin").impl(np.ones(2), bwd=None, num_res=1, num_consts=0)
 
 
-NESTED = {"custom_jvp_call", "custom_vjp_call", "checkpoint", "custom_lin"}
+NESTED = {"custom_jvp_call", "custom_vjp_call", "checkpoint", "custom_lin",
+          "cond", "while", "scan"}  # control flow: tests/control_flow
 
 
 def test_every_primitive_has_cases():

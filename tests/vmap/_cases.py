@@ -472,6 +472,47 @@ def _custom(name):
         fn, lambda rng: [rand(rng, a[0], a[1]), rand(rng, a[0], a[1])]))
 
 
+# ------------------------------------------------------------------ control flow
+# (more in tests/control_flow: batched predicates, nesting, transforms of batched loops)
+
+def control_flow_functions():
+    import fnx.numpy as fnp
+
+    def cond(p, x, y):
+        return list(lax.cond(p > 0, lambda a, b: (a * b, fnp.sin(a)),
+                             lambda a, b: (a - b, a * 2.0), x, y))
+
+    def switch(i, x, y):
+        return lax.switch(i, [lambda a, b: a * b, lambda a, b: a - b, lambda a, b: fnp.cos(a)],
+                          x, y)
+
+    def while_(n, x):
+        return lax.while_loop(lambda c: c[0] < n, lambda c: (c[0] + 1, c[1] * 1.5 + 1.0),
+                              (0, x))[1]
+
+    def scan(c, xs):
+        return list(lax.scan(lambda c, x: (c * 0.5 + x, c * x), c, xs))
+
+    return cond, switch, while_, scan
+
+
+@case("cond", "while", "scan")
+def _control_flow(name):
+    cond, switch, while_, scan = control_flow_functions()
+    if name == "cond":
+        return st.tuples(shapes(max_rank=2), st.sampled_from(FLOATS), st.booleans()).map(
+            lambda a: (switch, lambda rng: [rng.integers(-1, 4, ()).astype(np.int32),
+                                            rand(rng, a[0], a[1]), rand(rng, a[0], a[1])])
+            if a[2] else
+            (cond, lambda rng: [rand(rng, (), a[1]), rand(rng, a[0], a[1]),
+                                rand(rng, a[0], a[1])]))
+    if name == "while":
+        return st.tuples(shapes(max_rank=2), st.sampled_from(FLOATS)).map(lambda a: (
+            while_, lambda rng: [rng.integers(0, 4, ()).astype(np.int32), rand(rng, a[0], a[1])]))
+    return st.tuples(shapes(max_rank=2), st.sampled_from(FLOATS), st.integers(0, 3)).map(
+        lambda a: (scan, lambda rng: [rand(rng, a[0], a[1]), rand(rng, (a[2],) + a[0], a[1])]))
+
+
 # Primitives whose batch rule cannot be checked by evaluating forward, tested directly.
 TESTED_ELSEWHERE = {"custom_lin": "test_custom.py::test_custom_lin_batch_rule"}
 

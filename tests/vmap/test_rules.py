@@ -54,7 +54,7 @@ def test_batch_rule_matches_loop(name, data):
 NESTED = ["add", "select", "clamp", "broadcast_in_dim", "reshape", "pad", "concatenate",
           "reduce_max", "argmin", "cumsum", "dot_general", "dynamic_slice",
           "dynamic_update_slice", "gather", "scatter_add", "scatter", "sort", "transpose",
-          "expand_dims"]
+          "expand_dims", "cond", "while", "scan"]
 
 
 @pytest.mark.parametrize("name", NESTED)

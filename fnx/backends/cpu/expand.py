@@ -1,38 +1,48 @@
-"""Rewrite primitives whose direct loops would not vectorise into ones that fuse and vectorise.
+"""Rewrite a few primitives into forms the kernels handle best. The input program is not modified.
 
-argmax(x) = min over the axis of (x == max(x) or both NaN ? index : n): two reductions that
-the fused-loop emitter vectorises, instead of one loop carrying (best, index) that LLVM keeps
-scalar. Equal results: the first extreme wins; a NaN is the extreme and the first NaN wins.
-The input program is not modified.
+- argmax(x) = min over the axis of (x == max(x) or both NaN ? index : n): two reductions that
+  the fused-loop emitter vectorises, instead of one loop carrying (best, index) that LLVM keeps
+  scalar. Equal results: the first extreme wins; a NaN is the extreme and the first NaN wins.
+- dot_general: operands are transposed to (batch, free, contract) / (batch, contract, free)
+  order, so the GEMM reads them as they lie; the transposes are ordinary fused kernels (tiled,
+  or merged into whatever computes the operand). Scalar literal operands become 1-element arrays.
 """
 from __future__ import annotations
 
 import fnx_ir as ir
-from fnx_ir import Equation, Program, Var
+from fnx_ir import Equation, Literal, Program, Var
 
 
 def expand(program: Program) -> Program:
-    if not any(e.primitive in ("argmax", "argmin") for e in program.equations):
+    if not any(_rewrites(e) for e in program.equations):
         return program
     eqs: list[Equation] = []
     for e in program.equations:
-        if e.primitive in ("argmax", "argmin"):
-            _argminmax(e, eqs)
+        rewrite = _rewrites(e)
+        if rewrite:
+            rewrite(e, _Emitter(eqs, e.source))
         else:
             eqs.append(e)
     return Program(program.inputs, program.constants, eqs, program.outputs)
 
 
-def _argminmax(e: Equation, eqs: list) -> None:
+class _Emitter:
+    def __init__(self, eqs: list, source):
+        self.eqs, self.source = eqs, source
+
+    def __call__(self, prim, ins, out: Var | None = None, **params) -> Var:
+        """Append `prim(ins)`; its result is `out` when given (the replaced equation's)."""
+        if out is None:
+            (t,) = ir.get_primitive(prim).infer([a.type for a in ins], params)
+            out = Var(t)
+        self.eqs.append(Equation(prim, ins, [out], params, self.source))
+        return out
+
+
+def _argminmax(e: Equation, emit: _Emitter) -> None:
     (x,), (out,) = e.inputs, e.outputs
     axis, shape = e.params["axis"], x.type.shape
     kept = tuple(d for d in range(len(shape)) if d != axis)
-
-    def emit(prim, ins, **params) -> Var:
-        (t,) = ir.get_primitive(prim).infer([a.type for a in ins], params)
-        v = Var(t)
-        eqs.append(Equation(prim, ins, [v], params, e.source))
-        return v
 
     def full(value, dtype) -> Var:
         return emit("broadcast_in_dim", [ir.literal(value, dtype)], shape=shape, broadcast_dimensions=())
@@ -46,5 +56,45 @@ def _argminmax(e: Equation, eqs: list) -> None:
     index = emit("iota", [], dtype=ir.int64, shape=shape, dimension=axis)
     n = full(shape[axis], ir.int64)
     first = emit("reduce_min", [emit("select", [hit, index, n])], axes=(axis,))
-    eqs.append(Equation("convert_element_type", [first], [out],
-                        {"new_dtype": out.type.dtype, "weak": False}, e.source))
+    emit("convert_element_type", [first], out, new_dtype=out.type.dtype, weak=False)
+
+
+def _dot_general(e: Equation, emit: _Emitter) -> None:
+    (lc, rc), (lb, rb) = e.params["dimension_numbers"]
+    lhs, rhs = e.inputs
+    nb, nc = len(lb), len(lc)
+    lfree = tuple(d for d in range(lhs.type.ndim) if d not in lc + lb)
+    rfree = tuple(d for d in range(rhs.type.ndim) if d not in rc + rb)
+    lhs = _ordered(emit, lhs, lb + lfree + lc)
+    rhs = _ordered(emit, rhs, rb + rc + rfree)
+    batch = tuple(range(nb))
+    contract_l = tuple(range(lhs.type.ndim - nc, lhs.type.ndim))
+    contract_r = tuple(range(nb, nb + nc))
+    emit("dot_general", [lhs, rhs], e.outputs[0],
+         dimension_numbers=((contract_l, contract_r), (batch, batch)))
+
+
+def _ordered(emit: _Emitter, x, perm: tuple):
+    """x with its dims in order `perm` (x itself when they already are), as a Var."""
+    if isinstance(x, Literal):
+        x = emit("broadcast_in_dim", [x], shape=(), broadcast_dimensions=())
+    if perm == tuple(range(len(perm))):
+        return x
+    return emit("transpose", [x], permutation=perm)
+
+
+def _canonical_dot(e: Equation) -> bool:
+    (lc, rc), (lb, rb) = e.params["dimension_numbers"]
+    nl, nb, nc = e.inputs[0].type.ndim, len(lb), len(lc)
+    return (not any(isinstance(x, Literal) for x in e.inputs)
+            and lb == rb == tuple(range(nb)) and lc == tuple(range(nl - nc, nl))
+            and rc == tuple(range(nb, nb + nc)))
+
+
+def _rewrites(e: Equation):
+    """The rewrite `e` needs, if any."""
+    if e.primitive in ("argmax", "argmin"):
+        return _argminmax
+    if e.primitive == "dot_general" and not _canonical_dot(e):
+        return _dot_general
+    return None

@@ -82,9 +82,9 @@ def mul_i64(b: ir.IRBuilder, a, c):
 
 @contextmanager
 def loop(b: ir.IRBuilder, count, start=0):
-    """`for i in range(start, count)` over i64; yields `i`. Rotated form, as LLVM's loop passes like it.
-
-    The body may create blocks of its own; the builder ends positioned after the loop.
+    """`for i in range(start, count)` over i64; yields `i`. Rotated (guard, then do-while), the
+    form LLVM's loop passes expect. The body may create blocks of its own; the builder ends
+    positioned after the loop.
     """
     count = i64(count) if isinstance(count, int) else count
     start = i64(start) if isinstance(start, int) else start
@@ -133,7 +133,7 @@ def _suffix(t: ir.Type) -> str:
 
 
 def intrinsic(module: ir.Module, name: str, ret: ir.Type, args: list, overloads: list) -> ir.Function:
-    """Declare (once) the LLVM intrinsic `name` overloaded on `overloads`, e.g. llvm.fptosi.sat.i32.f32."""
+    """Declare (once) intrinsic `name` overloaded on `overloads` (e.g. llvm.fptosi.sat.i32.f32)."""
     full = ".".join([name] + [_suffix(t) for t in overloads])
     return external(module, full, ret, args)
 

@@ -1,4 +1,4 @@
-"""Emitters for the kernels that are not one fused loop: dot_general, scans,
+"""Emitters for the kernels that are not one fused loop: dot_general (via matmul's GEMM), scans,
 concatenate, pad, dynamic_update_slice, scatter and sort.
 
 Each reads its operands from memory (contiguous, row-major) and writes its outputs. Indices that
@@ -16,6 +16,7 @@ from fnx_ir import DType, Literal
 from . import irutil as u
 from . import scalar
 from .fused import strides
+from .matmul import emit_gemm_batched, gemm_scratch_bytes
 from .sort import emit_sort, sort_scratch_bytes
 
 
@@ -63,38 +64,24 @@ def offset(b: ir.IRBuilder, index, strides_) -> ir.Value:
 
 # ------------------------------------------------------------------ dot_general
 
-def _emit_dot(b: ir.IRBuilder, eq, lhs: Operand, rhs: Operand, out) -> None:
-    """out[batch, lfree, rfree] = Σ_contract lhs * rhs, accumulating rows of `out` in memory."""
-    (lc, rc), (lb, rb) = eq.params["dimension_numbers"]
-    dtype = lhs.dtype
-    lfree = [d for d in range(len(lhs.shape)) if d not in lc + lb]
-    rfree = [d for d in range(len(rhs.shape)) if d not in rc + rb]
-    ls, rs = strides(lhs.shape), strides(rhs.shape)
-    oshape = eq.outputs[0].type.shape
-    os_ = strides(oshape)
-    nb, nl = len(lb), len(lfree)
-    if dtype.is_float:  # sums of products are compared to rounding, so let them fuse into FMAs
-        def mul(x, y):
-            return b.fmul(x, y, flags=("contract",))
+def _gemm_shape(eq) -> tuple[int, int, int, int]:
+    """(batch, M, N, K) of a dot_general in the order `expand` puts it in: lhs (batch, free,
+    contract), rhs (batch, contract, free), both contiguous, so one batched row-major GEMM."""
+    (lc, _), (lb, _) = eq.params["dimension_numbers"]
+    ls, rs = eq.inputs[0].type.shape, eq.inputs[1].type.shape
+    batch, k = math.prod(ls[:len(lb)]), math.prod(ls[len(ls) - len(lc):])
+    m = math.prod(ls[len(lb):len(ls) - len(lc)])
+    n = math.prod(rs[len(lb) + len(lc):])
+    return batch, m, n, k
 
-        def add(x, y):
-            return b.fadd(x, y, flags=("contract",))
-    else:
-        mul, add = (b.and_, b.or_) if dtype.is_bool else (b.mul, b.add)
-    with nest(b, oshape[:nb + nl]) as outer:
-        batch, li = outer[:nb], outer[nb:]
-        l_base = offset(b, batch + li, [ls[d] for d in lb + tuple(lfree)])
-        r_base = offset(b, batch, [rs[d] for d in rb])
-        o_base = offset(b, outer, os_[:nb + nl])
-        with nest(b, oshape[nb + nl:]) as ri:
-            u.store(b, u.const(dtype, 0), out, u.add_i64(b, o_base, offset(b, ri, os_[nb + nl:])), dtype)
-        with nest(b, [lhs.shape[d] for d in lc]) as ci:
-            a = lhs.load(b, u.add_i64(b, l_base, offset(b, ci, [ls[d] for d in lc])))
-            r_c = u.add_i64(b, r_base, offset(b, ci, [rs[d] for d in rc]))
-            with nest(b, oshape[nb + nl:]) as ri:
-                o = u.add_i64(b, o_base, offset(b, ri, os_[nb + nl:]))
-                r = rhs.load(b, u.add_i64(b, r_c, offset(b, ri, [rs[d] for d in rfree])))
-                u.store(b, add(u.load(b, out, o, dtype), mul(a, r)), out, o, dtype)
+
+def _emit_dot(b: ir.IRBuilder, eq, lhs: Operand, rhs: Operand, out, scratch) -> None:
+    batch, m, n, k = _gemm_shape(eq)
+    i64 = u.i64
+    gemm = emit_gemm_batched(b.module, lhs.dtype.name)
+    work = scratch if scratch is not None else ir.Constant(u.PTR, None)  # integer GEMMs need none
+    b.call(gemm, [i64(batch), i64(m), i64(n), i64(k), lhs.ptr, i64(m * k), i64(k),
+                  rhs.ptr, i64(k * n), i64(n), out, i64(m * n), i64(n), ir.Constant(u.I32, 0), work])
 
 
 # ------------------------------------------------------------------ scans
@@ -219,13 +206,16 @@ def _emit_scatter(b: ir.IRBuilder, eq, x: Operand, upd: Operand, indices, out) -
 
 def scratch_bytes(eq) -> int:
     """Arena space an opaque kernel needs for the duration of its run."""
+    if eq.primitive == "dot_general":
+        _, m, n, k = _gemm_shape(eq)
+        return gemm_scratch_bytes(m, n, k, eq.inputs[0].type.dtype.name)
     return sort_scratch_bytes(eq) if eq.primitive == "sort" else 0
 
 
 def emit(b: ir.IRBuilder, eq, operands: list, outs: list, scratch) -> None:
     p = eq.primitive
     if p == "dot_general":
-        _emit_dot(b, eq, operands[0], operands[1], outs[0])
+        _emit_dot(b, eq, operands[0], operands[1], outs[0], scratch)
     elif p in ("cumsum", "cumprod", "cummax", "cummin"):
         _emit_cumulative(b, eq, operands[0], outs[0])
     elif p == "concatenate":

@@ -3,20 +3,27 @@
 The entry is `void fnx_entry(ptr inputs, ptr outputs, ptr extra)`. `inputs` (a tuple) and
 `outputs` (a list) hold the numpy arrays themselves: the entry reads each array's data pointer
 from the ndarray struct (numpy's stable C ABI), which saves the ~1 µs per array that asking
-numpy for the address from Python would cost. `extra` is a C array: the constants' data
-pointers, then the arena.
+numpy for the address from Python would cost. `extra` is a C array: the data pointers of every
+constant (the program's and its sub-programs'), then the arena.
+
+Sub-programs (the branches and bodies of cond/while/scan) become functions
+`void prog(ptr ins[], ptr outs[], ptr consts[], ptr arena)` (C arrays of buffer pointers),
+emitted by the same code; the control-flow kernels call them.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from llvmlite import ir
 
 from fnx_ir import Literal, Program, Var
 
-from . import fused, kernels
+from . import control, fused, kernels
 from . import irutil as u
+from .expand import expand
 from .module import new_module
-from .partition import Partition
-from .plan import Plan, nbytes
+from .partition import Partition, partition
+from .plan import Plan, nbytes, plan
 
 # Object layouts (CPython 3, numpy >= 1.7), checked by the runtime before anything is compiled.
 TUPLE_ITEMS = 24  # offsetof(PyTupleObject, ob_item): the items themselves
@@ -35,64 +42,136 @@ def _array_data(b: ir.IRBuilder, items, i: int):
     return _load_ptr(b, _load_ptr(b, items, 8 * i), ARRAY_DATA)
 
 
-def build_module(program: Program, part: Partition, plan: Plan, scratch: list[int]) -> ir.Module:
-    m = new_module("fnx")
-    entry = ir.Function(m, ir.FunctionType(u.VOID, [u.PTR] * 3), name=ENTRY)
-    in_tuple, out_list, extra = entry.args
-    b = ir.IRBuilder(entry.append_basic_block("entry"))
-    ins = b.gep(in_tuple, [u.i64(TUPLE_ITEMS)], inbounds=True, source_etype=u.I8)
-    outs = _load_ptr(b, out_list, LIST_ITEMS)
-
-    ptr: dict = {}  # var -> its buffer in the entry
-    for i, v in enumerate(program.inputs):
-        ptr.setdefault(v, _array_data(b, ins, i))
-    for i, (v, _) in enumerate(program.constants):
-        ptr[v] = b.load(b.gep(extra, [u.i64(i)], source_etype=u.PTR), typ=u.PTR)
-    arena = b.load(b.gep(extra, [u.i64(len(program.constants))], source_etype=u.PTR), typ=u.PTR)
-    first_output = {}
-    for j, v in enumerate(program.outputs):
-        if isinstance(v, Var) and v not in ptr and v not in first_output:
-            first_output[v] = j
-            ptr[v] = _array_data(b, outs, j)
-    for v, off in plan.offsets.items():
-        ptr[v] = b.gep(arena, [u.i64(off)], inbounds=True, source_etype=u.I8)
-
-    for idx, k in enumerate(part.kernels):
-        donor = plan.in_place.get(idx)  # shares the output's buffer: pass it once (noalias)
-        params = [v for v in k.reads if v is not donor] + list(k.outputs)
-        args = [ptr[v] for v in params]
-        if scratch[idx]:
-            args.append(b.gep(arena, [u.i64(plan.scratch[idx])], inbounds=True, source_etype=u.I8))
-        fn = ir.Function(m, ir.FunctionType(u.VOID, [u.PTR] * len(args)),
-                         name=f"k{idx}_{k.root.primitive}")
-        fn.linkage = "internal"
-        fn.attributes.add("nounwind")
-        fn.attributes.add("noinline")  # kernels are big loops: inlining them only slows compiles
-        for a in fn.args:
-            a.add_attribute("noalias")
-        kb = ir.IRBuilder(fn.append_basic_block("entry"))
-        kptr = dict(zip(params, fn.args))
-        if donor is not None:
-            kptr[donor] = kptr[k.outputs[0]]
-        _emit_kernel(kb, k, part, kptr, fn.args[-1] if scratch[idx] else None)
-        kb.ret_void()
-        b.call(fn, args)
-
-    for j, v in enumerate(program.outputs):
-        if isinstance(v, Literal):
-            u.store(b, u.const(v.type.dtype, v.value), _array_data(b, outs, j), u.i64(0), v.type.dtype)
-        elif first_output.get(v) != j:
-            u.memcpy(b, _array_data(b, outs, j), ptr[v], nbytes(v))
-    b.ret_void()
-    return m
+@dataclass
+class Layout:
+    """A program ready to emit: rewritten, partitioned into kernels, its buffers planned."""
+    program: Program
+    part: Partition
+    plan: Plan
+    scratch: list  # bytes of scratch space per kernel
 
 
-def _emit_kernel(b: ir.IRBuilder, k, part: Partition, ptrs: dict, scratch) -> None:
-    if k.kind == "map":
-        fused.emit_map(b, k, part, ptrs)
-    elif k.kind == "reduce":
-        fused.emit_reduce(b, k, part, ptrs)
-    else:
-        operands = [kernels.Operand.of(x, ptrs.get(part.base(x)) if isinstance(x, Var) else None)
-                    for x in k.root.inputs]
-        kernels.emit(b, k.root, operands, [ptrs[v] for v in k.outputs], scratch)
+class ModuleBuilder:
+    """Emits a program and its sub-programs into one module, with one table of constants."""
+
+    def __init__(self):
+        self.module = new_module("fnx")
+        self.constants: list = []  # (var, array): the table `extra` starts with, in index order
+        self._const_index: dict[Var, int] = {}
+        self._functions: dict[int, tuple] = {}  # id(sub-program) -> (program, function, arena bytes)
+
+    def layout(self, program: Program) -> Layout:
+        expanded = expand(program)
+        part = partition(expanded)
+        scratch = [self._scratch_bytes(k.root) if k.kind == "opaque" else 0 for k in part.kernels]
+        for v, c in program.constants:
+            if v not in self._const_index:
+                self._const_index[v] = len(self.constants)
+                self.constants.append((v, c))
+        return Layout(expanded, part, plan(expanded, part, scratch), scratch)
+
+    def _scratch_bytes(self, eq) -> int:
+        if eq.primitive in control.CONTROL_FLOW:
+            return control.scratch_bytes(eq, self.subprogram)
+        return kernels.scratch_bytes(eq)
+
+    def subprogram(self, program: Program) -> tuple[ir.Function, int]:
+        """The function running `program`, and the arena bytes it needs (emitted once)."""
+        key = id(program)
+        if key not in self._functions:
+            lay = self.layout(program)
+            fn = ir.Function(self.module, ir.FunctionType(u.VOID, [u.PTR] * 4),
+                             name=self.module.get_unique_name("program"))
+            fn.linkage = "internal"
+            fn.attributes.add("nounwind")
+            ins, outs, consts, arena = fn.args
+            b = ir.IRBuilder(fn.append_basic_block("entry"))
+            self.emit_program(b, lay, lambda i: _load_ptr(b, ins, 8 * i),
+                              lambda j: _load_ptr(b, outs, 8 * j), consts, arena)
+            b.ret_void()
+            self._functions[key] = (program, fn, lay.plan.arena_size)  # (keeps `id` valid)
+        _, fn, arena_bytes = self._functions[key]
+        return fn, arena_bytes
+
+    def entry(self, lay: Layout) -> None:
+        """`fnx_entry`, reading buffers from the Python objects the runtime passes."""
+        fn = ir.Function(self.module, ir.FunctionType(u.VOID, [u.PTR] * 3), name=ENTRY)
+        in_tuple, out_list, extra = fn.args
+        b = ir.IRBuilder(fn.append_basic_block("entry"))
+        ins = b.gep(in_tuple, [u.i64(TUPLE_ITEMS)], inbounds=True, source_etype=u.I8)
+        outs = _load_ptr(b, out_list, LIST_ITEMS)
+        arena = _load_ptr(b, extra, 8 * len(self.constants))
+        self.emit_program(b, lay, lambda i: _array_data(b, ins, i), lambda j: _array_data(b, outs, j),
+                          extra, arena)
+        b.ret_void()
+
+    def emit_program(self, b: ir.IRBuilder, lay: Layout, input_ptr, output_ptr, consts, arena):
+        """Run `lay`'s kernels in order, then fill the outputs no kernel wrote."""
+        program, part, pl = lay.program, lay.part, lay.plan
+        ptr: dict = {}  # var -> its buffer
+        for i, v in enumerate(program.inputs):
+            ptr[v] = input_ptr(i)
+        for v, _ in program.constants:
+            ptr[v] = _load_ptr(b, consts, 8 * self._const_index[v])
+        first_output = {}
+        for j, v in enumerate(program.outputs):
+            if isinstance(v, Var) and v not in ptr and v not in first_output:
+                first_output[v] = j
+                ptr[v] = output_ptr(j)
+        for v, off in pl.offsets.items():
+            ptr[v] = b.gep(arena, [u.i64(off)], inbounds=True, source_etype=u.I8)
+
+        for idx, k in enumerate(part.kernels):
+            donor = pl.in_place.get(idx)  # shares the output's buffer: pass it once (noalias)
+            params = [v for v in k.reads if v is not donor] + list(k.outputs)
+            args = [ptr[v] for v in params]
+            if lay.scratch[idx]:
+                args.append(b.gep(arena, [u.i64(pl.scratch[idx])], inbounds=True, source_etype=u.I8))
+            calls = k.root.primitive in control.CONTROL_FLOW
+            if calls:
+                args.append(consts)  # sub-programs read the constant table
+            fn = ir.Function(self.module, ir.FunctionType(u.VOID, [u.PTR] * len(args)),
+                             name=self.module.get_unique_name(f"k{idx}_{k.root.primitive}"))
+            fn.linkage = "internal"
+            fn.attributes.add("nounwind")
+            fn.attributes.add("noinline")  # kernels are big loops: inlining them only slows compiles
+            for a in fn.args[:len(params)]:
+                a.add_attribute("noalias")
+            kb = ir.IRBuilder(fn.append_basic_block("entry"))
+            kptr = dict(zip(params, fn.args))
+            if donor is not None:
+                kptr[donor] = kptr[k.outputs[0]]
+            extras = list(fn.args[len(params):])
+            scratch = extras.pop(0) if lay.scratch[idx] else None
+            self._emit_kernel(kb, k, part, kptr, scratch, extras[0] if calls else None)
+            kb.ret_void()
+            b.call(fn, args)
+
+        for j, v in enumerate(program.outputs):
+            if isinstance(v, Literal):
+                u.store(b, u.const(v.type.dtype, v.value), output_ptr(j), u.i64(0), v.type.dtype)
+            elif first_output.get(v) != j:
+                u.memcpy(b, output_ptr(j), ptr[v], nbytes(v))
+
+    def _emit_kernel(self, b: ir.IRBuilder, k, part: Partition, ptrs: dict, scratch, consts) -> None:
+        if k.kind == "map":
+            fused.emit_map(b, k, part, ptrs)
+        elif k.kind == "reduce":
+            fused.emit_reduce(b, k, part, ptrs)
+        else:
+            operands = [kernels.Operand.of(x, ptrs.get(part.base(x)) if isinstance(x, Var) else None)
+                        for x in k.root.inputs]
+            outs = [ptrs[v] for v in k.outputs]
+            if consts is not None:
+                control.emit(b, k.root, operands, outs, scratch, self.subprogram, consts)
+            else:
+                kernels.emit(b, k.root, operands, outs, scratch)
+
+
+def build_module(program: Program) -> tuple[ir.Module, Layout, list]:
+    """The module for `program`, its top-level layout, and the constant table the entry expects
+    as (var, array) pairs."""
+    mb = ModuleBuilder()
+    lay = mb.layout(program)
+    mb.entry(lay)
+    return mb.module, lay, mb.constants

@@ -1,55 +1,105 @@
-"""Vectorisable transcendental functions emitted inline as LLVM IR.
+"""Vectorisable transcendental functions emitted as LLVM IR (no libm calls).
 
-`emit_unary(builder, name, x)` / `emit_binary(builder, name, a, b)` append straight-line IR
-(range reduction, minimax polynomials, `select`s instead of branches) computing an elementwise
-function of `x`, a `float`/`double` scalar or a vector of them. Nothing calls libm: a loop whose
-body calls `emit_unary(b, "exp", x)` on scalars is vectorised by LLVM's loop vectoriser (the
-only calls emitted are overloaded intrinsics that have vector forms: llvm.fma, llvm.fabs,
-llvm.floor, llvm.ceil, llvm.trunc, llvm.roundeven, llvm.sqrt, llvm.copysign), and the same code
-applied to a `<N x float>` value produces the explicit SIMD version. The emitted code never
-traps and never reads memory except the small internal constant tables used to reduce huge
-arguments of sin/cos/tan (one table row per lane, index clamped, see below).
-
-The builder stays in the block it was in: no basic blocks are created.
-
-Functions (numpy semantics, including the IEEE edge cases: ±0, ±inf, NaN, subnormals,
-overflow/underflow thresholds)::
+Interface
+---------
+`emit_unary(builder, name, x) -> ir.Value` and `emit_binary(builder, name, a, b) -> ir.Value`
+append the IR computing an elementwise function at the builder's position and return the
+result. `x` (`a`, `b`) is a `float`/`double` scalar or a vector of them; the result has the
+same type. Names::
 
     unary:  exp exp2 expm1 log log2 log1p sin cos tan tanh logistic erf erfc erf_inv asin acos
             atan sinh cosh asinh acosh atanh cbrt sqrt rsqrt abs floor ceil round neg sign
     binary: pow atan2
 
+Semantics are numpy's, including the IEEE edge cases (+-0, +-inf, NaN, subnormal inputs and
+results, overflow/underflow thresholds): log(0) = -inf, log(-1) = nan, exp(89f) = inf,
+exp(-104f) = 0 with gradual underflow before, tanh and logistic saturate without overflow,
+erf_inv(+-1) = +-inf, pow follows numpy.power on arrays (C99 pow: pow(x, 0) = 1, pow(1, nan) = 1,
+negative bases with integer exponents, pow(-0, -odd) = -inf, ...), atan2 the C99 rules.
+Odd functions keep the sign of zero. Nothing traps and no input produces poison in the result.
+
+How the code is shaped
+----------------------
+Everything except sin/cos/tan is straight-line IR emitted inline: range reduction, minimax
+polynomials (Horner with llvm.fma), `select`s instead of branches, only overloaded intrinsics
+with vector forms (llvm.fma/fabs/floor/ceil/roundeven/sqrt/copysign). A loop whose body calls
+`emit_unary(b, "exp", x)` on scalars is therefore vectorised by LLVM's loop vectoriser, at the
+vector width the target machine prefers (the backend passes "-prefer-256-bit" on AVX-512 hosts
+to get zmm), and applying it to a `<N x float>` value gives the explicit SIMD version directly.
+No basic blocks are added to the caller's function.
+
+sin/cos/tan (scalar x) become a call to an internal function `fnx_mathlib_<name>_<f32|f64>`
+whose "vector-function-abi-variant" attribute names vector variants for 2..32 (float32) or
+2..16 (float64) lanes (weak_odr
+functions `..._v<N>` added to the module). The loop vectoriser replaces the scalar call by the
+variant, so the loop is SIMD; each variant runs the Cody-Waite path on all lanes and branches,
+only when some lane has a huge argument (float32 |x| >= 2^16, float64 |x| >= 2^40), to a
+Payne-Hanek reduction using a table of (2/pi * 2^e) mod 4 (2 (4) doubles per exponent, built at
+import from an exact integer computation of pi; 2.2 KiB / 31 KiB internal constants). So
+sin(1e300) is as accurate as sin(1), and the common case pays nothing for it. Vector x of other
+widths get the branch-free version (both reductions computed, selected per lane).
+
+float32: exp exp2 expm1 log log2 log1p sin cos tan tanh logistic erf asin acos atan atan2 sinh
+cosh run natively in float32 (float32 polynomials, 16 lanes per zmm). The others (erfc erf_inv
+asinh acosh atanh cbrt pow, and the huge-argument reduction of sin/cos/tan) widen to float64,
+run the float64 algorithm (erfc/erf_inv/pow use shorter float32-accuracy variants) and round
+once: nearly correctly rounded, at float64 throughput.
+
 Accuracy
 --------
-Bound on the error in ULPs of the result type, checked by tests/backends/test_mathlib.py on
-dense random sweeps over the whole range (2^20 random bit patterns per float32 function, 2^16
-per float64 function, plus edge values). The float32 reference is the exact-ish numpy/scipy
-float64 result (so the bound is against the true value); the float64 reference is numpy's
-`longdouble` (x87 80-bit: 11 extra bits) where numpy has the function, else mpmath/scipy.
-"measured" is the largest error seen in those sweeps::
+Maximum error in ulps of the result type: the guaranteed bound (`ACCURACY`, checked by
+tests/backends/test_mathlib.py) and the largest error measured over 2^22 random bit patterns +
+2^21 in-domain and log-uniform samples (float32; reference: numpy/scipy in float64, i.e. the
+exact value) or 2^18 + 2^17 samples (float64; reference: numpy in x87 long double, 11 extra
+bits; erf, erfc, erf_inv: mpmath on 12k points), edge values included::
 
-    function   float32 bound (measured)   float64 bound (measured)
-    (table filled in below by _ACCURACY; see `ACCURACY`)
+    function   float32 (measured)   float64 (measured)
+    exp        1.00  (0.840)      1.00  (0.865)
+    exp2       1.00  (0.858)      1.00  (0.818)
+    expm1      1.50  (1.071)      1.50  (1.083)
+    log        1.00  (0.881)      1.00  (0.749)
+    log2       1.00  (0.907)      1.00  (0.737)
+    log1p      1.00  (0.834)      1.00  (0.782)
+    sin        1.00  (0.827)      1.00  (0.769)
+    cos        1.00  (0.845)      1.00  (0.757)
+    tan        2.50  (2.203)      2.50  (1.986)
+    tanh       1.50  (1.284)      2.50  (2.230)
+    logistic   2.50  (1.994)      2.50  (1.986)
+    erf        1.50  (1.324)      2.00  (1.243)
+    erfc       0.51  (0.501)      3.50  (3.150)
+    erf_inv    0.75  (0.562)      2.50  (1.842)
+    asin       2.00  (1.569)      2.00  (1.584)
+    acos       1.50  (1.256)      1.50  (1.132)
+    atan       1.00  (0.827)      1.00  (0.746)
+    sinh       2.00  (1.565)      2.00  (1.437)
+    cosh       1.50  (1.303)      2.00  (1.253)
+    asinh      0.51  (0.500)      2.00  (1.581)
+    acosh      0.51  (0.500)      2.50  (1.903)
+    atanh      0.51  (0.500)      2.00  (1.457)
+    cbrt       0.51  (0.500)      1.00  (0.511)
+    sqrt       0.50  (0.500)      0.50  (0.500)
+    rsqrt      1.50  (1.477)      1.50  (1.447)
+    abs        0.00  (0.000)      0.00  (0.000)
+    floor      0.00  (0.000)      0.00  (0.000)
+    ceil       0.00  (0.000)      0.00  (0.000)
+    round      0.00  (0.000)      0.00  (0.000)
+    neg        0.00  (0.000)      0.00  (0.000)
+    sign       0.00  (0.000)      0.00  (0.000)
+    pow        0.51  (0.500)      1.00  (0.842)
+    atan2      2.00  (1.370)      2.00  (1.438)
 
-How float32 is computed: exp exp2 expm1 log log2 log1p sin cos tanh logistic erf run natively
-in float32 (float32 polynomials, float32 SIMD width). The others (tan erfc erf_inv asin acos atan
-atan2 sinh cosh asinh acosh atanh cbrt pow, and the huge-argument reduction of sin/cos) widen to
-float64, run the float64 algorithm and round once, which makes them nearly correctly rounded at
-about half the float32 throughput.
+rsqrt is 1/sqrt(x) with two roundings, bit-identical to numpy's `1 / np.sqrt(x)`.
 
-Huge arguments of sin/cos/tan: float64 |x| < 2^40 (float32 |x| < 2^16) is reduced by a Cody-Waite
-scheme with fma (4 (3) parts of pi/2); beyond that a Payne-Hanek reduction with a table of
-(2/pi * 2^e) mod 4 (4 (2) doubles per exponent, generated at import from an exact integer
-computation of pi) is computed branch-free and selected per lane, so sin(1e300) is as accurate as
-sin(1). The table lookup is a gather (vgatherdpd on AVX-512/AVX2, scalar loads elsewhere).
+Coefficients are minimax fits (Remez exchange weighted for relative error, mpmath at 50
+digits) rounded to the working precision; erfc uses a Chebyshev expansion in Shepherd &
+Laframboise's variable y = (x - 3)/(x + 3) converted to monomials; erf_inv follows Giles'
+form (polynomials in w = -log(1 - x^2) and sqrt(w)), refitted; log/log1p/log2 (float64) use
+fdlibm's s = f/(2 + f) reduction; pow computes log(|x|) as a double-double (~2^-66) so that
+y*log(x) is exact enough for results near the overflow threshold.
 
-Polynomial coefficients are minimax (Remez, weighted for relative error) fits computed with
-mpmath at 50 digits and rounded to the working precision; `_fit_coefficients()` at the bottom
-regenerates them (needs mpmath; not used at run time).
-
-Targets: code is generic in the vector width; llvm.fma is used for the exact products of the
-range reductions, so the target should have FMA (x86-64-v3/AVX2+FMA, AVX-512, AArch64/NEON all
-do; without FMA llvm.fma becomes a libcall, still correct).
+Targets: generic in the vector width. llvm.fma provides the exact products the reductions
+rely on; AVX2 (x86-64-v3), AVX-512 and AArch64/NEON have FMA (without it llvm.fma is a libm
+call: still correct, not fast).
 """
 from __future__ import annotations
 
@@ -137,14 +187,6 @@ class _Ctx:
 
     def wrap(self, v):
         return _F(self, v)
-
-
-def _val(c, o):
-    if isinstance(o, (_F, _I, _B)):
-        return o.v
-    if isinstance(o, (float, int)):
-        return c.f(o).v
-    return o
 
 
 class _F:
@@ -328,12 +370,14 @@ def _pow2i(c, n):
     return ((n + p["bias"]) << p["mant"]).asf()
 
 
-def _scale2(p, n):
-    """p * 2**n (n an _I, |n| <= 2*bias - 4 after clamping) with a single final rounding."""
+def _scale2(p, n, clamp=True):
+    """p * 2**n (n an _I, |n| <= 2*bias - 4 after clamping) with a single final rounding.
+    clamp=False: the caller guarantees |n| <= 2000 (float64) / 250 (float32)."""
     c = p.c
-    lim = 2000 if c.is64 else 250
-    n = _sel(n > lim, c.i(lim), n)
-    n = _sel(n < -lim, c.i(-lim), n)
+    if clamp:
+        lim = 2000 if c.is64 else 250
+        n = _sel(n > lim, c.i(lim), n)
+        n = _sel(n < -lim, c.i(-lim), n)
     n1 = n >> 1
     n2 = n - n1
     return (p * _pow2i(c, n1)) * _pow2i(c, n2)
@@ -345,6 +389,15 @@ def _clamp_nan0(x, lo, hi):
     x = _sel(x > hi, c.f(hi), x)
     x = _sel(x < lo, c.f(lo), x)
     return _sel(x.isnan(), c.f(0.0), x)
+
+
+def _clamp(x, lo, hi):
+    """min(max(x, lo), hi), NaN stays NaN: integer conversions of it give poison, so the
+    caller must select the NaN lanes away (select does not propagate the unselected poison)
+    and must not use them for memory addresses."""
+    c = x.c
+    x = _sel(x > hi, c.f(hi), x)
+    return _sel(x < lo, c.f(lo), x)
 _C = {
     'EXP64': (
         0.5000000000000011, 0.16666666666666408, 0.0416666666665281, 0.008333333333496928,
@@ -494,6 +547,18 @@ _C['ERFC_POLY32'] = (
     -1.196096815054115e-07
 )
 
+_C['ATAN32'] = (
+    -0.3333330452442169, 0.19997736811637878, -0.14229552447795868, 0.10490603744983673,
+    -0.05818616971373558
+)
+_C['ASIN32'] = (
+    0.16666752099990845, 0.07495297491550446, 0.04547037556767464, 0.02417951636016369,
+    0.04216630384325981
+)
+_C['SINH32'] = (
+    0.1666666716337204, 0.008333349600434303, 0.0001983615948120132, 2.8169511097075883e-06
+)
+
 # ----------------------------------------------------------------------------------------------
 # Constants
 # ----------------------------------------------------------------------------------------------
@@ -520,6 +585,13 @@ _C1_HI32 = 1.128379225730896
 _C1_LO32 = -5.8635382771399236e-08
 _TH_HI = 0.6666666666666666               # 2/3
 _TH_LO = 3.700743415417188e-17
+_PIO2_HI32 = 1.5707963705062866
+_PIO2_LO32 = -4.371138828673793e-08
+_PI_HI32 = 3.1415927410125732
+_PI_LO32 = -8.742277657347586e-08
+_ATAN_HI32 = (0.0, 0.46364760398864746, 0.7853981852531433, 0.9827937483787537, 1.5707963705062866)
+_ATAN_LO32 = (0.0, 5.01215868808913e-09, -2.1855694143368964e-08, -2.5131424052915463e-08,
+              -4.371138828673793e-08)
 # atan(0.5), atan(1), atan(1.5), atan(inf) as hi + lo
 _ATAN_HI = (0.0, 0.4636476090008061, 0.7853981633974483, 0.982793723247329, 1.5707963267948966)
 _ATAN_LO = (0.0, 2.2698777452961687e-17, 3.061616997868383e-17, 1.3903311031230998e-17,
@@ -650,7 +722,7 @@ def _finish(x, res, keep_zero=False):
 
 def _exp_reduce(x):
     """x (finite, |x| < ~1100) = n*ln2 + r, |r| <= ~0.347. Returns (rh, rl, n) with r = rh + rl
-    (rl = 0.0 constant for float32) and n an _I."""
+    and n an _I."""
     c = x.c
     nf = (x * _LOG2E).rint()
     if c.is64:
@@ -658,9 +730,10 @@ def _exp_reduce(x):
         rh = _fma(-nf, _LN2_LO, r1)
         rl = _fma(-nf, _LN2_LO, r1 - rh)
         return rh, rl, nf.toi()
-    r = _fma(-nf, _LN2_HI32, x)                     # exact
-    r = _fma(-nf, _LN2_LO32, r)
-    return r, None, nf.toi()
+    r1 = _fma(-nf, _LN2_HI32, x)                    # exact
+    rh = _fma(-nf, _LN2_LO32, r1)
+    rl = _fma(-nf, _LN2_LO32, r1 - rh)              # keeps exp within 1 ulp
+    return rh, rl, nf.toi()
 
 
 def _expm1_r(rh, rl):
@@ -685,14 +758,14 @@ def _exp_lims(c):
 def _exp(x):
     c = x.c
     lo, hi = _exp_lims(c)
-    p, n = _exp_core(_clamp_nan0(x, lo, hi))
-    return _finish(x, _scale2(p, n))
+    p, n = _exp_core(_clamp(x, lo, hi))
+    return _finish(x, _scale2(p, n, clamp=False))
 
 
 def _exp2(x):
     c = x.c
     lo, hi = (-1080.0, 1025.0) if c.is64 else (-152.0, 129.0)
-    xc = _clamp_nan0(x, lo, hi)
+    xc = _clamp(x, lo, hi)
     nf = xc.rint()
     r = xc - nf                                     # exact
     if c.is64:
@@ -703,13 +776,13 @@ def _exp2(x):
         q = _poly(r, _C["EXP2_32"])
         t = _fma(r * r, q, r * _LN2_LO32)
         t = _fma(r, _LN2_HI32, t)
-    return _finish(x, _scale2(1.0 + t, nf.toi()))
+    return _finish(x, _scale2(1.0 + t, nf.toi(), clamp=False))
 
 
 def _expm1(x):
     c = x.c
     lo, hi = (-40.0, 710.0) if c.is64 else (-20.0, 89.0)
-    rh, rl, n = _exp_reduce(_clamp_nan0(x, lo, hi))
+    rh, rl, n = _exp_reduce(_clamp(x, lo, hi))
     q = _poly(rh, _C["EXP64"] if c.is64 else _C["EXP32"])
     t = rh * rh * q if rl is None else _fma(rh * rh, q, rl)     # expm1(r) = rh + t
     s = _pow2i(c, n - 1)                                        # n - 1 in [-60, 1023]
@@ -858,14 +931,15 @@ def _register():
         floor=lambda x: x.floor(), ceil=lambda x: x.ceil(), round=lambda x: x.rint(),
         neg=lambda x: -x, sign=_sign,
     )
-    for name in ("sin", "cos", "tan", "tanh", "logistic", "erf"):
+    for name in ("sin", "cos", "tan", "tanh", "logistic", "erf", "asin", "acos", "atan", "sinh",
+                 "cosh"):
         _UNARY[name] = globals()["_" + name]
-    for name in ("asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "cbrt"):
+    for name in ("asinh", "acosh", "atanh", "cbrt"):
         _UNARY[name] = _promoted(globals()["_" + name])
     for name in ("erfc", "erf_inv"):
         _UNARY[name] = _promoted(globals()["_" + name], lite=True)
     _BINARY["pow"] = _binary_promoted(_pow, lite=True)
-    _BINARY["atan2"] = _binary_promoted(_atan2)
+    _BINARY["atan2"] = _atan2
 
 
 def _sign(x):
@@ -879,6 +953,23 @@ UNARY_FUNCTIONS = ("exp exp2 expm1 log log2 log1p sin cos tan tanh logistic erf 
                    "round neg sign").split()
 BINARY_FUNCTIONS = ("pow", "atan2")
 
+# Guaranteed maximum error in ulps (float32, float64), checked by the tests. float32 functions
+# computed in float64 are correctly rounded except within ~1e-7 ulp of a midpoint (bound 0.51).
+ACCURACY = {
+    "exp": (1.0, 1.0), "exp2": (1.0, 1.0), "expm1": (1.5, 1.5),
+    "log": (1.0, 1.0), "log2": (1.0, 1.0), "log1p": (1.0, 1.0),
+    "sin": (1.0, 1.0), "cos": (1.0, 1.0), "tan": (2.5, 2.5),
+    "tanh": (1.5, 2.5), "logistic": (2.5, 2.5),
+    "erf": (1.5, 2.0), "erfc": (0.51, 3.5), "erf_inv": (0.75, 2.5),
+    "asin": (2.0, 2.0), "acos": (1.5, 1.5), "atan": (1.0, 1.0),
+    "sinh": (2.0, 2.0), "cosh": (1.5, 2.0),
+    "asinh": (0.51, 2.0), "acosh": (0.51, 2.5), "atanh": (0.51, 2.0),
+    "cbrt": (0.51, 1.0), "sqrt": (0.5, 0.5), "rsqrt": (1.5, 1.5),
+    "abs": (0.0, 0.0), "floor": (0.0, 0.0), "ceil": (0.0, 0.0), "round": (0.0, 0.0),
+    "neg": (0.0, 0.0), "sign": (0.0, 0.0),
+    "pow": (0.51, 1.0), "atan2": (2.0, 2.0),
+}
+
 
 def emit_unary(builder: ir.IRBuilder, name: str, x: ir.Value) -> ir.Value:
     """Emit `name(x)` at the builder's position; x is float/double or a vector of them."""
@@ -889,6 +980,8 @@ def emit_unary(builder: ir.IRBuilder, name: str, x: ir.Value) -> ir.Value:
     except KeyError:
         raise ValueError("mathlib: unknown unary function %r (known: %s)"
                          % (name, ", ".join(sorted(_UNARY)))) from None
+    if name in ("sin", "cos", "tan"):
+        return _emit_trig(builder, name, x)
     c = _Ctx(builder, x.type)
     return fn(_F(c, x)).v
 
@@ -912,10 +1005,12 @@ def emit_binary(builder: ir.IRBuilder, name: str, a: ir.Value, b: ir.Value) -> i
 # sin / cos / tan
 # ----------------------------------------------------------------------------------------------
 
-def _rem_pio2_cw64(x):
-    """float64 Cody-Waite: x = n*pi/2 + (rh + rl) for |x| < 2**40 (fma makes the first step
-    exact). Returns (nf, rh, rl)."""
-    P1, P2, P3, _ = _PIO2_64
+def _rem_pio2_cw(x):
+    """Cody-Waite with fma: x = n*pi/2 + (rh + rl), valid for |x| < 2**40 (float64, pi/2 in 4
+    parts) or |x| < 2**16 (float32, 3 parts); the first step is exact, the rest double-word.
+    Returns (nf, rh, rl)."""
+    c = x.c
+    P1, P2, P3 = (_PIO2_64 if c.is64 else _PIO2_32)[:3]
     nf = (x * _TWO_OVER_PI).rint()
     r1 = _fma(-nf, P1, x)                                # exact
     p2h = nf * P2
@@ -959,7 +1054,7 @@ def _rem_pio2_64(x):
     c = x.c
     a = x.abs()
     huge = a >= 2.0 ** 40
-    nf, rh, rl = _rem_pio2_cw64(_sel(huge, c.f(0.0), x))
+    nf, rh, rl = _rem_pio2_cw(_sel(huge, c.f(0.0), x))
     q = nf.toi()
     q2, rh2, rl2 = _rem_pio2_ph64(_sel(huge, a, c.f(2.0 ** 40)))
     neg = x < 0.0
@@ -1049,18 +1144,22 @@ def _sanitize(x):
     return _sel(x.abs() < math.inf, x, c.f(0.0))      # inf/nan -> 0 (fixed up at the end)
 
 
+def _quadrant(name, q, s, co):
+    if name == "sin":
+        res = _sel((q & 1).ne(0), co, s)
+        return _sel((q & 2).ne(0), -res, res)
+    res = _sel((q & 1).ne(0), s, co)
+    return _sel(((q + 1) & 2).ne(0), -res, res)
+
+
 def _sin(x):
     q, s, co = _trig_reduce(_sanitize(x))
-    res = _sel((q & 1).ne(0), co, s)
-    res = _sel((q & 2).ne(0), -res, res)
-    return _trig_finish(x, res)
+    return _trig_finish(x, _quadrant("sin", q, s, co))
 
 
 def _cos(x):
     q, s, co = _trig_reduce(_sanitize(x))
-    res = _sel((q & 1).ne(0), s, co)
-    res = _sel(((q + 1) & 2).ne(0), -res, res)
-    return _trig_finish(x, _sel(x.abs().eq(math.inf), _nan(x.c), res))
+    return _finish(x, _sel(x.abs().eq(math.inf), _nan(x.c), _quadrant("cos", q, s, co)))
 
 
 def _tan(x):
@@ -1068,12 +1167,11 @@ def _tan(x):
     xs = _sanitize(x)
     if c.is64:
         q, rh, rl = _rem_pio2_64(xs)
-    else:
-        q32, r64 = _rem_pio2_32(xs)
-        c64 = r64.c
-        q, rh, rl = _I(c64, c.b.sext(q32.v, c64.ity)), r64, c64.f(0.0)
-        return _tan_finish(x, q, rh, rl).convert(c)
-    return _tan_finish(x, q, rh, rl)
+        return _tan_finish(x, q, rh, rl)
+    q32, r64 = _rem_pio2_32(xs)
+    c64 = r64.c
+    q = _I(c64, c.b.sext(q32.v, c64.ity))
+    return _tan_finish(x, q, r64, c64.f(0.0)).convert(c)
 
 
 def _tan_finish(x, q, rh, rl):
@@ -1083,6 +1181,106 @@ def _tan_finish(x, q, rh, rl):
     x64 = x.convert(res.c)
     res = _sel(x64.abs().eq(math.inf), _nan(res.c), res)
     return _finish(x64, res, keep_zero=True)
+
+
+# Cody-Waite-only versions (|x| below _trig_limit), the common case of the out-of-line
+# functions below.
+def _trig_limit(c):
+    return 2.0 ** 40 if c.is64 else 2.0 ** 16
+
+
+def _trig_fast(name, x):
+    c = x.c
+    xs = _sel(x.abs() < _trig_limit(c), x, c.f(0.0))
+    nf, rh, rl = _rem_pio2_cw(xs)
+    q = nf.toi()
+    if name == "tan":
+        if c.is64:
+            return _tan_finish(x, q, rh, rl)
+        s, co = _sin_k32(rh, rl), _cos_k32(rh, rl)
+        odd = (q & 1).ne(0)
+        res = _sel(odd, -co, s) / _sel(odd, s, co)
+        return _trig_finish(x, res)
+    if c.is64:
+        s, co = _sin_k64(rh, rl), _cos_k64(rh, rl)
+    else:
+        s, co = _sin_k32(rh, rl), _cos_k32(rh, rl)
+    res = _quadrant(name, q, s, co)
+    if name == "sin":
+        return _trig_finish(x, res)
+    return _finish(x, _sel(x.abs().eq(math.inf), _nan(c), res))
+
+
+_TRIG_FULL = {"sin": lambda x: _sin(x), "cos": lambda x: _cos(x), "tan": lambda x: _tan(x)}
+# vector widths that get a variant (the loop vectoriser picks among them)
+_TRIG_VFS = {32: (2, 4, 8, 16, 32), 64: (2, 4, 8, 16)}
+
+
+def _trig_fn_name(name, ty):
+    if isinstance(ty, ir.VectorType):
+        return "fnx_mathlib_%s_%s_v%d" % (name, _mangle(ty.element), ty.count)
+    return "fnx_mathlib_%s_%s" % (name, _mangle(ty))
+
+
+def _define_trig(mod, name, ty):
+    """The out-of-line sin/cos/tan for type ty: the Cody-Waite path for every lane, and a
+    branch (taken only when some lane needs it) to the Payne-Hanek path for huge arguments."""
+    fname = _trig_fn_name(name, ty)
+    fn = mod.globals.get(fname)
+    if fn is not None:
+        return fn
+    fn = ir.Function(mod, ir.FunctionType(ty, [ty]), fname)
+    vec = isinstance(ty, ir.VectorType)
+    # vector variants must survive until the loop vectoriser maps calls to them
+    fn.linkage = "weak_odr" if vec else "internal"
+    for a in ("nounwind", "readnone"):
+        fn.attributes.add(a)
+    if not vec:
+        fn.attributes.add("noinline")     # the call, not its branches, is what LLVM vectorises
+        bits = 32 if isinstance(ty, ir.FloatType) else 64
+        variants = ",".join("_ZGV_LLVM_N%dv_%s(%s)" % (n, fname, _trig_fn_name(name, ir.VectorType(ty, n)))
+                            for n in _TRIG_VFS[bits])
+        set.add(fn.attributes, '"vector-function-abi-variant"="%s"' % variants)
+        for n in _TRIG_VFS[bits]:
+            _define_trig(mod, name, ir.VectorType(ty, n))
+    set.add(fn.attributes, "willreturn")
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    c = _Ctx(b, ty)
+    x = _F(c, fn.args[0])
+    fast = _trig_fast(name, x)
+    a = x.abs()
+    huge = (a >= _trig_limit(c)) & (a < math.inf)
+    anyh = huge.v
+    if vec:
+        red = mod.globals.get("llvm.vector.reduce.or.v%di1" % ty.count)
+        if red is None:
+            red = ir.Function(mod, ir.FunctionType(ir.IntType(1), [huge.v.type]),
+                              "llvm.vector.reduce.or.v%di1" % ty.count)
+        anyh = b.call(red, [huge.v])
+    entry_end = b.block
+    slow = fn.append_basic_block("huge")
+    done = fn.append_basic_block("done")
+    b.cbranch(anyh, slow, done)
+    b.position_at_end(slow)
+    full = _TRIG_FULL[name](x)
+    mixed = _sel(huge, full, fast)
+    slow_end = b.block
+    b.branch(done)
+    b.position_at_end(done)
+    phi = b.phi(ty)
+    phi.add_incoming(fast.v, entry_end)
+    phi.add_incoming(mixed.v, slow_end)
+    b.ret(phi)
+    return fn
+
+
+def _emit_trig(builder, name, x):
+    ty = x.type
+    if isinstance(ty, ir.VectorType):
+        bits = 32 if isinstance(ty.element, ir.FloatType) else 64
+        if ty.count not in _TRIG_VFS[bits]:
+            return _TRIG_FULL[name](_F(_Ctx(builder, ty), x)).v
+    return builder.call(_define_trig(builder.module, name, ty), [x])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -1097,10 +1295,9 @@ def _half_exp(a):
 
 
 def _sinh(x):
-    c = x.c
     a = x.abs()
     z = a * a
-    small = _fma(a * z, _poly(z, _C["SINH64"]), a)
+    small = _fma(a * z, _poly(z, _C["SINH64" if x.c.is64 else "SINH32"]), a)
     E = _half_exp(a)
     big = E - 0.25 / E
     res = _sel(a < 1.0, small, big).copysign(x)
@@ -1132,9 +1329,19 @@ def _tanh(x):
 
 
 def _logistic(x):
+    """1/(1 + exp(-x)) with exp(-x) = p * 2**n: x >= 0 (n <= 0) divides by 1 + p*2**n, x < 0
+    (n >= 0) computes 2**-n / (p + 2**-n), so nothing overflows and the result's binade does
+    not amplify the error of exp."""
     c = x.c
-    e = _exp(-x.abs())
-    res = _sel(x >= 0.0, c.f(1.0), e) / (1.0 + e)
+    lo = _exp_lims(c)[0]
+    rh, rl, n = _exp_reduce(_clamp(-x, lo, -lo))
+    em = _expm1_r(rh, rl)                                      # p = 1 + em
+    pos = x >= 0.0
+    big = 1000 if c.is64 else 120
+    t = _pow2i(c, c.i(0) - _sel(n > big, c.i(big), n))       # 2**-n (x < 0 lanes)
+    d = _sel(pos, 1.0 + _scale2(1.0 + em, n, clamp=False), 1.0 + (em + t))
+    q = 1.0 / d
+    res = _sel(pos, q, _scale2(q, c.i(0) - n, clamp=False))
     return _finish(x, res)
 
 
@@ -1143,7 +1350,8 @@ def _logistic(x):
 # ----------------------------------------------------------------------------------------------
 
 def _atan_pos(t):
-    """atan(t) for t >= 0 (t may be +inf), float64 (fdlibm's argument reduction)."""
+    """atan(t) for t >= 0 (t may be +inf) (fdlibm's argument reduction: 5 intervals, one
+    division, then an odd polynomial on |u| <= 7/16)."""
     c = t.c
     b1, b2, b3, b4 = t >= 7.0 / 16, t >= 11.0 / 16, t >= 19.0 / 16, t >= 39.0 / 16
 
@@ -1160,9 +1368,10 @@ def _atan_pos(t):
     num = _sel(b4, c.f(-1.0), _fma(A, t, B))
     den = _sel(b4, t, _fma(C, t, D))
     u = num / den
-    hi, lo = pick(_ATAN_HI), pick(_ATAN_LO)
+    hi = pick(_ATAN_HI if c.is64 else _ATAN_HI32)
+    lo = pick(_ATAN_LO if c.is64 else _ATAN_LO32)
     z = u * u
-    w = u * z * _poly(z, _C["ATAN64"])               # atan(u) - u
+    w = u * z * _poly(z, _C["ATAN64" if c.is64 else "ATAN32"])   # atan(u) - u
     return hi + (u + (w + lo))
 
 
@@ -1177,15 +1386,22 @@ def _asin_parts(a):
     big = a > 0.5
     z = _sel(big, (1.0 - a) * 0.5, a * a)
     s = _sel(big, z.sqrt(), a)
-    p = _fma(s * z, _poly(z, _C["ASIN64"]), s)
-    cc = _sel(big, _fma(-s, s, z) / (s + s), c.f(0.0))
+    p = _fma(s * z, _poly(z, _C["ASIN64" if c.is64 else "ASIN32"]), s)
+    cc = _sel(big & (s > 0.0), _fma(-s, s, z) / (s + s), c.f(0.0))
     return big, p, cc
+
+
+def _pi_parts(c):
+    if c.is64:
+        return _PIO2_HI, _PIO2_LO, _PI_HI, _PI_LO
+    return _PIO2_HI32, _PIO2_LO32, _PI_HI32, _PI_LO32
 
 
 def _asin(x):
     a = x.abs()
     big, p, cc = _asin_parts(a)
-    rb = (_PIO2_HI - 2.0 * p) + (_PIO2_LO - 2.0 * cc)
+    PIO2_HI, PIO2_LO, _, _ = _pi_parts(x.c)
+    rb = (PIO2_HI - 2.0 * p) + (PIO2_LO - 2.0 * cc)
     res = _sel(big, rb, p).copysign(x)
     res = _sel(a > 1.0, _nan(x.c), res)
     return _finish(x, res, keep_zero=True)
@@ -1195,11 +1411,12 @@ def _acos(x):
     c = x.c
     a = x.abs()
     big, p, cc = _asin_parts(a)
+    PIO2_HI, PIO2_LO, PI_HI, PI_LO = _pi_parts(c)
     # |x| <= 1/2: pi/2 - asin(x)
     ps = p.copysign(x)
-    small = _PIO2_HI - (ps - _PIO2_LO)
+    small = PIO2_HI - (ps - PIO2_LO)
     pos = 2.0 * (p + cc)
-    neg = (_PI_HI - 2.0 * p) + (_PI_LO - 2.0 * cc)
+    neg = (PI_HI - 2.0 * p) + (PI_LO - 2.0 * cc)
     res = _sel(big, _sel(x < 0.0, neg, pos), small)
     res = _sel(a > 1.0, _nan(c), res)
     return _finish(x, res)
@@ -1215,8 +1432,9 @@ def _atan2(y, x):
     t = _sel(den.eq(0.0), c.f(0.0), t)
     t = _sel(ax.eq(math.inf) & ay.eq(math.inf), c.f(1.0), t)
     at = _atan_pos(t)
-    at = _sel(swap, (_PIO2_HI - at) + _PIO2_LO, at)
-    at = _sel(_signbit(x), (_PI_HI - at) + _PI_LO, at)
+    PIO2_HI, PIO2_LO, PI_HI, PI_LO = _pi_parts(c)
+    at = _sel(swap, (PIO2_HI - at) + PIO2_LO, at)
+    at = _sel(_signbit(x), (PI_HI - at) + PI_LO, at)
     res = at.copysign(y)
     return _sel(x.isnan() | y.isnan(), x + y, res)
 
@@ -1344,7 +1562,6 @@ def _erf(x, lite=False):
 
 
 def _erfc(x, lite=False):
-    c = x.c
     a = x.abs()
     es = _erf_small64(x)
     ec = _erfc_pos(a, lite)

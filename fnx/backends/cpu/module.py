@@ -3,7 +3,8 @@ and an on-disk cache of the machine code so that a second process does not compi
 
 The cache key is the unoptimised IR text (which the backend's code generator determines
 completely), the LLVM version and the host CPU name and features. `FNX_CACHE_DIR` picks the
-directory (default ~/.cache/fnx); an empty value turns the cache off.
+directory (default ~/.cache/fnx); an empty value turns the cache off. `FNX_CACHE_MAX_MB`
+(default 512) bounds its size: past it, the least recently used entries are removed.
 """
 from __future__ import annotations
 
@@ -11,10 +12,15 @@ import functools
 import hashlib
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import llvmlite.binding as llvm
 from llvmlite import ir
+
+
+# llvmlite parses into LLVM's global context, which is not thread-safe: one compile at a time.
+_LLVM_LOCK = threading.RLock()
 
 
 @functools.lru_cache(maxsize=None)
@@ -74,6 +80,13 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
 def _read_cache(stem: Path) -> tuple[bytes, str] | None:
     try:
         return stem.with_suffix(".o").read_bytes(), stem.with_suffix(".ll").read_text()
@@ -85,8 +98,28 @@ def _write_cache(stem: Path, obj: bytes, llvm_ir: str) -> None:
     try:
         _write_atomic(stem.with_suffix(".ll"), llvm_ir.encode())
         _write_atomic(stem.with_suffix(".o"), obj)  # last: its presence means both are there
+        _prune(stem.parent, int(float(os.environ.get("FNX_CACHE_MAX_MB", "512")) * 2**20))
     except OSError:
         pass  # a read-only or full disk only costs the next process a compile
+
+
+def _prune(directory: Path, max_bytes: int) -> None:
+    """Remove least recently used entries until the cache fits in `max_bytes`."""
+    entries = []
+    for obj in directory.glob("*.o"):
+        try:
+            st = obj.stat()
+            ll = obj.with_suffix(".ll")
+            entries.append((st.st_mtime, st.st_size + (ll.stat().st_size if ll.exists() else 0), obj))
+        except OSError:
+            continue  # removed by another process meanwhile
+    total = sum(size for _, size, _ in entries)
+    for _, size, obj in sorted(entries):
+        if total <= max_bytes:
+            break
+        for path in (obj, obj.with_suffix(".ll")):
+            path.unlink(missing_ok=True)
+        total -= size
 
 
 class Compiled:
@@ -96,8 +129,13 @@ class Compiled:
         text = str(module)
         where = cache_dir() if cache else None
         stem = where / _cache_key(text, optimize) if where else None
+        with _LLVM_LOCK:
+            self._build(text, optimize, stem)
+
+    def _build(self, text: str, optimize: bool, stem: Path | None) -> None:
         hit = _read_cache(stem) if stem else None
         if hit:
+            _touch(stem.with_suffix(".o"))  # recently used: pruned last
             obj, self.llvm_ir = hit
             self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), new_target_machine())
             self._engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
@@ -121,4 +159,5 @@ class Compiled:
 
     @functools.cached_property
     def asm(self) -> str:
-        return target_machine().emit_assembly(llvm.parse_assembly(self.llvm_ir))
+        with _LLVM_LOCK:
+            return target_machine().emit_assembly(llvm.parse_assembly(self.llvm_ir))

@@ -162,16 +162,18 @@ def _force_operands(e: Equation, kind: str, forced: set, loaded: set, producer: 
     if kind == "opaque":
         forced.update(ins)
     elif (e.primitive in LOOKUPS and isinstance(e.inputs[0], Var)) or (
-            e.primitive == "reshape" and ins and not unit_reshape(ins[0].type.shape, e.params["new_sizes"])):
+            e.primitive == "reshape" and ins
+            and not unit_reshape(ins[0].type.shape, e.params["new_sizes"])):
         forced.add(e.inputs[0])
         loaded.add(e.inputs[0])
     elif e.primitive == "broadcast_in_dim" and ins and ins[0].type.size < math.prod(e.params["shape"]):
         # Compute an expanded value once, not once per copy: look through views to the computation.
         x = ins[0]
-        while x in producer and producer[x].primitive in VIEWS and isinstance(producer[x].inputs[0], Var):
+        while x in producer and producer[x].primitive in VIEWS \
+                and isinstance(producer[x].inputs[0], Var):
             x = producer[x].inputs[0]
-        if x in producer and not _duplicable(producer[x]) and kind_of(producer[x]) == "elementwise" \
-                and x.type.shape != ():
+        p = producer.get(x)
+        if p is not None and not _duplicable(p) and kind_of(p) == "elementwise" and x.type.shape:
             forced.add(x)
 
 

@@ -13,74 +13,14 @@ from llvmlite import ir
 
 from fnx_ir import DType
 
-from .irutil import F32, F64, const, external, intrinsic, reg_type
-
-# Transcendentals that map to an LLVM intrinsic, and those that are libm calls.
-_INTRINSIC_MATH = {"exp", "exp2", "log", "log2", "sin", "cos", "tan", "asin", "acos", "atan",
-                   "sinh", "cosh", "tanh", "pow", "atan2"}
-_LIBM_MATH = {"expm1", "log1p", "cbrt", "asinh", "acosh", "atanh", "erf", "erfc"}
-MATH = _INTRINSIC_MATH | _LIBM_MATH | {"erf_inv"}
-
+from . import mathlib
+from .irutil import const, intrinsic, reg_type
 
 def _emit_math(b: ir.IRBuilder, name: str, args: list):
-    """Transcendental `name` of float32/float64 `args`. The single place mathlib plugs in."""
-    t = args[0].type
-    if name == "erf_inv":
-        return _erf_inv(b, args[0])
-    if name in _INTRINSIC_MATH:
-        return b.call(intrinsic(b.module, f"llvm.{name}", t, [t] * len(args), [t]), args)
-    if name in ("erf", "erfc") and t == F32:
-        # libm's erff is less accurate than numpy's float64 erf rounded to float32
-        return b.fptrunc(_emit_math(b, name, [b.fpext(args[0], F64)]), F32)
-    fn = external(b.module, name + ("f" if t == F32 else ""), t, [t] * len(args))
-    fn.attributes.add("nounwind")
-    return b.call(fn, args)
-
-
-def _poly(b, x, coeffs):
-    acc = ir.Constant(x.type, coeffs[0])
-    for c in coeffs[1:]:
-        acc = b.fadd(b.fmul(acc, x), ir.Constant(x.type, c))
-    return acc
-
-
-def _erf_inv(b: ir.IRBuilder, y):
-    """erf^-1 in float64: Giles' approximation, then four refinement steps (a few ulp).
-
-    Works on a = |y|. Below 0.5: Halley steps on erf(x) = a. Above, erf(x) - a cancels, so
-    the steps solve log erfc(x) = log(1 - a) instead (1 - a is exact there); log erfc is
-    nearly quadratic, so Newton converges even from the rough start Giles gives near 1 - 2^-53.
-    """
-    t = y.type
-    y = b.fpext(y, F64) if t == F32 else y
-    one = ir.Constant(F64, 1.0)
-    a = _unary_intrinsic(b, "fabs", y)
-    c = b.fsub(one, a)
-    log_c = _emit_math(b, "log", [c])
-    w = b.fneg(_emit_math(b, "log", [b.fmul(c, b.fadd(one, a))]))
-    central = _poly(b, b.fsub(w, ir.Constant(F64, 2.5)), [
-        2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-        -0.00125372503, -0.00417768164, 0.246640727, 1.50140941])
-    tail = _poly(b, b.fsub(_sqrt(b, w), ir.Constant(F64, 3.0)), [
-        -0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-        -0.0076224613, 0.00943887047, 1.00167406, 2.83297682])
-    x = b.fmul(b.select(b.fcmp_ordered("<", w, ir.Constant(F64, 5.0)), central, tail), a)
-    scale = ir.Constant(F64, 2 / math.sqrt(math.pi))
-    near_one = b.fcmp_ordered(">", a, ir.Constant(F64, 0.5))
-    for _ in range(4):
-        slope = b.fmul(scale, _emit_math(b, "exp", [b.fneg(b.fmul(x, x))]))  # erf'(x)
-        n = b.fdiv(b.fsub(_emit_math(b, "erf", [x]), a), slope)
-        halley = b.fdiv(n, b.fadd(one, b.fmul(x, n)))  # erf'' = -2x erf'
-        e = _emit_math(b, "erfc", [x])
-        log_newton = b.fdiv(b.fmul(b.fsub(log_c, _emit_math(b, "log", [e])), e), slope)
-        step = b.select(near_one, log_newton, halley)
-        # Keep the estimate where the slope underflows.
-        x = b.select(b.fcmp_ordered("!=", slope, ir.Constant(F64, 0.0)), b.fsub(x, step), x)
-    x = b.select(b.fcmp_ordered("==", a, one), ir.Constant(F64, math.inf), x)
-    x = b.select(b.fcmp_ordered("==", a, ir.Constant(F64, 0.0)), a, x)
-    x = b.select(b.fcmp_unordered(">", a, one), ir.Constant(F64, math.nan), x)
-    x = b.call(intrinsic(b.module, "llvm.copysign", F64, [F64, F64], [F64]), [x, y])
-    return b.fptrunc(x, F32) if t == F32 else x
+    """Transcendental `name` of float32/float64 `args`: inline and vectorisable (see mathlib)."""
+    if len(args) == 1:
+        return mathlib.emit_unary(b, name, args[0])
+    return mathlib.emit_binary(b, name, *args)
 
 
 def _sqrt(b, x):
@@ -203,15 +143,6 @@ def _abs(b, x, dtype: DType):
     return b.select(b.icmp_signed("<", x, const(dtype, 0)), b.sub(const(dtype, 0), x), x)
 
 
-def _logistic(b, x):
-    """Split by sign so exp never overflows: e = exp(-|x|)."""
-    one = ir.Constant(x.type, 1.0)
-    e = _emit_math(b, "exp", [b.fneg(_unary_intrinsic(b, "fabs", x))])
-    denom = b.fadd(one, e)
-    pos = b.fcmp_ordered(">=", x, ir.Constant(x.type, 0.0))
-    return b.select(pos, b.fdiv(one, denom), b.fdiv(e, denom))
-
-
 def integer_pow(b, x, y: int, dtype: DType):
     """Binary exponentiation in the interpreter's order, so float results match it exactly."""
     mul = b.fmul if dtype.is_float else b.mul
@@ -267,7 +198,6 @@ _UNARY = {
     "rsqrt": lambda b, x, d: b.fdiv(ir.Constant(x.type, 1.0), _sqrt(b, x)),
     "isfinite": lambda b, x, d: b.fcmp_ordered(
         "!=", _unary_intrinsic(b, "fabs", x), ir.Constant(x.type, math.inf)),
-    "logistic": lambda b, x, d: _logistic(b, x),
 }
 
 
@@ -277,7 +207,7 @@ def emit(b: ir.IRBuilder, prim: str, params: dict, args: list, in_dtype: DType, 
         return _BINARY[prim](b, args[0], args[1], in_dtype)
     if prim in _UNARY:
         return _UNARY[prim](b, args[0], in_dtype)
-    if prim in MATH:
+    if prim in mathlib.UNARY_FUNCTIONS:
         return _emit_math(b, prim, args)
     if prim in _ICMP:
         return _compare(b, prim, args[0], args[1], in_dtype)
@@ -295,8 +225,3 @@ def emit(b: ir.IRBuilder, prim: str, params: dict, args: list, in_dtype: DType, 
     if prim == "bitcast_convert_type":
         return bitcast(b, args[0], in_dtype, out_dtype)
     raise NotImplementedError(f"cpu backend: no scalar lowering for {prim}")
-
-
-ELEMENTWISE = set(_BINARY) | set(_UNARY) | MATH | set(_ICMP) | {
-    "shift_left", "shift_right_logical", "shift_right_arithmetic", "select", "clamp",
-    "integer_pow", "convert_element_type", "bitcast_convert_type"}
