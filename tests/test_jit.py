@@ -116,3 +116,22 @@ def test_jit_inside_trace_inlines():
 def test_wrong_backend_name():
     with pytest.raises(ValueError, match="unknown backend"):
         fnx.jit(lambda x: x, backend="tpu")(np.ones(1))
+
+
+def test_fast_path_keeps_output_structure_and_signatures_apart():
+    f = fnx.jit(lambda x, y: {"s": x + y, "l": [x * 2]})
+    a, b = np.ones(2), np.arange(2.0)
+    for _ in range(3):  # first call compiles; later ones take the all-ndarray fast path
+        out = f(a, b)
+        assert set(out) == {"l", "s"} and isinstance(out["l"], list)
+        np.testing.assert_array_equal(out["s"], [1.0, 2.0])
+    g = fnx.jit(lambda x: x * 2)
+    np.testing.assert_array_equal(g(np.ones(3, np.float32)), [2, 2, 2])
+    out = g(np.ones(3, np.int32))  # same shape, new dtype: its own entry
+    assert out.dtype == np.int32
+    assert g(np.float32(3)).dtype == np.float32  # a numpy scalar is a strong 0-d array
+    assert g(3.0).dtype == np.float64  # a Python scalar: weak, via the pytree path
+    assert g.trace_count == 4
+    x = np.arange(6.0).reshape(2, 3)[:, ::2]  # non-contiguous: copied, not misread
+    np.testing.assert_array_equal(g(x), x * 2)
+    np.testing.assert_array_equal(g(x), x * 2)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 from typing import Any, Callable, Sequence
 
@@ -149,6 +150,9 @@ class _Compiled:
         self.dtypes = dtypes
 
 
+_SHAPE_DTYPE = operator.attrgetter("shape", "dtype")
+
+
 def _leaf_key(x):
     if type(x) is np.ndarray:
         return (x.shape, x.dtype.char)
@@ -165,6 +169,10 @@ class JitFunction:
                                                                      static_argnames)
         self.backend = backend
         self._cache: dict = {}
+        # Calls whose arguments are all ndarrays, positionally, skip pytree handling: keyed on
+        # (shape, dtype) per argument, holding the executable and whether it returns one leaf.
+        self._flat_cache: dict = {}
+        self._flat_ok = not (self.static_argnums or self.static_argnames)
         self._lock = threading.Lock()
         self.trace_count = 0  # how many times `fun` was traced (for tests and debugging)
         functools.update_wrapper(self, fun, updated=())  # not fun's __dict__ (cache)
@@ -193,6 +201,17 @@ class JitFunction:
     def __call__(self, *args, **kwargs):
         if current() is not None:
             return self.fun(*args, **kwargs)  # inside another trace: inline
+        if self._flat_ok and not kwargs:  # the fast path (benchmark W6)
+            try:
+                hit = self._flat_cache.get(tuple(map(_SHAPE_DTYPE, args)))
+            except AttributeError:  # not all arrays: the pytree path
+                hit = None
+            if hit is not None:
+                exe, out_tree = hit
+                return exe(*args)[0] if out_tree is None else tree_util.tree_unflatten(out_tree, exe(*args))
+        return self._call_pytree(args, kwargs)
+
+    def _call_pytree(self, args, kwargs):
         key, static, dyn_args, dyn_kwargs, leaves = self._signature(args, kwargs)
         compiled = self._cache.get(key)
         if compiled is None:
@@ -202,6 +221,10 @@ class JitFunction:
                     compiled = self._cache[key] = self._compile(static, dyn_args, dyn_kwargs)
         arrays = [x if type(x) is np.ndarray and x.dtype == d else np.asarray(x, dtype=d)
                   for x, d in zip(leaves, compiled.dtypes)]
+        if self._flat_ok and not kwargs and all(type(a) is np.ndarray for a in args):
+            leaf = tree_util.treedef_is_leaf(compiled.out_tree)
+            self._flat_cache[tuple(map(_SHAPE_DTYPE, args))] = (
+                compiled.executable, None if leaf else compiled.out_tree)
         outs = compiled.executable(*arrays)
         return tree_util.tree_unflatten(compiled.out_tree, outs)
 
