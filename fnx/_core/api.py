@@ -74,21 +74,30 @@ def trace_pytree(fun: Callable, args: Sequence, kwargs: dict, concrete: bool,
     """Trace `fun(*args, **kwargs)` with pytree arguments; returns (Traced, out_treedef)."""
     leaves, in_tree = tree_util.tree_flatten((tuple(args), kwargs))
     leaves = [_check_leaf(x, what) for x in leaves]
-    out_tree_box = []
+    flat_fun, out_tree_box = flatten_function(fun, in_tree, what)
+    traced = trace_flat(flat_fun, leaves, concrete)
+    return traced, out_tree_box[0], leaves
+
+
+def flatten_function(fun: Callable, in_tree, what: str, source: str | None = None):
+    """`fun` of pytrees as a function of flat leaves returning flat outputs.
+
+    Returns `(flat_fun, box)`; each call appends the output's treedef to `box`.
+    """
+    box: list = []
 
     def flat_fun(*flat):
         a, k = tree_util.tree_unflatten(in_tree, flat)
-        out = fun(*a, **k)
-        out_leaves, out_tree = tree_util.tree_flatten(out)
+        out_leaves, out_tree = tree_util.tree_flatten(fun(*a, **k))
         for o in out_leaves:
             if not (type(o) is Tracer or isinstance(o, (np.ndarray, np.generic, bool, int, float))):
-                raise TypeError(f"{what} returned a {type(o).__name__}: outputs must be arrays "
-                                "or pytrees of arrays")
-        out_tree_box.append(out_tree)
+                raise TypeError(errors.at_source(
+                    f"{what} returned a {type(o).__name__}: outputs must be arrays or pytrees "
+                    "of arrays", source))
+        box.append(out_tree)
         return out_leaves
 
-    traced = trace_flat(flat_fun, leaves, concrete)
-    return traced, out_tree_box[0], leaves
+    return flat_fun, box
 
 
 def make_ir(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., fnx_ir.Program]:

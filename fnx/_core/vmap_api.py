@@ -17,6 +17,7 @@ from fnx_ir import Literal, ShapedType
 
 from .. import tree_util
 from . import errors
+from .api import flatten_function
 from .batching import BatchingError, batch_program, matchaxis
 from .trace import Tracer, current, trace_flat, type_of
 
@@ -166,21 +167,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
         example_types = [t if ax is None else
                          ShapedType(t.shape[:ax] + t.shape[ax + 1:], t.dtype, t.weak)
                          for t, ax in zip(types, axes)]
-        out_tree_box = []
-
-        def flat_fun(*flat):
-            a, k = tree_util.tree_unflatten(in_tree, flat)
-            out = fun(*a, **k)
-            out_leaves, out_tree = tree_util.tree_flatten(out)
-            for o in out_leaves:
-                if not (type(o) is Tracer or isinstance(o, (np.ndarray, np.generic, bool, int,
-                                                            float))):
-                    raise TypeError(errors.at_source(
-                        f"vmap: {name} returned a {type(o).__name__}: outputs must be arrays "
-                        "or pytrees of arrays", src))
-            out_tree_box.append(out_tree)
-            return out_leaves
-
+        flat_fun, out_tree_box = flatten_function(fun, in_tree, f"vmap: {name}", src)
         traced = trace_flat(flat_fun, leaves, concrete=False, types=example_types)
         out_tree = out_tree_box[0]
         outs, out_dims = batch_program(traced.program, leaves + list(traced.captured),
