@@ -52,32 +52,26 @@ def _reduce(prim, x, axes, keepdims, shape):
     return _keepdims(prim(x, axes), shape, axes, keepdims)
 
 
-def sum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
-    """`numpy.sum` (bool and int32 accumulate in int64; uint32 stays uint32)."""
-    _no_out(out, "sum")
-    x = ensure_array(a)
-    t = type_of(x)
-    axes = normalize_axes(axis, t.ndim)
-    d = canonical_dtype(dtype) or _acc_dtype(t.dtype)
-    x = _where_fill(convert(x, d), where, 0)
-    res = _reduce(lax.reduce_sum, x, axes, keepdims, t.shape)
-    if initial is not None:
-        res = lax.add(res, lax.full_like(res, initial))
-    return finish(res, a)
+def _accumulate(name: str, reduce, combine, identity: int, doc: str):
+    def f(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
+        _no_out(out, name)
+        x = ensure_array(a)
+        t = type_of(x)
+        axes = normalize_axes(axis, t.ndim)
+        d = canonical_dtype(dtype) or _acc_dtype(t.dtype)
+        x = _where_fill(convert(x, d), where, identity)
+        res = _reduce(reduce, x, axes, keepdims, t.shape)
+        if initial is not None:
+            res = combine(res, lax.full_like(res, initial))
+        return finish(res, a)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = doc
+    return f
 
 
-def prod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
-    """`numpy.prod`."""
-    _no_out(out, "prod")
-    x = ensure_array(a)
-    t = type_of(x)
-    axes = normalize_axes(axis, t.ndim)
-    d = canonical_dtype(dtype) or _acc_dtype(t.dtype)
-    x = _where_fill(convert(x, d), where, 1)
-    res = _reduce(lax.reduce_prod, x, axes, keepdims, t.shape)
-    if initial is not None:
-        res = lax.mul(res, lax.full_like(res, initial))
-    return finish(res, a)
+sum = _accumulate("sum", lax.reduce_sum, lax.add, 0,
+                  "`numpy.sum` (bool and int32 accumulate in int64; uint32 stays uint32).")
+prod = _accumulate("prod", lax.reduce_prod, lax.mul, 1, "`numpy.prod`.")
 
 
 product = prod
