@@ -135,3 +135,54 @@ def test_fast_path_keeps_output_structure_and_signatures_apart():
     x = np.arange(6.0).reshape(2, 3)[:, ::2]  # non-contiguous: copied, not misread
     np.testing.assert_array_equal(g(x), x * 2)
     np.testing.assert_array_equal(g(x), x * 2)
+
+
+# ---------------------------------------------------------------- jit(f) == f, as a property
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_UNARY = [fnp.sin, fnp.tanh, fnp.exp, lambda x: fnp.log1p(fnp.abs(x)), fnp.negative,
+          lambda x: fnp.sqrt(fnp.abs(x)), fnx.nn.relu, fnx.nn.sigmoid]
+_BINARY = [fnp.add, fnp.subtract, fnp.multiply, fnp.maximum, lambda a, b: a / (1.0 + b * b)]
+_REDUCE = [lambda x: fnp.sum(x, axis=-1, keepdims=True), lambda x: fnp.max(x, axis=0),
+           lambda x: fnp.mean(x, axis=0, keepdims=True), lambda x: x.T @ x]
+# Per dtype: transcendentals differ by a few ULP between numpy and native code, and sums by
+# their order of additions.
+_TOL = {np.float32: 1e-4, np.float64: 1e-11}
+
+
+@st.composite
+def _programs(draw):
+    steps = draw(st.lists(st.tuples(st.sampled_from(["u", "b", "r"]), st.integers(0, 7)),
+                          min_size=1, max_size=8))
+
+    def f(x, y):
+        vals = [x, y]
+        for kind, i in steps:
+            a = vals[-1]
+            if kind == "u":
+                vals.append(_UNARY[i % len(_UNARY)](a))
+            elif kind == "b":
+                vals.append(_BINARY[i % len(_BINARY)](a, vals[i % len(vals)]))
+            else:
+                vals.append(_REDUCE[i % len(_REDUCE)](a))
+        return vals[-1]
+    return f
+
+
+@settings(max_examples=25, deadline=None)
+@given(f=_programs(), dtype=st.sampled_from([np.float32, np.float64]),
+       rows=st.integers(1, 5), cols=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_jit_equals_eager_on_random_programs(f, dtype, rows, cols, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-2, 2, (rows, cols)).astype(dtype)
+    y = rng.uniform(-2, 2, (cols,)).astype(dtype)
+    try:
+        want = f(x, y)
+    except (ValueError, TypeError):  # e.g. an incompatible broadcast: jit must raise too
+        with pytest.raises((ValueError, TypeError)):
+            fnx.jit(f)(x, y)
+        return
+    got = fnx.jit(f)(x, y)
+    assert got.shape == want.shape and got.dtype == want.dtype
+    np.testing.assert_allclose(got, want, rtol=_TOL[dtype], atol=_TOL[dtype])
