@@ -3,10 +3,13 @@
 * GEMM (fnx.backends.cpu.matmul) at 256^3 and 1024^3, float32 and float64, in GFLOP/s against
   numpy.matmul (OpenBLAS, forced to one thread) and, when installed, jax.numpy.matmul under jit;
 * the vectorised math functions (fnx.backends.cpu.mathlib) in ns per element over 2^16
-  elements against numpy's ufuncs (scipy.special for erf/erfc/erf_inv/logistic).
+  elements against numpy's ufuncs (scipy.special for erf/erfc/erf_inv/logistic);
+* the W1 chain tanh(x)*sin(x) + 0.5*exp(-x*x) (float32) as one mathlib loop, in ns per element,
+  compiled as the backend does (O3) and with the sin variant inlined after O3 (the always-inliner
+  pass that mathlib's docstring describes), against numpy.
 
 Systems are interleaved round by round and medians quoted (the machine is shared and noisy).
-Run: .venv/bin/python benchmarks/bench_kernels_mathlib.py [gemm] [math] [--rounds N]
+Run: .venv/bin/python benchmarks/bench_kernels_mathlib.py [gemm] [math] [chain] [--rounds N]
 Never part of the test pass/fail.
 """
 from __future__ import annotations
@@ -63,13 +66,19 @@ def _tm():
         opt=3, jit=True)
 
 
-def _jit(mod):
+def _jit(mod, post_inline=False):
     tm = _tm()
     m = llvm.parse_assembly(str(mod))
     m.triple = tm.triple
     m.data_layout = str(tm.target_data)
     pb = llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(3))
     pb.getModulePassManager().run(m, pb)
+    if post_inline:   # inline mathlib's (alwaysinline) vector variants into the vectorised loops
+        mpm = llvm.create_new_module_pass_manager()
+        mpm.add_always_inliner_pass()
+        mpm.add_instruction_combine_pass()
+        mpm.add_simplify_cfg_pass()
+        mpm.run(m, pb)
     ee = llvm.create_mcjit_compiler(m, _tm())
     ee.finalize_object()
     _ENGINES.append(ee)
@@ -206,13 +215,67 @@ def bench_math(rounds=9, n=1 << 16, names=None):
             print(f"{name:10s} {dt:8s} {ns['fnx']:7.3f} {npv:7.3f}  {npv / ns['fnx']:.2f}x", flush=True)
 
 
+def _loop_fn(mod, name, body, ft=ir.FloatType()):
+    """void name(i64 n, T* x, T* y): y[i] = body(builder, x[i])."""
+    fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [ir.IntType(64), ir.PointerType(), ir.PointerType()]),
+                     name)
+    for a in fn.args[1:]:
+        a.add_attribute("noalias")
+    entry, loop, done = (fn.append_basic_block(s) for s in ("entry", "loop", "done"))
+    b = ir.IRBuilder(entry)
+    zero = ir.Constant(ir.IntType(64), 0)
+    b.cbranch(b.icmp_signed(">", fn.args[0], zero), loop, done)
+    b.position_at_end(loop)
+    i = b.phi(ir.IntType(64))
+    i.add_incoming(zero, entry)
+    x = b.load(b.gep(fn.args[1], [i], source_etype=ft), typ=ft)
+    b.store(body(b, x), b.gep(fn.args[2], [i], source_etype=ft))
+    nxt = b.add(i, ir.Constant(ir.IntType(64), 1))
+    i.add_incoming(nxt, b.block)
+    b.cbranch(b.icmp_signed("<", nxt, fn.args[0]), loop, done)
+    b.position_at_end(done)
+    b.ret_void()
+
+
+def _w1_body(b, x):
+    """tanh(x)*sin(x) + 0.5*exp(-x*x), as the backend's fused loop computes it."""
+    t = mathlib.emit_unary(b, "tanh", x)
+    s = mathlib.emit_unary(b, "sin", x)
+    e = mathlib.emit_unary(b, "exp", b.fmul(b.fneg(x), x))
+    return b.fadd(b.fmul(t, s), b.fmul(ir.Constant(x.type, 0.5), e))
+
+
+def bench_chain(rounds=9, n=1 << 16):
+    engines = {}
+    for post in (False, True):
+        mod = ir.Module(name="bench_chain_%d" % post)
+        _loop_fn(mod, "w1", _w1_body)
+        engines[post] = _jit(mod, post_inline=post)
+    ty = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p)
+    f0, f1 = (ty(engines[p].get_function_address("w1")) for p in (False, True))
+    x = np.random.default_rng(0).standard_normal(n).astype(np.float32)
+    y = np.empty_like(x)
+    args = (n, x.ctypes.data, y.ctypes.data)
+    fns = {"fnx O3": lambda: f0(*args), "fnx O3+inline": lambda: f1(*args),
+           "numpy": lambda: np.tanh(x) * np.sin(x) + 0.5 * np.exp(-x * x)}
+    best = {}
+    t = _median_interleaved(fns, rounds, 20, best)
+    print(f"\nW1 chain tanh(x)*sin(x)+0.5*exp(-x*x), float32, one core, ns/element over {n} elements,"
+          f" median (best) of {rounds} rounds")
+    for k in fns:
+        print(f"  {k:14s} {t[k] / n * 1e9:7.3f} ({best[k] / n * 1e9:.3f})   numpy/this "
+              f"{t['numpy'] / t[k]:.2f}x", flush=True)
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
     rounds = 7
     if "--rounds" in args:
         rounds = int(args[args.index("--rounds") + 1])
-    which = [a for a in args if a in ("gemm", "math")] or ["gemm", "math"]
+    which = [a for a in args if a in ("gemm", "math", "chain")] or ["gemm", "math", "chain"]
     if "gemm" in which:
         bench_gemm(rounds)
     if "math" in which:
         bench_math(rounds)
+    if "chain" in which:
+        bench_chain(rounds)

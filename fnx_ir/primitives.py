@@ -80,10 +80,12 @@ def _check(cond: bool, prim: str, message: str) -> None:
 
 
 def _axis_tuple(prim: str, axes, ndim: int, what: str = "axes") -> tuple[int, ...]:
-    _check(isinstance(axes, tuple) and all(isinstance(a, int) for a in axes), prim,
-           f"{what} must be a tuple of ints, got {axes!r}")
-    _check(all(0 <= a < ndim for a in axes), prim, f"{what} {axes} out of range for rank {ndim}")
-    _check(len(set(axes)) == len(axes), prim, f"{what} {axes} has duplicates")
+    if not (isinstance(axes, tuple) and all(isinstance(a, int) for a in axes)):
+        raise IRTypeError(prim, f"{what} must be a tuple of ints, got {axes!r}")
+    if not (all(0 <= a < ndim for a in axes)):
+        raise IRTypeError(prim, f"{what} {axes} out of range for rank {ndim}")
+    if not (len(set(axes)) == len(axes)):
+        raise IRTypeError(prim, f"{what} {axes} has duplicates")
     return axes
 
 
@@ -152,9 +154,11 @@ for _name in ("eq", "ne", "lt", "le", "gt", "ge"):
 
 
 def _integer_pow(prim, ins, y):
-    _check(isinstance(y, int) and not isinstance(y, bool), prim, f"y must be an int, got {y!r}")
+    if not (isinstance(y, int) and not isinstance(y, bool)):
+        raise IRTypeError(prim, f"y must be an int, got {y!r}")
     _kinds(prim, ins[0], NUM, "numeric")
-    _check(y >= 0 or ins[0].dtype.is_float, prim, f"negative power {y} of integer {ins[0]}")
+    if not (y >= 0 or ins[0].dtype.is_float):
+        raise IRTypeError(prim, f"negative power {y} of integer {ins[0]}")
     return ins[0]
 
 
@@ -163,9 +167,11 @@ register("integer_pow", "elementwise", ("y",), _integer_pow, 1)
 
 def _select(prim, ins):
     pred, a, b = ins
-    _check(pred.dtype is dt.bool_, prim, f"predicate must be bool, got {pred}")
+    if not (pred.dtype is dt.bool_):
+        raise IRTypeError(prim, f"predicate must be bool, got {pred}")
     t = _same(prim, [a, b])
-    _check(pred.shape == t.shape, prim, f"predicate shape {pred.shape} differs from {t.shape}")
+    if not (pred.shape == t.shape):
+        raise IRTypeError(prim, f"predicate shape {pred.shape} differs from {t.shape}")
     return t
 
 
@@ -175,9 +181,10 @@ register("select", "elementwise", (), _select, 3)
 def _clamp(prim, ins):
     lo, x, hi = ins
     for bound in (lo, hi):
-        _check(bound.dtype is x.dtype, prim, f"bound dtype differs: {_fmt(ins)}")
-        _check(bound.shape in ((), x.shape), prim,
-               f"bounds must be scalars or of the operand's shape: {_fmt(ins)}")
+        if not (bound.dtype is x.dtype):
+            raise IRTypeError(prim, f"bound dtype differs: {_fmt(ins)}")
+        if not (bound.shape in ((), x.shape)):
+            raise IRTypeError(prim, f"bounds must be scalars or of the operand's shape: {_fmt(ins)}")
     return x
 
 
@@ -185,7 +192,8 @@ register("clamp", "elementwise", (), _clamp, 3)
 
 
 def _convert(prim, ins, new_dtype, weak):
-    _check(isinstance(new_dtype, dt.DType), prim, f"new_dtype must be a dtype, got {new_dtype!r}")
+    if not (isinstance(new_dtype, dt.DType)):
+        raise IRTypeError(prim, f"new_dtype must be a dtype, got {new_dtype!r}")
     return ShapedType(ins[0].shape, new_dtype, bool(weak))
 
 
@@ -193,8 +201,8 @@ register("convert_element_type", "elementwise", ("new_dtype", "weak"), _convert,
 
 
 def _bitcast(prim, ins, new_dtype):
-    _check(new_dtype.itemsize == ins[0].dtype.itemsize, prim,
-           f"cannot bitcast {ins[0]} to {new_dtype}: item sizes differ")
+    if not (new_dtype.itemsize == ins[0].dtype.itemsize):
+        raise IRTypeError(prim, f"cannot bitcast {ins[0]} to {new_dtype}: item sizes differ")
     return ShapedType(ins[0].shape, new_dtype)
 
 
@@ -204,15 +212,17 @@ register("bitcast_convert_type", "elementwise", ("new_dtype",), _bitcast, 1)
 # ------------------------------------------------------------------ shape ops
 
 def _shape_param(prim, shape, what="shape"):
-    _check(isinstance(shape, tuple) and all(isinstance(d, int) and d >= 0 for d in shape),
-           prim, f"{what} must be a tuple of non-negative ints, got {shape!r}")
+    if not (isinstance(shape, tuple) and all(isinstance(d, int) and d >= 0 for d in shape)):
+        raise IRTypeError(prim, f"{what} must be a tuple of non-negative ints, got {shape!r}")
     return shape
 
 
 def _iota(prim, ins, dtype, shape, dimension):
     _shape_param(prim, shape)
-    _check(0 <= dimension < len(shape), prim, f"dimension {dimension} out of range for {shape}")
-    _check(dtype.kind in NUM, prim, f"dtype must be numeric, got {dtype}")
+    if not (0 <= dimension < len(shape)):
+        raise IRTypeError(prim, f"dimension {dimension} out of range for {shape}")
+    if not (dtype.kind in NUM):
+        raise IRTypeError(prim, f"dtype must be numeric, got {dtype}")
     return ShapedType(shape, dtype)
 
 
@@ -239,7 +249,8 @@ register("broadcast_in_dim", "shape", ("shape", "broadcast_dimensions"), _broadc
 def _reshape(prim, ins, new_sizes):
     (x,) = ins
     _shape_param(prim, new_sizes, "new_sizes")
-    _check(math.prod(new_sizes) == x.size, prim, f"cannot reshape {x} to {new_sizes}")
+    if not (math.prod(new_sizes) == x.size):
+        raise IRTypeError(prim, f"cannot reshape {x} to {new_sizes}")
     return x.with_shape(new_sizes)
 
 
@@ -248,8 +259,8 @@ register("reshape", "shape", ("new_sizes",), _reshape, 1)
 
 def _transpose(prim, ins, permutation):
     (x,) = ins
-    _check(sorted(permutation) == list(range(x.ndim)), prim,
-           f"permutation {permutation} is not a permutation of {x.ndim} dims")
+    if not (sorted(permutation) == list(range(x.ndim))):
+        raise IRTypeError(prim, f"permutation {permutation} is not a permutation of {x.ndim} dims")
     return x.with_shape(tuple(x.shape[p] for p in permutation))
 
 
@@ -259,8 +270,8 @@ register("transpose", "shape", ("permutation",), _transpose, 1)
 def _squeeze(prim, ins, dimensions):
     (x,) = ins
     _axis_tuple(prim, dimensions, x.ndim, "dimensions")
-    _check(all(x.shape[d] == 1 for d in dimensions), prim,
-           f"can only squeeze dims of size 1: {dimensions} of {x}")
+    if not (all(x.shape[d] == 1 for d in dimensions)):
+        raise IRTypeError(prim, f"can only squeeze dims of size 1: {dimensions} of {x}")
     return x.with_shape(tuple(s for i, s in enumerate(x.shape) if i not in dimensions))
 
 
@@ -287,14 +298,16 @@ register("rev", "shape", ("dimensions",), _rev, 1)
 
 
 def _concatenate(prim, ins, dimension):
-    _check(len(ins) >= 1, prim, "needs at least one operand")
+    if not (len(ins) >= 1):
+        raise IRTypeError(prim, "needs at least one operand")
     first = ins[0]
-    _check(0 <= dimension < first.ndim, prim, f"dimension {dimension} out of range for {first}")
+    if not (0 <= dimension < first.ndim):
+        raise IRTypeError(prim, f"dimension {dimension} out of range for {first}")
     for t in ins:
-        _check(t.dtype is first.dtype and t.ndim == first.ndim, prim,
-               f"operands must share dtype and rank: {_fmt(ins)}")
-        _check(all(t.shape[i] == first.shape[i] for i in range(t.ndim) if i != dimension), prim,
-               f"operand shapes differ outside dimension {dimension}: {_fmt(ins)}")
+        if not (t.dtype is first.dtype and t.ndim == first.ndim):
+            raise IRTypeError(prim, f"operands must share dtype and rank: {_fmt(ins)}")
+        if not (all(t.shape[i] == first.shape[i] for i in range(t.ndim) if i != dimension)):
+            raise IRTypeError(prim, f"operand shapes differ outside dimension {dimension}: {_fmt(ins)}")
     shape = list(first.shape)
     shape[dimension] = sum(t.shape[dimension] for t in ins)
     return ShapedType(tuple(shape), first.dtype, all(t.weak for t in ins))
@@ -305,15 +318,17 @@ register("concatenate", "shape", ("dimension",), _concatenate, None)
 
 def _pad(prim, ins, padding_config):
     x, value = ins
-    _check(value.shape == () and value.dtype is x.dtype, prim,
-           f"padding value must be a scalar of the operand's dtype: {_fmt(ins)}")
-    _check(isinstance(padding_config, tuple) and len(padding_config) == x.ndim, prim,
-           f"padding_config needs one (lo, hi, interior) per dim of {x}")
+    if not (value.shape == () and value.dtype is x.dtype):
+        raise IRTypeError(prim, f"padding value must be a scalar of the operand's dtype: {_fmt(ins)}")
+    if not (isinstance(padding_config, tuple) and len(padding_config) == x.ndim):
+        raise IRTypeError(prim, f"padding_config needs one (lo, hi, interior) per dim of {x}")
     shape = []
     for size, (lo, hi, interior) in zip(x.shape, padding_config):
-        _check(interior >= 0, prim, f"interior padding must be >= 0, got {interior}")
+        if not (interior >= 0):
+            raise IRTypeError(prim, f"interior padding must be >= 0, got {interior}")
         out = lo + hi + size + max(size - 1, 0) * interior
-        _check(out >= 0, prim, f"padding {padding_config} makes a negative size for {x}")
+        if not (out >= 0):
+            raise IRTypeError(prim, f"padding {padding_config} makes a negative size for {x}")
         shape.append(out)
     return x.with_shape(shape)
 
@@ -342,9 +357,12 @@ for _name in ("reduce_and", "reduce_or"):
 
 def _argminmax(prim, ins, axis, index_dtype):
     (x,) = ins
-    _check(0 <= axis < x.ndim, prim, f"axis {axis} out of range for {x}")
-    _check(x.shape[axis] > 0, prim, f"attempt to get {prim} of an empty axis {axis} of {x}")
-    _check(index_dtype.kind in "iu", prim, f"index_dtype must be an integer dtype")
+    if not (0 <= axis < x.ndim):
+        raise IRTypeError(prim, f"axis {axis} out of range for {x}")
+    if not (x.shape[axis] > 0):
+        raise IRTypeError(prim, f"attempt to get {prim} of an empty axis {axis} of {x}")
+    if not (index_dtype.kind in "iu"):
+        raise IRTypeError(prim, f"index_dtype must be an integer dtype")
     return ShapedType(tuple(s for i, s in enumerate(x.shape) if i != axis), index_dtype)
 
 
@@ -355,7 +373,8 @@ for _name in ("argmax", "argmin"):
 def _cumulative(prim, ins, axis, reverse):
     (x,) = ins
     _kinds(prim, x, NUM, "numeric")
-    _check(0 <= axis < max(x.ndim, 1) and x.ndim > 0, prim, f"axis {axis} out of range for {x}")
+    if not (0 <= axis < max(x.ndim, 1) and x.ndim > 0):
+        raise IRTypeError(prim, f"axis {axis} out of range for {x}")
     return x
 
 
@@ -368,18 +387,19 @@ for _name in ("cumsum", "cumprod", "cummax", "cummin"):
 def _dot_general(prim, ins, dimension_numbers):
     lhs, rhs = ins
     (lc, rc), (lb, rb) = dimension_numbers
-    _check(lhs.dtype is rhs.dtype, prim, f"operand dtypes differ: {_fmt(ins)}")
+    if not (lhs.dtype is rhs.dtype):
+        raise IRTypeError(prim, f"operand dtypes differ: {_fmt(ins)}")
     _kinds(prim, lhs, ANY, "any")
     _axis_tuple(prim, lc + lb, lhs.ndim, "lhs dimensions")
     _axis_tuple(prim, rc + rb, rhs.ndim, "rhs dimensions")
-    _check(len(lc) == len(rc) and len(lb) == len(rb), prim,
-           f"dimension_numbers {dimension_numbers} pair up unequal counts")
+    if not (len(lc) == len(rc) and len(lb) == len(rb)):
+        raise IRTypeError(prim, f"dimension_numbers {dimension_numbers} pair up unequal counts")
     for a, b in zip(lc, rc):
-        _check(lhs.shape[a] == rhs.shape[b], prim,
-               f"contracting dims differ: lhs dim {a} of {lhs} vs rhs dim {b} of {rhs}")
+        if not (lhs.shape[a] == rhs.shape[b]):
+            raise IRTypeError(prim, f"contracting dims differ: lhs dim {a} of {lhs} vs rhs dim {b} of {rhs}")
     for a, b in zip(lb, rb):
-        _check(lhs.shape[a] == rhs.shape[b], prim,
-               f"batch dims differ: lhs dim {a} of {lhs} vs rhs dim {b} of {rhs}")
+        if not (lhs.shape[a] == rhs.shape[b]):
+            raise IRTypeError(prim, f"batch dims differ: lhs dim {a} of {lhs} vs rhs dim {b} of {rhs}")
     batch = tuple(lhs.shape[a] for a in lb)
     lfree = tuple(s for i, s in enumerate(lhs.shape) if i not in lc + lb)
     rfree = tuple(s for i, s in enumerate(rhs.shape) if i not in rc + rb)
@@ -393,12 +413,12 @@ register("dot_general", "linalg", ("dimension_numbers",), _dot_general, 2)
 
 def _slice(prim, ins, start_indices, limit_indices, strides):
     (x,) = ins
-    _check(len(start_indices) == len(limit_indices) == len(strides) == x.ndim, prim,
-           f"start/limit/strides need one entry per dim of {x}")
+    if not (len(start_indices) == len(limit_indices) == len(strides) == x.ndim):
+        raise IRTypeError(prim, f"start/limit/strides need one entry per dim of {x}")
     shape = []
     for size, lo, hi, st in zip(x.shape, start_indices, limit_indices, strides):
-        _check(0 <= lo <= hi <= size and st >= 1, prim,
-               f"slice {start_indices}:{limit_indices}:{strides} out of bounds for {x}")
+        if not (0 <= lo <= hi <= size and st >= 1):
+            raise IRTypeError(prim, f"slice {start_indices}:{limit_indices}:{strides} out of bounds for {x}")
         shape.append(-(-(hi - lo) // st))
     return x.with_shape(shape)
 
@@ -407,16 +427,18 @@ register("slice", "indexing", ("start_indices", "limit_indices", "strides"), _sl
 
 
 def _scalar_indices(prim, idx: Sequence[ShapedType], count: int):
-    _check(len(idx) == count, prim, f"needs {count} start indices, got {len(idx)}")
+    if not (len(idx) == count):
+        raise IRTypeError(prim, f"needs {count} start indices, got {len(idx)}")
     for t in idx:
-        _check(t.shape == () and t.dtype.kind in INT, prim, f"start indices must be integer scalars, got {t}")
+        if not (t.shape == () and t.dtype.kind in INT):
+            raise IRTypeError(prim, f"start indices must be integer scalars, got {t}")
 
 
 def _dynamic_slice(prim, ins, slice_sizes):
     x, *idx = ins
     _scalar_indices(prim, idx, x.ndim)
-    _check(len(slice_sizes) == x.ndim and all(0 <= s <= d for s, d in zip(slice_sizes, x.shape)),
-           prim, f"slice_sizes {slice_sizes} do not fit {x}")
+    if not (len(slice_sizes) == x.ndim and all(0 <= s <= d for s, d in zip(slice_sizes, x.shape))):
+        raise IRTypeError(prim, f"slice_sizes {slice_sizes} do not fit {x}")
     return x.with_shape(slice_sizes)
 
 
@@ -426,10 +448,10 @@ register("dynamic_slice", "indexing", ("slice_sizes",), _dynamic_slice, None)
 def _dynamic_update_slice(prim, ins):
     x, update, *idx = ins
     _scalar_indices(prim, idx, x.ndim)
-    _check(update.dtype is x.dtype and update.ndim == x.ndim, prim,
-           f"update must match the operand's dtype and rank: {_fmt(ins[:2])}")
-    _check(all(u <= s for u, s in zip(update.shape, x.shape)), prim,
-           f"update {update} is larger than operand {x}")
+    if not (update.dtype is x.dtype and update.ndim == x.ndim):
+        raise IRTypeError(prim, f"update must match the operand's dtype and rank: {_fmt(ins[:2])}")
+    if not (all(u <= s for u, s in zip(update.shape, x.shape))):
+        raise IRTypeError(prim, f"update {update} is larger than operand {x}")
     return x
 
 
@@ -438,12 +460,13 @@ register("dynamic_update_slice", "indexing", (), _dynamic_update_slice, None)
 
 def _index_arrays(prim, x: ShapedType, axes, indices: Sequence[ShapedType]):
     _axis_tuple(prim, axes, x.ndim)
-    _check(len(indices) == len(axes) and len(axes) >= 1, prim,
-           f"needs one index array per axis in {axes}, got {len(indices)}")
+    if not (len(indices) == len(axes) and len(axes) >= 1):
+        raise IRTypeError(prim, f"needs one index array per axis in {axes}, got {len(indices)}")
     for t in indices:
-        _check(t.dtype.kind in INT, prim, f"index arrays must be integers, got {t}")
-        _check(t.shape == indices[0].shape and t.dtype is indices[0].dtype, prim,
-               f"index arrays must share shape and dtype: {_fmt(indices)}")
+        if not (t.dtype.kind in INT):
+            raise IRTypeError(prim, f"index arrays must be integers, got {t}")
+        if not (t.shape == indices[0].shape and t.dtype is indices[0].dtype):
+            raise IRTypeError(prim, f"index arrays must share shape and dtype: {_fmt(indices)}")
     rest = tuple(s for i, s in enumerate(x.shape) if i not in axes)
     return indices[0].shape + rest
 
@@ -451,8 +474,8 @@ def _index_arrays(prim, x: ShapedType, axes, indices: Sequence[ShapedType]):
 def _gather(prim, ins, axes):
     x, *indices = ins
     shape = _index_arrays(prim, x, axes, indices)
-    _check(math.prod(indices[0].shape) == 0 or all(x.shape[a] > 0 for a in axes), prim,
-           f"cannot gather from an empty axis of {x}")
+    if not (math.prod(indices[0].shape) == 0 or all(x.shape[a] > 0 for a in axes)):
+        raise IRTypeError(prim, f"cannot gather from an empty axis of {x}")
     return x.with_shape(shape)
 
 
@@ -461,10 +484,11 @@ register("gather", "indexing", ("axes",), _gather, None)
 
 def _scatter(prim, ins, axes, mode):
     x, updates, *indices = ins
-    _check(mode in ("clip", "drop"), prim, f"mode must be 'clip' or 'drop', got {mode!r}")
+    if not (mode in ("clip", "drop")):
+        raise IRTypeError(prim, f"mode must be 'clip' or 'drop', got {mode!r}")
     expected = _index_arrays(prim, x, axes, indices)
-    _check(updates.shape == expected and updates.dtype is x.dtype, prim,
-           f"updates must be {x.dtype.short}{list(expected)}, got {updates}")
+    if not (updates.shape == expected and updates.dtype is x.dtype):
+        raise IRTypeError(prim, f"updates must be {x.dtype.short}{list(expected)}, got {updates}")
     return x
 
 
@@ -473,11 +497,13 @@ for _name in ("scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_m
 
 
 def _sort(prim, ins, dimension, num_keys):
-    _check(len(ins) >= 1 and 1 <= num_keys <= len(ins), prim,
-           f"num_keys {num_keys} must be in 1..{len(ins)}")
+    if not (len(ins) >= 1 and 1 <= num_keys <= len(ins)):
+        raise IRTypeError(prim, f"num_keys {num_keys} must be in 1..{len(ins)}")
     for t in ins:
-        _check(t.shape == ins[0].shape, prim, f"operand shapes differ: {_fmt(ins)}")
-    _check(0 <= dimension < ins[0].ndim, prim, f"dimension {dimension} out of range for {ins[0]}")
+        if not (t.shape == ins[0].shape):
+            raise IRTypeError(prim, f"operand shapes differ: {_fmt(ins)}")
+    if not (0 <= dimension < ins[0].ndim):
+        raise IRTypeError(prim, f"dimension {dimension} out of range for {ins[0]}")
     return list(ins)
 
 
@@ -491,32 +517,34 @@ register("sort", "indexing", ("dimension", "num_keys"), _sort, None)
 
 def _program_param(prim: str, p, what: str):
     from .program import Program  # program.py imports this module lazily; no cycle
-    _check(isinstance(p, Program), prim, f"{what} must be a Program, got {type(p).__name__}")
+    if not (isinstance(p, Program)):
+        raise IRTypeError(prim, f"{what} must be a Program, got {type(p).__name__}")
     return p
 
 
 def _match(prim: str, got: Sequence[ShapedType], expected: Sequence[ShapedType],
            what: str) -> None:
-    _check(len(got) == len(expected), prim,
-           f"{what}: {len(got)} values for {len(expected)} expected ({_fmt(expected)})")
+    if not (len(got) == len(expected)):
+        raise IRTypeError(prim, f"{what}: {len(got)} values for {len(expected)} expected ({_fmt(expected)})")
     for i, (a, b) in enumerate(zip(got, expected)):
         if a.shape != b.shape or a.dtype is not b.dtype:
             raise IRTypeError(prim, f"{what}: value {i} has type {a}, expected {b}")
 
 
 def _count(prim: str, n, what: str, limit: int) -> int:
-    _check(isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= limit, prim,
-           f"{what} must be an int in 0..{limit}, got {n!r}")
+    if not (isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= limit):
+        raise IRTypeError(prim, f"{what} must be an int in 0..{limit}, got {n!r}")
     return n
 
 
 def _cond(prim, ins, branches):
-    _check(isinstance(branches, tuple) and len(branches) >= 1, prim,
-           f"branches must be a non-empty tuple of Programs, got {branches!r:.60}")
-    _check(len(ins) >= 1, prim, "needs an index operand")
+    if not (isinstance(branches, tuple) and len(branches) >= 1):
+        raise IRTypeError(prim, f"branches must be a non-empty tuple of Programs, got {branches!r:.60}")
+    if not (len(ins) >= 1):
+        raise IRTypeError(prim, "needs an index operand")
     index, ops = ins[0], ins[1:]
-    _check(index.shape == () and index.dtype.kind in INT, prim,
-           f"the index must be an integer scalar, got {index}")
+    if not (index.shape == () and index.dtype.kind in INT):
+        raise IRTypeError(prim, f"the index must be an integer scalar, got {index}")
     outs = None
     for k, b in enumerate(branches):
         _program_param(prim, b, f"branches[{k}]")
@@ -541,9 +569,9 @@ def _while(prim, ins, cond, body, cond_nconsts, body_nconsts):
     bc = ins[cond_nconsts:cond_nconsts + body_nconsts]
     carry = ins[cond_nconsts + body_nconsts:]
     _match(prim, cc + carry, cond.in_types, "operands of cond (cond consts, then the carry)")
-    _check(len(cond.outputs) == 1 and cond.out_types[0].shape == ()
-           and cond.out_types[0].dtype is dt.bool_, prim,
-           f"cond must return one bool scalar, got ({_fmt(cond.out_types)})")
+    if not (len(cond.outputs) == 1 and cond.out_types[0].shape == ()
+           and cond.out_types[0].dtype is dt.bool_):
+        raise IRTypeError(prim, f"cond must return one bool scalar, got ({_fmt(cond.out_types)})")
     _match(prim, bc + carry, body.in_types, "operands of body (body consts, then the carry)")
     _match(prim, body.out_types, carry, "outputs of body against the carry")
     return list(carry)
@@ -555,22 +583,23 @@ register("while", "control_flow", ("cond", "body", "cond_nconsts", "body_nconsts
 def _scan(prim, ins, body, length, reverse, num_consts, num_carry, unroll):
     _program_param(prim, body, "body")
     _count(prim, length, "length", 1 << 62)
-    _check(isinstance(reverse, bool), prim, f"reverse must be a bool, got {reverse!r}")
-    _check(isinstance(unroll, int) and not isinstance(unroll, bool) and unroll >= 1, prim,
-           f"unroll must be an int >= 1, got {unroll!r}")
+    if not (isinstance(reverse, bool)):
+        raise IRTypeError(prim, f"reverse must be a bool, got {reverse!r}")
+    if not (isinstance(unroll, int) and not isinstance(unroll, bool) and unroll >= 1):
+        raise IRTypeError(prim, f"unroll must be an int >= 1, got {unroll!r}")
     _count(prim, num_consts, "num_consts", len(ins))
     _count(prim, num_carry, "num_carry", len(ins) - num_consts)
     consts, carry, xs = ins[:num_consts], ins[num_consts:num_consts + num_carry], \
         ins[num_consts + num_carry:]
     for i, x in enumerate(xs):
-        _check(x.ndim >= 1 and x.shape[0] == length, prim,
-               f"scanned operand {i} has type {x}; its leading dim must be the length {length}")
+        if not (x.ndim >= 1 and x.shape[0] == length):
+            raise IRTypeError(prim, f"scanned operand {i} has type {x}; its leading dim must be the length {length}")
     slices = [x.with_shape(x.shape[1:]) for x in xs]
     _match(prim, consts + carry + slices, body.in_types,
            "operands of body (consts, carry, then one slice of each scanned operand)")
     outs = body.out_types
-    _check(len(outs) >= num_carry, prim,
-           f"body returns {len(outs)} values, fewer than the {num_carry} carried")
+    if not (len(outs) >= num_carry):
+        raise IRTypeError(prim, f"body returns {len(outs)} values, fewer than the {num_carry} carried")
     _match(prim, outs[:num_carry], carry, "carry outputs of body against the carry")
     ys = [ShapedType((length,) + t.shape, t.dtype, t.weak) for t in outs[num_carry:]]
     return list(carry) + ys

@@ -12,6 +12,7 @@ import numpy as np
 
 from .dtypes import DType
 from .types import ShapedType
+from .primitives import get_primitive  # (it imports this module lazily: no cycle)
 
 
 class Var:
@@ -57,7 +58,7 @@ class Equation:
     messages in later stages; it is not part of the text form or of equality.
     """
 
-    __slots__ = ("primitive", "inputs", "outputs", "params", "source")
+    __slots__ = ("primitive", "inputs", "outputs", "params", "source", "_nested")
 
     def __init__(self, primitive: str, inputs: Sequence, outputs: Sequence[Var],
                  params: dict[str, Any] | None = None, source: str | None = None):
@@ -66,6 +67,15 @@ class Equation:
         self.outputs = list(outputs)
         self.params = dict(params or {})
         self.source = source
+        self._nested = None  # whether params hold Programs (worked out when first asked)
+
+    @property
+    def nested(self) -> bool:
+        """Whether the params hold a Program (directly or in tuples, at any depth)."""
+        nested = self._nested
+        if nested is None:
+            nested = self._nested = any(_holds_program(v) for v in self.params.values())
+        return nested
 
     def __repr__(self) -> str:
         return f"Equation({self.primitive}, {len(self.inputs)} in, {len(self.outputs)} out)"
@@ -110,6 +120,16 @@ class Program:
         return hash(str(self))
 
 
+def _holds_program(value: Any) -> bool:
+    if isinstance(value, Program):
+        return True
+    if type(value) is tuple or isinstance(value, tuple):
+        for item in value:
+            if isinstance(item, (Program, tuple)) and _holds_program(item):
+                return True
+    return False
+
+
 def subprograms(params: dict) -> Iterable[Program]:
     """The Programs nested in an equation's params (directly or inside tuples)."""
     for value in params.values():
@@ -141,7 +161,6 @@ class Builder:
 
     def equation(self, primitive: str, inputs: Sequence, params: dict | None = None,
                  source: str | None = None) -> list[Var]:
-        from .primitives import get_primitive
         params = params or {}
         out_types = get_primitive(primitive).infer([x.type for x in inputs], params)
         outs = [Var(t) for t in out_types]

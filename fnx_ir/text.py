@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from typing import Any, Callable, NamedTuple
 
 import numpy as np
@@ -41,32 +42,52 @@ def _name(n: int) -> str:
             return s
 
 
+_FRESH: list[str] = []  # the names programs give out, in order (reserved words skipped)
+_FRESH_LOCK = threading.Lock()
+
+
+def _fresh_names(n: int) -> list[str]:
+    """A list whose first `n` (at least) entries are the first `n` names."""
+    if len(_FRESH) < n:
+        with _FRESH_LOCK:
+            while len(_FRESH) < n:
+                name = _name(len(_FRESH) + len(_FRESH_SKIPPED))
+                if name in _RESERVED:
+                    _FRESH_SKIPPED.append(name)
+                else:
+                    _FRESH.append(name)
+    return _FRESH
+
+
+_FRESH_SKIPPED: list[str] = []  # reserved names passed over so far
+
+
 class _Names:
     """Canonical names of one program's variables, in order of definition."""
 
     def __init__(self, program: Program):
-        self._names: dict[int, str] = {}
-        self._count = 0
-        defs = list(program.inputs) + [v for v, _ in program.constants]
+        defs = list(program.inputs)
+        defs += [v for v, _ in program.constants]
         for eqn in program.equations:
             defs += eqn.outputs
+        names = _fresh_names(len(defs))
+        self._names: dict = {}
+        d = self._names
+        k = 0
         for v in defs:
-            if id(v) not in self._names:
-                self._names[id(v)] = self._fresh()
-
-    def _fresh(self) -> str:
-        while True:
-            name = _name(self._count)
-            self._count += 1
-            if name not in _RESERVED:
-                return name
+            if v not in d:
+                d[v] = names[k]
+                k += 1
+        self._count = k
 
     def __call__(self, v: Var) -> str:
-        # An undefined (free) variable gets a '?' name: the text is then for
-        # error messages only, and the parser rejects it.
-        if id(v) not in self._names:
-            self._names[id(v)] = "?" + self._fresh()
-        return self._names[id(v)]
+        name = self._names.get(v)
+        if name is None:
+            # An undefined (free) variable gets a '?' name: the text is then for
+            # error messages only, and the parser rejects it.
+            name = self._names[v] = "?" + _fresh_names(self._count + 1)[self._count]
+            self._count += 1
+        return name
 
 
 def _scalars_text(values: np.ndarray) -> list[str]:
@@ -83,6 +104,11 @@ def _scalars_text(values: np.ndarray) -> list[str]:
     if kind == "f":
         # numpy's str gives the shortest float32 decimal, but the parser reads through
         # float64, and that double rounding can (rarely) land elsewhere: check, use hex.
+        if flat.size == 1:  # (the same, for one value: quicker on the scalar)
+            x = flat[0]
+            text = str(x)
+            back = x.dtype.type(float(text))
+            return [float(x).hex() if back.tobytes() != x.tobytes() and x == x else text]
         texts = flat.astype(str).tolist()
         back = np.array([float(t) for t in texts], dtype=np.float64).astype(flat.dtype)
         bits = f"u{flat.dtype.itemsize}"
@@ -93,14 +119,41 @@ def _scalars_text(values: np.ndarray) -> list[str]:
     return [f"<{x!r}>" for x in flat.tolist()]
 
 
+# Memos of the text of types and literals (programs repeat a few of each many times).
+_TYPE_TEXT: dict = {}
+_LITERAL_TEXT: dict = {}
+
+
+def _type_text(t) -> str:
+    try:
+        return _TYPE_TEXT[t]
+    except KeyError:
+        pass
+    except TypeError:  # not hashable: not a ShapedType
+        return str(t)
+    if len(_TYPE_TEXT) > 4096:
+        _TYPE_TEXT.clear()
+    text = _TYPE_TEXT[t] = str(t)
+    return text
+
+
 def _literal_text(lit: Literal) -> str:
     t = lit.type
-    suffix = t.dtype.short + ("~" if t.weak else "") if t.shape == () else str(t)
-    return f"{_scalars_text(np.asarray(lit.value))[0]}:{suffix}"
+    value = lit.value
+    key = (t, value.dtype.str, value.tobytes()) if isinstance(value, np.generic) else None
+    text = _LITERAL_TEXT.get(key) if key is not None else None
+    if text is None:
+        suffix = t.dtype.short + ("~" if t.weak else "") if t.shape == () else str(t)
+        text = f"{_scalars_text(np.asarray(value))[0]}:{suffix}"
+        if key is not None:
+            if len(_LITERAL_TEXT) > 4096:
+                _LITERAL_TEXT.clear()
+            _LITERAL_TEXT[key] = text
+    return text
 
 
 def _atom_text(x, names: _Names) -> str:
-    if isinstance(x, Var):
+    if type(x) is Var:
         return names(x)
     if isinstance(x, Literal):
         return _literal_text(x)
@@ -108,14 +161,22 @@ def _atom_text(x, names: _Names) -> str:
 
 
 def _binder_text(v, names: _Names) -> str:
+    if type(v) is Var:
+        return f"{names(v)}:{_type_text(v.type)}"
     return f"{_atom_text(v, names)}:{getattr(v, 'type', '?')}"
 
 
-def _value_text(value: Any, indent: str) -> str:
+def _value_text(value: Any, indent: str, values: bool = True) -> str:
+    t = type(value)
+    if t is int:
+        return str(value)
+    if t is tuple:
+        items = [_value_text(x, indent, values) for x in value]
+        return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
     if isinstance(value, Program):
-        return _program_text(value, indent + "  ")
+        return _program_text(value, indent + "  ", values)
     if isinstance(value, tuple):
-        items = [_value_text(x, indent) for x in value]
+        items = [_value_text(x, indent, values) for x in value]
         return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
     if isinstance(value, DType):
         return value.short
@@ -132,42 +193,53 @@ def _value_text(value: Any, indent: str) -> str:
     return f"<{value!r}>"  # not representable in the text form; the parser rejects it
 
 
+_PARAM_ORDER: dict = {}
+
+
 def _param_order(eqn: Equation) -> list[str]:
     # The table's parameter order, so equal params print equally whatever the dict order.
-    declared = PRIMITIVES[eqn.primitive].params if eqn.primitive in PRIMITIVES else ()
-    order = [k for k in declared if k in eqn.params]
-    return order + sorted(k for k in eqn.params if k not in order)
+    key = (eqn.primitive, tuple(eqn.params))
+    order = _PARAM_ORDER.get(key)
+    if order is None:
+        declared = PRIMITIVES[eqn.primitive].params if eqn.primitive in PRIMITIVES else ()
+        order = [k for k in declared if k in eqn.params]
+        order += sorted(k for k in eqn.params if k not in order)
+        if eqn.primitive in PRIMITIVES:  # (unknown primitives' names are not memoised)
+            _PARAM_ORDER[key] = order
+    return order
 
 
-def _equation_text(eqn: Equation, names: _Names, indent: str) -> str:
-    outs = ", ".join(_binder_text(v, names) for v in eqn.outputs) or "()"
+def _equation_text(eqn: Equation, names: _Names, indent: str, values: bool = True) -> str:
+    outs = ", ".join([_binder_text(v, names) for v in eqn.outputs]) or "()"
     text = f"{outs} = {eqn.primitive}"
-    if eqn.params:
-        params = (f"{k}={_value_text(eqn.params[k], indent)}" for k in _param_order(eqn))
-        text += f"[{', '.join(params)}]"
-    for x in eqn.inputs:
-        text += " " + _atom_text(x, names)
+    params = eqn.params
+    if params:
+        text += f"[{', '.join([f'{k}={_value_text(params[k], indent, values)}' for k in _param_order(eqn)])}]"
+    if eqn.inputs:
+        text += " " + " ".join([_atom_text(x, names) for x in eqn.inputs])
     return text
 
 
-def _program_text(p: Program, indent: str) -> str:
+def _program_text(p: Program, indent: str, values: bool = True) -> str:
     names = _Names(p)
-    header = f"program({', '.join(_binder_text(v, names) for v in p.inputs)})"
+    header = f"program({', '.join([_binder_text(v, names) for v in p.inputs])})"
     if p.constants:
-        consts = (f"{_binder_text(v, names)} = [{', '.join(_scalars_text(c))}]"
-                  for v, c in p.constants)
+        consts = (f"{_binder_text(v, names)} = [{', '.join(_scalars_text(c))}]" if values
+                  else f"{_binder_text(v, names)} = ..." for v, c in p.constants)
         header += f" consts({', '.join(consts)})"
     inner = indent + "  "
     lines = [header + " {"]
-    lines += [inner + _equation_text(e, names, inner) for e in p.equations]
-    lines.append(f"{inner}return {', '.join(_atom_text(x, names) for x in p.outputs)}".rstrip())
+    lines += [inner + _equation_text(e, names, inner, values) for e in p.equations]
+    lines.append(f"{inner}return {', '.join([_atom_text(x, names) for x in p.outputs])}".rstrip())
     lines.append(indent + "}")
     return "\n".join(lines)
 
 
-def print_program(program: Program) -> str:
-    """The canonical, round-trippable text of `program` (see docs/ir.md)."""
-    return _program_text(program, "")
+def print_program(program: Program, *, constants: bool = True) -> str:
+    """The canonical, round-trippable text of `program` (see docs/ir.md). With
+    `constants=False`, constants are written by type only (`c:f32[2] = ...`): not parseable,
+    but cheap for big constants (a cache key hashes their bytes instead)."""
+    return _program_text(program, "", constants)
 
 
 def format_equation(program: Program, eqn: Equation) -> str:

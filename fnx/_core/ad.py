@@ -36,7 +36,7 @@ from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
 from . import errors
 from .rules import rules
-from .trace import bind, current, eval_program, trace_flat, type_of
+from .trace import bind, current, eval_program, rebind, trace_flat, type_of
 
 
 # =========================================================================== markers and zeros
@@ -71,15 +71,13 @@ def zeros_like_aval(aval: ShapedType):
     """Zeros of a type: a numpy array eagerly, a broadcast literal inside a trace."""
     if current() is None:
         return np.zeros(aval.shape, aval.dtype.np)
-    from .. import lax
-    return lax.broadcast_in_dim(fnx_ir.literal(0, aval.dtype), aval.shape, ())
+    return lax().broadcast_in_dim(fnx_ir.literal(0, aval.dtype), aval.shape, ())
 
 
 def full_like_aval(aval: ShapedType, value):
     if current() is None:
         return np.full(aval.shape, value, aval.dtype.np)
-    from .. import lax
-    return lax.broadcast_in_dim(fnx_ir.literal(value, aval.dtype), aval.shape, ())
+    return lax().broadcast_in_dim(fnx_ir.literal(value, aval.dtype), aval.shape, ())
 
 
 def instantiate(t, like):
@@ -92,8 +90,7 @@ def add_tangents(a, b):
         return b
     if b is None:
         return a
-    from .. import lax
-    return lax.add(a, b)
+    return lax().add(a, b)
 
 
 # =========================================================================== rule builders
@@ -193,30 +190,40 @@ def jvp_eval(program: Program, primals: Sequence, tangents: Sequence) -> tuple[l
             tenv[v] = t
     for v, c in program.constants:
         penv[v] = c
-    for eq in program.equations:
-        ps = [_read(penv, x) for x in eq.inputs]
-        ts = [None if isinstance(x, Literal) else tenv.get(x) for x in eq.inputs]
-        r = rules(eq.primitive)
-        ctx = current()
-        start = len(ctx.builder.equations) if ctx is not None else 0
-        if all(t is None for t in ts):
-            out = bind(eq.primitive, *ps, **eq.params)
+    ctx = current()
+    saved = ctx.source if ctx is not None else None
+    try:
+        for eq in program.equations:
+            ps = [x if type(x) is Literal else penv[x] for x in eq.inputs]
+            ts = [None if type(x) is Literal else tenv.get(x) for x in eq.inputs]
+            r = rules(eq.primitive)
+            start = 0
+            if ctx is not None:
+                # What the rule records carries `eq`'s `file:line` (`_tag_sources` below
+                # makes sure of it) rather than looking for the user's frame for each.
+                ctx.source = eq.source or saved
+                start = len(ctx.builder.equations)
+            if all(t is None for t in ts):
+                out = rebind(eq, ps)
+                _tag_sources(ctx, start, eq.source)
+                for v, o in zip(eq.outputs, out if r.multiple_results else [out]):
+                    penv[v] = o
+                continue
+            if r.jvp is None:
+                raise NotImplementedError(errors.at_source(
+                    f"differentiation rule for primitive '{eq.primitive}' is not implemented",
+                    eq.source))
+            out, out_t = r.jvp(ps, ts, **eq.params)
             _tag_sources(ctx, start, eq.source)
-            for v, o in zip(eq.outputs, out if r.multiple_results else [out]):
+            outs, out_ts = (out, out_t) if r.multiple_results else ([out], [out_t])
+            for v, o, t in zip(eq.outputs, outs, out_ts):
                 penv[v] = o
-            continue
-        if r.jvp is None:
-            raise NotImplementedError(errors.at_source(
-                f"differentiation rule for primitive '{eq.primitive}' is not implemented",
-                eq.source))
-        out, out_t = r.jvp(ps, ts, **eq.params)
-        _tag_sources(ctx, start, eq.source)
-        outs, out_ts = (out, out_t) if r.multiple_results else ([out], [out_t])
-        for v, o, t in zip(eq.outputs, outs, out_ts):
-            penv[v] = o
-            if t is not None and differentiable(v.type):
-                _check_tangent(eq, v.type, t)
-                tenv[v] = t
+                if t is not None and differentiable(v.type):
+                    _check_tangent(eq, v.type, t)
+                    tenv[v] = t
+    finally:
+        if ctx is not None:
+            ctx.source = saved
     outs = [_read(penv, x) for x in program.outputs]
     touts = [None if isinstance(x, Literal) else tenv.get(x) for x in program.outputs]
     return outs, touts
@@ -337,14 +344,22 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
     for v, c in program.constants:
         known[v] = c
     lin_eqs = []
-    for eq in program.equations:
-        if any(isinstance(x, Var) and x in linear for x in eq.inputs):
-            lin_eqs.append(eq)
-            linear.update(eq.outputs)
-            continue
-        out = bind(eq.primitive, *[_read(known, x) for x in eq.inputs], **eq.params)
-        for v, o in zip(eq.outputs, out if rules(eq.primitive).multiple_results else [out]):
-            known[v] = o
+    ctx = current()
+    saved = ctx.source if ctx is not None else None
+    if ctx is not None and saved is None and program.equations:
+        ctx.source = errors.user_source()  # (what each bind would find: looked up once)
+    try:
+        for eq in program.equations:
+            if any(type(x) is Var and x in linear for x in eq.inputs):
+                lin_eqs.append(eq)
+                linear.update(eq.outputs)
+                continue
+            out = rebind(eq, [x if type(x) is Literal else known[x] for x in eq.inputs])
+            for v, o in zip(eq.outputs, out if rules(eq.primitive).multiple_results else [out]):
+                known[v] = o
+    finally:
+        if ctx is not None:
+            ctx.source = saved
 
     ct_env: dict = {}
 
@@ -354,35 +369,43 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
             where = f"transpose rule of {eq.primitive}" if eq is not None else "backward_pass"
             raise AssertionError(f"{where} produced a cotangent {t} for a value of type {v.type}")
         if t.dtype is not v.type.dtype:
-            from .. import lax
-            ct = lax.convert_element_type(ct, v.type.dtype)
+            ct = lax().convert_element_type(ct, v.type.dtype)
         ct_env[v] = add_tangents(ct_env.get(v), ct)
 
     for o, ct in zip(program.outputs, cts):
         if ct is not None and isinstance(o, Var) and o in linear:
             accumulate(o, ct)
-    for eq in reversed(lin_eqs):
-        r = rules(eq.primitive)
-        cts_out = [ct_env.pop(v, None) for v in eq.outputs]
-        if all(c is None for c in cts_out):
-            continue
-        if r.transpose is None:
-            raise NotImplementedError(errors.at_source(
-                f"transpose rule for primitive '{eq.primitive}' is not implemented (it is "
-                "needed because the primitive appears in the linear (tangent) part of a "
-                "derivative)", eq.source))
-        in_args = [UndefinedPrimal(x.type) if isinstance(x, Var) and x in linear
-                   else _read(known, x) for x in eq.inputs]
-        ctx = current()
-        start = len(ctx.builder.equations) if ctx is not None else 0
-        res = r.transpose(cts_out if r.multiple_results else cts_out[0], *in_args, **eq.params)
-        _tag_sources(ctx, start, eq.source)
-        if len(res) != len(eq.inputs):
-            raise AssertionError(f"transpose rule of {eq.primitive} returned {len(res)} "
-                                 f"cotangents for {len(eq.inputs)} operands")
-        for x, a, c in zip(eq.inputs, in_args, res):
-            if c is not None and is_undefined(a):
-                accumulate(x, c, eq)
+    try:
+        for eq in reversed(lin_eqs):
+            r = rules(eq.primitive)
+            cts_out = [ct_env.pop(v, None) for v in eq.outputs]
+            if all(c is None for c in cts_out):
+                continue
+            if r.transpose is None:
+                raise NotImplementedError(errors.at_source(
+                    f"transpose rule for primitive '{eq.primitive}' is not implemented (it "
+                    "is needed because the primitive appears in the linear (tangent) part "
+                    "of a derivative)", eq.source))
+            in_args = [UndefinedPrimal(x.type) if type(x) is Var and x in linear
+                       else _read(known, x) for x in eq.inputs]
+            start = 0
+            if ctx is not None:  # (as in `jvp_eval`)
+                ctx.source = eq.source or saved
+                start = len(ctx.builder.equations)
+            res = r.transpose(cts_out if r.multiple_results else cts_out[0], *in_args,
+                              **eq.params)
+            _tag_sources(ctx, start, eq.source)
+            if ctx is not None:
+                ctx.source = saved  # (the accumulating adds are not the rule's)
+            if len(res) != len(eq.inputs):
+                raise AssertionError(f"transpose rule of {eq.primitive} returned {len(res)} "
+                                     f"cotangents for {len(eq.inputs)} operands")
+            for x, a, c in zip(eq.inputs, in_args, res):
+                if c is not None and is_undefined(a):
+                    accumulate(x, c, eq)
+    finally:
+        if ctx is not None:
+            ctx.source = saved
     return [ct_env.get(v) if is_undefined(a) else None for v, a in zip(program.inputs, args)]
 
 
@@ -488,9 +511,16 @@ def vjp_program(program: Program, diff: Sequence[bool]) -> Program:
 
 # =========================================================================== helpers for rules
 
+_LAX = None
+
+
 def lax():
-    from .. import lax as _lax
-    return _lax
+    """fnx.lax (which imports this module: imported on first use)."""
+    global _LAX
+    if _LAX is None:
+        from .. import lax as module
+        _LAX = module
+    return _LAX
 
 
 def sum_to_shape(x, shape: tuple[int, ...]):

@@ -16,10 +16,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 import fnx_ir
-from fnx_ir import Literal, Program, ShapedType, Var
+from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
 from . import errors
-from .rules import rules
+from .rules import RULES, rules
 
 
 class Tracer:
@@ -101,6 +101,9 @@ class TraceContext:
         self._captured_index: dict[int, Tracer] = {}
         self._const_index: dict[int, tuple[Any, Tracer]] = {}
         self.closed = False
+        # The `file:line` equations recorded now get (a transform re-emitting an equation
+        # sets it to that equation's), instead of looking for the user's frame.
+        self.source: str | None = None
 
     def new_input(self, type: ShapedType, val=None) -> Tracer:
         return Tracer(self.builder.input(type), self, val)
@@ -172,29 +175,65 @@ def bind(primitive: str, *args, **params):
 
     Returns one value, or a list for multi-result primitives.
     """
-    r = rules(primitive)
-    ctx = current()
-    if ctx is None:
+    r = RULES.get(primitive) or rules(primitive)
+    stack = _state.stack
+    if not stack:
         for a in args:
             if type(a) is Tracer:
                 raise errors.TracerLeakError(errors.at_source(
                     f"a traced value {a.aval} was used after the transformation that "
                     "created it had finished (it leaked)", errors.user_source()))
         return _eager(primitive, r, args, params)
-    ins = [ctx.lift(a) for a in args]
-    source = errors.user_source()
+    ctx = stack[-1]
+    ins = [a if type(a) is Tracer and a.ctx is ctx else ctx.lift(a) for a in args]
+    source = ctx.source or errors.user_source()
     try:
-        outs = ctx.builder.equation(primitive, [_atom(i) for i in ins], params, source)
+        outs = ctx.builder.equation(primitive, [x._var if type(x) is Tracer else x for x in ins],
+                                    params, source)
     except fnx_ir.IRTypeError as e:
+        if ctx.source:  # the message names the code that made the bad call
+            source = errors.user_source()
         raise errors.FnxTypeError(errors.at_source(str(e), source)) from None
-    vals = [None] * len(outs)
     if ctx.concrete:
+        vals = [None] * len(outs)
         arg_vals = [value_of(i) for i in ins]
         if all(v is not None for v in arg_vals):
             res = r.impl(*arg_vals, **params)
             vals = [np.asarray(v) for v in (res if r.multiple_results else (res,))]
-    tracers = [Tracer(o, ctx, v) for o, v in zip(outs, vals)]
-    return tracers if r.multiple_results else tracers[0]
+        tracers = [Tracer(o, ctx, v) for o, v in zip(outs, vals)]
+        return tracers if r.multiple_results else tracers[0]
+    if r.multiple_results:
+        return [Tracer(o, ctx, None) for o in outs]
+    return Tracer(outs[0], ctx, None)
+
+
+def rebind(eq: Equation, args: Sequence):
+    """`bind(eq.primitive, *args, **eq.params)`, where `eq` is an equation of an existing
+    program and `args` the values of its operands: when they are values of the active
+    abstract trace of the same types as `eq`'s operands, `eq`'s output types hold again
+    and the equation is recorded without inferring them."""
+    stack = _state.stack
+    if stack:
+        ctx = stack[-1]
+        if not ctx.concrete and len(args) == len(eq.inputs):
+            atoms = []
+            for a, x in zip(args, eq.inputs):
+                ta = type(a)
+                if ta is Tracer and a.ctx is ctx:
+                    a = a._var
+                elif ta is not Literal:
+                    break
+                if a.type != x.type:
+                    break
+                atoms.append(a)
+            else:
+                outs = [Var(v.type) for v in eq.outputs]
+                ctx.builder.equations.append(Equation(
+                    eq.primitive, atoms, outs, eq.params, ctx.source or errors.user_source()))
+                if (RULES.get(eq.primitive) or rules(eq.primitive)).multiple_results:
+                    return [Tracer(o, ctx, None) for o in outs]
+                return Tracer(outs[0], ctx, None)
+    return bind(eq.primitive, *args, **eq.params)
 
 
 def _atom(x):
@@ -293,13 +332,21 @@ def eval_program(program: Program, args: Sequence) -> list:
         env[v] = a
     for v, c in program.constants:
         env[v] = c
-    for eq in program.equations:
-        ins = [x if isinstance(x, Literal) else env[x] for x in eq.inputs]
-        out = bind(eq.primitive, *ins, **eq.params)
-        if rules(eq.primitive).multiple_results:
-            for v, o in zip(eq.outputs, out):
-                env[v] = o
-        else:
-            env[eq.outputs[0]] = out
+    ctx = current()
+    saved = ctx.source if ctx is not None else None
+    if ctx is not None and saved is None and program.equations:
+        ctx.source = errors.user_source()  # (what each bind would find: looked up once)
+    try:
+        for eq in program.equations:
+            ins = [x if type(x) is Literal else env[x] for x in eq.inputs]
+            out = rebind(eq, ins)
+            if (RULES.get(eq.primitive) or rules(eq.primitive)).multiple_results:
+                for v, o in zip(eq.outputs, out):
+                    env[v] = o
+            else:
+                env[eq.outputs[0]] = out
+    finally:
+        if ctx is not None:
+            ctx.source = saved
     return [(np.asarray(x.value) if current() is None else x) if isinstance(x, Literal)
             else env[x] for x in program.outputs]

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..dtypes import DType
 from ..program import Literal, Program, Var
-from ._util import map_programs, rebuild
+from ._util import map_eqn_programs, rebuild
 
 
 class _NoKey(Exception):
@@ -20,8 +20,15 @@ def _key(value: Any) -> Any:
     Keys carry the value's type so that True, 1 and 1.0 (equal in Python) differ,
     and floats compare by bits so that 0.0 and -0.0 differ.
     """
-    if isinstance(value, Var):
+    t = type(value)
+    if t is Var:
         return value  # identity
+    if t is int or t is str or t is bool:  # (the common params, first)
+        return (t.__name__, value)
+    if t is tuple:
+        return ("tuple",) + tuple(_key(x) for x in value)
+    if isinstance(value, Var):
+        return value
     if isinstance(value, Literal):
         return ("literal", value.type, value.value.tobytes())
     if isinstance(value, Program):
@@ -39,6 +46,16 @@ def _key(value: Any) -> Any:
     except TypeError:
         raise _NoKey from None
     return (type(value).__name__, value)
+
+
+def _operands_key(inputs: list) -> tuple:
+    return tuple(x if type(x) is Var else _key(x) for x in inputs)
+
+
+def _params_key(params: dict) -> tuple:
+    if len(params) > 1:
+        return tuple((k, _key(params[k])) for k in sorted(params))
+    return tuple((k, _key(v)) for k, v in params.items())
 
 
 def cse(program: Program) -> Program:
@@ -62,10 +79,10 @@ def cse(program: Program) -> Program:
     equations = []
     for eqn in program.equations:
         inputs = [subst.get(x, x) if isinstance(x, Var) else x for x in eqn.inputs]
-        params = map_programs(eqn.params, cse)
+        params = map_eqn_programs(eqn, cse)
         try:
             key = None if params.get("prevent_cse") is True else \
-                (eqn.primitive, _key(inputs), _key(sorted(params.items())))
+                (eqn.primitive, _operands_key(inputs), _params_key(params))
         except _NoKey:
             key = None
         previous = seen.get(key) if key is not None and eqn.outputs else None

@@ -22,15 +22,22 @@ def dce(program: Program) -> Program:
     live: set[Var] = {x for x in program.outputs if isinstance(x, Var)}
     kept = []
     for eqn in reversed(program.equations):
-        used = [v in live for v in eqn.outputs]
-        if eqn.outputs and not any(used) and not _effectful(eqn):
-            continue
-        pruned = prune(eqn, used, dce)  # control flow: drop unused outputs and operands
-        if pruned is not None:
-            eqn = pruned
+        if not eqn.nested:  # (the common case: no control flow)
+            outs = eqn.outputs
+            if outs and not any(v in live for v in outs):
+                continue
         else:
-            eqn = rebuild(eqn, eqn.inputs, map_programs(eqn.params, dce))
-        live.update(x for x in eqn.inputs if isinstance(x, Var))
+            used = [v in live for v in eqn.outputs]
+            if eqn.outputs and not any(used) and not _effectful(eqn):
+                continue
+            pruned = prune(eqn, used, dce)  # control flow: drop unused outputs and operands
+            if pruned is not None:
+                eqn = pruned
+            else:
+                eqn = rebuild(eqn, eqn.inputs, map_programs(eqn.params, dce))
+        for x in eqn.inputs:
+            if type(x) is Var:
+                live.add(x)
         kept.append(eqn)
     constants = [(v, c) for v, c in program.constants if v in live]
     return Program(program.inputs, constants, kept[::-1], program.outputs)

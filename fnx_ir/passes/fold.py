@@ -6,7 +6,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..program import Literal, Program, Var
-from ._util import map_programs, rebuild
+from ._util import map_eqn_programs, rebuild
 
 # evaluate(primitive_name, operand_values, params) -> output values; None (or raising
 # NotImplementedError, as fnx does for a primitive without rules) declines.
@@ -27,9 +27,10 @@ def fold_constants(program: Program, evaluate: Evaluate, max_size: int = 1024) -
     subst: dict[Var, Literal] = {}
     constants = list(program.constants)
     equations = []
+    fold_nested = lambda p: fold_constants(p, evaluate, max_size)  # noqa: E731
     for eqn in program.equations:
         inputs = [subst.get(x, x) if isinstance(x, Var) else x for x in eqn.inputs]
-        params = map_programs(eqn.params, lambda p: fold_constants(p, evaluate, max_size))
+        params = map_eqn_programs(eqn, fold_nested)
         foldable = (eqn.outputs and eqn.primitive not in _NOT_FOLDED
                     and all(isinstance(x, Literal) or x in known for x in inputs)
                     and _small(eqn.outputs, inputs, known, max_size))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..program import Equation, Literal, Program, Var
-from ._util import map_programs, rebuild
+from ._util import map_eqn_programs, rebuild
 
 
 def simplify(program: Program) -> Program:
@@ -20,8 +20,8 @@ def simplify(program: Program) -> Program:
     equations = []
     for eqn in program.equations:
         inputs = [subst.get(x, x) if isinstance(x, Var) else x for x in eqn.inputs]
-        eqn = rebuild(eqn, inputs, map_programs(eqn.params, simplify))
-        same = _identity_operand(eqn, splat, producer)
+        eqn = rebuild(eqn, inputs, map_eqn_programs(eqn, simplify))
+        same = _identity_operand(eqn, splat, producer) if eqn.primitive in _CANDIDATES else None
         out = eqn.outputs[0] if len(eqn.outputs) == 1 else None
         if same is not None and isinstance(same, Var) and same.type == out.type:
             subst[out] = same
@@ -46,6 +46,11 @@ def _is(value, target: float) -> bool:
     return value is not None and value == target and not np.signbit(value)
 
 
+_SHAPE_OPS = ("reshape", "transpose", "broadcast_in_dim", "convert_element_type", "squeeze",
+              "expand_dims")
+_CANDIDATES = frozenset(("mul", "div", "sub", "neg") + _SHAPE_OPS)  # what may be an identity
+
+
 def _identity_operand(eqn: Equation, splat: dict, producer: dict):
     """The operand `eqn` merely passes through, or None."""
     p, ins = eqn.primitive, eqn.inputs
@@ -62,8 +67,7 @@ def _identity_operand(eqn: Equation, splat: dict, producer: dict):
         inner = producer.get(ins[0])
         if inner is not None and inner.primitive == "neg":
             return inner.inputs[0]
-    elif p in ("reshape", "transpose", "broadcast_in_dim", "convert_element_type",
-               "squeeze", "expand_dims"):
+    elif p in _SHAPE_OPS:
         if isinstance(ins[0], Var) and ins[0].type == eqn.outputs[0].type and (
                 p != "transpose" or eqn.params["permutation"] == tuple(sorted(eqn.params["permutation"]))):
             return ins[0]

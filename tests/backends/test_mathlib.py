@@ -150,10 +150,18 @@ class _Lib:
         self._cfunc(f"b_{name}_{x.dtype.name}", 2)(x.size, x.ctypes.data, y.ctypes.data, z.ctypes.data)
         return z
 
+    _shared = None
+
+    @classmethod
+    def shared(cls):
+        if cls._shared is None:
+            cls._shared = cls()
+        return cls._shared
+
 
 @pytest.fixture(scope="module")
 def lib():
-    return _Lib()
+    return _Lib.shared()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -499,6 +507,115 @@ def test_explicit_vectors_match_scalar(lib):
             np.testing.assert_array_equal(out, want, err_msg=name)
 
 
+def test_f32_sincos_near_multiples_of_pi_over_2():
+    """The float32 Cody-Waite reduction keeps r = x - n*pi/2 as a double-word (exact n*P2 split,
+    Fast2Sum): arguments closest to multiples of pi/2, where r is tiny and relative accuracy
+    depends on every bit of the reduction, over the whole fast range (|x| < 2**16)."""
+    lib_ = _Lib.shared()
+    k = np.arange(1, 41724, dtype=F64)
+    base = (k * (np.pi / 2)).astype(F32)
+    x = [base]
+    up, down = base.copy(), base.copy()
+    for _ in range(3):
+        up, down = np.nextafter(up, F32(np.inf)), np.nextafter(down, F32(0))
+        x += [up, down]
+    x = np.concatenate(x)
+    x = np.concatenate([x, -x])
+    for name in ("sin", "cos"):
+        err = ulp_error(lib_.unary(name, x), reference(name, x), F32)
+        w = int(np.argmax(err))
+        assert err[w] <= _bound(name, F32), (name, x[w], err[w])
+
+
+def test_f32_exp_ldexp_and_bit_scaling_agree():
+    """exp's final p * 2**n: llvm.ldexp (vscalefps on AVX-512 hosts) and the portable two-factor
+    bit construction give the same bits, subnormal and overflow ranges included."""
+    outs = []
+    for use in (True, False):
+        old = M.USE_LDEXP
+        M.USE_LDEXP = use
+        try:
+            mod = ir.Module(name="exp_ldexp_%d" % use)
+            _loop(mod, "f", F32, 1, lambda b, x: M.emit_unary(b, "exp", x))
+            assert ("llvm.ldexp" in str(mod)) == use
+            m, _ = _optimize(mod)
+        finally:
+            M.USE_LDEXP = old
+        ee = llvm.create_mcjit_compiler(m, _target_machine())
+        ee.finalize_object()
+        f = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p)(ee.get_function_address("f"))
+        rng = np.random.default_rng(11)
+        x = np.concatenate([rng.uniform(-106, 90, 1 << 18), np.linspace(-104.5, -87, 1 << 16),
+                            np.linspace(88, 89, 1 << 12)]).astype(F32)
+        x = np.concatenate([x, edge_values(F32)])
+        y = np.empty_like(x)
+        f(x.size, x.ctypes.data, y.ctypes.data)
+        outs.append((ee, y))
+    a, b = outs[0][1], outs[1][1]
+    assert np.array_equal(np.isnan(a), np.isnan(b))
+    assert np.array_equal(a[~np.isnan(a)].view(np.uint32), b[~np.isnan(b)].view(np.uint32))
+    with np.errstate(all="ignore"):
+        want = np.exp(x.astype(F64))
+    assert ulp_error(a, want, F32).max() <= _bound("exp", F32)
+
+
+def test_f32_tanh_saturates_and_stays_in_range():
+    lib_ = _Lib.shared()
+    x = np.concatenate([np.linspace(0, 12, 1 << 18), [9.1, 9.0999, 9.2, 20, 88, 1e30, np.inf]]).astype(F32)
+    x = np.concatenate([x, -x])
+    y = lib_.unary("tanh", x)
+    assert (np.abs(y) <= 1).all()
+    big = np.abs(x) >= F32(9.1)
+    assert (y[big] == np.sign(x[big])).all()
+
+
+def _vector_asm(name, lanes=16):
+    """Assembly of emit_unary(name) on a <lanes x float> argument (straight-line for exp/tanh;
+    for sin/cos a call to the variant, whose body is included)."""
+    mod = ir.Module(name="vasm_" + name)
+    vt = ir.VectorType(ir.FloatType(), lanes)
+    fn = ir.Function(mod, ir.FunctionType(ir.VoidType(), [ir.PointerType(), ir.PointerType()]), "v")
+    b = ir.IRBuilder(fn.append_basic_block())
+    x = b.load(fn.args[0], typ=vt, align=4)
+    b.store(M.emit_unary(b, name, x), fn.args[1], align=4)
+    b.ret_void()
+    m, tm = _optimize(mod)
+    return str(m), tm.emit_assembly(m)
+
+
+def _asm_function(asm, fname):
+    m = re.search(r"^%s:\n(.*?)^\.Lfunc_end" % re.escape(fname), asm, re.S | re.M)
+    assert m, fname
+    return [ln.strip() for ln in m.group(1).splitlines()
+            if ln.startswith("\t") and not ln.strip().startswith((".", "#"))]
+
+
+# Vector instructions (zmm operands, register moves and constant loads not counted) per 16 lanes
+# on AVX-512, with headroom: a regression guard for the float32 fast paths. Measured (LLVM 22):
+# exp 15 (21 without vscalefps), tanh 24, sin/cos 29 up to the huge-argument branch; before the
+# rewrite: exp 27, tanh 42, sin 43, cos 45.
+_F32_BUDGET = {"exp": 25, "tanh": 30, "sin": 36, "cos": 36}
+
+
+@pytest.mark.parametrize("name", sorted(_F32_BUDGET))
+def test_f32_fast_paths_are_short_full_width_and_call_free(name):
+    if not llvm.get_host_cpu_features().get("avx512f", False):
+        pytest.skip("instruction budget measured on AVX-512")
+    text, asm = _vector_asm(name)
+    if name in ("sin", "cos"):
+        body = _asm_function(asm, "fnx_mathlib_%s_f32_v16" % name)
+        first_branch = next(i for i, ln in enumerate(body) if re.match(r"j[a-z]+\b", ln))
+        body = body[:first_branch]                 # the common path, up to the huge-|x| test
+    else:
+        body = _asm_function(asm, "v")
+        assert not {c for c in _calls(text) if not c.startswith("llvm.")}
+    assert not [ln for ln in body if ln.startswith("call")], body
+    vec = [ln for ln in body if "zmm" in ln and not ln.startswith(("vmovups", "vmovaps", "vbroadcastss"))]
+    assert vec, "no 512-bit instructions"
+    assert not [ln for ln in body if re.search(r"\bymm|\bxmm", ln) and "ss\t" in ln], "scalar math"
+    assert len(vec) <= _F32_BUDGET[name], "\n".join(vec)
+
+
 def test_unknown_names_raise():
     mod = ir.Module()
     fn = ir.Function(mod, ir.FunctionType(ir.FloatType(), [ir.FloatType()]), "f")
@@ -515,3 +632,11 @@ def test_accuracy_table_is_complete():
     assert set(M.ACCURACY) == set(M.UNARY_FUNCTIONS) | set(M.BINARY_FUNCTIONS)
     for name, (b32, b64) in M.ACCURACY.items():
         assert 0 <= b32 <= 4 and 0 <= b64 <= 4, name
+
+
+if __name__ == "__main__":
+    # Print the optimised assembly of a loop y[i] = f(x[i]) (and of the out-of-line variants it
+    # calls), as the tests compile it:  python tests/backends/test_mathlib.py sin [float64]
+    _name = sys.argv[1] if len(sys.argv) > 1 else "exp"
+    _dt = F64 if "float64" in sys.argv[2:] else F32
+    print(_opt_ir_and_asm(_name, _dt)[1])

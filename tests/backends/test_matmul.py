@@ -286,6 +286,102 @@ def test_int_wraparound_and_bool(gemm):
     assert C.all()
 
 
+class StridedGemm:
+    """`fnx.gemm_strided.<dtype>` for every dtype (and the float kernels of other widths)."""
+
+    def __init__(self):
+        mod = ir.Module(name="gemm_strided_test")
+        self.fns = {}
+        for d in DTYPES:
+            self.fns[(d, None)] = MM.emit_gemm_strided(mod, d).name
+        for d in ("float32", "float64"):
+            for shp in SHAPES[1:]:
+                self.fns[(d, shp)] = MM.emit_gemm_strided(mod, d, vector_bits=shp[0],
+                                                          num_regs=shp[1]).name
+        tm = _target_machine()
+        m = llvm.parse_assembly(str(mod))
+        m.triple = tm.triple
+        m.data_layout = str(tm.target_data)
+        m.verify()
+        pb = llvm.create_pass_builder(tm, llvm.create_pipeline_tuning_options(3))
+        pb.getModulePassManager().run(m, pb)
+        self.engine = llvm.create_mcjit_compiler(m, _target_machine())
+        self.engine.finalize_object()
+        argt = [ctypes.c_int64] * 3 + [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64] * 3 + \
+            [ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+        self.c = {k: ctypes.CFUNCTYPE(None, *argt)(self.engine.get_function_address(v))
+                  for k, v in self.fns.items()}
+
+    def __call__(self, A, B, C, accumulate=False, shape=None):
+        """C <- / += A @ B for any strided views (no overlap between C and A, B)."""
+        dt = A.dtype.name
+        M, K = A.shape
+        N = B.shape[1]
+        it = A.dtype.itemsize
+        st = [(X.strides[0] // it, X.strides[1] // it) for X in (A, B, C)]
+        kw = {} if shape is None else dict(vector_bits=shape[0], num_regs=shape[1])
+        nbytes = MM.gemm_scratch_bytes(M, N, K, dt, **kw)
+        scratch = np.full(nbytes + 512, 0xAB, np.uint8)
+        self.c[(dt, shape)](M, N, K, A.ctypes.data, *st[0], B.ctypes.data, *st[1], C.ctypes.data,
+                            *st[2], int(accumulate), scratch.ctypes.data + 256, None, None)
+        assert (scratch[:256] == 0xAB).all() and (scratch[256 + nbytes:] == 0xAB).all()
+        return C
+
+
+@pytest.fixture(scope="module")
+def strided():
+    return StridedGemm()
+
+
+def _layout(rng, rows, cols, d, transposed, pad=3):
+    """A rows x cols view, row- or column-major, inside a bigger array with guard cells."""
+    r, c = (cols, rows) if transposed else (rows, cols)
+    big, view = _embedded(rng, r, c, d, pad, pad)
+    return big, (view.T if transposed else view)
+
+
+@pytest.mark.parametrize("d", DTYPES)
+def test_strided_layouts(strided, d):
+    """Transposed (column-major) A, B and C, alone and together, at tile and block edges."""
+    rng = np.random.default_rng(9)
+    p = MM.gemm_params("float32")
+    sizes = [(5, 17, 7), (p.mr * 2 + 1, p.nr + 3, p.vw + 5), (1, 1, 1), (0, 4, 3), (3, 4, 0),
+             (37, 70, 300), (9, 33, 16)]
+    for M, N, K in sizes:
+        for ta in (False, True):
+            for tb in (False, True):
+                for tc in (False, True):
+                    accumulate = (ta + tb + tc) % 2 == 1
+                    Abig, A = _layout(rng, M, K, d, ta)
+                    Bbig, B = _layout(rng, K, N, d, tb)
+                    Cbig, C = _layout(rng, M, N, d, tc)
+                    a0, b0, c0 = Abig.copy(), Bbig.copy(), C.copy()
+                    outside = np.ones(Cbig.shape, bool)
+                    inner = outside[3:3 + (N if tc else M), 3:3 + (M if tc else N)]
+                    inner[...] = False
+                    guard = Cbig[outside].copy()
+                    strided(A, B, C, accumulate)
+                    np.testing.assert_array_equal(Abig, a0)
+                    np.testing.assert_array_equal(Bbig, b0)
+                    np.testing.assert_array_equal(Cbig[outside], guard)
+                    if K == 0:
+                        np.testing.assert_array_equal(C, c0 if accumulate else np.zeros_like(c0))
+                    else:
+                        _check(C, A, B, d, c0 if accumulate else None)
+
+
+@pytest.mark.parametrize("shape", SHAPES[1:])
+def test_strided_layouts_other_widths(strided, shape):
+    rng = np.random.default_rng(10)
+    for d in ("float32", "float64"):
+        for M, N, K in [(13, 20, 40), (7, 9, 33)]:
+            for ta, tb in [(False, True), (True, False), (True, True)]:
+                _, A = _layout(rng, M, K, d, ta)
+                _, B = _layout(rng, K, N, d, tb)
+                C = np.zeros((M, N), d)
+                _check(strided(A, B, C, shape=shape), A, B, d)
+
+
 def test_scratch_is_bounded():
     for d in ("float32", "float64"):
         p = MM.gemm_params(d)

@@ -3,14 +3,18 @@
 - argmax(x) = min over the axis of (x == max(x) or both NaN ? index : n): two reductions that
   the fused-loop emitter vectorises, instead of one loop carrying (best, index) that LLVM keeps
   scalar. Equal results: the first extreme wins; a NaN is the extreme and the first NaN wins.
-- dot_general: operands are transposed to (batch, free, contract) / (batch, contract, free)
-  order, so the GEMM reads them as they lie; the transposes are ordinary fused kernels (tiled,
-  or merged into whatever computes the operand). Scalar literal operands become 1-element arrays.
+- dot_general: the GEMM reads each operand in place as a batch of row- or column-major matrices
+  (a transposed operand, as in the backward pass's x^T @ g and g @ W^T, costs nothing). An
+  operand whose layout does not fit (batch dims not leading, free and contracting dims
+  interleaved) is transposed to (batch, free, contract) / (batch, contract, free) order first,
+  by an ordinary fused kernel. Scalar literal operands become 1-element arrays.
 """
 from __future__ import annotations
 
 import fnx_ir as ir
 from fnx_ir import Equation, Literal, Program, Var
+
+from .kernels import dot_operands
 
 
 def expand(program: Program) -> Program:
@@ -63,15 +67,17 @@ def _dot_general(e: Equation, emit: _Emitter) -> None:
     (lc, rc), (lb, rb) = e.params["dimension_numbers"]
     lhs, rhs = e.inputs
     nb, nc = len(lb), len(lc)
-    lfree = tuple(d for d in range(lhs.type.ndim) if d not in lc + lb)
-    rfree = tuple(d for d in range(rhs.type.ndim) if d not in rc + rb)
-    lhs = _ordered(emit, lhs, lb + lfree + lc)
-    rhs = _ordered(emit, rhs, rb + rc + rfree)
+    a, b = dot_operands(e)
     batch = tuple(range(nb))
-    contract_l = tuple(range(lhs.type.ndim - nc, lhs.type.ndim))
-    contract_r = tuple(range(nb, nb + nc))
-    emit("dot_general", [lhs, rhs], e.outputs[0],
-         dimension_numbers=((contract_l, contract_r), (batch, batch)))
+    if a is None:
+        lfree = tuple(d for d in range(lhs.type.ndim) if d not in lc + lb)
+        lhs = _ordered(emit, lhs, lb + lfree + lc)
+        lb, lc = batch, tuple(range(lhs.type.ndim - nc, lhs.type.ndim))
+    if b is None:
+        rfree = tuple(d for d in range(rhs.type.ndim) if d not in rc + rb)
+        rhs = _ordered(emit, rhs, rb + rc + rfree)
+        rb, rc = batch, tuple(range(nb, nb + nc))
+    emit("dot_general", [lhs, rhs], e.outputs[0], dimension_numbers=((lc, rc), (lb, rb)))
 
 
 def _ordered(emit: _Emitter, x, perm: tuple):
@@ -84,11 +90,8 @@ def _ordered(emit: _Emitter, x, perm: tuple):
 
 
 def _canonical_dot(e: Equation) -> bool:
-    (lc, rc), (lb, rb) = e.params["dimension_numbers"]
-    nl, nb, nc = e.inputs[0].type.ndim, len(lb), len(lc)
-    return (not any(isinstance(x, Literal) for x in e.inputs)
-            and lb == rb == tuple(range(nb)) and lc == tuple(range(nl - nc, nl))
-            and rc == tuple(range(nb, nb + nc)))
+    """Can the GEMM read both operands as they lie?"""
+    return None not in dot_operands(e)
 
 
 def _rewrites(e: Equation):

@@ -1,6 +1,12 @@
 """Emitters for the kernels that are not one fused loop: dot_general (via matmul's GEMM), scans,
 concatenate, pad, dynamic_update_slice, scatter and sort.
 
+dot_general reads its operands as they lie, as batches of row- or column-major matrices
+(`matrix_strides`; `expand` transposes only operands that fit neither), and with few output
+columns (N < the microkernel's width) and more rows computes C^T = B^T A^T, whose tiles are
+full. `fuse_epilogues` runs a product's elementwise consumer inside the GEMM (bias + ReLU, the
+SGD update), in place in that consumer's output when the types allow (FNX_CPU_NOEPI=1: off).
+
 Each reads its operands from memory (contiguous, row-major) and writes its outputs. Indices that
 come from data are clamped (or, for scatter's 'drop' mode, checked) before any address is formed.
 """
@@ -11,12 +17,13 @@ from contextlib import ExitStack, contextmanager
 
 from llvmlite import ir
 
-from fnx_ir import DType, Literal
+from fnx_ir import DType, Literal, Var
 
+from . import fused
 from . import irutil as u
 from . import scalar
 from .fused import strides
-from .matmul import emit_gemm_batched, gemm_scratch_bytes
+from .matmul import emit_gemm_strided, emit_gemm_strided_batched, gemm_params, gemm_scratch_bytes
 from .sort import emit_sort, sort_scratch_bytes
 
 
@@ -64,24 +71,137 @@ def offset(b: ir.IRBuilder, index, strides_) -> ir.Value:
 
 # ------------------------------------------------------------------ dot_general
 
-def _gemm_shape(eq) -> tuple[int, int, int, int]:
-    """(batch, M, N, K) of a dot_general in the order `expand` puts it in: lhs (batch, free,
-    contract), rhs (batch, contract, free), both contiguous, so one batched row-major GEMM."""
-    (lc, _), (lb, _) = eq.params["dimension_numbers"]
-    ls, rs = eq.inputs[0].type.shape, eq.inputs[1].type.shape
-    batch, k = math.prod(ls[:len(lb)]), math.prod(ls[len(ls) - len(lc):])
-    m = math.prod(ls[len(lb):len(ls) - len(lc)])
-    n = math.prod(rs[len(lb) + len(lc):])
-    return batch, m, n, k
+def matrix_strides(shape, batch, rows, cols):
+    """(batch, row, column) element strides of an operand of `shape` read as a batch of
+    prod(rows) x prod(cols) matrices (dims `rows` / `cols` flattened in the order given), or
+    None when its row-major layout does not allow it: the batch dims must lead, in order, and
+    the rest be `rows` then `cols` (a row-major matrix) or `cols` then `rows` (column-major)."""
+    nb = len(batch)
+    if tuple(batch) != tuple(range(nb)):
+        return None
+    rest = tuple(range(nb, len(shape)))
+    nr = math.prod(shape[d] for d in rows)
+    nc = math.prod(shape[d] for d in cols)
+    per_batch = math.prod(shape[nb:])
+    if rest == tuple(rows) + tuple(cols):
+        return per_batch, nc, 1
+    if rest == tuple(cols) + tuple(rows):
+        return per_batch, 1, nr
+    return None
 
 
-def _emit_dot(b: ir.IRBuilder, eq, lhs: Operand, rhs: Operand, out, scratch) -> None:
-    batch, m, n, k = _gemm_shape(eq)
+def dot_operands(eq):
+    """The strided batches of matrices a dot_general reads: (lhs, rhs) as (batch, row, col)
+    strides (None where an operand's layout does not fit; `expand` transposes those)."""
+    (lc, rc), (lb, rb) = eq.params["dimension_numbers"]
+    lhs, rhs = eq.inputs
+    if isinstance(lhs, Literal) or isinstance(rhs, Literal):
+        return None, None
+    lfree = [d for d in range(lhs.type.ndim) if d not in lc + lb]
+    rfree = [d for d in range(rhs.type.ndim) if d not in rc + rb]
+    return (matrix_strides(lhs.type.shape, lb, lfree, lc),
+            matrix_strides(rhs.type.shape, rb, rc, rfree))
+
+
+def _gemm_plan(eq):
+    """How a dot_general runs as one batched strided GEMM: (batch, M, N, K, (sa, rsa, csa),
+    (sb, rsb, csb), (sc, rsc, csc), swapped). With few columns (N < the microkernel's width)
+    and more rows, C^T = B^T A^T is computed instead: its tiles are then full."""
+    (lc, rc), (lb, rb) = eq.params["dimension_numbers"]
+    lhs, rhs = eq.inputs
+    ls, rs = lhs.type.shape, rhs.type.shape
+    batch, k = math.prod(ls[d] for d in lb), math.prod(ls[d] for d in lc)
+    m = math.prod(ls[d] for d in range(len(ls)) if d not in lc + lb)
+    n = math.prod(rs[d] for d in range(len(rs)) if d not in rc + rb)
+    a, bb = dot_operands(eq)
+    c = (m * n, n, 1)
+    dtype = lhs.type.dtype.name
+    if dtype in ("float32", "float64") and n < gemm_params(dtype).nr and m > n:
+        t = lambda s: (s[0], s[2], s[1])  # noqa: E731  (the transposed view)
+        return batch, n, m, k, t(bb), t(a), t(c), True
+    return batch, m, n, k, a, bb, c, False
+
+
+def fuse_epilogues(program, part) -> None:
+    """GEMM epilogues. A map kernel that is the only reader of a float matrix product, reads it
+    elementwise (at its own loop index) and reads nothing computed after the product runs
+    inside the GEMM, on each column of C's tiles as soon as it is final (still in L1): bias and
+    ReLU after a layer, the SGD update after a weight gradient. When one of its outputs has the
+    product's type, the GEMM accumulates straight into that output's buffer and the epilogue
+    rewrites it in place: the product never has a buffer of its own."""
+    if __import__("os").environ.get("FNX_CPU_NOEPI"):
+        return
+    kernels = part.kernels
+    made_by = {v: i for i, k in enumerate(kernels) for v in k.outputs}
+    readers: dict = {}
+    for i, k in enumerate(kernels):
+        for v in k.reads:
+            readers.setdefault(v, []).append(i)
+    results = {v for v in program.outputs if isinstance(v, Var)}
+    fusable = []
+    for i, d in enumerate(kernels):
+        if d.kind != "opaque" or d.root.primitive != "dot_general" or len(d.outputs) != 1:
+            continue
+        c = d.outputs[0]
+        if c in results or not c.type.dtype.is_float or c.type.ndim != 2 \
+                or d.root.params["dimension_numbers"][1][0] or _gemm_plan(d.root)[-1]:
+            continue
+        if len(readers.get(c, ())) != 1:
+            continue
+        j = readers[c][0]
+        e = kernels[j]
+        if e.kind != "map" or e.domain != c.type.shape or e.epilogue is not None:
+            continue
+        if any(made_by.get(v, -1) > i for v in e.reads if v is not c):
+            continue
+        loads = [o for v, o in fused._analyse(e, part).loads if part.base(v) is c]
+        at = fused.linear(fused.identity_index(e.domain), c.type.shape).key()
+        if not loads or any(o.key() != at for o in loads):
+            continue
+        fusable.append((d, e))
+    for d, e in fusable:
+        c = d.outputs[0]
+        target = next((v for v in e.outputs if v.type == c.type), None)
+        if target is not None:
+            part.alias[c] = target  # the GEMM writes the product into the epilogue's output
+            d.outputs = list(e.outputs)
+        else:
+            d.outputs = [c] + list(e.outputs)
+        d.reads = d.reads + [v for v in e.reads if v is not c and v not in d.reads]
+        d.fused = d.fused + e.fused
+        d.epilogue = e
+        kernels.remove(e)
+
+
+def _emit_dot(b: ir.IRBuilder, eq, lhs: Operand, rhs: Operand, out, scratch, epilogue=None) -> None:
+    batch, m, n, k, sa, sb, sc, swapped = _gemm_plan(eq)
+    pa, pb = (rhs.ptr, lhs.ptr) if swapped else (lhs.ptr, rhs.ptr)
     i64 = u.i64
-    gemm = emit_gemm_batched(b.module, lhs.dtype.name)
     work = scratch if scratch is not None else ir.Constant(u.PTR, None)  # integer GEMMs need none
-    b.call(gemm, [i64(batch), i64(m), i64(n), i64(k), lhs.ptr, i64(m * k), i64(k),
-                  rhs.ptr, i64(k * n), i64(n), out, i64(m * n), i64(n), ir.Constant(u.I32, 0), work])
+    if epilogue is None:
+        gemm = emit_gemm_strided_batched(b.module, lhs.dtype.name)
+        b.call(gemm, [i64(batch), i64(m), i64(n), i64(k), pa, *map(i64, sa), pb, *map(i64, sb),
+                      out, *map(i64, sc), ir.Constant(u.I32, 0), work])
+        return
+    e, part, ptrs = epilogue
+    names = []
+    for v in list(e.reads) + list(e.outputs):
+        v = part.base(v)
+        if v not in names:
+            names.append(v)
+    ctx = u.slot(b, ir.ArrayType(u.PTR, len(names)))
+    for i, v in enumerate(names):
+        b.store(ptrs[v], b.gep(ctx, [u.i64(0), u.i64(i)], inbounds=True))
+    epi = fused.emit_epilogue(b.module, e, part, names, b.module.get_unique_name(b.function.name + ".epilogue"),
+                              width=gemm_params(lhs.dtype.name).nr)
+    gemm = emit_gemm_strided(b.module, lhs.dtype.name)
+    # An opaque copy of the epilogue's address: LLVM would otherwise clone the whole GEMM driver
+    # for each epilogue (function specialisation), which costs compile time and measured slower.
+    launder = ir.FunctionType(u.PTR, [u.PTR])
+    epi_ptr = b.asm(launder, "", "=r,0", [b.bitcast(epi, u.PTR)], side_effect=False)
+    b.call(gemm, [i64(m), i64(n), i64(k), pa, *map(i64, sa[1:]), pb, *map(i64, sb[1:]),
+                  out, *map(i64, sc[1:]), ir.Constant(u.I32, 0), work, epi_ptr,
+                  b.bitcast(ctx, u.PTR)])
 
 
 # ------------------------------------------------------------------ scans
@@ -207,15 +327,16 @@ def _emit_scatter(b: ir.IRBuilder, eq, x: Operand, upd: Operand, indices, out) -
 def scratch_bytes(eq) -> int:
     """Arena space an opaque kernel needs for the duration of its run."""
     if eq.primitive == "dot_general":
-        _, m, n, k = _gemm_shape(eq)
+        _, m, n, k, *_ = _gemm_plan(eq)
         return gemm_scratch_bytes(m, n, k, eq.inputs[0].type.dtype.name)
     return sort_scratch_bytes(eq) if eq.primitive == "sort" else 0
 
 
-def emit(b: ir.IRBuilder, eq, operands: list, outs: list, scratch) -> None:
+def emit(b: ir.IRBuilder, eq, operands: list, outs: list, scratch, epilogue=None) -> None:
+    """`epilogue`: (kernel, partition, buffers) of a dot_general's fused epilogue."""
     p = eq.primitive
     if p == "dot_general":
-        _emit_dot(b, eq, operands[0], operands[1], outs[0], scratch)
+        _emit_dot(b, eq, operands[0], operands[1], outs[0], scratch, epilogue)
     elif p in ("cumsum", "cumprod", "cummax", "cummin"):
         _emit_cumulative(b, eq, operands[0], outs[0])
     elif p == "concatenate":

@@ -6,12 +6,18 @@ from the ndarray struct (numpy's stable C ABI), which saves the ~1 µs per array
 numpy for the address from Python would cost. `extra` is a C array: the data pointers of every
 constant (the program's and its sub-programs'), then the arena.
 
+Layout: `expand`, `partition`, then `kernels.fuse_epilogues` and `fused.group_kernels`, then
+`plan`. FNX_CPU_PROFILE=1 makes the entry count the cycles spent in each of its kernels
+(`profile(executable)` reads them; a debugging aid, keyed into the disk cache like every
+FNX_CPU_* setting).
+
 Sub-programs (the branches and bodies of cond/while/scan) become functions
 `void prog(ptr ins[], ptr outs[], ptr consts[], ptr arena)` (C arrays of buffer pointers),
 emitted by the same code; the control-flow kernels call them.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from llvmlite import ir
@@ -31,6 +37,7 @@ LIST_ITEMS = 24  # offsetof(PyListObject, ob_item): a pointer to the items
 ARRAY_DATA = 16  # offsetof(PyArrayObject_fields, data)
 
 ENTRY = "fnx_entry"
+PROFILE = "fnx_profile"  # FNX_CPU_PROFILE=1: i64 [kernels x (cycles, calls)] of the entry's kernels
 
 
 def _load_ptr(b: ir.IRBuilder, p, offset: int):
@@ -59,10 +66,13 @@ class ModuleBuilder:
         self.constants: list = []  # (var, array): the table `extra` starts with, in index order
         self._const_index: dict[Var, int] = {}
         self._functions: dict[int, tuple] = {}  # id(sub-program) -> (program, function, arena bytes)
+        self._profile = None  # the counters global, while emitting a profiled entry
 
     def layout(self, program: Program) -> Layout:
         expanded = expand(program)
         part = partition(expanded)
+        kernels.fuse_epilogues(expanded, part)
+        fused.group_kernels(part)
         scratch = [self._scratch_bytes(k.root) if k.kind == "opaque" else 0 for k in part.kernels]
         for v, c in program.constants:
             if v not in self._const_index:
@@ -101,9 +111,14 @@ class ModuleBuilder:
         ins = b.gep(in_tuple, [u.i64(TUPLE_ITEMS)], inbounds=True, source_etype=u.I8)
         outs = _load_ptr(b, out_list, LIST_ITEMS)
         arena = _load_ptr(b, extra, 8 * len(self.constants))
+        if os.environ.get("FNX_CPU_PROFILE"):
+            n = 2 * len(lay.part.kernels)
+            self._profile = ir.GlobalVariable(self.module, ir.ArrayType(u.I64, n), PROFILE)
+            self._profile.initializer = ir.Constant(ir.ArrayType(u.I64, n), [0] * n)
         self.emit_program(b, lay, lambda i: _array_data(b, ins, i), lambda j: _array_data(b, outs, j),
                           extra, arena)
         b.ret_void()
+        self._profile = None
 
     def emit_program(self, b: ir.IRBuilder, lay: Layout, input_ptr, output_ptr, consts, arena):
         """Run `lay`'s kernels in order, then fill the outputs no kernel wrote."""
@@ -145,7 +160,10 @@ class ModuleBuilder:
             scratch = extras.pop(0) if lay.scratch[idx] else None
             self._emit_kernel(kb, k, part, kptr, scratch, extras[0] if calls else None)
             kb.ret_void()
-            b.call(fn, args)
+            if self._profile is not None:
+                _profiled_call(b, fn, args, self._profile, idx)
+            else:
+                b.call(fn, args)
 
         for j, v in enumerate(program.outputs):
             if isinstance(v, Literal):
@@ -154,18 +172,40 @@ class ModuleBuilder:
                 u.memcpy(b, output_ptr(j), ptr[v], nbytes(v))
 
     def _emit_kernel(self, b: ir.IRBuilder, k, part: Partition, ptrs: dict, scratch, consts) -> None:
-        if k.kind == "map":
+        if k.kind == "group":
+            fused.emit_group(b, k, part, ptrs)
+        elif k.kind == "map":
             fused.emit_map(b, k, part, ptrs)
         elif k.kind == "reduce":
             fused.emit_reduce(b, k, part, ptrs)
         else:
             operands = [kernels.Operand.of(x, ptrs.get(part.base(x)) if isinstance(x, Var) else None)
                         for x in k.root.inputs]
-            outs = [ptrs[v] for v in k.outputs]
+            outs = [ptrs[part.base(v)] for v in k.root.outputs]
             if consts is not None:
                 control.emit(b, k.root, operands, outs, scratch, self.subprogram, consts)
             else:
-                kernels.emit(b, k.root, operands, outs, scratch)
+                epilogue = (k.epilogue, part, ptrs) if k.epilogue is not None else None
+                kernels.emit(b, k.root, operands, outs, scratch, epilogue)
+
+
+def _profiled_call(b: ir.IRBuilder, fn, args, counters, idx: int) -> None:
+    clock = u.intrinsic(b.module, "llvm.readcyclecounter", u.I64, [], [])
+    t0 = b.call(clock, [])
+    b.call(fn, args)
+    dt = b.sub(b.call(clock, []), t0)
+    for slot, inc in ((2 * idx, dt), (2 * idx + 1, u.i64(1))):
+        p = b.gep(counters, [u.i64(0), u.i64(slot)], inbounds=True)
+        b.store(b.add(b.load(p), inc), p)
+
+
+def profile(executable) -> list:
+    """(kernel, cycles per call) of an executable compiled with FNX_CPU_PROFILE=1 set."""
+    import ctypes
+    n = len(executable.partition.kernels)
+    addr = executable._compiled._engine.get_global_value_address(PROFILE)
+    raw = (ctypes.c_int64 * (2 * n)).from_address(addr)
+    return [(k, raw[2 * i] / max(1, raw[2 * i + 1])) for i, k in enumerate(executable.partition.kernels)]
 
 
 def build_module(program: Program) -> tuple[ir.Module, Layout, list]:

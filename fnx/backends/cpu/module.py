@@ -1,30 +1,28 @@
 """LLVM setup: the host target machine, the O3 pass pipeline, JIT compilation to machine code,
-and an on-disk cache of the machine code so that a second process does not compile again.
-
-The cache key is the unoptimised IR text (which the backend's code generator determines
-completely), the LLVM version and the host CPU name and features. `FNX_CACHE_DIR` picks the
-directory (default ~/.cache/fnx); an empty value turns the cache off. `FNX_CACHE_MAX_MB`
-(default 512) bounds its size: past it, the least recently used entries are removed.
+and writing the disk cache that `cache` reads (so that a second process does not compile again).
 """
 from __future__ import annotations
 
 import functools
-import hashlib
+import json
 import os
-import tempfile
 import threading
-from pathlib import Path
 
-import llvmlite.binding as llvm
-from llvmlite import ir
-
+from . import cache
+from .cache import Compiled
 
 # llvmlite parses into LLVM's global context, which is not thread-safe: one compile at a time.
 _LLVM_LOCK = threading.RLock()
 
 
+def _binding():
+    import llvmlite.binding as llvm  # ~35 ms to load: a cache hit never does
+    return llvm
+
+
 @functools.lru_cache(maxsize=None)
-def _host() -> tuple[str, str]:
+def host() -> tuple[str, str]:
+    llvm = _binding()
     llvm.initialize_native_target()
     llvm.initialize_native_asmprinter()
     # LLVM keeps to 256-bit vectors on AVX-512 CPUs by default (for old cores' clock drop);
@@ -32,15 +30,15 @@ def _host() -> tuple[str, str]:
     return llvm.get_host_cpu_name(), llvm.get_host_cpu_features().flatten() + ",-prefer-256-bit"
 
 
-def new_target_machine() -> llvm.TargetMachine:
+def new_target_machine():
     """A target machine for this CPU (its name and every feature it has, e.g. AVX-512)."""
-    cpu, features = _host()
-    return llvm.Target.from_default_triple().create_target_machine(
+    cpu, features = host()
+    return _binding().Target.from_default_triple().create_target_machine(
         cpu=cpu, features=features, opt=3, jit=True)
 
 
 @functools.lru_cache(maxsize=None)
-def target_machine() -> llvm.TargetMachine:
+def target_machine():
     """The shared machine for optimising and printing. (A JIT engine owns and frees the machine
     it is given, so each engine gets a fresh one.)"""
     return new_target_machine()
@@ -52,112 +50,123 @@ def _data_layout() -> str:
     return str(target_machine().target_data)
 
 
-def new_module(name: str) -> ir.Module:
+def new_module(name: str):
+    from llvmlite import ir
     m = ir.Module(name=name)
-    m.triple = llvm.get_process_triple()
+    m.triple = _binding().get_process_triple()
     m.data_layout = _data_layout()
     return m
 
 
-def cache_dir() -> Path | None:
-    d = os.environ.get("FNX_CACHE_DIR", str(Path.home() / ".cache" / "fnx"))
-    return Path(d) / "cpu" if d else None
+def _parse(text: str):
+    mod = _binding().parse_assembly(text)
+    mod.verify()
+    return mod
 
 
-def _cache_key(text: str, optimize: bool) -> str:
-    h = hashlib.sha256()
-    for part in (text, repr(llvm.llvm_version_info), *_host(), repr(optimize)):
-        h.update(part.encode())
-        h.update(b"\0")
-    return h.hexdigest()
+def _run_pipeline(mod) -> None:
+    llvm = _binding()
+    pb = llvm.create_pass_builder(target_machine(), llvm.create_pipeline_tuning_options(3))
+    pb.getModulePassManager().run(mod, pb)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+def compile_ir(text: str, optimize: bool = True) -> tuple[Compiled, bytes | None]:
+    """JIT-compile LLVM IR text: the machine code, and its object file (for the disk cache)."""
+    with _LLVM_LOCK:
+        mod = _parse(text)
+        if optimize:
+            _run_pipeline(mod)
+        engine = _binding().create_mcjit_compiler(mod, new_target_machine())
+        objects: list[bytes] = []
+        engine.set_object_cache(notify_func=lambda _module, data: objects.append(data))
+        engine.finalize_object()
+    cache.stats["compiles"] += 1
+    return Compiled(engine, lambda: text, optimize), (objects[0] if objects else None)
 
 
-def _touch(path: Path) -> None:
+def load_with_mcjit(obj: bytes):
+    """An engine running an object file made by `compile_ir` (when `loader` cannot map it)."""
+    with _LLVM_LOCK:
+        llvm = _binding()
+        engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), new_target_machine())
+        engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
+        engine.finalize_object()
+    return engine
+
+
+def optimized_ir(text: str, optimize: bool = True) -> str:
+    """The LLVM IR that `compile_ir(text, optimize)` turns into machine code."""
+    with _LLVM_LOCK:
+        mod = _parse(text)
+        if optimize:
+            _run_pipeline(mod)
+        return str(mod)
+
+
+def assembly(llvm_ir: str) -> str:
+    with _LLVM_LOCK:
+        return target_machine().emit_assembly(_binding().parse_assembly(llvm_ir))
+
+
+# ------------------------------------------------------------------------- writing the cache
+
+def _write_atomic(path: str, data: bytes) -> None:
+    import tempfile
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
     try:
-        os.utime(path)
-    except OSError:
-        pass
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
-def _read_cache(stem: Path) -> tuple[bytes, str] | None:
+def write_entry(stem: str, meta: dict, obj: bytes, llvm_ir: str) -> None:
+    """Store a cache entry (see `cache`): `meta` is what the runtime needs besides the object."""
+    ll = llvm_ir.encode()
+    meta = dict(meta, format=cache.FORMAT, ll_digest=cache.digest(ll).hex())
+    m = json.dumps(meta, separators=(",", ":")).encode()
+    header = cache.HEADER.pack(cache.MAGIC, cache.digest(m, obj), len(m), len(obj))
     try:
-        return stem.with_suffix(".o").read_bytes(), stem.with_suffix(".ll").read_text()
-    except OSError:
-        return None
-
-
-def _write_cache(stem: Path, obj: bytes, llvm_ir: str) -> None:
-    try:
-        _write_atomic(stem.with_suffix(".ll"), llvm_ir.encode())
-        _write_atomic(stem.with_suffix(".o"), obj)  # last: its presence means both are there
-        _prune(stem.parent, int(float(os.environ.get("FNX_CACHE_MAX_MB", "512")) * 2**20))
+        _write_atomic(stem + ".ll", ll)
+        _write_atomic(stem + ".o", header + m + obj)  # last: its presence means both are there
+        cache.stats["disk_writes"] += 1
+        _prune(os.path.dirname(stem), int(float(os.environ.get("FNX_CACHE_MAX_MB", "512")) * 2**20))
     except OSError:
         pass  # a read-only or full disk only costs the next process a compile
 
 
-def _prune(directory: Path, max_bytes: int) -> None:
+def _prune(directory: str, max_bytes: int) -> None:
     """Remove least recently used entries until the cache fits in `max_bytes`."""
-    entries = []
-    for obj in directory.glob("*.o"):
+    entries, total = [], 0
+    with os.scandir(directory) as it:
+        files = {e.name: e for e in it}
+    for name, e in files.items():
+        if not name.endswith(".o"):
+            continue
         try:
-            st = obj.stat()
-            ll = obj.with_suffix(".ll")
-            entries.append((st.st_mtime, st.st_size + (ll.stat().st_size if ll.exists() else 0), obj))
+            st = e.stat()
+            size = st.st_size
+            ll = files.get(name[:-2] + ".ll")
+            if ll is not None:
+                size += ll.stat().st_size
         except OSError:
             continue  # removed by another process meanwhile
-    total = sum(size for _, size, _ in entries)
-    for _, size, obj in sorted(entries):
+        entries.append((st.st_mtime, size, e.path))
+        total += size
+    if total <= max_bytes:
+        return
+    for _, size, path in sorted(entries):
         if total <= max_bytes:
             break
-        for path in (obj, obj.with_suffix(".ll")):
-            path.unlink(missing_ok=True)
+        for p in (path, path[:-2] + ".ll"):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
         total -= size
-
-
-class Compiled:
-    """A JIT-compiled module: function addresses, plus the optimised IR and assembly for inspection."""
-
-    def __init__(self, module: ir.Module, optimize: bool = True, cache: bool = True):
-        text = str(module)
-        where = cache_dir() if cache else None
-        stem = where / _cache_key(text, optimize) if where else None
-        with _LLVM_LOCK:
-            self._build(text, optimize, stem)
-
-    def _build(self, text: str, optimize: bool, stem: Path | None) -> None:
-        hit = _read_cache(stem) if stem else None
-        if hit:
-            _touch(stem.with_suffix(".o"))  # recently used: pruned last
-            obj, self.llvm_ir = hit
-            self._engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), new_target_machine())
-            self._engine.add_object_file(llvm.ObjectFileRef.from_data(obj))
-            self._engine.finalize_object()
-            return
-        mod = llvm.parse_assembly(text)
-        mod.verify()
-        if optimize:
-            pb = llvm.create_pass_builder(target_machine(), llvm.create_pipeline_tuning_options(3))
-            pb.getModulePassManager().run(mod, pb)
-        self.llvm_ir = str(mod)
-        self._engine = llvm.create_mcjit_compiler(mod, new_target_machine())
-        objects: list[bytes] = []
-        self._engine.set_object_cache(notify_func=lambda _module, data: objects.append(data))
-        self._engine.finalize_object()
-        if stem is not None and objects:
-            _write_cache(stem, objects[0], self.llvm_ir)
-
-    def address(self, name: str) -> int:
-        return self._engine.get_function_address(name)
-
-    @functools.cached_property
-    def asm(self) -> str:
-        with _LLVM_LOCK:
-            return target_machine().emit_assembly(llvm.parse_assembly(self.llvm_ir))

@@ -14,10 +14,6 @@ import numpy as np
 
 from fnx_ir import Program, subprograms
 
-from .fused import strides
-from .lower import ARRAY_DATA, LIST_ITEMS, TUPLE_ITEMS
-from .plan import ALIGN
-
 _ndarray = np.ndarray
 
 _ARGS = (None, ctypes.py_object, ctypes.py_object, ctypes.c_size_t)
@@ -30,33 +26,55 @@ def _read_ptr(address: int) -> int:
     return ctypes.c_void_p.from_address(address).value
 
 
-def check_object_layout() -> None:
-    """The entry reads tuple/list items and ndarray data pointers directly: check the offsets."""
+_layout_ok: set = set()
+
+
+def check_object_layout(tuple_items: int, list_items: int, array_data: int) -> None:
+    """The entry reads tuple/list items and ndarray data pointers directly, at these offsets
+    (the code generator's): check them."""
+    if (tuple_items, list_items, array_data) in _layout_ok:
+        return
     a = np.zeros(3)
     tup, lst = (a,), [a]
-    ok = (_read_ptr(id(tup) + TUPLE_ITEMS) == id(a)
-          and _read_ptr(_read_ptr(id(lst) + LIST_ITEMS)) == id(a)
-          and _read_ptr(id(a) + ARRAY_DATA) == a.ctypes.data)
+    ok = (_read_ptr(id(tup) + tuple_items) == id(a)
+          and _read_ptr(_read_ptr(id(lst) + list_items)) == id(a)
+          and _read_ptr(id(a) + array_data) == a.ctypes.data)
     if not ok:
         raise RuntimeError("cpu backend: unsupported Python/numpy object layout "
                            "(tuple/list items or ndarray data pointer not where expected)")
+    _layout_ok.add((tuple_items, list_items, array_data))
+
+
+def _strides(shape) -> tuple:
+    """C-contiguous strides, in elements."""
+    out, n = [], 1
+    for d in reversed(shape):
+        out.append(n)
+        n *= d
+    return tuple(reversed(out))
 
 
 class CPUExecutable:
     """`executable(*arrays) -> list[numpy.ndarray]`, running the whole program in one native call."""
 
-    def __init__(self, program: Program, partition, plan, constants, compiled, entry: str):
+    def __init__(self, program: Program, constants, compiled, info: dict, layout=None):
+        """`info`: what the code was generated with (`entry` name, `arena_size`, `align`);
+        `layout`: its partition and plan, if at hand (else made again when inspected)."""
         self.program = program
-        self.partition = partition  # the kernels (for inspection and tests)
-        self.plan = plan  # where intermediates live
         self._compiled = compiled  # keeps the machine code alive
+        self._layout = layout
+        self._arena_size = info["arena_size"]
+        self._align = info["align"]
         work = sum(v.type.size for e in program.equations for v in e.inputs + e.outputs)
         loops = any(subprograms(e.params) for e in program.equations)  # unknown trip counts
         ftype = ctypes.CFUNCTYPE if loops or work > _RELEASE_GIL_ABOVE else ctypes.PYFUNCTYPE
-        self._fn = ftype(*_ARGS)(compiled.address(entry))
+        address = compiled.address(info["entry"])
+        if not address:
+            raise RuntimeError(f"cpu backend: no entry {info['entry']!r} in the machine code")
+        self._fn = ftype(*_ARGS)(address)
         # (shape, dtype, C-contiguous strides): an argument matching all three is used as is.
         self._in_sig = [(v.type.shape, v.type.dtype.np,
-                         tuple(s * v.type.dtype.itemsize for s in strides(v.type.shape)))
+                         tuple(s * v.type.dtype.itemsize for s in _strides(v.type.shape)))
                         for v in program.inputs]
         self._out_shapes = [v.type.shape for v in program.outputs]
         self._out_dtypes = [v.type.dtype.np for v in program.outputs]
@@ -67,6 +85,23 @@ class CPUExecutable:
                 raise ValueError(f"constant of type {v.type} holds an array of shape {c.shape}")
             self._consts.append(c)
         self._pool: list = []
+
+    def _get_layout(self):
+        if self._layout is None:
+            from .lower import build_module
+            _, lay, _ = build_module(self.program)
+            self._layout = (lay.part, lay.plan)
+        return self._layout
+
+    @property
+    def partition(self):
+        """The kernels (for inspection and tests)."""
+        return self._get_layout()[0]
+
+    @property
+    def plan(self):
+        """Where intermediates live (for inspection and tests)."""
+        return self._get_layout()[1]
 
     @property
     def llvm_ir(self) -> str:
@@ -79,9 +114,9 @@ class CPUExecutable:
         return self._compiled.asm
 
     def _new_state(self):
-        arena = np.empty(self.plan.arena_size + ALIGN, np.uint8)
+        arena = np.empty(self._arena_size + self._align, np.uint8)
         base = arena.ctypes.data
-        aligned = base + (-base) % ALIGN
+        aligned = base + (-base) % self._align
         extra = (ctypes.c_void_p * (len(self._consts) + 1))(
             *[c.ctypes.data for c in self._consts], aligned)
         return ctypes.addressof(extra), extra, arena
