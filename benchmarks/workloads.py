@@ -44,7 +44,8 @@ def _torch_compile(fn, args, enabled: bool):
 
 
 def _block(x):
-    return x.block_until_ready() if hasattr(x, "block_until_ready") else x
+    """Wait for JAX's asynchronous work (on every leaf of a pytree result)."""
+    return jax.block_until_ready(x) if jax else x
 
 
 # ------------------------------------------------------------------ W1 elementwise chain

@@ -50,22 +50,24 @@ def _node_kind(x):
 class PyTreeDef:
     """The structure of a pytree, without its leaves. Hashable and comparable."""
 
-    __slots__ = ("node_type", "aux", "children", "num_leaves")
+    __slots__ = ("node_type", "aux", "children", "num_leaves", "_key", "_hash")
 
     def __init__(self, node_type, aux, children: tuple["PyTreeDef", ...]):
         self.node_type = node_type  # None for a leaf
         self.aux = aux
         self.children = children
         self.num_leaves = 1 if node_type is None else sum(c.num_leaves for c in children)
-
-    def _key(self):
-        return (self.node_type, self.aux, tuple(c._key() for c in self.children))
+        # Treedefs key jit's cache on every call: compare and hash in O(1) after building.
+        self._key = (node_type, aux, tuple(c._key for c in children))
+        self._hash = None
 
     def __eq__(self, other):
-        return isinstance(other, PyTreeDef) and self._key() == other._key()
+        return self is other or (isinstance(other, PyTreeDef) and self._key == other._key)
 
     def __hash__(self):
-        return hash(self._key())
+        if self._hash is None:
+            self._hash = hash(self._key)
+        return self._hash
 
     def __repr__(self):
         return f"PyTreeDef({self._str()})"

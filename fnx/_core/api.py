@@ -17,11 +17,15 @@ from . import errors
 from .trace import Tracer, current, trace_flat, type_of
 
 
+_SUPPORTED_NP_DTYPES = frozenset(d.np for d in fnx_ir.ALL_DTYPES)
+
+
 def _check_leaf(x, where: str):
     if type(x) is Tracer or isinstance(x, (bool, int, float)):
         return x
     if isinstance(x, (np.ndarray, np.generic)):
-        fnx_ir.dtype(x.dtype)  # raises for unsupported dtypes
+        if x.dtype not in _SUPPORTED_NP_DTYPES:
+            fnx_ir.dtype(x.dtype)  # raises, naming the unsupported dtype
         return x
     if isinstance(x, (list, tuple)):
         return np.asarray(x)
