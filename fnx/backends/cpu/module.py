@@ -68,6 +68,14 @@ def _run_pipeline(mod) -> None:
     llvm = _binding()
     pb = llvm.create_pass_builder(target_machine(), llvm.create_pipeline_tuning_options(3))
     pb.getModulePassManager().run(mod, pb)
+    # O3 has no inliner after the loop vectoriser: the vector variants of mathlib's sin/cos/tan
+    # it substituted would stay calls (spilling registers every 16 elements). They are marked
+    # alwaysinline; inline them now and clean up.
+    mpm = llvm.create_new_module_pass_manager()
+    mpm.add_always_inliner_pass()
+    mpm.add_instruction_combine_pass()
+    mpm.add_simplify_cfg_pass()
+    mpm.run(mod, pb)
 
 
 def compile_ir(text: str, optimize: bool = True) -> tuple[Compiled, bytes | None]:
