@@ -10,10 +10,7 @@ with mpmath (when installed) for erf/erfc/erf_inv.
 from __future__ import annotations
 
 import ctypes
-import importlib
-import importlib.util
 import math
-import pathlib
 import sys
 import re
 import warnings
@@ -21,24 +18,10 @@ import warnings
 import numpy as np
 import pytest
 
-llvm = pytest.importorskip("llvmlite.binding")
+import llvmlite.binding as llvm  # noqa: E402
 from llvmlite import ir  # noqa: E402
 
-
-def _load_mathlib():
-    try:
-        return importlib.import_module("fnx.backends.cpu.mathlib")
-    except ImportError:
-        # the backend package may be mid-refactor; mathlib itself only needs llvmlite
-        path = pathlib.Path(__file__).resolve().parents[2] / "fnx/backends/cpu/mathlib.py"
-        spec = importlib.util.spec_from_file_location("_fnx_mathlib_standalone", path)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = mod
-        spec.loader.exec_module(mod)
-        return mod
-
-
-M = _load_mathlib()
+from fnx.backends.cpu import mathlib as M  # noqa: E402
 
 try:
     import scipy.special as sps

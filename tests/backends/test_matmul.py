@@ -11,34 +11,17 @@ reference computed in float64 (float32 inputs) or longdouble (float64 inputs, sm
 from __future__ import annotations
 
 import ctypes
-import importlib
-import importlib.util
 import pathlib
-import sys
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-llvm = pytest.importorskip("llvmlite.binding")
+import llvmlite.binding as llvm  # noqa: E402
 from llvmlite import ir  # noqa: E402
 
-
-def _load_matmul():
-    try:
-        return importlib.import_module("fnx.backends.cpu.matmul")
-    except ImportError:
-        # the backend package may be mid-refactor; matmul itself only needs llvmlite
-        path = pathlib.Path(__file__).resolve().parents[2] / "fnx/backends/cpu/matmul.py"
-        spec = importlib.util.spec_from_file_location("_fnx_matmul_standalone", path)
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = mod
-        spec.loader.exec_module(mod)
-        return mod
-
-
-MM = _load_matmul()
+from fnx.backends.cpu import matmul as MM  # noqa: E402
 
 llvm.initialize_native_target()
 llvm.initialize_native_asmprinter()
