@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import numpy as np
 
 import fnx_ir
-from fnx_ir import DType, Literal
+from fnx_ir import Literal
 
 from ._core.trace import bind, type_of
 

@@ -362,7 +362,7 @@ def _argminmax(prim, ins, axis, index_dtype):
     if not (x.shape[axis] > 0):
         raise IRTypeError(prim, f"attempt to get {prim} of an empty axis {axis} of {x}")
     if not (index_dtype.kind in "iu"):
-        raise IRTypeError(prim, f"index_dtype must be an integer dtype")
+        raise IRTypeError(prim, "index_dtype must be an integer dtype")
     return ShapedType(tuple(s for i, s in enumerate(x.shape) if i != axis), index_dtype)
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 import functools
 import operator
 import threading
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 import fnx_ir
-from fnx_ir import ShapedType
 
 from .. import tree_util
 from ..backends.base import LoweringOptions, available_backends, get_backend

@@ -48,11 +48,16 @@ def _erf_inv_scalar(y: float) -> float:
         return math.copysign(math.inf, y)
     if y == 0:
         return y
-    x = statistics.NormalDist().inv_cdf((1 + y) / 2) / math.sqrt(2)
-    for _ in range(3):  # Newton on erf(x) = y restores relative accuracy near 0
-        err = math.erf(x) - y
-        x -= err / (2 / math.sqrt(math.pi) * math.exp(-x * x))
-    return x
+    a = abs(y)
+    tail = 1 - a  # exact for a >= 0.5, where erf is flat and erfc carries the precision
+    x = -statistics.NormalDist().inv_cdf(tail / 2) / math.sqrt(2)
+    slope = 2 / math.sqrt(math.pi)
+    for _ in range(3):  # Newton steps restore full relative accuracy
+        if a < 0.5:
+            x -= (math.erf(x) - a) / (slope * math.exp(-x * x))
+        else:
+            x += (math.erfc(x) - tail) / (slope * math.exp(-x * x))
+    return math.copysign(x, y)
 
 
 _FLOAT_UNARY.update({"rsqrt": _rsqrt, "logistic": _logistic, "erf": _libm(math.erf),

@@ -8,7 +8,6 @@ from typing import Sequence
 
 import numpy as np
 
-import fnx_ir
 from fnx_ir import Literal, Program
 
 from .base import LoweringOptions, check_arguments, register_backend

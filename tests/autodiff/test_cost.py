@@ -1,11 +1,9 @@
 """Reverse-mode cost on the IR: after the generic passes, grad(f)'s program of an MLP loss
 has at most ~3x the equations of f's (docs/autodiff.md quotes the measured ratio)."""
 import numpy as np
-import pytest
 
 import fnx
 import fnx.numpy as fnp
-import fnx_ir
 
 
 def mlp_loss(params, x, y):
@@ -25,8 +23,6 @@ def _args():
 
 
 def _optimized_size(f, *args):
-    if not hasattr(fnx_ir, "passes") or not hasattr(fnx_ir.passes, "optimize"):
-        pytest.skip("fnx_ir.passes.optimize is not available")
     from fnx._core.api import optimize
     return len(optimize(fnx.make_ir(f)(*args)).equations)
 

@@ -407,8 +407,6 @@ def test_reproducible_eager_traced_jit(name):
 
 @pytest.mark.parametrize("name", sorted(SAMPLERS))
 def test_vmap_of_sampler_is_batch_of_streams(name):
-    if not hasattr(fnx, "vmap"):
-        pytest.skip("fnx.vmap is not available yet")
     f = SAMPLERS[name]
     keys = fr.split(fr.key(33), 3)
     got = fnx.vmap(f)(keys)
@@ -418,8 +416,6 @@ def test_vmap_of_sampler_is_batch_of_streams(name):
 
 
 def test_vmap_over_parameters():
-    if not hasattr(fnx, "vmap"):
-        pytest.skip("fnx.vmap is not available yet")
     k = fr.key(34)
     lows = np.array([0.0, 10.0, 100.0], np.float32)
     got = fnx.vmap(lambda lo: fr.uniform(k, (4,), minval=lo, maxval=lo + 1))(lows)
@@ -430,8 +426,6 @@ def test_vmap_over_parameters():
 # ----------------------------------------------------------------- gradients
 
 def test_grad_reparameterised_normal():
-    if not hasattr(fnx, "grad"):
-        pytest.skip("fnx.grad is not available yet")
     k = fr.key(35)
     z = fr.normal(k, (100,))
 
@@ -447,8 +441,6 @@ def test_grad_reparameterised_normal():
 
 
 def test_grad_uniform_wrt_bounds():
-    if not hasattr(fnx, "grad"):
-        pytest.skip("fnx.grad is not available yet")
     k = fr.key(36)
     u = fr.uniform(k, (50,))
     g = fnx.grad(lambda hi: fr.uniform(k, (50,), minval=0.0, maxval=hi).sum())(np.float32(3.0))
@@ -460,8 +452,6 @@ def _finite_difference(f, t, h=1e-6):
 
 
 def test_grad_through_cholesky_and_truncation_bounds():
-    if not hasattr(fnx, "grad"):
-        pytest.skip("fnx.grad is not available yet")
     k = fr.key(37)
     cov0 = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.7]])
     direction = np.array([[0.5, 0.2, 0.0], [0.2, 0.1, -0.3], [0.0, -0.3, 0.4]])

@@ -203,8 +203,6 @@ def test_traced_seed_and_fold_in_data():
 
 
 def test_vmap_over_keys_gives_each_keys_stream():
-    if not hasattr(fnx, "vmap"):
-        pytest.skip("fnx.vmap is not available yet")
     keys = fr.split(fr.key(0), 5)
     for f in KEY_FNS.values():
         got = fnx.vmap(f)(keys)

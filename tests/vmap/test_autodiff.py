@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from hypothesis import given, settings, strategies as st
 
 import fnx
@@ -11,7 +10,6 @@ from fnx import tree_util
 
 from ._util import assert_close
 
-pytestmark = pytest.mark.skipif(not hasattr(fnx, "grad"), reason="fnx.grad not available yet")
 
 rng = np.random.default_rng(1)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 import fnx
 import fnx.numpy as fnp
@@ -12,7 +11,6 @@ from fnx.backends.interpreter import evaluate
 from ._cases import custom_functions
 from ._util import assert_close
 
-pytestmark = pytest.mark.skipif(not hasattr(fnx, "custom_vjp"), reason="no custom rules yet")
 
 rng = np.random.default_rng(2)
 softplus, scaled_sin, block = custom_functions()
