@@ -179,32 +179,30 @@ def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = 
     return out
 
 
-def softmax(x, axis=-1, where=None, initial=None):
-    """`exp(x - max) / sum(exp(x - max))` along `axis` (may be a tuple)."""
+def _shifted_exp(x, axis, where):
+    """`(x - max, exp(x - max), axes)` along `axis`, masked by `where`: the stable core of
+    softmax and log_softmax."""
     x = _float(x)
     axes = normalize_axes(axis, fnp.ndim(x))
     if where is not None:
         x = fnp.where(where, x, -np.inf)
     m = fnp.max(x, axis=axes, keepdims=True)
-    m = fnp.where(fnp.isfinite(m), m, 0)
-    e = fnp.exp(x - m)
+    shifted = x - fnp.where(fnp.isfinite(m), m, 0)
+    e = fnp.exp(shifted)
     if where is not None:
         e = fnp.where(where, e, 0)
+    return shifted, e, axes
+
+
+def softmax(x, axis=-1, where=None, initial=None):
+    """`exp(x - max) / sum(exp(x - max))` along `axis` (may be a tuple)."""
+    _, e, axes = _shifted_exp(x, axis, where)
     return e / fnp.sum(e, axis=axes, keepdims=True)
 
 
 def log_softmax(x, axis=-1, where=None, initial=None):
     """`x - logsumexp(x)` along `axis`, stable."""
-    x = _float(x)
-    axes = normalize_axes(axis, fnp.ndim(x))
-    if where is not None:
-        x = fnp.where(where, x, -np.inf)
-    m = fnp.max(x, axis=axes, keepdims=True)
-    m = fnp.where(fnp.isfinite(m), m, 0)
-    shifted = x - m
-    e = fnp.exp(shifted)
-    if where is not None:
-        e = fnp.where(where, e, 0)
+    shifted, e, axes = _shifted_exp(x, axis, where)
     out = shifted - fnp.log(fnp.sum(e, axis=axes, keepdims=True))
     if where is not None:
         out = fnp.where(where, out, -np.inf)

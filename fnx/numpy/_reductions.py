@@ -198,16 +198,19 @@ def ptp(a, axis=None, out=None, keepdims: bool = False):
     return subtract(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
 
 
+def _flat_or_axis(x, t, axis):
+    """numpy's `axis=None` for arg- and cumulative reductions: work on the flattened array."""
+    if axis is None:
+        return lax.reshape(x, (t.size,)), 0
+    return x, normalize_axis(axis, t.ndim)
+
+
 def _arg(name, prim):
     def f(a, axis=None, out=None, *, keepdims: bool = False):
         _no_out(out, name)
         x = ensure_array(a)
         t = type_of(x)
-        if axis is None:
-            x = lax.reshape(x, (t.size,))
-            ax = 0
-        else:
-            ax = normalize_axis(axis, t.ndim)
+        x, ax = _flat_or_axis(x, t, axis)
         if type_of(x).shape[ax] == 0:
             raise ValueError(f"attempt to get {name} of an empty sequence")
         if type_of(x).ndim == 0:
@@ -256,11 +259,7 @@ def _cumulative(name, prim):
         _no_out(out, name)
         x = ensure_array(a)
         t = type_of(x)
-        if axis is None:
-            x = lax.reshape(x, (t.size,))
-            ax = 0
-        else:
-            ax = normalize_axis(axis, t.ndim)
+        x, ax = _flat_or_axis(x, t, axis)
         d = canonical_dtype(dtype) or _acc_dtype(t.dtype)
         x = convert(x, d)
         if type_of(x).ndim == 0:

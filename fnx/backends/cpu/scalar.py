@@ -33,25 +33,22 @@ def _unary_intrinsic(b, name, x):
 
 # ------------------------------------------------------------------ max / min
 
-def maximum(b, x, y, dtype: DType):
-    """numpy.maximum: NaN propagates; on ties (±0) the second operand wins, as numpy's loops do."""
-    if dtype.is_float:
-        take_x = b.or_(b.fcmp_ordered(">", x, y), b.fcmp_unordered("uno", x, x))
-        return b.select(take_x, x, y)
-    if dtype.is_bool:
-        return b.or_(x, y)
-    cmp = b.icmp_signed if dtype.kind == "i" else b.icmp_unsigned
-    return b.select(cmp(">", x, y), x, y)
+def _extreme(op: str, bool_op: str):
+    """numpy.maximum / minimum: NaN propagates; on ties (±0) the second operand wins, as
+    numpy's loops do."""
+    def emit(b, x, y, dtype: DType):
+        if dtype.is_float:
+            take_x = b.or_(b.fcmp_ordered(op, x, y), b.fcmp_unordered("uno", x, x))
+            return b.select(take_x, x, y)
+        if dtype.is_bool:
+            return getattr(b, bool_op)(x, y)
+        cmp = b.icmp_signed if dtype.kind == "i" else b.icmp_unsigned
+        return b.select(cmp(op, x, y), x, y)
+    return emit
 
 
-def minimum(b, x, y, dtype: DType):
-    if dtype.is_float:
-        take_x = b.or_(b.fcmp_ordered("<", x, y), b.fcmp_unordered("uno", x, x))
-        return b.select(take_x, x, y)
-    if dtype.is_bool:
-        return b.and_(x, y)
-    cmp = b.icmp_signed if dtype.kind == "i" else b.icmp_unsigned
-    return b.select(cmp("<", x, y), x, y)
+maximum = _extreme(">", "or_")
+minimum = _extreme("<", "and_")
 
 
 # ------------------------------------------------------------------ integer division
