@@ -15,12 +15,20 @@ def section(title: str) -> None:
     print(f"\n== {title} " + "=" * max(0, 72 - len(title)))
 
 
-def per_call(fn, repeat: int) -> float:
-    fn()
-    t0 = time.perf_counter()
-    for _ in range(repeat):
-        fn()
-    return (time.perf_counter() - t0) / repeat
+def per_call(fns: dict, calls: int, rounds: int = 7, warmup: int = 3) -> dict:
+    """Steady-state seconds per call of each function: warm up, then the median of `rounds`
+    interleaved rounds of `calls` calls each (interleaving shares out the machine's noise)."""
+    for fn in fns.values():
+        for _ in range(warmup):
+            fn()
+    samples = {name: [] for name in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            samples[name].append((time.perf_counter() - t0) / calls)
+    return {name: float(np.median(ts)) for name, ts in samples.items()}
 
 
 # ----------------------------------------------------------------- the model
@@ -127,11 +135,12 @@ def main() -> None:
         fx_p, fx_loss = step(fx_p, xtrain, ytrain)
     print(f"after 3 steps from the same start: fnx loss {float(fx_loss):.6f}, "
           f"numpy loss {float(np_loss):.6f}")
-    t_jit = per_call(lambda: step(params, xtrain, ytrain), 200)
-    t_np = per_call(lambda: numpy_sgd_step(params, xtrain, ytrain), 200)
-    t_eager = per_call(lambda: sgd_step(params, xtrain, ytrain), 5)
-    print(f"time per training step: fnx.jit {1e6 * t_jit:.0f} µs, hand-written NumPy "
-          f"{1e6 * t_np:.0f} µs ({t_np / t_jit:.1f}x), fnx eager {1e6 * t_eager:.0f} µs")
+    t = per_call({"jit": lambda: step(params, xtrain, ytrain),
+                  "numpy": lambda: numpy_sgd_step(params, xtrain, ytrain)}, calls=40)
+    t_eager = per_call({"eager": lambda: sgd_step(params, xtrain, ytrain)}, calls=1, rounds=5)
+    print(f"time per training step (median of 7 interleaved rounds after warm-up): fnx.jit "
+          f"{1e6 * t['jit']:.0f} µs, hand-written NumPy {1e6 * t['numpy']:.0f} µs "
+          f"({t['numpy'] / t['jit']:.1f}x), fnx eager {1e6 * t_eager['eager']:.0f} µs")
 
 
 if __name__ == "__main__":
