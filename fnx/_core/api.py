@@ -299,7 +299,7 @@ class JitFunction:
         if unused:
             warnings.warn(f"jit({self.__name__}): some donated buffers were not usable: "
                           f"{', '.join(unused)} (no output of the same shape and dtype that the "
-                          "backend can write in place)", UserWarning, stacklevel=4)
+                          "backend can write in place)", UserWarning, stacklevel=5)
 
     def __call__(self, *args, **kwargs):
         if current() is not None:
