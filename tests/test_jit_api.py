@@ -1,8 +1,6 @@
 """jit as jax.jit: wrapping any callable, static arguments by name or position, methods,
 non-native byte order, and JAX's cache hits and misses (counted by tracing side effects)."""
 import functools
-import inspect
-import warnings
 
 import numpy as np
 import pytest
@@ -203,12 +201,20 @@ def test_non_native_byte_order_on_every_path(dtype):
     assert g.trace_count == 1
     g(native)
     assert g.trace_count == 1  # one signature: byte order is converted, not keyed on
-    np.testing.assert_array_equal(f(fnp.asarray(x)), ref)  # eager
+    for eager in (f(fnp.asarray(x)), fnp.sum(x, axis=0, keepdims=True)):
+        assert eager.dtype.isnative
+    np.testing.assert_array_equal(f(fnp.asarray(x)), ref)
+    assert fnp.sum(x) == native.sum()  # numpy's sum(dtype='>f4') raises
     np.testing.assert_array_equal(fnx.vmap(f)(x), ref)
+    np.testing.assert_array_equal(fnx.vmap(fnp.sum)(x[:, None]), native)
+    for backend in fnx.backends.available_backends():  # a constant of non-native byte order
+        h = fnx.jit(lambda v: fnp.sum(v + x), backend=backend)
+        np.testing.assert_array_equal(h(native), 2 * native.sum())
     if native.dtype.kind == "f":
         tol = dict(rtol=1e-6) if native.dtype == f32 else dict(rtol=1e-15)
         grad = fnx.grad(lambda v: fnp.sum(fnp.sin(v)))(x)
         assert grad.dtype == native.dtype
+        np.testing.assert_array_equal(fnx.grad(fnp.sum)(x), np.ones_like(native))
         np.testing.assert_allclose(grad, np.cos(native), **tol)
         np.testing.assert_allclose(fnx.jit(fnx.grad(lambda v: fnp.sum(fnp.sin(v))))(x),
                                    np.cos(native), **tol)

@@ -15,7 +15,7 @@ import fnx_ir
 from .. import tree_util
 from ..backends.base import LoweringOptions, available_backends, get_backend
 from . import argspec, errors
-from .trace import Tracer, current, trace_flat, type_of
+from .trace import Tracer, current, native, trace_flat, type_of
 
 
 _SUPPORTED_NP_DTYPES = frozenset(d.np for d in fnx_ir.ALL_DTYPES)
@@ -27,8 +27,7 @@ def _check_leaf(x, where: str):
     if isinstance(x, (np.ndarray, np.generic)):
         if x.dtype not in _SUPPORTED_NP_DTYPES:
             fnx_ir.dtype(x.dtype)  # raises, naming the unsupported dtype
-            if not x.dtype.isnative:  # e.g. '>f8': native code reads native byte order
-                return x.astype(x.dtype.newbyteorder("="))
+            return native(x)  # e.g. '>f8': keyed and passed as the native dtype
         return x
     if isinstance(x, (list, tuple)):
         return np.asarray(x)
