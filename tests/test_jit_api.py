@@ -112,6 +112,8 @@ def test_static_argument_errors_as_jax():
     def var(x, *args):
         return x
     fnx.jit(var, static_argnums=5)  # any position is valid with *args, as in JAX
+    with pytest.raises(ValueError, match="argument number -2 is out of range for a call with 1"):
+        fnx.jit(lambda x, n=2: x * n, static_argnums=-2)(np.ones(2, f32))
 
 
 def test_defaults_and_keyword_arguments_of_traced_parameters():

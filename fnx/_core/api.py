@@ -142,7 +142,8 @@ def optimize(program: fnx_ir.Program) -> fnx_ir.Program:
 class Lowered:
     """`jit(f).lower(*args)`: the optimised program, ready to compile."""
 
-    def __init__(self, program: fnx_ir.Program, backend: str, options: LoweringOptions = None):
+    def __init__(self, program: fnx_ir.Program, backend: str,
+                 options: LoweringOptions | None = None):
         self.program = program
         self.backend = backend
         self.options = options if options is not None else LoweringOptions()
@@ -239,12 +240,8 @@ class JitFunction:
         leaves, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
         try:
             leaves = [_check_leaf(x, self.__name__) for x in leaves]
-        except TypeError:
-            bad = True
-        else:
-            bad = False
-        if bad:  # again, naming the argument
-            self._raise_bad_argument(args, kwargs)
+        except TypeError as e:
+            raise self._naming_argument(e, args, kwargs) from None
         return cache_key(in_tree, static, leaves), static, dyn_args, dyn_kwargs, leaves
 
     def _dynamic_arguments(self, args, kwargs):
@@ -255,12 +252,15 @@ class JitFunction:
         out += [(k, repr(k), kwargs[k]) for k in sorted(kwargs) if k not in self.static_argnames]
         return out
 
-    def _raise_bad_argument(self, args, kwargs):
-        """Raise the leaf check's error again, naming the argument that holds the leaf."""
+    def _naming_argument(self, error: TypeError, args, kwargs) -> TypeError:
+        """The leaf check's `error` again, naming the argument that holds the leaf."""
         for _, label, value in self._dynamic_arguments(args, kwargs):
             for x in tree_util.tree_leaves(value):
-                _check_leaf(x, f"jit({self.__name__}): argument {label}")
-        raise AssertionError("a leaf failed its check once only")
+                try:
+                    _check_leaf(x, f"jit({self.__name__}): argument {label}")
+                except TypeError as named:
+                    return named
+        return error
 
     def _donated_leaves(self, args, kwargs) -> list[bool]:
         donate = argspec.positions(self.donate_argnums, len(args))
@@ -279,7 +279,8 @@ class JitFunction:
     def _lowering(self, args, kwargs, static, dyn_args, dyn_kwargs):
         traced, out_tree, _ = self._trace(static, dyn_args, dyn_kwargs)
         program = optimize(traced.program)
-        pairs = donation_pairs(program, self._donated_leaves(args, kwargs))
+        pairs = (donation_pairs(program, self._donated_leaves(args, kwargs))
+                 if self.donate_argnums or self.donate_argnames else ())
         options = LoweringOptions(extra={"donate": pairs}) if pairs else LoweringOptions()
         return Lowered(program, self.backend or default_backend(), options), out_tree
 
@@ -292,6 +293,8 @@ class JitFunction:
         return _Compiled(exe, out_tree, dtypes)
 
     def _warn_unused_donations(self, program, args, kwargs, aliases: dict) -> None:
+        if not (self.donate_argnums or self.donate_argnames):
+            return
         used = set(aliases.values())
         unused = [_type_str(program.inputs[i].type)
                   for i, d in enumerate(self._donated_leaves(args, kwargs)) if d and i not in used]

@@ -108,9 +108,13 @@ def _check_names(params: list, names: tuple[str, ...], what: str) -> None:
 
 
 def positions(nums: Iterable[int], n: int) -> frozenset[int]:
-    """`nums` as indices into `n` positional arguments; those out of range are ignored (an
+    """`nums` as indices into `n` positional arguments; those past the end are ignored (an
     argument left to its default), as in JAX."""
-    return frozenset(i % n for i in nums if -n <= i < n)
+    for i in nums:
+        if i < -n:
+            raise ValueError(f"argument number {i} is out of range for a call with {n} "
+                             "positional arguments")
+    return frozenset(i % n for i in nums if i < n)
 
 
 def arg_names(sig: inspect.Signature | None, n: int) -> list[str]:
