@@ -101,6 +101,21 @@ def test_unsafe_donations_are_not_used_and_warn(name, f):
     np.testing.assert_array_equal(a, np.arange(16, dtype=f32).reshape(4, 4) / 16)
 
 
+def test_loop_group_reading_the_donated_input_does_not_use_it():
+    # A row-wise softmax is one "group" kernel: max, exp-sum and divide passes over each row,
+    # the last one writing the output; the first ones would read what it wrote.
+    f = lambda x: fnx.nn.softmax(x, axis=1)  # noqa: E731
+    x = np.random.default_rng(0).standard_normal((64, 512)).astype(f32)
+    want = fnx.jit(f)(x)
+    g = fnx.jit(f, donate_argnums=0)
+    assert [k.kind for k in g.lower(x).compile().partition.kernels] == ["group"]
+    xd = x.copy()
+    with pytest.warns(UserWarning, match="not usable"):
+        out = g(xd)
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(xd, x)
+
+
 def test_no_donation_of_shared_read_only_or_captured_buffers():
     g = fnx.jit(lambda a, b: a * 2 + b, donate_argnums=0)
     x = np.arange(4, dtype=f32)
@@ -145,3 +160,53 @@ def test_donation_errors():
         fnx.jit(lambda x: x, donate_argnames="y")
     with pytest.raises(ValueError, match=r"donate_argnums=\(2,\), but only accepts 1"):
         fnx.jit(lambda x: x, donate_argnums=2)
+
+
+# ------------------------------------------- donated or not, the same bits, as a property
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+# Each step maps the current value `a` (4x4 float32) and the other input `y` to a new 4x4 value:
+# elementwise work (readable in place), views that read other elements (not), reductions
+# broadcast back, a product, an in-place update, and the donated input itself read again.
+_STEPS = [
+    lambda a, x, y: fnp.sin(a) * 2 + y,
+    lambda a, x, y: a[::-1] + a,
+    lambda a, x, y: a.T * y,
+    lambda a, x, y: a - fnp.sum(a, axis=0, keepdims=True),
+    lambda a, x, y: a @ y,
+    lambda a, x, y: a.at[1].set(a[2]),
+    lambda a, x, y: a + x,
+    lambda a, x, y: fnp.maximum(a, x.T),
+    lambda a, x, y: fnp.roll(a, 1, axis=1),
+]
+
+
+@settings(max_examples=30, deadline=None)
+@given(steps=st.lists(st.integers(0, len(_STEPS) - 1), min_size=1, max_size=4),
+       extra=st.sampled_from(["none", "input", "sum", "twice"]))
+def test_donation_never_changes_results(steps, extra):
+    def f(x, y):
+        a = x
+        for s in steps:
+            a = _STEPS[s](a, x, y)
+        if extra == "input":
+            return a, x
+        if extra == "sum":
+            return a, fnp.sum(x * 3, axis=1)
+        if extra == "twice":
+            return a, a
+        return a
+    rng = np.random.default_rng(len(steps))
+    x = rng.uniform(-1, 1, (4, 4)).astype(f32)
+    y = rng.uniform(-1, 1, (4, 4)).astype(f32)
+    want = fnx.tree_util.tree_leaves(fnx.jit(f)(x, y))
+    for _ in range(2):  # compile, then the fast path
+        xd = x.copy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # some programs cannot use the donation
+            got = fnx.tree_util.tree_leaves(fnx.jit(f, donate_argnums=0)(xd, y))
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+        if not any(g is xd for g in got):  # not donated: the input is untouched
+            np.testing.assert_array_equal(xd, x)
