@@ -87,6 +87,9 @@ def test_in_place_update_and_identity_output():
     ("reversed read", lambda a: a[::-1] * 2),
     ("transposed read", lambda a: a.T + a),
     ("matmul", lambda a: a @ a),
+    ("view of an elementwise result", lambda a: fnp.sin(a).T),
+    ("reversed elementwise result", lambda a: (a * 2)[::-1]),
+    ("flipped columns plus one", lambda a: fnp.exp(a)[:, ::-1] + 1),
     ("read after the output is written", lambda a: (fnp.sin(a), a @ fnp.ones((4, 4), f32))),
 ])
 def test_unsafe_donations_are_not_used_and_warn(name, f):
@@ -179,6 +182,8 @@ _STEPS = [
     lambda a, x, y: a + x,
     lambda a, x, y: fnp.maximum(a, x.T),
     lambda a, x, y: fnp.roll(a, 1, axis=1),
+    lambda a, x, y: fnp.exp(a).T,
+    lambda a, x, y: (a * y)[::-1] - 1,
 ]
 
 

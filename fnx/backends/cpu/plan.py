@@ -148,13 +148,20 @@ def _reads_in_place(kern, x: Var, v: Var, part: Partition) -> bool:
                 and all(part.base(y) is not x for y in root.inputs[1:] if isinstance(y, Var)))
     if kern.kind != "map":
         return False
-    for e in kern.fused:
-        for y in e.inputs:
-            if isinstance(y, Var) and part.base(y) is x and (
-                    y is not x or e.primitive in VIEWS or e.primitive in LOOKUPS
+    # Every value computed from x inside the loop must be computed at the index it is stored
+    # at: only elementwise equations of x's shape between x and the stores (a view, even of
+    # sin(x), reads x elsewhere).
+    depends = {x}
+    for e in kern.fused:  # in program order
+        ins = [y for y in e.inputs if isinstance(y, Var)]
+        if any(part.base(y) is x and y is not x for y in ins):
+            return False  # a reshape of x: another index map
+        if any(y in depends for y in ins):
+            if (e.primitive in VIEWS or e.primitive in LOOKUPS
                     or PRIMITIVES[e.primitive].family != "elementwise"
                     or e.outputs[0].type.shape != x.type.shape):
                 return False
+            depends.update(e.outputs)
     return True
 
 
