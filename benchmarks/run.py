@@ -3,6 +3,7 @@
 
     python benchmarks/run.py                 # single-threaded and default-threaded
     python benchmarks/run.py --mode single --only W1,W3 --rounds 7
+    python benchmarks/run.py --mode single --only W1 --donate   # W1 also with donate_argnums
 
 Each mode runs in its own process (thread settings must precede library imports).
 Single-threaded runs pin the process to one core, because XLA ignores thread flags.
@@ -61,7 +62,7 @@ def report(title: str, times: dict, unit: str = "ms", flops: float | None = None
         if fnx_t is not None and name != "fnx":
             line += f"   fnx/{name} = {fnx_t / t:.2f}x time"
         print(line)
-    peers = {k: v for k, v in times.items() if k not in ("fnx",)}
+    peers = {k: v for k, v in times.items() if not k.startswith("fnx")}
     if fnx_t is not None and peers:
         best = min(peers, key=peers.get)
         print(f"  -> fnx vs fastest peer ({best}): {fnx_t / peers[best]:.2f}x time")
@@ -73,6 +74,8 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W4")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--no-torch-compile", action="store_true")
+    ap.add_argument("--donate", action="store_true",
+                    help="W1: add fnx and JAX rows with the input donated (donate_argnums=0)")
     args = ap.parse_args()
     if args.mode == "both":
         for mode in ("single", "default"):
@@ -81,6 +84,8 @@ def main() -> None:
                 cmd += ["--only", args.only]
             if args.no_torch_compile:
                 cmd.append("--no-torch-compile")
+            if args.donate:
+                cmd.append("--donate")
             env = dict(os.environ, **(SINGLE_THREAD_ENV if mode == "single" else {}))
             subprocess.run(cmd, env=env, check=False)
         return

@@ -57,10 +57,22 @@ def w1(args):
             return m.tanh(x) * m.sin(x) + 0.5 * m.exp(-x * x)
         f = fnx.jit(lambda x: chain(fnp, x))
         systems = {"fnx": lambda: f(x), "numpy": lambda: chain(np, x)}
+        if args.donate:  # each call's output is written into its input: feed it back
+            fd = fnx.jit(lambda x: chain(fnp, x), donate_argnums=0)
+            state = {"fnx": x.copy()}
+            def fnx_donated():
+                state["fnx"] = fd(state["fnx"])
+            systems["fnx donated"] = fnx_donated
         if jax:
             jx = jnp.asarray(x)
             jf = jax.jit(lambda x: chain(jnp, x))
             systems["jax"] = lambda: _block(jf(jx))
+            if args.donate:
+                jfd = jax.jit(lambda x: chain(jnp, x), donate_argnums=0)
+                state["jax"] = jnp.asarray(x)
+                def jax_donated():
+                    state["jax"] = _block(jfd(state["jax"]))
+                systems["jax donated"] = jax_donated
         if torch:
             tx = torch.from_numpy(x)
             systems["torch"] = lambda: chain(torch, tx)

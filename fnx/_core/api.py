@@ -4,6 +4,8 @@ from __future__ import annotations
 import functools
 import operator
 import threading
+import types
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
@@ -12,8 +14,8 @@ import fnx_ir
 
 from .. import tree_util
 from ..backends.base import LoweringOptions, available_backends, get_backend
-from . import errors
-from .trace import Tracer, current, trace_flat, type_of
+from . import argspec, errors
+from .trace import Tracer, current, native, trace_flat, type_of
 
 
 _SUPPORTED_NP_DTYPES = frozenset(d.np for d in fnx_ir.ALL_DTYPES)
@@ -25,39 +27,37 @@ def _check_leaf(x, where: str):
     if isinstance(x, (np.ndarray, np.generic)):
         if x.dtype not in _SUPPORTED_NP_DTYPES:
             fnx_ir.dtype(x.dtype)  # raises, naming the unsupported dtype
+            return native(x)  # e.g. '>f8': keyed and passed as the native dtype
         return x
     if isinstance(x, (list, tuple)):
         return np.asarray(x)
     raise TypeError(f"{where}: {type(x).__name__} is not a valid fnx argument: leaves must be "
-                    "numpy arrays, Python scalars or traced values")
+                    "numpy arrays, Python scalars or traced values (mark an argument that is "
+                    "not an array static with static_argnums or static_argnames)")
 
 
-def normalize_static(fun: Callable, static_argnums, static_argnames=()) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    if isinstance(static_argnums, int):
-        static_argnums = (static_argnums,)
-    if isinstance(static_argnames, str):
-        static_argnames = (static_argnames,)
-    return tuple(static_argnums), tuple(static_argnames)
+def normalize_static(fun: Callable, static_argnums, static_argnames=None
+                     ) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """Static argument numbers and names, each inferred from the other through `fun`'s
+    signature when only one is given (see `argspec.resolve`)."""
+    return argspec.resolve(argspec.signature(fun), static_argnums, static_argnames, "static")
 
 
 def split_static(args: Sequence, kwargs: dict, static_argnums: Sequence[int],
                  static_argnames: Sequence[str]):
     """Separate static arguments (part of the cache key) from the traced ones."""
-    n = len(args)
-    nums = {i % n if -n <= i < n else i for i in static_argnums}
-    for i in nums:
-        if not 0 <= i < n:
-            raise ValueError(f"static_argnums {tuple(static_argnums)} out of range for "
-                             f"{n} positional arguments")
+    nums = argspec.positions(static_argnums, len(args))
     static = tuple((i, args[i]) for i in sorted(nums))
     static += tuple((k, kwargs[k]) for k in sorted(kwargs) if k in static_argnames)
     dyn_args = tuple(a for i, a in enumerate(args) if i not in nums)
     dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_argnames}
-    for _, v in static:
+    for k, v in static:
         try:
             hash(v)
         except TypeError:
-            raise ValueError(f"static arguments must be hashable, got {type(v).__name__}") from None
+            where = f"argument {k}" if isinstance(k, int) else f"argument {k!r}"
+            raise ValueError(f"static arguments must be hashable: {where} is a "
+                             f"{type(v).__name__} ({v!r})") from None
     return static, dyn_args, dyn_kwargs
 
 
@@ -142,15 +142,17 @@ def optimize(program: fnx_ir.Program) -> fnx_ir.Program:
 class Lowered:
     """`jit(f).lower(*args)`: the optimised program, ready to compile."""
 
-    def __init__(self, program: fnx_ir.Program, backend: str):
+    def __init__(self, program: fnx_ir.Program, backend: str,
+                 options: LoweringOptions | None = None):
         self.program = program
         self.backend = backend
+        self.options = options if options is not None else LoweringOptions()
 
     def as_text(self) -> str:
         return str(self.program)
 
     def compile(self):
-        return get_backend(self.backend).lower(self.program, LoweringOptions())
+        return get_backend(self.backend).lower(self.program, self.options)
 
 
 class _Compiled:
@@ -166,19 +168,57 @@ _SHAPE_DTYPE = operator.attrgetter("shape", "dtype")
 
 
 def _leaf_key(x):
+    """A leaf's part of the cache key: shape, dtype and weak type (a numpy scalar and a 0-d
+    array of its dtype are one type, as in JAX)."""
     if type(x) is np.ndarray:
-        return (x.shape, x.dtype.char)
+        return (x.shape, x.dtype, False)
     t = type_of(x)
-    return (t.shape, t.dtype.name, t.weak)
+    return (t.shape, t.dtype.np, t.weak)
+
+
+def cache_key(in_tree, static: tuple, leaves: Sequence) -> tuple:
+    """What decides whether a call reuses a compiled program, as JAX's cache does: the pytree
+    structure of the traced arguments (keyword arguments by name), the static arguments by
+    type and value (`1`, `1.0` and `True` are three keys), each leaf's shape, dtype and weak
+    type (a Python scalar is weak, its value is not part of the key)."""
+    return (in_tree, tuple((k, type(v), v) for k, v in static), tuple(map(_leaf_key, leaves)))
+
+
+def _type_str(t) -> str:
+    return f"{t.dtype.name}[{','.join(map(str, t.shape))}]"
+
+
+def donation_pairs(program: fnx_ir.Program, donated: Sequence[bool]) -> tuple:
+    """`(output index, input index)` pairs: each output takes the first donated input of its
+    shape and dtype not taken yet, in output order (as JAX pairs them)."""
+    free = [i for i, d in enumerate(donated) if d]
+    pairs = []
+    for j, v in enumerate(program.outputs):
+        for n, i in enumerate(free):
+            t = program.inputs[i].type
+            if t.shape == v.type.shape and t.dtype == v.type.dtype:
+                pairs.append((j, i))
+                del free[n]
+                break
+    return tuple(pairs)
 
 
 class JitFunction:
     """The callable `jit(f)` returns: traces once per signature, then calls native code."""
 
-    def __init__(self, fun: Callable, static_argnums, static_argnames, backend: str | None):
+    def __init__(self, fun: Callable, static_argnums=None, static_argnames=None,
+                 backend: str | None = None, donate_argnums=None, donate_argnames=None):
+        if not callable(fun):
+            raise TypeError(f"jit: expected a callable, got {type(fun).__name__} {fun!r}")
         self.fun = fun
-        self.static_argnums, self.static_argnames = normalize_static(fun, static_argnums,
-                                                                     static_argnames)
+        sig = argspec.signature(fun)
+        self.static_argnums, self.static_argnames = argspec.resolve(
+            sig, static_argnums, static_argnames, "static")
+        self.donate_argnums, self.donate_argnames = argspec.resolve(
+            sig, donate_argnums, donate_argnames, "donate")
+        if both := sorted(set(self.static_argnames) & set(self.donate_argnames)):
+            raise ValueError(f"jit: arguments {both} are both static and donated")
+        self._signature_of_fun = sig
         self.backend = backend
         self._cache: dict = {}
         # Calls whose arguments are all ndarrays, positionally, skip pytree handling: keyed on
@@ -187,28 +227,81 @@ class JitFunction:
         self._flat_ok = not (self.static_argnums or self.static_argnames)
         self._lock = threading.Lock()
         self.trace_count = 0  # how many times `fun` was traced (for tests and debugging)
-        functools.update_wrapper(self, fun, updated=())  # not fun's __dict__ (cache)
+        argspec.wraps(self, fun)
+
+    def __get__(self, obj, objtype=None):
+        """As a method, `self` is passed as the first argument (it must then be a valid
+        argument or static), as with `jax.jit`."""
+        return self if obj is None else types.MethodType(self, obj)
 
     def _signature(self, args, kwargs):
         static, dyn_args, dyn_kwargs = split_static(args, kwargs, self.static_argnums,
                                                     self.static_argnames)
         leaves, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
-        leaves = [_check_leaf(x, self.__name__) for x in leaves]
-        key = (in_tree, static, tuple(_leaf_key(x) for x in leaves))
-        return key, static, dyn_args, dyn_kwargs, leaves
+        try:
+            leaves = [_check_leaf(x, self.__name__) for x in leaves]
+        except TypeError as e:
+            raise self._naming_argument(e, args, kwargs) from None
+        return cache_key(in_tree, static, leaves), static, dyn_args, dyn_kwargs, leaves
 
-    def _compile(self, static, dyn_args, dyn_kwargs):
+    def _dynamic_arguments(self, args, kwargs):
+        """(label, value) of each traced argument, in the order of the flat leaves."""
+        static = argspec.positions(self.static_argnums, len(args))
+        names = argspec.arg_names(self._signature_of_fun, len(args))
+        out = [(i, names[i], a) for i, a in enumerate(args) if i not in static]
+        out += [(k, repr(k), kwargs[k]) for k in sorted(kwargs) if k not in self.static_argnames]
+        return out
+
+    def _naming_argument(self, error: TypeError, args, kwargs) -> TypeError:
+        """The leaf check's `error` again, naming the argument that holds the leaf."""
+        for _, label, value in self._dynamic_arguments(args, kwargs):
+            for x in tree_util.tree_leaves(value):
+                try:
+                    _check_leaf(x, f"jit({self.__name__}): argument {label}")
+                except TypeError as named:
+                    return named
+        return error
+
+    def _donated_leaves(self, args, kwargs) -> list[bool]:
+        donate = argspec.positions(self.donate_argnums, len(args))
+        flags: list[bool] = []
+        for k, _, value in self._dynamic_arguments(args, kwargs):
+            flags += [k in donate if isinstance(k, int) else k in self.donate_argnames] * len(
+                tree_util.tree_leaves(value))
+        return flags
+
+    def _trace(self, static, dyn_args, dyn_kwargs):
         def with_static(*a, **k):
             a2, k2 = merge_static(static, a, k)
             return self.fun(*a2, **k2)
-        traced, out_tree, leaves = trace_pytree(with_static, dyn_args, dyn_kwargs, concrete=False,
-                                                what=self.__name__)
-        self.trace_count += 1
+        return trace_pytree(with_static, dyn_args, dyn_kwargs, concrete=False, what=self.__name__)
+
+    def _lowering(self, args, kwargs, static, dyn_args, dyn_kwargs):
+        traced, out_tree, _ = self._trace(static, dyn_args, dyn_kwargs)
         program = optimize(traced.program)
-        backend = self.backend or default_backend()
-        exe = get_backend(backend).lower(program, LoweringOptions())
-        dtypes = [v.type.dtype.np for v in program.inputs]
+        pairs = (donation_pairs(program, self._donated_leaves(args, kwargs))
+                 if self.donate_argnums or self.donate_argnames else ())
+        options = LoweringOptions(extra={"donate": pairs}) if pairs else LoweringOptions()
+        return Lowered(program, self.backend or default_backend(), options), out_tree
+
+    def _compile(self, args, kwargs, static, dyn_args, dyn_kwargs):
+        lowered, out_tree = self._lowering(args, kwargs, static, dyn_args, dyn_kwargs)
+        self.trace_count += 1
+        exe = lowered.compile()
+        self._warn_unused_donations(lowered.program, args, kwargs, getattr(exe, "aliases", {}))
+        dtypes = [v.type.dtype.np for v in lowered.program.inputs]
         return _Compiled(exe, out_tree, dtypes)
+
+    def _warn_unused_donations(self, program, args, kwargs, aliases: dict) -> None:
+        if not (self.donate_argnums or self.donate_argnames):
+            return
+        used = set(aliases.values())
+        unused = [_type_str(program.inputs[i].type)
+                  for i, d in enumerate(self._donated_leaves(args, kwargs)) if d and i not in used]
+        if unused:
+            warnings.warn(f"jit({self.__name__}): some donated buffers were not usable: "
+                          f"{', '.join(unused)} (no output of the same shape and dtype that the "
+                          "backend can write in place)", UserWarning, stacklevel=5)
 
     def __call__(self, *args, **kwargs):
         if current() is not None:
@@ -230,10 +323,13 @@ class JitFunction:
             with self._lock:
                 compiled = self._cache.get(key)
                 if compiled is None:
-                    compiled = self._cache[key] = self._compile(static, dyn_args, dyn_kwargs)
+                    compiled = self._cache[key] = self._compile(args, kwargs, static, dyn_args,
+                                                                dyn_kwargs)
         arrays = [x if type(x) is np.ndarray and x.dtype == d else np.asarray(x, dtype=d)
                   for x, d in zip(leaves, compiled.dtypes)]
-        if self._flat_ok and not kwargs and all(type(a) is np.ndarray for a in args):
+        if (self._flat_ok and not kwargs and len(args) == len(compiled.dtypes)
+                and all(type(a) is np.ndarray and a.dtype == d
+                        for a, d in zip(args, compiled.dtypes))):
             leaf = tree_util.treedef_is_leaf(compiled.out_tree)
             self._flat_cache[tuple(map(_SHAPE_DTYPE, args))] = (
                 compiled.executable, None if leaf else compiled.out_tree)
@@ -242,18 +338,26 @@ class JitFunction:
 
     def lower(self, *args, **kwargs) -> Lowered:
         _, static, dyn_args, dyn_kwargs, _ = self._signature(args, kwargs)
-        def with_static(*a, **k):
-            a2, k2 = merge_static(static, a, k)
-            return self.fun(*a2, **k2)
-        traced, _, _ = trace_pytree(with_static, dyn_args, dyn_kwargs, concrete=False,
-                                    what=self.__name__)
-        return Lowered(optimize(traced.program), self.backend or default_backend())
+        return self._lowering(args, kwargs, static, dyn_args, dyn_kwargs)[0]
 
 
-def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] = (),
-        static_argnames: str | Sequence[str] = (), backend: str | None = None):
-    """Compile `fun` for each new argument signature (JAX's `jax.jit`); usable as a decorator."""
+def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] | None = None,
+        static_argnames: str | Sequence[str] | None = None,
+        donate_argnums: int | Sequence[int] | None = None,
+        donate_argnames: str | Sequence[str] | None = None, backend: str | None = None):
+    """Compile `fun` for each new argument signature (JAX's `jax.jit`); usable as a decorator.
+
+    `static_argnums`/`static_argnames`: arguments that are part of the cache key (hashable;
+    compared by type and value) instead of traced; either one is inferred from the other
+    through `fun`'s signature, so a static parameter is static by position or by keyword.
+    `donate_argnums`/`donate_argnames`: array arguments whose buffers an output of the same
+    shape and dtype may reuse; the CPU backend then writes that output into the donated
+    array (its contents are overwritten; do not use it afterwards). Eager calls and calls
+    inside another transformation ignore donation.
+    """
     if fun is None:
-        return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames,
-                             backend=backend)
-    return JitFunction(fun, static_argnums, static_argnames, backend)
+        return functools.partial(jit, static_argnums=static_argnums,
+                                 static_argnames=static_argnames, donate_argnums=donate_argnums,
+                                 donate_argnames=donate_argnames, backend=backend)
+    return JitFunction(fun, static_argnums, static_argnames, backend, donate_argnums,
+                       donate_argnames)

@@ -141,7 +141,7 @@ class TraceContext:
         hit = self._const_index.get(id(x))
         if hit is not None and hit[0] is x:
             return hit[1]
-        value = np.array(arr, copy=True)  # the program must not see later mutation
+        value = np.array(arr, dtype=dtype.np, copy=True)  # not later mutations; native order
         value.flags.writeable = False
         t = Tracer(self.builder.constant(value, ShapedType(arr.shape, dtype)), self, value)
         self._const_index[id(x)] = (x, t)
@@ -159,6 +159,14 @@ _state = _State()
 def current() -> TraceContext | None:
     stack = _state.stack
     return stack[-1] if stack else None
+
+
+def native(x):
+    """`x`, or a copy in native byte order if it is a numpy value that is not (`>f8` on
+    x86): every value fnx computes with, and so every result, has native byte order."""
+    if isinstance(x, (np.ndarray, np.generic)) and not x.dtype.isnative:
+        return x.astype(x.dtype.newbyteorder("="))
+    return x
 
 
 def value_of(x):
@@ -241,7 +249,7 @@ def _atom(x):
 
 
 def _eager(primitive: str, r, args, params):
-    arrays = [a.value if isinstance(a, Literal) else a for a in args]
+    arrays = [a.value if isinstance(a, Literal) else native(a) for a in args]
     in_types = [_type_of(a) for a in arrays]
     try:
         fnx_ir.get_primitive(primitive).infer(in_types, params)
@@ -316,7 +324,7 @@ def trace_flat(fun: Callable[..., Sequence], args: Sequence, concrete: bool,
     """
     with _Trace(concrete) as ctx:
         types = types or [type_of(a) for a in args]
-        tracers = [ctx.new_input(t, value_of(a) if concrete else None)
+        tracers = [ctx.new_input(t, native(value_of(a)) if concrete else None)
                    for a, t in zip(args, types)]
         outs = fun(*tracers)
         out_atoms = [_atom(ctx.lift(o)) for o in outs]

@@ -157,6 +157,21 @@ def test_jit_uses_the_cache(cache_dir):
     assert count() == {"compiles": 1, "disk_hits": 1}
 
 
+def test_donation_is_keyed_and_kept(cache_dir):
+    prog = program([S((50,), f32)], lambda b, x: eqn(b, "sin", x))
+    count = counting()
+    plain, donated = lower(prog), lower(prog, donate=((0, 0),))
+    assert count() == {"compiles": 2, "disk_hits": 0}  # other code: its own entry
+    again = lower(program([S((50,), f32)], lambda b, x: eqn(b, "sin", x)), donate=((0, 0),))
+    assert count() == {"compiles": 2, "disk_hits": 1}
+    assert (plain.aliases, donated.aliases, again.aliases) == ({}, {0: 0}, {0: 0})
+    x = np.linspace(0, 1, 50, dtype=np.float32)
+    want = plain(x)[0]
+    out = again(x)[0]
+    assert out is x
+    np.testing.assert_array_equal(out, want)
+
+
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "empty", "header"])
 def test_a_damaged_entry_is_compiled_again(cache_dir, damage):
     prog = sin_cumsum()

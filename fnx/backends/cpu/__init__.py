@@ -23,8 +23,9 @@ class CPUBackend:
 
     def lower(self, program, options: LoweringOptions = LoweringOptions()) -> CPUExecutable:
         optimize = options.optimize
+        donate = tuple(options.extra.get("donate", ()))  # (output, input) pairs: see plan.donations
         where = cache.cache_dir() if options.extra.get("cache", True) else None
-        key = cache.key(program, optimize) if where else None
+        key = cache.key(program, optimize, donate) if where else None
         stem = f"{where}/{key}" if key else None
         if stem is not None:
             exe = _from_cache(program, stem, optimize)
@@ -33,10 +34,11 @@ class CPUBackend:
         from . import lower, module, plan
         offsets = (lower.TUPLE_ITEMS, lower.LIST_ITEMS, lower.ARRAY_DATA)
         check_object_layout(*offsets)
-        mod, layout, constants = lower.build_module(program)
+        mod, layout, constants = lower.build_module(program, donate)
         text = str(mod)
         compiled, obj = module.compile_ir(text, optimize)
-        info = {"entry": lower.ENTRY, "arena_size": layout.plan.arena_size, "align": plan.ALIGN}
+        info = {"entry": lower.ENTRY, "arena_size": layout.plan.arena_size, "align": plan.ALIGN,
+                "aliases": sorted(layout.plan.aliases.items())}
         if stem is not None and obj is not None:
             found: dict = {}  # id(var) -> (program, index), programs in `all_programs` order
             for i, p in enumerate(cache.all_programs(program)):
@@ -57,7 +59,7 @@ def _from_cache(program, stem: str, optimize: bool) -> CPUExecutable | None:
         check_object_layout(*meta["object_layout"])
         programs = cache.all_programs(program)
         constants = [programs[i].constants[j] for i, j in meta["constants"]]
-        info = {k: meta[k] for k in ("entry", "arena_size", "align")}
+        info = {k: meta[k] for k in ("entry", "arena_size", "align", "aliases")}
     except (KeyError, IndexError, TypeError, ValueError):
         return None
 

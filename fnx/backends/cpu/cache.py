@@ -127,8 +127,9 @@ def all_programs(program) -> list:
     return out
 
 
-def key(program, optimize: bool) -> str | None:
-    """The cache key of `program`'s machine code, or None if it is not to be cached."""
+def key(program, optimize: bool, donate=()) -> str | None:
+    """The cache key of `program`'s machine code, or None if it is not to be cached.
+    `donate`: the (output, input) buffer pairs asked for (they change the code)."""
     from fnx_ir.text import print_program
     text = print_program(program, constants=False)
     if "<" in text:  # a parameter without a faithful text form: nothing reliable to key on
@@ -143,7 +144,7 @@ def key(program, optimize: bool) -> str | None:
     first = {}
     shared += [first.setdefault(id(v), i) for i, (v, _) in
                enumerate(vc for p in programs for vc in p.constants)]
-    h.update(repr((bool(optimize), env, shared)).encode())
+    h.update(repr((bool(optimize), env, shared, tuple(donate))).encode())
     h.update(text.encode())
     for p in programs:
         for _, c in p.constants:

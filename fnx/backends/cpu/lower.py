@@ -68,7 +68,8 @@ class ModuleBuilder:
         self._functions: dict[int, tuple] = {}  # id(sub-program) -> (program, function, arena bytes)
         self._profile = None  # the counters global, while emitting a profiled entry
 
-    def layout(self, program: Program) -> Layout:
+    def layout(self, program: Program, donate=()) -> Layout:
+        """`donate`: (output index, input index) pairs that may share a buffer (`plan.donations`)."""
         expanded = expand(program)
         part = partition(expanded)
         kernels.fuse_epilogues(expanded, part)
@@ -78,7 +79,7 @@ class ModuleBuilder:
             if v not in self._const_index:
                 self._const_index[v] = len(self.constants)
                 self.constants.append((v, c))
-        return Layout(expanded, part, plan(expanded, part, scratch), scratch)
+        return Layout(expanded, part, plan(expanded, part, scratch, donate), scratch)
 
     def _scratch_bytes(self, eq) -> int:
         if eq.primitive in control.CONTROL_FLOW:
@@ -137,7 +138,8 @@ class ModuleBuilder:
             ptr[v] = b.gep(arena, [u.i64(off)], inbounds=True, source_etype=u.I8)
 
         for idx, k in enumerate(part.kernels):
-            donor = pl.in_place.get(idx)  # shares the output's buffer: pass it once (noalias)
+            # An operand sharing an output's buffer is passed once (the pointers are noalias).
+            donor, shared = pl.in_place.get(idx, (None, None))
             params = [v for v in k.reads if v is not donor] + list(k.outputs)
             args = [ptr[v] for v in params]
             if lay.scratch[idx]:
@@ -155,7 +157,7 @@ class ModuleBuilder:
             kb = ir.IRBuilder(fn.append_basic_block("entry"))
             kptr = dict(zip(params, fn.args))
             if donor is not None:
-                kptr[donor] = kptr[k.outputs[0]]
+                kptr[donor] = kptr[shared]
             extras = list(fn.args[len(params):])
             scratch = extras.pop(0) if lay.scratch[idx] else None
             self._emit_kernel(kb, k, part, kptr, scratch, extras[0] if calls else None)
@@ -169,7 +171,9 @@ class ModuleBuilder:
             if isinstance(v, Literal):
                 u.store(b, u.const(v.type.dtype, v.value), output_ptr(j), u.i64(0), v.type.dtype)
             elif first_output.get(v) != j:
-                u.memcpy(b, output_ptr(j), ptr[v], nbytes(v))
+                i = pl.aliases.get(j)
+                if i is None or program.inputs[i] is not v:  # (else: a donated input, returned)
+                    u.memcpy(b, output_ptr(j), ptr[v], nbytes(v))
 
     def _emit_kernel(self, b: ir.IRBuilder, k, part: Partition, ptrs: dict, scratch, consts) -> None:
         if k.kind == "group":
@@ -208,10 +212,10 @@ def profile(executable) -> list:
     return [(k, raw[2 * i] / max(1, raw[2 * i + 1])) for i, k in enumerate(executable.partition.kernels)]
 
 
-def build_module(program: Program) -> tuple[ir.Module, Layout, list]:
+def build_module(program: Program, donate=()) -> tuple[ir.Module, Layout, list]:
     """The module for `program`, its top-level layout, and the constant table the entry expects
-    as (var, array) pairs."""
+    as (var, array) pairs. `donate`: see `ModuleBuilder.layout`."""
     mb = ModuleBuilder()
-    lay = mb.layout(program)
+    lay = mb.layout(program, donate)
     mb.entry(lay)
     return mb.module, lay, mb.constants

@@ -5,6 +5,11 @@ fast path is: a type/shape/dtype/layout test per argument, one `numpy.empty` per
 native call (about 1.2 µs in all for a small program). The arena (intermediate buffers)
 persists across calls; a small pool gives each concurrent caller its own (programs big enough
 to be worth it release the GIL during the call).
+
+Donated inputs (`aliases`, chosen by `plan.donations`): such an output is written into the
+input array itself, which the call returns, instead of a new array; unless that array cannot
+be written safely (read-only, not C-contiguous or aligned, or sharing memory with another
+argument or a constant): the output is then written into a copy of it.
 """
 from __future__ import annotations
 
@@ -58,8 +63,9 @@ class CPUExecutable:
     """`executable(*arrays) -> list[numpy.ndarray]`, running the whole program in one native call."""
 
     def __init__(self, program: Program, constants, compiled, info: dict, layout=None):
-        """`info`: what the code was generated with (`entry` name, `arena_size`, `align`);
-        `layout`: its partition and plan, if at hand (else made again when inspected)."""
+        """`info`: what the code was generated with (`entry` name, `arena_size`, `align`,
+        `aliases`: (output, donated input) pairs); `layout`: its partition and plan, if at hand
+        (else made again when inspected)."""
         self.program = program
         self._compiled = compiled  # keeps the machine code alive
         self._layout = layout
@@ -85,11 +91,12 @@ class CPUExecutable:
                 raise ValueError(f"constant of type {v.type} holds an array of shape {c.shape}")
             self._consts.append(c)
         self._pool: list = []
+        self.aliases = dict(info.get("aliases", ()))  # output index -> donated input index
 
     def _get_layout(self):
         if self._layout is None:
             from .lower import build_module
-            _, lay, _ = build_module(self.program)
+            _, lay, _ = build_module(self.program, tuple(self.aliases.items()))
             self._layout = (lay.part, lay.plan)
         return self._layout
 
@@ -137,6 +144,24 @@ class CPUExecutable:
             out.append(a if a.flags.c_contiguous else np.ascontiguousarray(a))
         return tuple(out)
 
+    def _donated_outputs(self, args: tuple) -> list:
+        """The output arrays: each donated input that can be written safely, else a copy of it
+        (the code may read the input through the output's buffer); new ones for the rest."""
+        outs = []
+        for j, (shape, dtype) in enumerate(zip(self._out_shapes, self._out_dtypes)):
+            i = self.aliases.get(j)
+            if i is None:
+                outs.append(np.empty(shape, dtype))
+                continue
+            a = args[i]
+            if a.flags.writeable and a.flags.c_contiguous and a.flags.aligned \
+                    and not any(np.may_share_memory(a, b) for b in self._consts) \
+                    and not any(n != i and np.may_share_memory(a, b) for n, b in enumerate(args)):
+                outs.append(a)
+            else:
+                outs.append(np.array(a, order="C"))
+        return outs
+
     def __call__(self, *args):
         sig = self._in_sig
         if len(args) != len(sig):
@@ -149,7 +174,10 @@ class CPUExecutable:
                     or a.strides != st):
                 args = self._coerce(args)
                 break
-        outs = list(map(np.empty, self._out_shapes, self._out_dtypes))
+        if self.aliases:
+            outs = self._donated_outputs(args)
+        else:
+            outs = list(map(np.empty, self._out_shapes, self._out_dtypes))
         try:
             state = self._pool.pop()
         except IndexError:
