@@ -36,7 +36,7 @@ from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
 from . import errors
 from .rules import rules
-from .trace import bind, current, eval_program, rebind, trace_flat, type_of
+from .trace import bind, current, eval_program, rebind, trace_flat, type_of, value_of
 
 
 # =========================================================================== markers and zeros
@@ -237,13 +237,16 @@ def _check_tangent(eq: Equation, expected: ShapedType, t) -> None:
 
 
 def jvp_program(program: Program, diff: Sequence[bool],
-                want: Sequence[bool] | None = None) -> tuple[Program, list[bool]]:
+                want: Sequence[bool] | None = None,
+                values: Sequence | None = None) -> tuple[Program, list[bool]]:
     """The jvp transform on the IR.
 
     Returns `(J, nonzero)`: `J` takes the program's inputs followed by one tangent per
     input with `diff[i]` (and a floating dtype) and returns the program's outputs
     followed by the output tangents that are not symbolically zero; `nonzero[j]` says
     whether output `j` has one in `J`. `want[j] = False` drops output `j`'s tangent.
+    With `values` (concrete values of the inputs), `J` is traced with them, so that
+    user rules (`custom_jvp`, `custom_vjp`) see concrete primals, as outside `jit` in JAX.
     """
     diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff)]
     want = [True] * len(program.outputs) if want is None else list(want)
@@ -259,7 +262,8 @@ def jvp_program(program: Program, diff: Sequence[bool],
         return list(outs) + [t for t in touts if t is not None]
 
     types = program.in_types + [v.type for v, d in zip(program.inputs, diff) if d]
-    traced = trace_flat(fun, types, concrete=False, types=types)
+    vals = None if values is None else list(values) + [None] * (len(types) - n)
+    traced = trace_flat(fun, types, concrete=values is not None, types=types, values=vals)
     assert not traced.captured, "jvp_program: the program captured outer values"
     return traced.program, box[0]
 
@@ -454,12 +458,13 @@ class Linearized:
 
 
 def linearize_program(program: Program, diff: Sequence[bool],
-                      want: Sequence[bool] | None = None):
+                      want: Sequence[bool] | None = None, values: Sequence | None = None):
     """jvp + partial evaluation on the IR: `(PartialEval, nonzero, diff)` where `diff` is
     normalised to differentiable inputs. The known program returns the outputs, then the
-    output tangents that do not depend on the input tangents, then the residuals."""
+    output tangents that do not depend on the input tangents, then the residuals.
+    `values`: concrete input values for the user rules (see `jvp_program`)."""
     diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff)]
-    J, nonzero = jvp_program(program, diff, want)
+    J, nonzero = jvp_program(program, diff, want, values)
     n_out = len(program.outputs)
     pe = partial_eval(J, [False] * len(program.inputs) + [True] * sum(diff))
     if any(pe.out_unknowns[:n_out]):
@@ -471,8 +476,17 @@ def linearize_program(program: Program, diff: Sequence[bool],
 def linearize_flat(program: Program, args: Sequence, diff: Sequence[bool],
                    want: Sequence[bool] | None = None) -> tuple[list, Linearized]:
     """Evaluate `program` on `args` (binding into the current context) and linearize it
-    with respect to the inputs marked in `diff`."""
-    pe, nonzero, diff = linearize_program(program, diff, want)
+    with respect to the inputs marked in `diff`. When `args` are concrete and `program`
+    calls user derivative rules, the rules run on the concrete values (Python control
+    flow on them works, as in JAX outside `jit`)."""
+    values = None
+    if any(eq.primitive in USER_RULES for eq in program.equations):
+        values = [value_of(a) for a in args]
+        if any(v is None for v in values):
+            values = None
+        else:
+            values = [np.asarray(v, v_.type.dtype.np) for v, v_ in zip(values, program.inputs)]
+    pe, nonzero, diff = linearize_program(program, diff, want, values)
     n_out = len(program.outputs)
     vals = iter(eval_program(pe.known, args))
     outs = [next(vals) for _ in range(n_out)]
@@ -544,6 +558,9 @@ def take_along_axis(x, idx, axis: int):
 
 
 # =========================================================================== for backends
+
+# primitives whose jvp runs a user's Python rule (`linearize_flat` gives it concrete values)
+USER_RULES = {"custom_jvp_call", "custom_vjp_call"}
 
 CALL_LIKE = {"checkpoint": "program", "custom_jvp_call": "call", "custom_vjp_call": "call"}
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
 from typing import Callable, Sequence
 
 import numpy as np
@@ -24,7 +23,7 @@ from fnx_ir import Literal, Program, ShapedType, Var
 from .. import tree_util
 from . import ad
 from .trace import Tracer, bind, current, trace_flat, type_of, value_of
-from .._rules.custom import LazyProgram
+from .._rules.custom import Rule
 
 __all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "jacfwd", "jacrev",
            "hessian", "checkpoint", "remat", "custom_jvp", "custom_vjp"]
@@ -609,62 +608,6 @@ def _resolve_args(fun, args, kwargs, what):
                         f"supported ({sorted(ba.kwargs)})")
     return tuple(ba.args)
 
-
-def _with_consts(program: Program, n_explicit: int, captured: list, consts: list) -> Program:
-    """`program` (explicit inputs, then its own captured values) rebuilt to take the
-    explicit inputs followed by all of `consts` (a superset of `captured`)."""
-    mine = {id(c): program.inputs[n_explicit + k] for k, c in enumerate(captured)}
-    inputs = list(program.inputs[:n_explicit]) + [
-        mine.get(id(c)) or Var(type_of(c)) for c in consts]
-    return Program(inputs, program.constants, program.equations, program.outputs)
-
-
-def _with_const_types(program: Program, n_explicit: int, const_types) -> Program:
-    inputs = list(program.inputs[:n_explicit]) + [Var(t) for t in const_types]
-    return Program(inputs, program.constants, program.equations, program.outputs)
-
-
-class _RuleState(threading.local):
-    def __init__(self):
-        self.active: set = set()
-
-
-_rule_state = _RuleState()
-
-
-def _tracing_rules() -> set:
-    """ids of the custom functions whose rules are being traced right now."""
-    return _rule_state.active
-
-
-class _tracing_rule:
-    def __init__(self, obj):
-        self.key = id(obj)
-
-    def __enter__(self):
-        self.added = self.key not in _rule_state.active
-        _rule_state.active.add(self.key)
-
-    def __exit__(self, *exc):
-        if self.added:
-            _rule_state.active.discard(self.key)
-
-
-def _union(*lists):
-    out, seen = [], set()
-    for lst in lists:
-        for c in lst:
-            if id(c) not in seen:
-                seen.add(id(c))
-                out.append(c)
-    return out
-
-
-def _abstract_trace(flat_fun, types):
-    tr = trace_flat(flat_fun, list(types), concrete=False, types=list(types))
-    return tr.program, list(tr.captured)
-
-
 class _CustomBase:
     kind = "custom"
 
@@ -683,17 +626,34 @@ class _CustomBase:
             return [args[i] if i in nd else next(it) for i in range(len(args))]
         return static, dyn, merge
 
-    def _call_program(self, merge, leaves, in_tree):
+    def _prepare(self, args, kwargs):
+        """Trace the function itself (the primal): `None` eagerly (then just call it),
+        else (static, dyn leaves, in_tree, merge, call program, consts, out_tree)."""
+        args = _resolve_args(self._custom_fun, args, kwargs, self.kind)
+        if current() is None:
+            return args, None  # eager: nothing can differentiate it, JAX calls the function
+        static, dyn, merge = self._split(args)
+        leaves, in_tree = tree_util.tree_flatten(dyn)
+        leaves = [_leaf(x, self.kind) for x in leaves]
         box = {}
 
         def flat_call(*xs):
-            dyn = tree_util.tree_unflatten(in_tree, xs)
-            out_leaves, out_tree = _flatten_outputs(self._custom_fun(*merge(dyn)), self.kind)
+            d = tree_util.tree_unflatten(in_tree, xs)
+            out_leaves, out_tree = _flatten_outputs(self._custom_fun(*merge(d)), self.kind)
             box["tree"] = out_tree
             return out_leaves
 
-        program, captured = _trace(flat_call, leaves)
-        return program, captured, box["tree"]
+        call, consts = _trace(flat_call, leaves)
+        return args, (static, dyn, leaves, in_tree, merge, call, consts, box["tree"])
+
+
+def _as_rule_output(v, t: ShapedType):
+    """A value a user rule returned, as a value of type `t` (dtype converted; an array
+    eagerly)."""
+    from .. import lax
+    if type_of(v).dtype is not t.dtype:
+        v = lax.convert_element_type(v, t.dtype)
+    return _bind_arg(v)
 
 
 class custom_jvp(_CustomBase):
@@ -706,10 +666,12 @@ class custom_jvp(_CustomBase):
             (x,), (t,) = primals, tangents
             return f(x), ...          # (primal_out, tangent_out), linear in the tangents
 
-    The rule is used by every transform (jvp, grad via transposition of its linear part,
-    vmap batches both). With `nondiff_argnums`, those arguments are passed to the rule
-    first: `f_jvp(*nondiff_args, primals, tangents)`. Differentiating with respect to
-    traced values the function closes over is not supported (pass them as arguments).
+    As in JAX, the rule runs only when `f` is differentiated (jvp, grad via transposition
+    of its linear part; vmap batches both), with concrete primal values outside `jit`
+    (Python control flow on them works there). Otherwise `f` itself is called. With
+    `nondiff_argnums`, those arguments are passed to the rule first:
+    `f_jvp(*nondiff_args, primals, tangents)`. Differentiating with respect to traced
+    values the function closes over is not supported (pass them as arguments).
     """
 
     kind = "custom_jvp"
@@ -719,13 +681,19 @@ class custom_jvp(_CustomBase):
         self.jvp = None
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
+        """Set the rule `jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)`."""
         if symbolic_zeros:
             raise NotImplementedError("custom_jvp: symbolic_zeros=True is not supported")
+        _check_callable(jvp, "custom_jvp.defjvp")
         self.jvp = jvp
         return jvp
 
     def defjvps(self, *jvps: Callable | None) -> None:
-        """One rule per argument, `jvp_i(g, ans, *args)` (JAX's `defjvps`)."""
+        """One rule per argument, `jvp_i(g, ans, *args)` (JAX's `defjvps`); None for an
+        argument with a zero contribution."""
+        if self.nondiff_argnums:
+            raise TypeError("Can't use ``defjvps`` with ``nondiff_argnums``.")
+
         def rule(primals, tangents):
             ans = self(*primals)
             out = None
@@ -744,20 +712,17 @@ class custom_jvp(_CustomBase):
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {name} using "
                                  "defjvp.")
-        args = _resolve_args(self._custom_fun, args, kwargs, "custom_jvp")
-        if current() is None:
-            return self._custom_fun(*args)  # eager: nothing can differentiate it
-        static, dyn, merge = self._split(args)
-        leaves, in_tree = tree_util.tree_flatten(dyn)
-        leaves = [_leaf(x, "custom_jvp") for x in leaves]
+        args, traced = self._prepare(args, kwargs)
+        if traced is None:
+            return self._custom_fun(*args)
+        static, _, leaves, in_tree, _, call, consts, out_tree = traced
         types = [type_of(x) for x in leaves]
         n = len(leaves)
-        call, call_captured, out_tree = self._call_program(merge, leaves, in_tree)
         out_types = call.out_types
 
         def flat_jvp(*xs):
             ps = tuple(tree_util.tree_unflatten(in_tree, xs[:n]))
-            ts = tuple(tree_util.tree_unflatten(in_tree, xs[n:]))
+            ts = tuple(tree_util.tree_unflatten(in_tree, xs[n:2 * n]))
             res = self.jvp(*static, ps, ts)
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"custom_jvp rule of {name} must return a pair "
@@ -776,34 +741,13 @@ class custom_jvp(_CustomBase):
                         raise TypeError(f"custom_jvp rule of {name}: {what} output {k} has "
                                         f"shape {vt.shape}, but {name} returns shape "
                                         f"{ot.shape} there")
-            from .. import lax
-            fixed = []
-            for v, ot in zip(list(p_leaves) + list(t_leaves), out_types + out_types):
-                fixed.append(lax.convert_element_type(v, ot.dtype)
-                             if type_of(v).dtype is not ot.dtype else v)
-            return fixed
+            return [_as_rule_output(v, ot) for v, ot in
+                    zip(list(p_leaves) + list(t_leaves), out_types + out_types)]
 
-        if id(self) in _tracing_rules():
-            # Called inside its own rule (`return f(x), ...`): trace the rule on first use.
-            consts = call_captured
-            const_types = [type_of(c) for c in consts]
-
-            def build():
-                with _tracing_rule(self):
-                    prog, captured = _abstract_trace(flat_jvp, list(types) * 2)
-                if captured:
-                    raise TypeError(f"the custom_jvp rule of {name} closes over traced values "
-                                    "of an enclosing transformation; pass them as arguments")
-                return _with_const_types(prog, 2 * n, const_types)
-            jvp_prog = LazyProgram(build, f"jvp rule of {name}")
-        else:
-            with _tracing_rule(self):
-                jvp_prog, jvp_captured = _abstract_trace(flat_jvp, list(types) * 2)
-            consts = _union(call_captured, jvp_captured)
-            jvp_prog = _with_consts(jvp_prog, 2 * n, jvp_captured, consts)
-        call = _with_consts(call, n, call_captured, consts)
+        rule = Rule(f"jvp rule of {name}", fn=flat_jvp, closure=consts,
+                    in_types=types + [t.strong() for t in types] + [type_of(c) for c in consts])
         outs = bind("custom_jvp_call", *[_bind_arg(x) for x in leaves], *consts,
-                    call=call, jvp=jvp_prog, num_consts=len(consts))
+                    call=call, jvp=rule, num_consts=len(consts))
         return tree_util.tree_unflatten(out_tree, [_output(o) for o in outs])
 
 
@@ -812,13 +756,15 @@ class custom_vjp(_CustomBase):
 
         @fnx.custom_vjp
         def f(x): ...
-        def f_fwd(x): return f(x), residuals
+        def f_fwd(x): return f(x), residuals          # residuals: any pytree
         def f_bwd(residuals, g): return (cotangent_for_x,)   # one entry per argument
         f.defvjp(f_fwd, f_bwd)
 
     Reverse mode (grad, vjp, jacrev) uses the rule; forward mode (jvp, jacfwd, linearize)
-    raises an error, as in JAX. `bwd` may return None for an argument (zero cotangent).
-    With `nondiff_argnums`, `bwd(*nondiff_args, residuals, g)`.
+    raises an error, as in JAX. As in JAX, `fwd` runs only when `f` is differentiated
+    (otherwise `f` itself is called), and outside `jit` `fwd` and `bwd` see concrete
+    values. `bwd` may return None for an argument (zero cotangent). With
+    `nondiff_argnums`, `bwd(*nondiff_args, residuals, g)`.
     """
 
     kind = "custom_vjp"
@@ -828,6 +774,8 @@ class custom_vjp(_CustomBase):
         self.fwd = self.bwd = None
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
+        """Set the rules `fwd(*args) -> (out, residuals)` and
+        `bwd(*nondiff_args, residuals, g) -> tuple of argument cotangents`."""
         if symbolic_zeros:
             raise NotImplementedError("custom_vjp: symbolic_zeros=True is not supported")
         _check_callable(fwd, "custom_vjp.defvjp (fwd)")
@@ -839,22 +787,19 @@ class custom_vjp(_CustomBase):
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {name} using "
                                  "defvjp.")
-        args = _resolve_args(self._custom_fun, args, kwargs, "custom_vjp")
-        if current() is None or id(self) in _tracing_rules():
-            # eager: nothing differentiates it; inside its own fwd/bwd rule: an ordinary call
+        args, traced = self._prepare(args, kwargs)
+        if traced is None:
             return self._custom_fun(*args)
-        static, dyn, merge = self._split(args)
-        leaves, in_tree = tree_util.tree_flatten(dyn)
-        leaves = [_leaf(x, "custom_vjp") for x in leaves]
+        static, dyn, leaves, in_tree, merge, call, consts, out_tree = traced
         types = [type_of(x) for x in leaves]
+        const_types = [type_of(c) for c in consts]
         n = len(leaves)
-        call, call_captured, out_tree = self._call_program(merge, leaves, in_tree)
         out_types = call.out_types
         n_out = len(out_types)
         box = {}
 
         def flat_fwd(*xs):
-            res = self.fwd(*merge(tree_util.tree_unflatten(in_tree, xs)))
+            res = self.fwd(*merge(tree_util.tree_unflatten(in_tree, xs[:n])))
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"custom_vjp fwd rule of {name} must return a pair "
                                 f"(output, residuals), got {_describe(res)}")
@@ -866,19 +811,17 @@ class custom_vjp(_CustomBase):
                 if type_of(o).shape != ot.shape:
                     raise TypeError(f"custom_vjp fwd rule of {name}: output {k} has shape "
                                     f"{type_of(o).shape}, but {name} returns {ot.shape}")
-            r_leaves, r_tree = _flatten_outputs(res[1], "custom_vjp fwd rule (residuals)")
-            box["res_tree"] = r_tree
-            return list(o_leaves) + list(r_leaves)
+            r_leaves, box["res_tree"] = _flatten_outputs(res[1], "custom_vjp fwd rule "
+                                                         "(residuals)")
+            return ([_as_rule_output(o, ot) for o, ot in zip(o_leaves, out_types)]
+                    + [_bind_arg(r) for r in r_leaves])
 
-        with _tracing_rule(self):
-            fwd, fwd_captured = _trace(flat_fwd, leaves)
-        res_types = fwd.out_types[n_out:]
-        num_res = len(res_types)
         arg_trees = in_tree.children
 
         def flat_bwd(*xs):
+            num_res = len(xs) - n_out - len(consts)
             res = tree_util.tree_unflatten(box["res_tree"], xs[:num_res])
-            ct = tree_util.tree_unflatten(out_tree, xs[num_res:])
+            ct = tree_util.tree_unflatten(out_tree, xs[num_res:num_res + n_out])
             g = self.bwd(*static, res, ct)
             if not isinstance(g, (tuple, list)) or len(g) != len(dyn):
                 raise TypeError(f"custom_vjp bwd rule of {name} must return a tuple with one "
@@ -897,7 +840,6 @@ class custom_vjp(_CustomBase):
                     raise TypeError(f"custom_vjp bwd rule of {name}: the cotangent for "
                                     f"argument {k} must have the argument's structure "
                                     f"{tree}: {e}") from None
-                from .. import lax
                 for gl, t in zip(g_leaves, arg_types):
                     if gl is None:
                         out.append(ad.zeros_like_aval(t.strong()))
@@ -907,17 +849,15 @@ class custom_vjp(_CustomBase):
                         raise TypeError(f"custom_vjp bwd rule of {name}: the cotangent for "
                                         f"argument {k} has shape {gt.shape}, but the "
                                         f"argument has shape {t.shape}")
-                    out.append(lax.convert_element_type(gl, t.dtype)
-                               if gt.dtype is not t.dtype else gl)
+                    out.append(_as_rule_output(gl, t))
             return out
 
-        with _tracing_rule(self):
-            bwd, bwd_captured = _abstract_trace(
-                flat_bwd, [t.strong() for t in res_types] + [t.strong() for t in out_types])
-        consts = _union(call_captured, fwd_captured, bwd_captured)
-        call = _with_consts(call, n, call_captured, consts)
-        fwd = _with_consts(fwd, n, fwd_captured, consts)
-        bwd = _with_consts(bwd, num_res + n_out, bwd_captured, consts)
+        fwd = Rule(f"fwd rule of {name}", fn=flat_fwd, closure=consts,
+                   in_types=types + const_types)
+        bwd = Rule(f"bwd rule of {name}", fn=flat_bwd, closure=consts,
+                   out_types=[t.strong() for t in types],
+                   in_types=lambda: ([t.strong() for t in fwd.force().out_types[n_out:]]
+                                     + [t.strong() for t in out_types] + const_types))
         outs = bind("custom_vjp_call", *[_bind_arg(x) for x in leaves], *consts,
-                    call=call, fwd=fwd, bwd=bwd, num_consts=len(consts), num_res=num_res)
+                    call=call, fwd=fwd, bwd=bwd, num_consts=len(consts))
         return tree_util.tree_unflatten(out_tree, [_output(o) for o in outs])

@@ -1,10 +1,11 @@
 """Primitives holding nested Programs for user-defined derivatives and rematerialisation.
 
 - `custom_jvp_call[call, jvp, num_consts](*args, *consts)`: `call` computes the function;
-  `jvp` (args, tangents, consts → outs, out tangents) is the user's rule (`fnx.custom_jvp`).
-- `custom_vjp_call[call, fwd, bwd, num_consts, num_res](*args, *consts)`: `fwd` (args,
+  `jvp` (args, tangents, consts → outs, out tangents) is the user's rule (`fnx.custom_jvp`),
+  a `Rule`: a Python function called only when a transformation differentiates the call.
+- `custom_vjp_call[call, fwd, bwd, num_consts](*args, *consts)`: `fwd` (args,
   consts → outs, residuals) and `bwd` (residuals, output cotangents, consts → argument
-  cotangents) are the user's rules (`fnx.custom_vjp`).
+  cotangents) are the user's rules (`fnx.custom_vjp`), `Rule`s.
 - `custom_lin[bwd, num_res, num_consts](*residuals, *consts, *tangents)`: the linear map
   whose transpose is `bwd`; it appears only in the linear part of a derivative of a
   `custom_vjp_call` and cannot be evaluated forward (as in JAX).
@@ -26,34 +27,102 @@ from fnx_ir import Equation, Program, ShapedType
 
 from .._core import ad as _ad
 from .._core.rules import define
-from .._core.trace import bind, eval_program, trace_flat, type_of
+from .._core.errors import TracerLeakError
+from .._core.trace import bind, eval_program, substituting, trace_flat, type_of
 
 
-# ------------------------------------------------------------------- lazy nested programs
+# ------------------------------------------------------------------- user rules
 
-class LazyProgram:
-    """A nested program traced on first use: the jvp rule of a `custom_jvp` function
-    called inside its own rule (`return f(x), ...`), which cannot be traced eagerly
-    without recursing forever. Prints as `<lazy ...>` (not representable in text)."""
+class Rule:
+    """A user's derivative rule held by an equation (custom_jvp's `jvp`, custom_vjp's
+    `fwd` and `bwd`), as in JAX: a Python function of flat values (`fn`), *called* by the
+    transformation that needs it, with the values at hand (concrete ones outside `jit`,
+    so Python control flow on them works) — never when nothing differentiates. It is
+    traced into a Program only when a transformation needs one (`force`: batching), or
+    is one built by `build` (a batched rule).
 
-    __slots__ = ("_build", "_program", "name")
+    The rule may close over tracers of the trace that recorded the equation (`closure`,
+    the equation's trailing const operands): while it runs, each of them stands for the
+    operand's value in the current context. `in_types` (a list, or a function giving it)
+    and `out_types` are the types of its flat arguments and results. Prints as
+    `<jvp rule of f>` (not representable in the text form)."""
 
-    def __init__(self, build, name: str):
+    __slots__ = ("name", "fn", "closure", "_in_types", "_out_types", "_build", "_program")
+
+    def __init__(self, name: str, *, fn=None, in_types=None, out_types=None, closure=(),
+                 build=None):
+        self.name = name
+        self.fn = fn
+        self.closure = tuple(closure)
+        self._in_types = in_types
+        self._out_types = out_types
         self._build = build
         self._program = None
-        self.name = name
+
+    @property
+    def in_types(self) -> list[ShapedType]:
+        t = self._in_types
+        if t is None:
+            return self.force().in_types
+        return list(t() if callable(t) else t)
+
+    @property
+    def out_types(self) -> list[ShapedType]:
+        return self.force().out_types if self._out_types is None else list(self._out_types)
+
+    def typed(self, in_types) -> "Rule":
+        """This rule with its argument types fixed (a bwd rule, once residuals exist)."""
+        if self.fn is None:
+            return self
+        return Rule(self.name, fn=self.fn, in_types=list(in_types), out_types=self._out_types,
+                    closure=self.closure)
+
+    def _run(self, args):
+        args = [np.asarray(a.value, a.type.dtype.np) if isinstance(a, fnx_ir.Literal) else a
+                for a in args]  # (user code sees arrays)
+        k = len(self.closure)
+        try:
+            with substituting(self.closure, list(args)[len(args) - k:]):
+                return list(self.fn(*args))
+        except TracerLeakError as e:
+            raise _closure_error(self.name) from e
 
     def force(self) -> Program:
         if self._program is None:
-            self._program = self._build()
+            if self._build is not None:
+                self._program = self._build()
+            else:
+                types = self.in_types
+                traced = trace_flat(lambda *xs: self._run(xs), types, concrete=False,
+                                    types=types)
+                if traced.captured:
+                    raise _closure_error(self.name)
+                self._program = traced.program
         return self._program
 
+    def __call__(self, args) -> list:
+        """Apply the rule to flat `args`, binding into the current context."""
+        if self.fn is None:
+            return eval_program(self.force(), list(args))
+        return self._run(args)
+
     def __repr__(self) -> str:
-        return f"lazy {self.name}"
+        return self.name
 
 
 def force(p) -> Program:
-    return p.force() if isinstance(p, LazyProgram) else p
+    return p.force() if isinstance(p, Rule) else p
+
+
+def _apply(p, args) -> list:
+    return p(args) if isinstance(p, Rule) else eval_program(p, list(args))
+
+
+def _closure_error(what: str):
+    return TypeError(
+        f"the {what} closes over a traced value of an enclosing transformation that the "
+        "function itself does not use, or differentiation is with respect to a value it "
+        "closes over: pass that value as an explicit argument of the function instead")
 
 
 # ------------------------------------------------------------------- table entries
@@ -72,19 +141,19 @@ def _custom_jvp_call_type(prim, ins, *, call, jvp, num_consts):
     return [t for t in call.out_types]
 
 
-def _custom_vjp_call_type(prim, ins, *, call, fwd, bwd, num_consts, num_res):
+def _custom_vjp_call_type(prim, ins, *, call, fwd, bwd, num_consts):
     _check_inputs(prim, ins, call.in_types)
     return [t for t in call.out_types]
 
 
-def _lin_out_types(bwd: Program, num_res: int, num_consts: int) -> list[ShapedType]:
+def _lin_out_types(bwd, num_res: int, num_consts: int) -> list[ShapedType]:
     return bwd.in_types[num_res:len(bwd.in_types) - num_consts]
 
 
 def _custom_lin_type(prim, ins, *, bwd, num_res, num_consts):
-    n_args = len(bwd.outputs)
-    expected = (bwd.in_types[:num_res] + bwd.in_types[len(bwd.in_types) - num_consts:]
-                + [t for t in bwd.out_types])
+    in_types, out_types = bwd.in_types, bwd.out_types
+    n_args = len(out_types)
+    expected = in_types[:num_res] + in_types[len(in_types) - num_consts:] + list(out_types)
     _check_inputs(prim, ins, expected)
     assert len(ins) == num_res + num_consts + n_args
     return _lin_out_types(bwd, num_res, num_consts)
@@ -101,7 +170,7 @@ def _register(name, params, rule):
 
 
 _register("custom_jvp_call", ("call", "jvp", "num_consts"), _custom_jvp_call_type)
-_register("custom_vjp_call", ("call", "fwd", "bwd", "num_consts", "num_res"),
+_register("custom_vjp_call", ("call", "fwd", "bwd", "num_consts"),
           _custom_vjp_call_type)
 _register("custom_lin", ("bwd", "num_res", "num_consts"), _custom_lin_type)
 _register("checkpoint", ("program", "prevent_cse"), _checkpoint_type)
@@ -130,36 +199,35 @@ def _custom_lin_impl(*args, **params):
 
 # ------------------------------------------------------------------- jvp
 
-def _closure_error(kind: str):
-    return TypeError(
-        f"differentiation of a {kind} function with respect to a value it closes over "
-        "(a traced value of an enclosing transformation) is not supported: pass that "
-        "value as an explicit argument of the function instead")
-
-
 def _custom_jvp_call_jvp(primals, tangents, *, call, jvp, num_consts):
     n = len(primals) - num_consts
     if any(t is not None for t in tangents[n:]):
-        raise _closure_error("custom_jvp")
+        raise _closure_error("custom_jvp function")
     args, consts = list(primals[:n]), list(primals[n:])
     ts = [_ad.instantiate(t, p) for t, p in zip(tangents[:n], args)]
-    res = eval_program(force(jvp), args + ts + consts)
+    res = _apply(jvp, args + ts + consts)
     n_out = len(call.outputs)
     return res[:n_out], res[n_out:]
 
 
-def _custom_vjp_call_jvp(primals, tangents, *, call, fwd, bwd, num_consts, num_res):
+def _custom_vjp_call_jvp(primals, tangents, *, call, fwd, bwd, num_consts):
     n = len(primals) - num_consts
     if any(t is not None for t in tangents[n:]):
-        raise _closure_error("custom_vjp")
+        raise _closure_error("custom_vjp function")
     n_out = len(call.outputs)
-    res = eval_program(fwd, list(primals))
+    res = _apply(fwd, list(primals))
     outs, residuals = res[:n_out], res[n_out:]
     if all(t is None for t in tangents[:n]):
         return outs, [None] * n_out
     ts = [_ad.instantiate(t, p) for t, p in zip(tangents[:n], primals[:n])]
-    touts = bind("custom_lin", *residuals, *primals[n:], *ts, bwd=bwd, num_res=num_res,
-                 num_consts=num_consts)
+    consts = list(primals[n:])
+    lin_rule = bwd
+    if isinstance(bwd, Rule):  # its argument types are known now
+        lin_rule = bwd.typed([type_of(r).strong() for r in residuals]
+                             + [t.strong() for t in call.out_types]
+                             + [type_of(c) for c in consts])
+    touts = bind("custom_lin", *residuals, *consts, *ts, bwd=lin_rule,
+                 num_res=len(residuals), num_consts=num_consts)
     return outs, touts
 
 
@@ -184,7 +252,7 @@ def _custom_lin_transpose(cts, *args, bwd, num_res, num_consts):
     consts = list(args[num_res:num_res + num_consts])
     cts = [_ad.instantiate(c, _ad.UndefinedPrimal(t.strong()))
            for c, t in zip(cts, _lin_out_types(bwd, num_res, num_consts))]
-    arg_cts = eval_program(bwd, res + cts + consts)
+    arg_cts = _apply(bwd, res + cts + consts)
     return [None] * (num_res + num_consts) + list(arg_cts)
 
 
@@ -290,29 +358,33 @@ def _custom_jvp_call_batch(args, dims, *, call, jvp, num_consts):
     n = len(args) - num_consts
     moved, types, dims0, size = _batch_setup(args, dims)
     call_b = _batched_program(call, types, dims0, size)
-    def batch_jvp():
-        return _batched_program(force(jvp), types[:n] + types[:n] + types[n:],
-                                dims0[:n] + dims0[:n] + dims0[n:], size)
-    # a lazy rule stays lazy (batching it now would trace it, and it may call itself)
-    jvp_b = LazyProgram(batch_jvp, f"batched {jvp.name}") if isinstance(jvp, LazyProgram) \
-        else batch_jvp()
+    # the rule stays lazy: it runs only when the batched call is differentiated
+    jvp_b = Rule(f"batched {jvp!r}", build=lambda: _batched_program(
+        force(jvp), types[:n] + types[:n] + types[n:], dims0[:n] + dims0[:n] + dims0[n:],
+        size))
     outs = bind("custom_jvp_call", *moved, call=call_b, jvp=jvp_b, num_consts=num_consts)
     return outs, [0] * len(outs)
 
 
-def _custom_vjp_call_batch(args, dims, *, call, fwd, bwd, num_consts, num_res):
+def _custom_vjp_call_batch(args, dims, *, call, fwd, bwd, num_consts):
     n = len(args) - num_consts
     moved, types, dims0, size = _batch_setup(args, dims)
     call_b = _batched_program(call, types, dims0, size)
-    fwd_b = _batched_program(fwd, types, dims0, size)
-    # bwd: residuals and output cotangents (all batched at 0 now), then the consts; an
-    # unbatched argument's cotangent is summed over the batch.
+    fwd_b = Rule(f"batched {fwd!r}", build=lambda: _batched_program(force(fwd), types, dims0,
+                                                                     size))
     n_out = len(call.outputs)
-    lin_types = [t.strong() for t in fwd_b.out_types[n_out:]] + [t.strong() for t in call_b.out_types]
-    bwd_b = _batched_program(bwd, lin_types + types[n:], [0] * len(lin_types) + dims0[n:],
-                             size, out_sum=[d is None for d in dims0[:n]])
+
+    def batch_bwd():
+        # residuals and output cotangents (all batched at 0 now), then the consts; an
+        # unbatched argument's cotangent is summed over the batch.
+        lin_types = ([t.strong() for t in force(fwd_b).out_types[n_out:]]
+                     + [t.strong() for t in call_b.out_types])
+        return _batched_program(force(bwd), lin_types + types[n:],
+                                [0] * len(lin_types) + dims0[n:], size,
+                                out_sum=[d is None for d in dims0[:n]])
+    bwd_b = Rule(f"batched {bwd!r}", build=batch_bwd)
     outs = bind("custom_vjp_call", *moved, call=call_b, fwd=fwd_b, bwd=bwd_b,
-                num_consts=num_consts, num_res=num_res)
+                num_consts=num_consts)
     return outs, [0] * len(outs)
 
 
@@ -327,7 +399,7 @@ def _custom_lin_batch(args, dims, *, bwd, num_res, num_consts):
     k = num_res + num_consts
     ct_types = [ShapedType((size,) + t.shape, t.dtype)
                 for t in _lin_out_types(bwd, num_res, num_consts)]
-    bwd_b = _batched_program(bwd, types[:num_res] + ct_types + types[num_res:k],
+    bwd_b = _batched_program(force(bwd), types[:num_res] + ct_types + types[num_res:k],
                              dims0[:num_res] + [0] * len(ct_types) + dims0[num_res:k],
                              size, out_sum=[d is None for d in dims0[k:]])
     outs = bind("custom_lin", *moved, bwd=bwd_b, num_res=num_res, num_consts=num_consts)
