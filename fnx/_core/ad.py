@@ -434,6 +434,22 @@ class Linearized:
     def num_residuals(self) -> int:
         return len(self.residuals)
 
+    def values(self) -> list:
+        """The values it holds: the residuals, then the output tangents that do not depend
+        on the input tangents (the leaves of `vjp`'s and `linearize`'s `Partial`s)."""
+        return list(self.residuals) + [s[1] for s in self.slots
+                                       if s is not None and s[0] == "known"]
+
+    def with_values(self, values: Sequence) -> "Linearized":
+        """The same linear map holding `values` (as `values()` lists them)."""
+        n = len(self.residuals)
+        known = iter(values[n:])
+        slots = []
+        for s in self.slots:
+            slots.append(("known", next(known)) if s is not None and s[0] == "known" else s)
+        return Linearized(self.program, list(values[:n]), slots, self.out_types,
+                          self.in_types)
+
     def jvp(self, tangents: Sequence) -> list:
         ts = [instantiate(t, UndefinedPrimal(a)) for t, a in zip(tangents, self.in_types)]
         vals = eval_program(self.program, list(self.residuals) + ts)

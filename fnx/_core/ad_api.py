@@ -12,6 +12,7 @@ the inner derivative into the outer trace, which is then differentiated again.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 from typing import Callable, Sequence
@@ -316,37 +317,42 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     return res_out, res_t, tree_util.tree_unflatten(box["aux_tree"], aux_leaves)
 
 
-def linearize(fun: Callable, *primals, has_aux: bool = False):
-    """`(fun(*primals), f_jvp)` where `f_jvp(*tangents)` evaluates the linear map only
-    (JAX's `jax.linearize`); the primal work is done once, residuals are kept."""
-    _check_callable(fun, "linearize")
-    lin = _Lin(fun, primals, has_aux, "linearize")
+class _LinearFn:
+    """The static part of `linearize`'s `f_jvp` and `vjp`'s pullback. They are
+    `tree_util.Partial(_LinearFn(...), *values)`: pytrees whose leaves are the values the
+    linear map holds (residuals), so they can be passed into and out of `jit` (JAX's
+    `Partial`); calling one calls `_LinearFn(*values, *args)`."""
 
-    def f_jvp(*tangents):
-        t_leaves, t_tree = tree_util.tree_flatten(tuple(tangents))
-        if t_tree != lin.in_tree:
-            raise TypeError(f"linearize: the tangents must have the structure of the primals "
-                            f"{lin.in_tree}, got {t_tree}")
-        ts = _check_like(t_leaves, lin.in_types, "linearize", "tangent")
-        outs = lin.push(ts)
-        return tree_util.tree_unflatten(lin.out_tree, [_output(o) for o in outs])
+    def __init__(self, lin: _Lin, kind: str, fun_name: str):
+        values = lin.lin.values()
+        self.num_values = len(values)
+        self.kind, self.fun_name = kind, fun_name
+        self.lin = copy.copy(lin)  # the structure, without values (they are the leaves)
+        self.lin.lin = lin.lin.with_values([None] * len(values))
+        self.lin.outs = self.lin.aux = self.lin.in_leaves = None
 
-    if has_aux:
-        return lin.primals_out(), f_jvp, lin.aux
-    return lin.primals_out(), f_jvp
+    def partial(self, values) -> tree_util.Partial:
+        return tree_util.Partial(self, *values)
 
-
-def vjp(fun: Callable, *primals, has_aux: bool = False):
-    """Reverse mode: `(fun(*primals), vjp_fn)` with `vjp_fn(ct) -> tuple of cotangents`,
-    one per primal (JAX's `jax.vjp`). With `has_aux`, `(out, vjp_fn, aux)`.
-
-    Cotangents of integer/bool primals are zeros of their dtype (JAX uses float0)."""
-    _check_callable(fun, "vjp")
-    lin = _Lin(fun, primals, has_aux, "vjp")
-
-    def vjp_fn(ct):
+    def __call__(self, *args):
+        lin = copy.copy(self.lin)
+        lin.lin = self.lin.lin.with_values(list(args[:self.num_values]))
+        args = args[self.num_values:]
+        if self.kind == "linearize":
+            t_leaves, t_tree = tree_util.tree_flatten(tuple(args))
+            if t_tree != lin.in_tree:
+                raise TypeError(f"linearize: the tangents must have the structure of the "
+                                f"primals {lin.in_tree}, got {t_tree}")
+            ts = _check_like(t_leaves, lin.in_types, "linearize", "tangent")
+            return tree_util.tree_unflatten(lin.out_tree, [_output(o) for o in lin.push(ts)])
+        if len(args) != 1:
+            raise TypeError(f"The function returned by fnx.vjp applied to {self.fun_name} "
+                            f"was called with {len(args)} arguments, but functions returned "
+                            "by fnx.vjp must be called with a single argument corresponding "
+                            "to the single value returned by the function (a tuple or a "
+                            "pytree for several outputs)")
         try:
-            ct_leaves = tree_util.flatten_up_to(lin.out_tree, ct, "vjp")
+            ct_leaves = tree_util.flatten_up_to(lin.out_tree, args[0], "vjp")
         except ValueError as e:
             raise TypeError(f"vjp: the cotangent must have the structure of the primal "
                             f"output {lin.out_tree}: {e}") from None
@@ -354,6 +360,31 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         grads = lin.pull(cts)
         return tree_util.tree_unflatten(lin.in_tree, [_output(g) for g in grads])
 
+
+def linearize(fun: Callable, *primals, has_aux: bool = False):
+    """`(fun(*primals), f_jvp)` where `f_jvp(*tangents)` evaluates the linear map only
+    (JAX's `jax.linearize`); the primal work is done once, residuals are kept. `f_jvp`
+    is a `tree_util.Partial` whose leaves are the residuals (it can cross `jit`)."""
+    _check_callable(fun, "linearize")
+    lin = _Lin(fun, primals, has_aux, "linearize")
+    f_jvp = _LinearFn(lin, "linearize", _fun_name(fun)).partial(
+        [_output(v) for v in lin.lin.values()])
+    if has_aux:
+        return lin.primals_out(), f_jvp, lin.aux
+    return lin.primals_out(), f_jvp
+
+
+def vjp(fun: Callable, *primals, has_aux: bool = False):
+    """Reverse mode: `(fun(*primals), vjp_fn)` with `vjp_fn(ct) -> tuple of cotangents`,
+    one per primal (JAX's `jax.vjp`). With `has_aux`, `(out, vjp_fn, aux)`. `vjp_fn` is a
+    `tree_util.Partial` whose leaves are the residuals, so it can be returned from and
+    passed into `jit` (as in JAX).
+
+    Cotangents of integer/bool primals are zeros of their dtype (JAX uses float0)."""
+    _check_callable(fun, "vjp")
+    lin = _Lin(fun, primals, has_aux, "vjp")
+    vjp_fn = _LinearFn(lin, "vjp", _fun_name(fun)).partial(
+        [_output(v) for v in lin.lin.values()])
     if has_aux:
         return lin.primals_out(), vjp_fn, lin.aux
     return lin.primals_out(), vjp_fn
