@@ -582,14 +582,15 @@ CALL_LIKE = {"checkpoint": "program", "custom_jvp_call": "call", "custom_vjp_cal
 
 
 def _has_calls(program: Program) -> bool:
-    return any(eq.primitive in CALL_LIKE
+    return any(eq.primitive in CALL_LIKE or eq.primitive == "name"
                or any(_has_calls(p) for p in fnx_ir.subprograms(eq.params))
                for eq in program.equations)
 
 
 def inline_calls(program: Program) -> Program:
     """`program` with every `checkpoint` / `custom_jvp_call` / `custom_vjp_call` equation
-    replaced by the equations of the sub-program it evaluates (recursively), for backends
+    replaced by the equations of the sub-program it evaluates (recursively), and every
+    `name` (identity) equation removed, for backends
     that only lower flat programs. (After differentiation these primitives carry no more
     information; inlining a `checkpoint` lets CSE merge the recomputation, so do it after
     the generic passes if memory matters.) Calls inside control-flow sub-programs (`cond`,
@@ -604,6 +605,9 @@ def inline_calls(program: Program) -> Program:
         return rename.get(x, x) if isinstance(x, Var) else x
 
     for eq in program.equations:
+        if eq.primitive == "name":  # (checkpoint_name: the identity)
+            rename[eq.outputs[0]] = sub(eq.inputs[0])
+            continue
         key = CALL_LIKE.get(eq.primitive)
         if key is None:
             params = eq.params

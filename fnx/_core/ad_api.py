@@ -577,22 +577,27 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fal
 
 # =========================================================================== checkpoint
 
-def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True, policy=None,
+def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True,
+               policy: Callable | None = None,
                static_argnums: int | Sequence[int] = ()) -> Callable:
     """Rematerialisation (JAX's `jax.checkpoint` / `jax.remat`): under reverse-mode
     differentiation, `fun`'s intermediate values are not stored for the backward pass;
-    only its inputs are, and `fun` is recomputed in the backward pass.
+    only its inputs are (and the values `policy` allows saving), and the rest is
+    recomputed in the backward pass.
 
-    `fun` is recorded as one `checkpoint` equation holding its program. Outside any
-    transformation it is simply called. `policy` (saving selected values) is not
-    supported yet."""
+    `policy(prim: str, *in_types, **params) -> bool` says whether the outputs of one
+    equation may be saved; `fnx.checkpoint_policies` has JAX's (`dots_saveable`,
+    `save_only_these_names` with `fnx.ad_checkpoint.checkpoint_name`, ...). Arguments at
+    `static_argnums` are Python values (not traced). `fun` is recorded as one
+    `checkpoint` equation holding its program; outside any transformation it is simply
+    called."""
     if fun is None:
         return lambda f: checkpoint(f, prevent_cse=prevent_cse, policy=policy,
                                     static_argnums=static_argnums)
     _check_callable(fun, "checkpoint")
-    if policy is not None:
-        raise NotImplementedError("checkpoint: policies are not supported; every "
-                                  "intermediate value of the function is recomputed")
+    if policy is not None and not callable(policy):
+        raise TypeError(f"checkpoint: policy must be a callable (see fnx.checkpoint_policies), "
+                        f"got {type(policy).__name__}")
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
     @functools.wraps(fun, updated=())
@@ -600,6 +605,11 @@ def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True, policy=
         if current() is None:
             return fun(*args, **kwargs)
         n = len(args)
+        for i in static:
+            if not -n <= i < n:
+                raise ValueError(f"checkpoint: static_argnums {static_argnums!r} is out of "
+                                 f"range for {_fun_name(fun)} called with {n} positional "
+                                 "arguments")
         snums = {i % n for i in static}
         dyn = tuple(a for i, a in enumerate(args) if i not in snums)
         leaves, in_tree = tree_util.tree_flatten((dyn, kwargs))
@@ -616,7 +626,7 @@ def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True, policy=
 
         program, captured = _trace(flat_fun, leaves)
         outs = bind("checkpoint", *[_bind_arg(x) for x in leaves], *captured,
-                    program=program, prevent_cse=bool(prevent_cse))
+                    program=program, prevent_cse=bool(prevent_cse), policy=policy)
         return tree_util.tree_unflatten(box["tree"], [_output(o) for o in outs])
     return wrapped
 

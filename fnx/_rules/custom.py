@@ -9,10 +9,14 @@
 - `custom_lin[bwd, num_res, num_consts](*residuals, *consts, *tangents)`: the linear map
   whose transpose is `bwd`; it appears only in the linear part of a derivative of a
   `custom_vjp_call` and cannot be evaluated forward (as in JAX).
-- `checkpoint[program, prevent_cse](*args)`: evaluates `program`; under reverse-mode
-  differentiation its partial-evaluation rule saves only the inputs and recomputes the
-  rest in the backward pass (`fnx.checkpoint`). `prevent_cse` asks passes not to merge the
-  recomputation with the forward computation (keep the equation opaque, do not inline it).
+- `checkpoint[program, prevent_cse, policy](*args)`: evaluates `program`; under
+  reverse-mode differentiation its partial-evaluation rule saves only the inputs and the
+  values `policy` allows (None: nothing) and recomputes the rest in the backward pass
+  (`fnx.checkpoint`). `prevent_cse` asks passes not to merge the recomputation with the
+  forward computation (keep the equation opaque, do not inline it).
+- `name[name](x)`: the identity, naming `x` for checkpoint policies
+  (`fnx.ad_checkpoint.checkpoint_name`); transparent to every transformation, removed
+  with the calls before lowering.
 
 Each primitive's `impl` evaluates the nested program with the interpreter; `jvp`,
 `transpose` and `batch` rules are defined here; the registration in the primitive
@@ -159,7 +163,7 @@ def _custom_lin_type(prim, ins, *, bwd, num_res, num_consts):
     return _lin_out_types(bwd, num_res, num_consts)
 
 
-def _checkpoint_type(prim, ins, *, program, prevent_cse):
+def _checkpoint_type(prim, ins, *, program, prevent_cse, policy):
     _check_inputs(prim, ins, program.in_types)
     return [t for t in program.out_types]
 
@@ -173,7 +177,18 @@ _register("custom_jvp_call", ("call", "jvp", "num_consts"), _custom_jvp_call_typ
 _register("custom_vjp_call", ("call", "fwd", "bwd", "num_consts"),
           _custom_vjp_call_type)
 _register("custom_lin", ("bwd", "num_res", "num_consts"), _custom_lin_type)
-_register("checkpoint", ("program", "prevent_cse"), _checkpoint_type)
+_register("checkpoint", ("program", "prevent_cse", "policy"), _checkpoint_type)
+
+
+def _name_type(prim, ins, *, name):
+    if len(ins) != 1:
+        raise fnx_ir.IRTypeError(prim, f"takes 1 operand, got {len(ins)}")
+    if not isinstance(name, str):
+        raise fnx_ir.IRTypeError(prim, f"name must be a str, got {name!r}")
+    return ins[0]
+
+
+_register("name", ("name",), _name_type)
 
 
 # ------------------------------------------------------------------- impl
@@ -188,7 +203,7 @@ def _call_impl(*args, call, **params):
     return _evaluate(call, args)
 
 
-def _checkpoint_impl(*args, program, prevent_cse):
+def _checkpoint_impl(*args, program, **params):
     return _evaluate(program, args)
 
 
@@ -235,11 +250,11 @@ def _custom_lin_jvp(primals, tangents, **params):
     _custom_lin_impl()
 
 
-def _checkpoint_jvp(primals, tangents, *, program, prevent_cse):
+def _checkpoint_jvp(primals, tangents, *, program, **params):
     diff = [t is not None for t in tangents]
     J, nonzero = _ad.jvp_program(program, diff)
     outs = bind("checkpoint", *primals, *[t for t in tangents if t is not None],
-                program=J, prevent_cse=prevent_cse)
+                program=J, **params)
     n = len(program.outputs)
     it = iter(outs[n:])
     return outs[:n], [next(it) if z else None for z in nonzero]
@@ -265,7 +280,7 @@ def _known_only(pe: _ad.PartialEval, keep_outputs: bool) -> Program:
     return _ad.dce(Program(known.inputs, known.constants, known.equations, outs))
 
 
-def _checkpoint_transpose(cts, *args, program, prevent_cse):
+def _checkpoint_transpose(cts, *args, program, **params):
     """Rematerialise: recompute the known part (one opaque checkpoint equation), then
     transpose the linear part with those residuals."""
     unknowns = [_ad.is_undefined(a) for a in args]
@@ -275,7 +290,7 @@ def _checkpoint_transpose(cts, *args, program, prevent_cse):
     if not recompute.equations:
         residuals = eval_program(recompute, known_args)
     else:
-        residuals = bind("checkpoint", *known_args, program=recompute, prevent_cse=prevent_cse)
+        residuals = bind("checkpoint", *known_args, program=recompute, **params)
     lin_cts = [c for c, u in zip(cts, pe.out_unknowns) if u]
     undefined = [a for a in args if _ad.is_undefined(a)]
     in_cts = _ad.backward_pass(pe.unknown, list(residuals) + undefined, lin_cts)
@@ -283,26 +298,67 @@ def _checkpoint_transpose(cts, *args, program, prevent_cse):
     return [next(it) if u else None for u in unknowns]
 
 
+def _saveable(policy, eq: Equation) -> bool:
+    """Whether a checkpoint policy lets the outputs of `eq` be saved (None: nothing)."""
+    return policy is not None and bool(
+        policy(eq.primitive, *[x.type for x in eq.inputs], **eq.params))
+
+
 def _checkpoint_partial_eval(eq: Equation, in_unknowns):
-    """Known side: the checkpoint of the known part, without residual outputs. Unknown
-    side: the whole sub-program (recomputing its known part) restricted to the unknown
-    outputs; only the checkpoint's inputs become residuals."""
-    q = eq.params["program"]
+    """Known side: a checkpoint of the known part whose extra outputs are the values the
+    policy saves. Unknown side: a checkpoint that recomputes the other known values the
+    linear part reads (from the checkpoint's inputs and the saved values), then does the
+    unknown part. With no policy only the checkpoint's inputs are saved."""
+    q, policy = eq.params["program"], eq.params["policy"]
     pe = _ad.partial_eval(q, in_unknowns)
     out_unk = pe.out_unknowns
+    known = pe.known
+    n_kout = len(known.outputs) - pe.num_res
+    known_in = {v for v, u in zip(q.inputs, in_unknowns) if not u}
+    const_vars = {v for v, _ in q.constants}
+    producer = {o: e for e in known.equations for o in e.outputs}
+    saved: dict = {}   # (ordered) values of q saved for the unknown side
+    want: set = set()  # values the unknown side recomputes
+
+    def need(v) -> None:
+        if not isinstance(v, fnx_ir.Var) or v in known_in or v in const_vars or v in saved:
+            return
+        if _saveable(policy, producer[v]):
+            saved[v] = None
+        else:
+            want.add(v)
+
+    for r in known.outputs[n_kout:]:
+        need(r)
+    recompute = []
+    for e in reversed(known.equations):
+        if any(o in want for o in e.outputs):
+            recompute.append(e)
+            for x in e.inputs:
+                need(x)
+    recompute.reverse()
+    saved_vars = list(saved)
+    saved_outer = [fnx_ir.Var(v.type) for v in saved_vars]
+    outer = dict(zip(q.inputs, eq.inputs))
     known_eqs, unknown_eqs = [], []
     known_outs = [o for o, u in zip(eq.outputs, out_unk) if not u]
-    if known_outs:
-        qk = _known_only(pe, keep_outputs=True)
-        known_ins = [x for x, u in zip(eq.inputs, in_unknowns) if not u]
-        known_eqs.append(Equation("checkpoint", known_ins, known_outs,
-                                  dict(eq.params, program=qk), eq.source))
+    if known_outs or saved_vars:
+        qk = _ad.dce(Program(known.inputs, known.constants, known.equations,
+                             known.outputs[:n_kout] + saved_vars))
+        known_eqs.append(Equation("checkpoint", [outer[v] for v in known.inputs],
+                                  known_outs + saved_outer, dict(eq.params, program=qk),
+                                  eq.source))
     if any(out_unk):
-        qu = _ad.dce(Program(q.inputs, q.constants, q.equations,
-                             [o for o, u in zip(q.outputs, out_unk) if u]))
-        unknown_eqs.append(Equation("checkpoint", eq.inputs,
-                                    [o for o, u in zip(eq.outputs, out_unk) if u],
-                                    dict(eq.params, program=qu), eq.source))
+        eqs = recompute + list(pe.unknown.equations)
+        read = {x for e in eqs for x in e.inputs if isinstance(x, fnx_ir.Var)}
+        read.update(x for x in pe.unknown.outputs if isinstance(x, fnx_ir.Var))
+        ins = [v for v in q.inputs if v in known_in and v in read]
+        u_ins = [v for v, u in zip(q.inputs, in_unknowns) if u]
+        qu = _ad.dce(Program(ins + saved_vars + u_ins, q.constants, eqs, pe.unknown.outputs))
+        unknown_eqs.append(Equation(
+            "checkpoint", [outer[v] for v in ins] + saved_outer + [outer[v] for v in u_ins],
+            [o for o, u in zip(eq.outputs, out_unk) if u], dict(eq.params, program=qu),
+            eq.source))
     return known_eqs, unknown_eqs, out_unk
 
 
@@ -347,10 +403,10 @@ def _batch_setup(args, dims):
     return moved, [type_of(a) for a in moved], [None if d is None else 0 for d in dims], size
 
 
-def _checkpoint_batch(args, dims, *, program, prevent_cse):
+def _checkpoint_batch(args, dims, *, program, **params):
     moved, types, dims0, size = _batch_setup(args, dims)
     pb = _batched_program(program, types, dims0, size)
-    outs = bind("checkpoint", *moved, program=pb, prevent_cse=prevent_cse)
+    outs = bind("checkpoint", *moved, program=pb, **params)
     return outs, [0] * len(outs)
 
 
@@ -410,3 +466,18 @@ define("custom_lin", impl=_custom_lin_impl, jvp=_custom_lin_jvp,
        transpose=_custom_lin_transpose, batch=_custom_lin_batch, multiple_results=True)
 define("checkpoint", impl=_checkpoint_impl, jvp=_checkpoint_jvp, transpose=_checkpoint_transpose,
        batch=_checkpoint_batch, multiple_results=True)
+
+
+# ------------------------------------------------------------------- name (identity)
+
+def _name_jvp(primals, tangents, *, name):
+    (x,), (t,) = primals, tangents
+    return bind("name", x, name=name), (None if t is None else bind("name", t, name=name))
+
+
+def _name_batch(args, dims, *, name):
+    return bind("name", args[0], name=name), dims[0]
+
+
+define("name", impl=lambda x, *, name: np.array(x), jvp=_name_jvp,
+       transpose=lambda ct, x, *, name: [ct], batch=_name_batch)
