@@ -238,7 +238,8 @@ def _check_tangent(eq: Equation, expected: ShapedType, t) -> None:
 
 def jvp_program(program: Program, diff: Sequence[bool],
                 want: Sequence[bool] | None = None,
-                values: Sequence | None = None) -> tuple[Program, list[bool]]:
+                values: Sequence | None = None,
+                captured: list | None = None) -> tuple[Program, list[bool]]:
     """The jvp transform on the IR.
 
     Returns `(J, nonzero)`: `J` takes the program's inputs followed by one tangent per
@@ -247,6 +248,8 @@ def jvp_program(program: Program, diff: Sequence[bool],
     whether output `j` has one in `J`. `want[j] = False` drops output `j`'s tangent.
     With `values` (concrete values of the inputs), `J` is traced with them, so that
     user rules (`custom_jvp`, `custom_vjp`) see concrete primals, as outside `jit` in JAX.
+    A user rule may read values of an enclosing trace that `program` does not: with a
+    `captured` list, they are appended to it and `J` takes them as trailing inputs.
     """
     diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff)]
     want = [True] * len(program.outputs) if want is None else list(want)
@@ -264,7 +267,10 @@ def jvp_program(program: Program, diff: Sequence[bool],
     types = program.in_types + [v.type for v, d in zip(program.inputs, diff) if d]
     vals = None if values is None else list(values) + [None] * (len(types) - n)
     traced = trace_flat(fun, types, concrete=values is not None, types=types, values=vals)
-    assert not traced.captured, "jvp_program: the program captured outer values"
+    if captured is None:
+        assert not traced.captured, "jvp_program: the program captured outer values"
+    else:
+        captured.extend(traced.captured)
     return traced.program, box[0]
 
 
@@ -474,15 +480,18 @@ class Linearized:
 
 
 def linearize_program(program: Program, diff: Sequence[bool],
-                      want: Sequence[bool] | None = None, values: Sequence | None = None):
+                      want: Sequence[bool] | None = None, values: Sequence | None = None,
+                      captured: list | None = None):
     """jvp + partial evaluation on the IR: `(PartialEval, nonzero, diff)` where `diff` is
     normalised to differentiable inputs. The known program returns the outputs, then the
     output tangents that do not depend on the input tangents, then the residuals.
-    `values`: concrete input values for the user rules (see `jvp_program`)."""
+    `values`, `captured`: see `jvp_program` (the captured values are known inputs)."""
     diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff)]
-    J, nonzero = jvp_program(program, diff, want, values)
+    n_captured = len(captured) if captured is not None else 0
+    J, nonzero = jvp_program(program, diff, want, values, captured)
     n_out = len(program.outputs)
-    pe = partial_eval(J, [False] * len(program.inputs) + [True] * sum(diff))
+    n_new = (len(captured) - n_captured) if captured is not None else 0
+    pe = partial_eval(J, [False] * len(program.inputs) + [True] * sum(diff) + [False] * n_new)
     if any(pe.out_unknowns[:n_out]):
         raise AssertionError("linearize: a primal output depends on the tangents "
                              "(a jvp rule mixes tangents into primal values)")
@@ -502,9 +511,10 @@ def linearize_flat(program: Program, args: Sequence, diff: Sequence[bool],
             values = None
         else:
             values = [np.asarray(v, v_.type.dtype.np) for v, v_ in zip(values, program.inputs)]
-    pe, nonzero, diff = linearize_program(program, diff, want, values)
+    captured: list = []
+    pe, nonzero, diff = linearize_program(program, diff, want, values, captured)
     n_out = len(program.outputs)
-    vals = iter(eval_program(pe.known, args))
+    vals = iter(eval_program(pe.known, list(args) + captured))
     outs = [next(vals) for _ in range(n_out)]
     t_unknown = iter(pe.out_unknowns[n_out:])
     slots: list = []

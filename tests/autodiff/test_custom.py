@@ -431,3 +431,15 @@ def test_rules_closing_over_values_of_the_enclosing_function():
         assert np.isclose(gr(a, x), want, rtol=1e-6)
     with pytest.raises(TypeError, match="closes over"):
         fnx.grad(outer, 0)(a, x)  # differentiating the closed-over value
+
+    def rule_only(a, x):  # the rule reads a value the function itself does not
+        @fnx.custom_jvp
+        def g(x):
+            return fnp.sin(x)
+
+        @g.defjvp
+        def g_jvp(primals, tangents):
+            return g(primals[0]), a * tangents[0]
+        return g(x)
+    for gr in (fnx.grad(rule_only, 1), fnx.jit(fnx.grad(rule_only, 1))):
+        assert gr(a, x) == a  # JAX: 2.0
