@@ -10,6 +10,8 @@ from fnx import lax
 from fnx._core import ad
 from fnx.testing import check_grads
 
+F32 = np.float32
+
 
 @fnx.custom_jvp
 def log1pexp(x):
@@ -443,3 +445,32 @@ def test_rules_closing_over_values_of_the_enclosing_function():
         return g(x)
     for gr in (fnx.grad(rule_only, 1), fnx.jit(fnx.grad(rule_only, 1))):
         assert gr(a, x) == a  # JAX: 2.0
+
+
+def test_custom_vjp_pytree_arguments_outputs_residuals_and_none_cotangents():
+    @fnx.custom_vjp
+    def f(p, x):
+        return {"y": p["w"] * fnp.sin(x), "z": (p["b"] + x,)}
+
+    def f_fwd(p, x):
+        return f(p, x), {"r": (p["w"], fnp.cos(x)), "s": [x]}  # residuals: a pytree
+
+    def f_bwd(res, g):
+        w, c = res["r"]
+        (x,) = res["s"]
+        gy, (gz,) = g["y"], g["z"]
+        return {"w": gy * fnp.sin(x), "b": None}, gy * w * c * 2 + gz  # None: zero
+    f.defvjp(f_fwd, f_bwd)
+
+    p = {"w": np.float32(1.5), "b": np.float32(0.5)}
+    x = np.float32(0.3)
+    loss = lambda p, x: f(p, x)["y"] + 3 * f(p, x)["z"][0]
+    # JAX 0.10: ({'b': 0., 'w': 0.29552022}, 5.8660097)
+    for g in (fnx.grad(loss, argnums=(0, 1)), fnx.jit(fnx.grad(loss, argnums=(0, 1)))):
+        gp, gx = g(p, x)
+        assert gp["b"] == 0.0 and gp["b"].dtype == F32
+        assert np.isclose(gp["w"], np.sin(x), rtol=1e-6)
+        assert np.isclose(gx, 3.0 * np.cos(x) + 3.0, rtol=1e-6)
+    xs = np.linspace(0, 1, 3).astype(F32)
+    np.testing.assert_allclose(fnx.vmap(fnx.grad(loss, argnums=1), in_axes=(None, 0))(p, xs),
+                               3.0 * np.cos(xs) + 3.0, rtol=1e-6)
