@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-from typing import Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
@@ -649,6 +649,57 @@ def _resolve_args(fun, args, kwargs, what):
                         f"supported ({sorted(ba.kwargs)})")
     return tuple(ba.args)
 
+class SymbolicZero:
+    """A zero (co)tangent passed to a rule defined with `symbolic_zeros=True` (JAX's
+    `jax.custom_derivatives.SymbolicZero`): no array, only its type (`aval`, `shape`,
+    `dtype`). A rule may also return one for a zero result."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedType):
+        self.aval = aval
+
+    @property
+    def shape(self) -> tuple:
+        return self.aval.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.aval.dtype.np
+
+    @staticmethod
+    def from_primal_value(x) -> "SymbolicZero":
+        return SymbolicZero(type_of(x).strong())
+
+    def __repr__(self) -> str:
+        return f"SymbolicZero({self.aval})"
+
+
+class CustomVJPPrimal(NamedTuple):
+    """An argument of a `custom_vjp` fwd rule defined with `symbolic_zeros=True` (JAX's
+    `jax.custom_derivatives.CustomVJPPrimal`): the value, and whether it is perturbed
+    (differentiated)."""
+    value: Any
+    perturbed: bool
+
+
+def _zero_or_symbolic(t: ShapedType, symbolic: bool):
+    return SymbolicZero(t.strong()) if symbolic else ad.zeros_like_aval(t.strong())
+
+
+def _flatten_tangents(tree, types, what: str) -> tuple[list, Any]:
+    """A rule's tangent/cotangent output: leaves (SymbolicZero leaves become zeros)."""
+    leaves, treedef = tree_util.tree_flatten(
+        tree, is_leaf=lambda x: isinstance(x, SymbolicZero))
+    leaves = [ad.zeros_like_aval(l.aval) if isinstance(l, SymbolicZero) else l
+              for l in leaves]
+    for o in leaves:
+        if not _is_value(o):
+            raise TypeError(f"{what}: the function returned a {type(o).__name__} "
+                            "inside its output: outputs must be arrays or pytrees of arrays")
+    return leaves, treedef
+
+
 class _CustomBase:
     kind = "custom"
 
@@ -720,13 +771,15 @@ class custom_jvp(_CustomBase):
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         super().__init__(fun, nondiff_argnums)
         self.jvp = None
+        self.symbolic_zeros = False
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
-        """Set the rule `jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)`."""
-        if symbolic_zeros:
-            raise NotImplementedError("custom_jvp: symbolic_zeros=True is not supported")
+        """Set the rule `jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)`.
+        With `symbolic_zeros`, the tangents of arguments that are not differentiated are
+        `SymbolicZero`s (else zeros), and the rule may return them."""
         _check_callable(jvp, "custom_jvp.defjvp")
         self.jvp = jvp
+        self.symbolic_zeros = bool(symbolic_zeros)
         return jvp
 
     def defjvps(self, *jvps: Callable | None) -> None:
@@ -763,13 +816,15 @@ class custom_jvp(_CustomBase):
 
         def flat_jvp(*xs):
             ps = tuple(tree_util.tree_unflatten(in_tree, xs[:n]))
-            ts = tuple(tree_util.tree_unflatten(in_tree, xs[n:2 * n]))
+            ts = [_zero_or_symbolic(t, self.symbolic_zeros) if x is None else x
+                  for x, t in zip(xs[n:2 * n], types)]
+            ts = tuple(tree_util.tree_unflatten(in_tree, ts))
             res = self.jvp(*static, ps, ts)
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"custom_jvp rule of {name} must return a pair "
                                 f"(primal_out, tangent_out), got {_describe(res)}")
             p_leaves, p_tree = _flatten_outputs(res[0], "custom_jvp rule")
-            t_leaves, t_tree = _flatten_outputs(res[1], "custom_jvp rule")
+            t_leaves, t_tree = _flatten_tangents(res[1], out_types, "custom_jvp rule")
             for what, tree in (("primal", p_tree), ("tangent", t_tree)):
                 if tree != out_tree:
                     raise TypeError(f"custom_jvp rule of {name} must produce {what} outputs "
@@ -813,15 +868,17 @@ class custom_vjp(_CustomBase):
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         super().__init__(fun, nondiff_argnums)
         self.fwd = self.bwd = None
+        self.symbolic_zeros = False
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
         """Set the rules `fwd(*args) -> (out, residuals)` and
-        `bwd(*nondiff_args, residuals, g) -> tuple of argument cotangents`."""
-        if symbolic_zeros:
-            raise NotImplementedError("custom_vjp: symbolic_zeros=True is not supported")
+        `bwd(*nondiff_args, residuals, g) -> tuple of argument cotangents`. With
+        `symbolic_zeros`, `fwd`'s argument leaves are `CustomVJPPrimal(value, perturbed)`
+        and zero output cotangents reach `bwd` as `SymbolicZero`s (as in JAX)."""
         _check_callable(fwd, "custom_vjp.defvjp (fwd)")
         _check_callable(bwd, "custom_vjp.defvjp (bwd)")
         self.fwd, self.bwd = fwd, bwd
+        self.symbolic_zeros = bool(symbolic_zeros)
 
     def __call__(self, *args, **kwargs):
         name = _fun_name(self._custom_fun)
@@ -839,8 +896,12 @@ class custom_vjp(_CustomBase):
         n_out = len(out_types)
         box = {}
 
-        def flat_fwd(*xs):
-            res = self.fwd(*merge(tree_util.tree_unflatten(in_tree, xs[:n])))
+        def flat_fwd(*xs, perturbed=None):
+            xs = xs[:n]
+            if self.symbolic_zeros:
+                perturbed = [True] * n if perturbed is None else perturbed
+                xs = [CustomVJPPrimal(x, bool(d)) for x, d in zip(xs, perturbed)]
+            res = self.fwd(*merge(tree_util.tree_unflatten(in_tree, xs)))
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"custom_vjp fwd rule of {name} must return a pair "
                                 f"(output, residuals), got {_describe(res)}")
@@ -862,7 +923,9 @@ class custom_vjp(_CustomBase):
         def flat_bwd(*xs):
             num_res = len(xs) - n_out - len(consts)
             res = tree_util.tree_unflatten(box["res_tree"], xs[:num_res])
-            ct = tree_util.tree_unflatten(out_tree, xs[num_res:num_res + n_out])
+            ct = [_zero_or_symbolic(t, self.symbolic_zeros) if x is None else x
+                  for x, t in zip(xs[num_res:num_res + n_out], out_types)]
+            ct = tree_util.tree_unflatten(out_tree, ct)
             g = self.bwd(*static, res, ct)
             if not isinstance(g, (tuple, list)) or len(g) != len(dyn):
                 raise TypeError(f"custom_vjp bwd rule of {name} must return a tuple with one "
@@ -872,7 +935,7 @@ class custom_vjp(_CustomBase):
             it = iter(types)
             for k, (gk, tree) in enumerate(zip(g, arg_trees)):
                 arg_types = [next(it) for _ in range(tree.num_leaves)]
-                if gk is None:
+                if gk is None or isinstance(gk, SymbolicZero):
                     out.extend(ad.zeros_like_aval(t.strong()) for t in arg_types)
                     continue
                 try:
@@ -882,7 +945,7 @@ class custom_vjp(_CustomBase):
                                     f"argument {k} must have the argument's structure "
                                     f"{tree}: {e}") from None
                 for gl, t in zip(g_leaves, arg_types):
-                    if gl is None:
+                    if gl is None or isinstance(gl, SymbolicZero):
                         out.append(ad.zeros_like_aval(t.strong()))
                         continue
                     gt = type_of(gl)

@@ -81,13 +81,13 @@ class Rule:
         return Rule(self.name, fn=self.fn, in_types=list(in_types), out_types=self._out_types,
                     closure=self.closure)
 
-    def _run(self, args):
+    def _run(self, args, **kw):
         args = [np.asarray(a.value, a.type.dtype.np) if isinstance(a, fnx_ir.Literal) else a
                 for a in args]  # (user code sees arrays)
         k = len(self.closure)
         try:
             with substituting(self.closure, list(args)[len(args) - k:]):
-                return list(self.fn(*args))
+                return list(self.fn(*args, **kw))
         except TracerLeakError as e:
             raise _closure_error(self.name) from e
 
@@ -98,17 +98,19 @@ class Rule:
             else:
                 types = self.in_types
                 traced = trace_flat(lambda *xs: self._run(xs), types, concrete=False,
-                                    types=types)
+                                    types=types)  # (every argument is a value here)
                 if traced.captured:
                     raise _closure_error(self.name)
                 self._program = traced.program
         return self._program
 
-    def __call__(self, args) -> list:
-        """Apply the rule to flat `args`, binding into the current context."""
+    def __call__(self, args, **kw) -> list:
+        """Apply the rule to flat `args`, binding into the current context. A `None`
+        argument is a symbolic zero (the Python rule decides what to make of it; a traced
+        rule gets zeros); keywords are for the Python rule."""
         if self.fn is None:
-            return eval_program(self.force(), list(args))
-        return self._run(args)
+            return _apply(self.force(), args)
+        return self._run(args, **kw)
 
     def __repr__(self) -> str:
         return self.name
@@ -118,8 +120,11 @@ def force(p) -> Program:
     return p.force() if isinstance(p, Rule) else p
 
 
-def _apply(p, args) -> list:
-    return p(args) if isinstance(p, Rule) else eval_program(p, list(args))
+def _apply(p, args, **kw) -> list:
+    if isinstance(p, Rule):
+        return p(args, **kw)
+    return eval_program(p, [_ad.zeros_like_aval(t.strong()) if a is None else a
+                            for a, t in zip(args, p.in_types)])
 
 
 def _closure_error(what: str):
@@ -219,8 +224,7 @@ def _custom_jvp_call_jvp(primals, tangents, *, call, jvp, num_consts):
     if any(t is not None for t in tangents[n:]):
         raise _closure_error("custom_jvp function")
     args, consts = list(primals[:n]), list(primals[n:])
-    ts = [_ad.instantiate(t, p) for t, p in zip(tangents[:n], args)]
-    res = _apply(jvp, args + ts + consts)
+    res = _apply(jvp, args + list(tangents[:n]) + consts)  # None: symbolic zeros
     n_out = len(call.outputs)
     return res[:n_out], res[n_out:]
 
@@ -230,7 +234,7 @@ def _custom_vjp_call_jvp(primals, tangents, *, call, fwd, bwd, num_consts):
     if any(t is not None for t in tangents[n:]):
         raise _closure_error("custom_vjp function")
     n_out = len(call.outputs)
-    res = _apply(fwd, list(primals))
+    res = _apply(fwd, list(primals), perturbed=[t is not None for t in tangents[:n]])
     outs, residuals = res[:n_out], res[n_out:]
     if all(t is None for t in tangents[:n]):
         return outs, [None] * n_out
@@ -265,9 +269,7 @@ def _checkpoint_jvp(primals, tangents, *, program, **params):
 def _custom_lin_transpose(cts, *args, bwd, num_res, num_consts):
     res = list(args[:num_res])
     consts = list(args[num_res:num_res + num_consts])
-    cts = [_ad.instantiate(c, _ad.UndefinedPrimal(t.strong()))
-           for c, t in zip(cts, _lin_out_types(bwd, num_res, num_consts))]
-    arg_cts = _apply(bwd, res + cts + consts)
+    arg_cts = _apply(bwd, res + list(cts) + consts)  # None: symbolic zeros
     return [None] * (num_res + num_consts) + list(arg_cts)
 
 

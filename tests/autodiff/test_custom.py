@@ -474,3 +474,54 @@ def test_custom_vjp_pytree_arguments_outputs_residuals_and_none_cotangents():
     xs = np.linspace(0, 1, 3).astype(F32)
     np.testing.assert_allclose(fnx.vmap(fnx.grad(loss, argnums=1), in_axes=(None, 0))(p, xs),
                                3.0 * np.cos(xs) + 3.0, rtol=1e-6)
+
+
+def test_symbolic_zeros():
+    from fnx.custom_derivatives import CustomVJPPrimal, SymbolicZero
+    seen = []
+
+    @fnx.custom_jvp
+    def f(x, y):
+        return x * y
+
+    @functools.partial(f.defjvp, symbolic_zeros=True)
+    def f_jvp(primals, tangents):
+        (x, y), (tx, ty) = primals, tangents
+        seen.append(tuple(type(t).__name__ for t in (tx, ty)))
+        out = SymbolicZero.from_primal_value(x)
+        if not isinstance(tx, SymbolicZero):
+            out = tx * y
+        if not isinstance(ty, SymbolicZero):
+            out = ty * x if isinstance(out, SymbolicZero) else out + ty * x
+        return f(x, y), out
+
+    x, y = np.float32(3.0), np.float32(2.0)
+    assert fnx.grad(f)(x, y) == 2.0 and seen[-1][1] == "SymbolicZero"
+    assert seen[-1][0] != "SymbolicZero"
+    assert fnx.grad(f, argnums=1)(x, y) == 3.0 and seen[-1][0] == "SymbolicZero"
+    # the rule returning a symbolic zero for the output tangent
+    assert fnx.grad(lambda x: f(fnx.lax.stop_gradient(x), y) + x)(x) == 1.0
+
+    @fnx.custom_vjp
+    def g(x, y):
+        return x * y, x + y
+
+    def g_fwd(x, y):
+        assert isinstance(x, CustomVJPPrimal) and isinstance(y, CustomVJPPrimal)
+        seen.append((x.perturbed, y.perturbed))
+        return g(x.value, y.value), (x.value, y.value)
+
+    def g_bwd(res, cts):
+        ca, cb = cts
+        seen.append(tuple(type(c).__name__ for c in cts))
+        a = SymbolicZero.from_primal_value(res[0]) if isinstance(ca, SymbolicZero) else ca
+        if isinstance(ca, SymbolicZero):
+            return cb, cb
+        return ca * res[1] + (0 if isinstance(cb, SymbolicZero) else cb), a * 0 + ca * res[0]
+    g.defvjp(g_fwd, g_bwd, symbolic_zeros=True)
+    # only x is differentiated, only the first output is used (JAX: fwd sees
+    # perturbed=(True, False), bwd a SymbolicZero for the unused output)
+    assert fnx.grad(lambda x: g(x, y)[0])(x) == 2.0
+    assert seen[-2] == (True, False) and seen[-1][1] == "SymbolicZero"
+    assert fnx.grad(lambda x: g(x, y)[1])(x) == 1.0 and seen[-1][0] == "SymbolicZero"
+    assert fnx.jit(fnx.grad(lambda x: g(x, y)[0]))(x) == 2.0
