@@ -19,7 +19,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from fnx_ir import Literal, Program, ShapedType, Var
+from fnx_ir import Literal, Program, ShapedType
 
 from .. import tree_util
 from . import ad

@@ -127,11 +127,18 @@ def _apply(p, args, **kw) -> list:
                             for a, t in zip(args, p.in_types)])
 
 
-def _closure_error(what: str):
+def _closure_error(rule: str):
     return TypeError(
-        f"the {what} closes over a traced value of an enclosing transformation that the "
-        "function itself does not use, or differentiation is with respect to a value it "
-        "closes over: pass that value as an explicit argument of the function instead")
+        f"the {rule} reads a traced value of a transformation that has finished (a value "
+        "the custom function itself does not use): pass that value as an explicit argument "
+        "of the function instead")
+
+
+def _differentiated_closure_error(kind: str):
+    return TypeError(
+        f"differentiation of a {kind} function with respect to a value it closes over "
+        "(a traced value of an enclosing transformation) is not supported: pass that "
+        "value as an explicit argument of the function instead")
 
 
 # ------------------------------------------------------------------- table entries
@@ -222,7 +229,7 @@ def _custom_lin_impl(*args, **params):
 def _custom_jvp_call_jvp(primals, tangents, *, call, jvp, num_consts):
     n = len(primals) - num_consts
     if any(t is not None for t in tangents[n:]):
-        raise _closure_error("custom_jvp function")
+        raise _differentiated_closure_error("custom_jvp")
     args, consts = list(primals[:n]), list(primals[n:])
     res = _apply(jvp, args + list(tangents[:n]) + consts)  # None: symbolic zeros
     n_out = len(call.outputs)
@@ -232,7 +239,7 @@ def _custom_jvp_call_jvp(primals, tangents, *, call, jvp, num_consts):
 def _custom_vjp_call_jvp(primals, tangents, *, call, fwd, bwd, num_consts):
     n = len(primals) - num_consts
     if any(t is not None for t in tangents[n:]):
-        raise _closure_error("custom_vjp function")
+        raise _differentiated_closure_error("custom_vjp")
     n_out = len(call.outputs)
     res = _apply(fwd, list(primals), perturbed=[t is not None for t in tangents[:n]])
     outs, residuals = res[:n_out], res[n_out:]

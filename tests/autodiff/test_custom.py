@@ -445,6 +445,10 @@ def test_rules_closing_over_values_of_the_enclosing_function():
         return g(x)
     for gr in (fnx.grad(rule_only, 1), fnx.jit(fnx.grad(rule_only, 1))):
         assert gr(a, x) == a  # JAX: 2.0
+    # ... unless that value belongs to a trace that has finished (JAX: an
+    # UnexpectedTracerError; fnx names the rule)
+    with pytest.raises(TypeError, match="jvp rule of g reads a traced value"):
+        fnx.grad(rule_only, argnums=(0, 1))(a, x)
 
 
 def test_custom_vjp_pytree_arguments_outputs_residuals_and_none_cotangents():
