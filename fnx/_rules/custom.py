@@ -193,14 +193,13 @@ _register("checkpoint", ("program", "prevent_cse", "policy"), _checkpoint_type)
 
 
 def _name_type(prim, ins, *, name):
-    if len(ins) != 1:
-        raise fnx_ir.IRTypeError(prim, f"takes 1 operand, got {len(ins)}")
     if not isinstance(name, str):
         raise fnx_ir.IRTypeError(prim, f"name must be a str, got {name!r}")
     return ins[0]
 
 
-_register("name", ("name",), _name_type)
+if "name" not in fnx_ir.PRIMITIVES:  # elementwise: backends fuse it as the identity
+    fnx_ir.register("name", "elementwise", ("name",), _name_type, 1)
 
 
 # ------------------------------------------------------------------- impl
