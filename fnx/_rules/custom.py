@@ -15,8 +15,8 @@
   (`fnx.checkpoint`). `prevent_cse` asks passes not to merge the recomputation with the
   forward computation (keep the equation opaque, do not inline it).
 - `name[name](x)`: the identity, naming `x` for checkpoint policies
-  (`fnx.ad_checkpoint.checkpoint_name`); transparent to every transformation, removed
-  with the calls before lowering.
+  (`fnx.ad_checkpoint.checkpoint_name`); transparent to every transformation, an
+  elementwise identity for backends.
 
 Each primitive's `impl` evaluates the nested program with the interpreter; `jvp`,
 `transpose` and `batch` rules are defined here; the registration in the primitive
