@@ -5,10 +5,12 @@ anything not registered is a leaf.
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, Callable, Iterable
 
 __all__ = ["PyTreeDef", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves",
-           "tree_structure", "register_pytree_node", "treedef_is_leaf", "all_leaves"]
+           "tree_structure", "register_pytree_node", "treedef_is_leaf", "all_leaves",
+           "Partial"]
 
 # type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
 _REGISTRY: dict[type, tuple[Callable, Callable]] = {}
@@ -174,3 +176,45 @@ def _flatten_up_to(treedef: PyTreeDef, x, out: list, what: str, path: str) -> No
     keys = aux if node_type is dict else range(len(children))
     for k, c, sub in zip(keys, children, treedef.children):
         _flatten_up_to(sub, c, out, what, f"{path}[{k!r}]")
+
+
+class _StaticPartial:
+    """A `functools.partial` kept whole (its bound arguments are not leaves) when it is the
+    function of a `Partial` (functools.partial would otherwise merge the two)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: functools.partial):
+        self.fn = fn
+
+    def __call__(self, *args, **kwargs):
+        return self.fn(*args, **kwargs)
+
+    def __eq__(self, other):
+        return isinstance(other, _StaticPartial) and self.fn == other.fn
+
+    def __hash__(self):
+        return hash(self.fn)
+
+    def __repr__(self):
+        return repr(self.fn)
+
+
+class Partial(functools.partial):
+    """A `functools.partial` that is a pytree (JAX's `jax.tree_util.Partial`): the bound
+    positional and keyword arguments are its children, the function is static. So a
+    partially applied function can be passed into and returned from transformed
+    functions (`fnx.vjp` returns its pullback as one: its leaves are the residuals)::
+
+        f = Partial(fnp.add, np.ones(3))
+        fnx.jit(lambda f, x: f(x))(f, np.ones(3))
+    """
+
+    def __new__(cls, func: Callable, *args: Any, **kwargs: Any) -> "Partial":
+        if isinstance(func, functools.partial) and not isinstance(func, Partial):
+            func = _StaticPartial(func)  # its arguments are not leaves of this pytree
+        return super().__new__(cls, func, *args, **kwargs)
+
+
+register_pytree_node(Partial, lambda p: ((p.args, p.keywords), p.func),
+                     lambda func, c: Partial(func, *c[0], **c[1]))

@@ -36,7 +36,7 @@ from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
 from . import errors
 from .rules import rules
-from .trace import bind, current, eval_program, rebind, trace_flat, type_of
+from .trace import bind, current, eval_program, rebind, trace_flat, type_of, value_of
 
 
 # =========================================================================== markers and zeros
@@ -237,13 +237,19 @@ def _check_tangent(eq: Equation, expected: ShapedType, t) -> None:
 
 
 def jvp_program(program: Program, diff: Sequence[bool],
-                want: Sequence[bool] | None = None) -> tuple[Program, list[bool]]:
+                want: Sequence[bool] | None = None,
+                values: Sequence | None = None,
+                captured: list | None = None) -> tuple[Program, list[bool]]:
     """The jvp transform on the IR.
 
     Returns `(J, nonzero)`: `J` takes the program's inputs followed by one tangent per
     input with `diff[i]` (and a floating dtype) and returns the program's outputs
     followed by the output tangents that are not symbolically zero; `nonzero[j]` says
     whether output `j` has one in `J`. `want[j] = False` drops output `j`'s tangent.
+    With `values` (concrete values of the inputs), `J` is traced with them, so that
+    user rules (`custom_jvp`, `custom_vjp`) see concrete primals, as outside `jit` in JAX.
+    A user rule may read values of an enclosing trace that `program` does not: with a
+    `captured` list, they are appended to it and `J` takes them as trailing inputs.
     """
     diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff)]
     want = [True] * len(program.outputs) if want is None else list(want)
@@ -259,8 +265,12 @@ def jvp_program(program: Program, diff: Sequence[bool],
         return list(outs) + [t for t in touts if t is not None]
 
     types = program.in_types + [v.type for v, d in zip(program.inputs, diff) if d]
-    traced = trace_flat(fun, types, concrete=False, types=types)
-    assert not traced.captured, "jvp_program: the program captured outer values"
+    vals = None if values is None else list(values) + [None] * (len(types) - n)
+    traced = trace_flat(fun, types, concrete=values is not None, types=types, values=vals)
+    if captured is None:
+        assert not traced.captured, "jvp_program: the program captured outer values"
+    else:
+        captured.extend(traced.captured)
     return traced.program, box[0]
 
 
@@ -430,6 +440,22 @@ class Linearized:
     def num_residuals(self) -> int:
         return len(self.residuals)
 
+    def values(self) -> list:
+        """The values it holds: the residuals, then the output tangents that do not depend
+        on the input tangents (the leaves of `vjp`'s and `linearize`'s `Partial`s)."""
+        return list(self.residuals) + [s[1] for s in self.slots
+                                       if s is not None and s[0] == "known"]
+
+    def with_values(self, values: Sequence) -> "Linearized":
+        """The same linear map holding `values` (as `values()` lists them)."""
+        n = len(self.residuals)
+        known = iter(values[n:])
+        slots = []
+        for s in self.slots:
+            slots.append(("known", next(known)) if s is not None and s[0] == "known" else s)
+        return Linearized(self.program, list(values[:n]), slots, self.out_types,
+                          self.in_types)
+
     def jvp(self, tangents: Sequence) -> list:
         ts = [instantiate(t, UndefinedPrimal(a)) for t, a in zip(tangents, self.in_types)]
         vals = eval_program(self.program, list(self.residuals) + ts)
@@ -454,14 +480,18 @@ class Linearized:
 
 
 def linearize_program(program: Program, diff: Sequence[bool],
-                      want: Sequence[bool] | None = None):
+                      want: Sequence[bool] | None = None, values: Sequence | None = None,
+                      captured: list | None = None):
     """jvp + partial evaluation on the IR: `(PartialEval, nonzero, diff)` where `diff` is
     normalised to differentiable inputs. The known program returns the outputs, then the
-    output tangents that do not depend on the input tangents, then the residuals."""
+    output tangents that do not depend on the input tangents, then the residuals.
+    `values`, `captured`: see `jvp_program` (the captured values are known inputs)."""
     diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff)]
-    J, nonzero = jvp_program(program, diff, want)
+    n_captured = len(captured) if captured is not None else 0
+    J, nonzero = jvp_program(program, diff, want, values, captured)
     n_out = len(program.outputs)
-    pe = partial_eval(J, [False] * len(program.inputs) + [True] * sum(diff))
+    n_new = (len(captured) - n_captured) if captured is not None else 0
+    pe = partial_eval(J, [False] * len(program.inputs) + [True] * sum(diff) + [False] * n_new)
     if any(pe.out_unknowns[:n_out]):
         raise AssertionError("linearize: a primal output depends on the tangents "
                              "(a jvp rule mixes tangents into primal values)")
@@ -471,10 +501,20 @@ def linearize_program(program: Program, diff: Sequence[bool],
 def linearize_flat(program: Program, args: Sequence, diff: Sequence[bool],
                    want: Sequence[bool] | None = None) -> tuple[list, Linearized]:
     """Evaluate `program` on `args` (binding into the current context) and linearize it
-    with respect to the inputs marked in `diff`."""
-    pe, nonzero, diff = linearize_program(program, diff, want)
+    with respect to the inputs marked in `diff`. When `args` are concrete and `program`
+    calls user derivative rules, the rules run on the concrete values (Python control
+    flow on them works, as in JAX outside `jit`)."""
+    values = None
+    if any(eq.primitive in USER_RULES for eq in program.equations):
+        values = [value_of(a) for a in args]
+        if any(v is None for v in values):
+            values = None
+        else:
+            values = [np.asarray(v, v_.type.dtype.np) for v, v_ in zip(values, program.inputs)]
+    captured: list = []
+    pe, nonzero, diff = linearize_program(program, diff, want, values, captured)
     n_out = len(program.outputs)
-    vals = iter(eval_program(pe.known, args))
+    vals = iter(eval_program(pe.known, list(args) + captured))
     outs = [next(vals) for _ in range(n_out)]
     t_unknown = iter(pe.out_unknowns[n_out:])
     slots: list = []
@@ -545,18 +585,22 @@ def take_along_axis(x, idx, axis: int):
 
 # =========================================================================== for backends
 
+# primitives whose jvp runs a user's Python rule (`linearize_flat` gives it concrete values)
+USER_RULES = {"custom_jvp_call", "custom_vjp_call"}
+
 CALL_LIKE = {"checkpoint": "program", "custom_jvp_call": "call", "custom_vjp_call": "call"}
 
 
 def _has_calls(program: Program) -> bool:
-    return any(eq.primitive in CALL_LIKE
+    return any(eq.primitive in CALL_LIKE or eq.primitive == "name"
                or any(_has_calls(p) for p in fnx_ir.subprograms(eq.params))
                for eq in program.equations)
 
 
 def inline_calls(program: Program) -> Program:
     """`program` with every `checkpoint` / `custom_jvp_call` / `custom_vjp_call` equation
-    replaced by the equations of the sub-program it evaluates (recursively), for backends
+    replaced by the equations of the sub-program it evaluates (recursively), and every
+    `name` (identity) equation removed, for backends
     that only lower flat programs. (After differentiation these primitives carry no more
     information; inlining a `checkpoint` lets CSE merge the recomputation, so do it after
     the generic passes if memory matters.) Calls inside control-flow sub-programs (`cond`,
@@ -571,6 +615,9 @@ def inline_calls(program: Program) -> Program:
         return rename.get(x, x) if isinstance(x, Var) else x
 
     for eq in program.equations:
+        if eq.primitive == "name":  # (checkpoint_name: the identity)
+            rename[eq.outputs[0]] = sub(eq.inputs[0])
+            continue
         key = CALL_LIKE.get(eq.primitive)
         if key is None:
             params = eq.params

@@ -12,19 +12,19 @@ the inner derivative into the outer trace, which is then differentiated again.
 """
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
-import threading
-from typing import Callable, Sequence
+from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from fnx_ir import Literal, Program, ShapedType, Var
+from fnx_ir import Literal, Program, ShapedType
 
 from .. import tree_util
 from . import ad
 from .trace import Tracer, bind, current, trace_flat, type_of, value_of
-from .._rules.custom import LazyProgram
+from .._rules.custom import Rule
 
 __all__ = ["jvp", "linearize", "vjp", "grad", "value_and_grad", "jacfwd", "jacrev",
            "hessian", "checkpoint", "remat", "custom_jvp", "custom_vjp"]
@@ -317,37 +317,42 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     return res_out, res_t, tree_util.tree_unflatten(box["aux_tree"], aux_leaves)
 
 
-def linearize(fun: Callable, *primals, has_aux: bool = False):
-    """`(fun(*primals), f_jvp)` where `f_jvp(*tangents)` evaluates the linear map only
-    (JAX's `jax.linearize`); the primal work is done once, residuals are kept."""
-    _check_callable(fun, "linearize")
-    lin = _Lin(fun, primals, has_aux, "linearize")
+class _LinearFn:
+    """The static part of `linearize`'s `f_jvp` and `vjp`'s pullback. They are
+    `tree_util.Partial(_LinearFn(...), *values)`: pytrees whose leaves are the values the
+    linear map holds (residuals), so they can be passed into and out of `jit` (JAX's
+    `Partial`); calling one calls `_LinearFn(*values, *args)`."""
 
-    def f_jvp(*tangents):
-        t_leaves, t_tree = tree_util.tree_flatten(tuple(tangents))
-        if t_tree != lin.in_tree:
-            raise TypeError(f"linearize: the tangents must have the structure of the primals "
-                            f"{lin.in_tree}, got {t_tree}")
-        ts = _check_like(t_leaves, lin.in_types, "linearize", "tangent")
-        outs = lin.push(ts)
-        return tree_util.tree_unflatten(lin.out_tree, [_output(o) for o in outs])
+    def __init__(self, lin: _Lin, kind: str, fun_name: str):
+        values = lin.lin.values()
+        self.num_values = len(values)
+        self.kind, self.fun_name = kind, fun_name
+        self.lin = copy.copy(lin)  # the structure, without values (they are the leaves)
+        self.lin.lin = lin.lin.with_values([None] * len(values))
+        self.lin.outs = self.lin.aux = self.lin.in_leaves = None
 
-    if has_aux:
-        return lin.primals_out(), f_jvp, lin.aux
-    return lin.primals_out(), f_jvp
+    def partial(self, values) -> tree_util.Partial:
+        return tree_util.Partial(self, *values)
 
-
-def vjp(fun: Callable, *primals, has_aux: bool = False):
-    """Reverse mode: `(fun(*primals), vjp_fn)` with `vjp_fn(ct) -> tuple of cotangents`,
-    one per primal (JAX's `jax.vjp`). With `has_aux`, `(out, vjp_fn, aux)`.
-
-    Cotangents of integer/bool primals are zeros of their dtype (JAX uses float0)."""
-    _check_callable(fun, "vjp")
-    lin = _Lin(fun, primals, has_aux, "vjp")
-
-    def vjp_fn(ct):
+    def __call__(self, *args):
+        lin = copy.copy(self.lin)
+        lin.lin = self.lin.lin.with_values(list(args[:self.num_values]))
+        args = args[self.num_values:]
+        if self.kind == "linearize":
+            t_leaves, t_tree = tree_util.tree_flatten(tuple(args))
+            if t_tree != lin.in_tree:
+                raise TypeError(f"linearize: the tangents must have the structure of the "
+                                f"primals {lin.in_tree}, got {t_tree}")
+            ts = _check_like(t_leaves, lin.in_types, "linearize", "tangent")
+            return tree_util.tree_unflatten(lin.out_tree, [_output(o) for o in lin.push(ts)])
+        if len(args) != 1:
+            raise TypeError(f"The function returned by fnx.vjp applied to {self.fun_name} "
+                            f"was called with {len(args)} arguments, but functions returned "
+                            "by fnx.vjp must be called with a single argument corresponding "
+                            "to the single value returned by the function (a tuple or a "
+                            "pytree for several outputs)")
         try:
-            ct_leaves = tree_util.flatten_up_to(lin.out_tree, ct, "vjp")
+            ct_leaves = tree_util.flatten_up_to(lin.out_tree, args[0], "vjp")
         except ValueError as e:
             raise TypeError(f"vjp: the cotangent must have the structure of the primal "
                             f"output {lin.out_tree}: {e}") from None
@@ -355,6 +360,31 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
         grads = lin.pull(cts)
         return tree_util.tree_unflatten(lin.in_tree, [_output(g) for g in grads])
 
+
+def linearize(fun: Callable, *primals, has_aux: bool = False):
+    """`(fun(*primals), f_jvp)` where `f_jvp(*tangents)` evaluates the linear map only
+    (JAX's `jax.linearize`); the primal work is done once, residuals are kept. `f_jvp`
+    is a `tree_util.Partial` whose leaves are the residuals (it can cross `jit`)."""
+    _check_callable(fun, "linearize")
+    lin = _Lin(fun, primals, has_aux, "linearize")
+    f_jvp = _LinearFn(lin, "linearize", _fun_name(fun)).partial(
+        [_output(v) for v in lin.lin.values()])
+    if has_aux:
+        return lin.primals_out(), f_jvp, lin.aux
+    return lin.primals_out(), f_jvp
+
+
+def vjp(fun: Callable, *primals, has_aux: bool = False):
+    """Reverse mode: `(fun(*primals), vjp_fn)` with `vjp_fn(ct) -> tuple of cotangents`,
+    one per primal (JAX's `jax.vjp`). With `has_aux`, `(out, vjp_fn, aux)`. `vjp_fn` is a
+    `tree_util.Partial` whose leaves are the residuals, so it can be returned from and
+    passed into `jit` (as in JAX).
+
+    Cotangents of integer/bool primals are zeros of their dtype (JAX uses float0)."""
+    _check_callable(fun, "vjp")
+    lin = _Lin(fun, primals, has_aux, "vjp")
+    vjp_fn = _LinearFn(lin, "vjp", _fun_name(fun)).partial(
+        [_output(v) for v in lin.lin.values()])
     if has_aux:
         return lin.primals_out(), vjp_fn, lin.aux
     return lin.primals_out(), vjp_fn
@@ -547,22 +577,27 @@ def hessian(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fal
 
 # =========================================================================== checkpoint
 
-def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True, policy=None,
+def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True,
+               policy: Callable | None = None,
                static_argnums: int | Sequence[int] = ()) -> Callable:
     """Rematerialisation (JAX's `jax.checkpoint` / `jax.remat`): under reverse-mode
     differentiation, `fun`'s intermediate values are not stored for the backward pass;
-    only its inputs are, and `fun` is recomputed in the backward pass.
+    only its inputs are (and the values `policy` allows saving), and the rest is
+    recomputed in the backward pass.
 
-    `fun` is recorded as one `checkpoint` equation holding its program. Outside any
-    transformation it is simply called. `policy` (saving selected values) is not
-    supported yet."""
+    `policy(prim: str, *in_types, **params) -> bool` says whether the outputs of one
+    equation may be saved; `fnx.checkpoint_policies` has JAX's (`dots_saveable`,
+    `save_only_these_names` with `fnx.ad_checkpoint.checkpoint_name`, ...). Arguments at
+    `static_argnums` are Python values (not traced). `fun` is recorded as one
+    `checkpoint` equation holding its program; outside any transformation it is simply
+    called."""
     if fun is None:
         return lambda f: checkpoint(f, prevent_cse=prevent_cse, policy=policy,
                                     static_argnums=static_argnums)
     _check_callable(fun, "checkpoint")
-    if policy is not None:
-        raise NotImplementedError("checkpoint: policies are not supported; every "
-                                  "intermediate value of the function is recomputed")
+    if policy is not None and not callable(policy):
+        raise TypeError(f"checkpoint: policy must be a callable (see fnx.checkpoint_policies), "
+                        f"got {type(policy).__name__}")
     static = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
     @functools.wraps(fun, updated=())
@@ -570,6 +605,11 @@ def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True, policy=
         if current() is None:
             return fun(*args, **kwargs)
         n = len(args)
+        for i in static:
+            if not -n <= i < n:
+                raise ValueError(f"checkpoint: static_argnums {static_argnums!r} is out of "
+                                 f"range for {_fun_name(fun)} called with {n} positional "
+                                 "arguments")
         snums = {i % n for i in static}
         dyn = tuple(a for i, a in enumerate(args) if i not in snums)
         leaves, in_tree = tree_util.tree_flatten((dyn, kwargs))
@@ -586,7 +626,7 @@ def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True, policy=
 
         program, captured = _trace(flat_fun, leaves)
         outs = bind("checkpoint", *[_bind_arg(x) for x in leaves], *captured,
-                    program=program, prevent_cse=bool(prevent_cse))
+                    program=program, prevent_cse=bool(prevent_cse), policy=policy)
         return tree_util.tree_unflatten(box["tree"], [_output(o) for o in outs])
     return wrapped
 
@@ -609,60 +649,55 @@ def _resolve_args(fun, args, kwargs, what):
                         f"supported ({sorted(ba.kwargs)})")
     return tuple(ba.args)
 
+class SymbolicZero:
+    """A zero (co)tangent passed to a rule defined with `symbolic_zeros=True` (JAX's
+    `jax.custom_derivatives.SymbolicZero`): no array, only its type (`aval`, `shape`,
+    `dtype`). A rule may also return one for a zero result."""
 
-def _with_consts(program: Program, n_explicit: int, captured: list, consts: list) -> Program:
-    """`program` (explicit inputs, then its own captured values) rebuilt to take the
-    explicit inputs followed by all of `consts` (a superset of `captured`)."""
-    mine = {id(c): program.inputs[n_explicit + k] for k, c in enumerate(captured)}
-    inputs = list(program.inputs[:n_explicit]) + [
-        mine.get(id(c)) or Var(type_of(c)) for c in consts]
-    return Program(inputs, program.constants, program.equations, program.outputs)
+    __slots__ = ("aval",)
 
+    def __init__(self, aval: ShapedType):
+        self.aval = aval
 
-def _with_const_types(program: Program, n_explicit: int, const_types) -> Program:
-    inputs = list(program.inputs[:n_explicit]) + [Var(t) for t in const_types]
-    return Program(inputs, program.constants, program.equations, program.outputs)
+    @property
+    def shape(self) -> tuple:
+        return self.aval.shape
 
+    @property
+    def dtype(self) -> np.dtype:
+        return self.aval.dtype.np
 
-class _RuleState(threading.local):
-    def __init__(self):
-        self.active: set = set()
+    @staticmethod
+    def from_primal_value(x) -> "SymbolicZero":
+        return SymbolicZero(type_of(x).strong())
 
-
-_rule_state = _RuleState()
-
-
-def _tracing_rules() -> set:
-    """ids of the custom functions whose rules are being traced right now."""
-    return _rule_state.active
+    def __repr__(self) -> str:
+        return f"SymbolicZero({self.aval})"
 
 
-class _tracing_rule:
-    def __init__(self, obj):
-        self.key = id(obj)
-
-    def __enter__(self):
-        self.added = self.key not in _rule_state.active
-        _rule_state.active.add(self.key)
-
-    def __exit__(self, *exc):
-        if self.added:
-            _rule_state.active.discard(self.key)
+class CustomVJPPrimal(NamedTuple):
+    """An argument of a `custom_vjp` fwd rule defined with `symbolic_zeros=True` (JAX's
+    `jax.custom_derivatives.CustomVJPPrimal`): the value, and whether it is perturbed
+    (differentiated)."""
+    value: Any
+    perturbed: bool
 
 
-def _union(*lists):
-    out, seen = [], set()
-    for lst in lists:
-        for c in lst:
-            if id(c) not in seen:
-                seen.add(id(c))
-                out.append(c)
-    return out
+def _zero_or_symbolic(t: ShapedType, symbolic: bool):
+    return SymbolicZero(t.strong()) if symbolic else ad.zeros_like_aval(t.strong())
 
 
-def _abstract_trace(flat_fun, types):
-    tr = trace_flat(flat_fun, list(types), concrete=False, types=list(types))
-    return tr.program, list(tr.captured)
+def _flatten_tangents(tree, types, what: str) -> tuple[list, Any]:
+    """A rule's tangent/cotangent output: leaves (SymbolicZero leaves become zeros)."""
+    leaves, treedef = tree_util.tree_flatten(
+        tree, is_leaf=lambda x: isinstance(x, SymbolicZero))
+    leaves = [ad.zeros_like_aval(l.aval) if isinstance(l, SymbolicZero) else l
+              for l in leaves]
+    for o in leaves:
+        if not _is_value(o):
+            raise TypeError(f"{what}: the function returned a {type(o).__name__} "
+                            "inside its output: outputs must be arrays or pytrees of arrays")
+    return leaves, treedef
 
 
 class _CustomBase:
@@ -683,17 +718,34 @@ class _CustomBase:
             return [args[i] if i in nd else next(it) for i in range(len(args))]
         return static, dyn, merge
 
-    def _call_program(self, merge, leaves, in_tree):
+    def _prepare(self, args, kwargs):
+        """Trace the function itself (the primal): `None` eagerly (then just call it),
+        else (static, dyn leaves, in_tree, merge, call program, consts, out_tree)."""
+        args = _resolve_args(self._custom_fun, args, kwargs, self.kind)
+        if current() is None:
+            return args, None  # eager: nothing can differentiate it, JAX calls the function
+        static, dyn, merge = self._split(args)
+        leaves, in_tree = tree_util.tree_flatten(dyn)
+        leaves = [_leaf(x, self.kind) for x in leaves]
         box = {}
 
         def flat_call(*xs):
-            dyn = tree_util.tree_unflatten(in_tree, xs)
-            out_leaves, out_tree = _flatten_outputs(self._custom_fun(*merge(dyn)), self.kind)
+            d = tree_util.tree_unflatten(in_tree, xs)
+            out_leaves, out_tree = _flatten_outputs(self._custom_fun(*merge(d)), self.kind)
             box["tree"] = out_tree
             return out_leaves
 
-        program, captured = _trace(flat_call, leaves)
-        return program, captured, box["tree"]
+        call, consts = _trace(flat_call, leaves)
+        return args, (static, dyn, leaves, in_tree, merge, call, consts, box["tree"])
+
+
+def _as_rule_output(v, t: ShapedType):
+    """A value a user rule returned, as a value of type `t` (dtype converted; an array
+    eagerly)."""
+    from .. import lax
+    if type_of(v).dtype is not t.dtype:
+        v = lax.convert_element_type(v, t.dtype)
+    return _bind_arg(v)
 
 
 class custom_jvp(_CustomBase):
@@ -706,10 +758,12 @@ class custom_jvp(_CustomBase):
             (x,), (t,) = primals, tangents
             return f(x), ...          # (primal_out, tangent_out), linear in the tangents
 
-    The rule is used by every transform (jvp, grad via transposition of its linear part,
-    vmap batches both). With `nondiff_argnums`, those arguments are passed to the rule
-    first: `f_jvp(*nondiff_args, primals, tangents)`. Differentiating with respect to
-    traced values the function closes over is not supported (pass them as arguments).
+    As in JAX, the rule runs only when `f` is differentiated (jvp, grad via transposition
+    of its linear part; vmap batches both), with concrete primal values outside `jit`
+    (Python control flow on them works there). Otherwise `f` itself is called. With
+    `nondiff_argnums`, those arguments are passed to the rule first:
+    `f_jvp(*nondiff_args, primals, tangents)`. Differentiating with respect to traced
+    values the function closes over is not supported (pass them as arguments).
     """
 
     kind = "custom_jvp"
@@ -717,15 +771,23 @@ class custom_jvp(_CustomBase):
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         super().__init__(fun, nondiff_argnums)
         self.jvp = None
+        self.symbolic_zeros = False
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
-        if symbolic_zeros:
-            raise NotImplementedError("custom_jvp: symbolic_zeros=True is not supported")
+        """Set the rule `jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)`.
+        With `symbolic_zeros`, the tangents of arguments that are not differentiated are
+        `SymbolicZero`s (else zeros), and the rule may return them."""
+        _check_callable(jvp, "custom_jvp.defjvp")
         self.jvp = jvp
+        self.symbolic_zeros = bool(symbolic_zeros)
         return jvp
 
     def defjvps(self, *jvps: Callable | None) -> None:
-        """One rule per argument, `jvp_i(g, ans, *args)` (JAX's `defjvps`)."""
+        """One rule per argument, `jvp_i(g, ans, *args)` (JAX's `defjvps`); None for an
+        argument with a zero contribution."""
+        if self.nondiff_argnums:
+            raise TypeError("Can't use ``defjvps`` with ``nondiff_argnums``.")
+
         def rule(primals, tangents):
             ans = self(*primals)
             out = None
@@ -744,26 +806,25 @@ class custom_jvp(_CustomBase):
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {name} using "
                                  "defjvp.")
-        args = _resolve_args(self._custom_fun, args, kwargs, "custom_jvp")
-        if current() is None:
-            return self._custom_fun(*args)  # eager: nothing can differentiate it
-        static, dyn, merge = self._split(args)
-        leaves, in_tree = tree_util.tree_flatten(dyn)
-        leaves = [_leaf(x, "custom_jvp") for x in leaves]
+        args, traced = self._prepare(args, kwargs)
+        if traced is None:
+            return self._custom_fun(*args)
+        static, _, leaves, in_tree, _, call, consts, out_tree = traced
         types = [type_of(x) for x in leaves]
         n = len(leaves)
-        call, call_captured, out_tree = self._call_program(merge, leaves, in_tree)
         out_types = call.out_types
 
         def flat_jvp(*xs):
             ps = tuple(tree_util.tree_unflatten(in_tree, xs[:n]))
-            ts = tuple(tree_util.tree_unflatten(in_tree, xs[n:]))
+            ts = [_zero_or_symbolic(t, self.symbolic_zeros) if x is None else x
+                  for x, t in zip(xs[n:2 * n], types)]
+            ts = tuple(tree_util.tree_unflatten(in_tree, ts))
             res = self.jvp(*static, ps, ts)
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"custom_jvp rule of {name} must return a pair "
                                 f"(primal_out, tangent_out), got {_describe(res)}")
             p_leaves, p_tree = _flatten_outputs(res[0], "custom_jvp rule")
-            t_leaves, t_tree = _flatten_outputs(res[1], "custom_jvp rule")
+            t_leaves, t_tree = _flatten_tangents(res[1], out_types, "custom_jvp rule")
             for what, tree in (("primal", p_tree), ("tangent", t_tree)):
                 if tree != out_tree:
                     raise TypeError(f"custom_jvp rule of {name} must produce {what} outputs "
@@ -776,34 +837,13 @@ class custom_jvp(_CustomBase):
                         raise TypeError(f"custom_jvp rule of {name}: {what} output {k} has "
                                         f"shape {vt.shape}, but {name} returns shape "
                                         f"{ot.shape} there")
-            from .. import lax
-            fixed = []
-            for v, ot in zip(list(p_leaves) + list(t_leaves), out_types + out_types):
-                fixed.append(lax.convert_element_type(v, ot.dtype)
-                             if type_of(v).dtype is not ot.dtype else v)
-            return fixed
+            return [_as_rule_output(v, ot) for v, ot in
+                    zip(list(p_leaves) + list(t_leaves), out_types + out_types)]
 
-        if id(self) in _tracing_rules():
-            # Called inside its own rule (`return f(x), ...`): trace the rule on first use.
-            consts = call_captured
-            const_types = [type_of(c) for c in consts]
-
-            def build():
-                with _tracing_rule(self):
-                    prog, captured = _abstract_trace(flat_jvp, list(types) * 2)
-                if captured:
-                    raise TypeError(f"the custom_jvp rule of {name} closes over traced values "
-                                    "of an enclosing transformation; pass them as arguments")
-                return _with_const_types(prog, 2 * n, const_types)
-            jvp_prog = LazyProgram(build, f"jvp rule of {name}")
-        else:
-            with _tracing_rule(self):
-                jvp_prog, jvp_captured = _abstract_trace(flat_jvp, list(types) * 2)
-            consts = _union(call_captured, jvp_captured)
-            jvp_prog = _with_consts(jvp_prog, 2 * n, jvp_captured, consts)
-        call = _with_consts(call, n, call_captured, consts)
+        rule = Rule(f"jvp rule of {name}", fn=flat_jvp, closure=consts,
+                    in_types=types + [t.strong() for t in types] + [type_of(c) for c in consts])
         outs = bind("custom_jvp_call", *[_bind_arg(x) for x in leaves], *consts,
-                    call=call, jvp=jvp_prog, num_consts=len(consts))
+                    call=call, jvp=rule, num_consts=len(consts))
         return tree_util.tree_unflatten(out_tree, [_output(o) for o in outs])
 
 
@@ -812,13 +852,15 @@ class custom_vjp(_CustomBase):
 
         @fnx.custom_vjp
         def f(x): ...
-        def f_fwd(x): return f(x), residuals
+        def f_fwd(x): return f(x), residuals          # residuals: any pytree
         def f_bwd(residuals, g): return (cotangent_for_x,)   # one entry per argument
         f.defvjp(f_fwd, f_bwd)
 
     Reverse mode (grad, vjp, jacrev) uses the rule; forward mode (jvp, jacfwd, linearize)
-    raises an error, as in JAX. `bwd` may return None for an argument (zero cotangent).
-    With `nondiff_argnums`, `bwd(*nondiff_args, residuals, g)`.
+    raises an error, as in JAX. As in JAX, `fwd` runs only when `f` is differentiated
+    (otherwise `f` itself is called), and outside `jit` `fwd` and `bwd` see concrete
+    values. `bwd` may return None for an argument (zero cotangent). With
+    `nondiff_argnums`, `bwd(*nondiff_args, residuals, g)`.
     """
 
     kind = "custom_vjp"
@@ -826,34 +868,39 @@ class custom_vjp(_CustomBase):
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
         super().__init__(fun, nondiff_argnums)
         self.fwd = self.bwd = None
+        self.symbolic_zeros = False
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
-        if symbolic_zeros:
-            raise NotImplementedError("custom_vjp: symbolic_zeros=True is not supported")
+        """Set the rules `fwd(*args) -> (out, residuals)` and
+        `bwd(*nondiff_args, residuals, g) -> tuple of argument cotangents`. With
+        `symbolic_zeros`, `fwd`'s argument leaves are `CustomVJPPrimal(value, perturbed)`
+        and zero output cotangents reach `bwd` as `SymbolicZero`s (as in JAX)."""
         _check_callable(fwd, "custom_vjp.defvjp (fwd)")
         _check_callable(bwd, "custom_vjp.defvjp (bwd)")
         self.fwd, self.bwd = fwd, bwd
+        self.symbolic_zeros = bool(symbolic_zeros)
 
     def __call__(self, *args, **kwargs):
         name = _fun_name(self._custom_fun)
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {name} using "
                                  "defvjp.")
-        args = _resolve_args(self._custom_fun, args, kwargs, "custom_vjp")
-        if current() is None or id(self) in _tracing_rules():
-            # eager: nothing differentiates it; inside its own fwd/bwd rule: an ordinary call
+        args, traced = self._prepare(args, kwargs)
+        if traced is None:
             return self._custom_fun(*args)
-        static, dyn, merge = self._split(args)
-        leaves, in_tree = tree_util.tree_flatten(dyn)
-        leaves = [_leaf(x, "custom_vjp") for x in leaves]
+        static, dyn, leaves, in_tree, merge, call, consts, out_tree = traced
         types = [type_of(x) for x in leaves]
+        const_types = [type_of(c) for c in consts]
         n = len(leaves)
-        call, call_captured, out_tree = self._call_program(merge, leaves, in_tree)
         out_types = call.out_types
         n_out = len(out_types)
         box = {}
 
-        def flat_fwd(*xs):
+        def flat_fwd(*xs, perturbed=None):
+            xs = xs[:n]
+            if self.symbolic_zeros:
+                perturbed = [True] * n if perturbed is None else perturbed
+                xs = [CustomVJPPrimal(x, bool(d)) for x, d in zip(xs, perturbed)]
             res = self.fwd(*merge(tree_util.tree_unflatten(in_tree, xs)))
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"custom_vjp fwd rule of {name} must return a pair "
@@ -866,19 +913,19 @@ class custom_vjp(_CustomBase):
                 if type_of(o).shape != ot.shape:
                     raise TypeError(f"custom_vjp fwd rule of {name}: output {k} has shape "
                                     f"{type_of(o).shape}, but {name} returns {ot.shape}")
-            r_leaves, r_tree = _flatten_outputs(res[1], "custom_vjp fwd rule (residuals)")
-            box["res_tree"] = r_tree
-            return list(o_leaves) + list(r_leaves)
+            r_leaves, box["res_tree"] = _flatten_outputs(res[1], "custom_vjp fwd rule "
+                                                         "(residuals)")
+            return ([_as_rule_output(o, ot) for o, ot in zip(o_leaves, out_types)]
+                    + [_bind_arg(r) for r in r_leaves])
 
-        with _tracing_rule(self):
-            fwd, fwd_captured = _trace(flat_fwd, leaves)
-        res_types = fwd.out_types[n_out:]
-        num_res = len(res_types)
         arg_trees = in_tree.children
 
         def flat_bwd(*xs):
+            num_res = len(xs) - n_out - len(consts)
             res = tree_util.tree_unflatten(box["res_tree"], xs[:num_res])
-            ct = tree_util.tree_unflatten(out_tree, xs[num_res:])
+            ct = [_zero_or_symbolic(t, self.symbolic_zeros) if x is None else x
+                  for x, t in zip(xs[num_res:num_res + n_out], out_types)]
+            ct = tree_util.tree_unflatten(out_tree, ct)
             g = self.bwd(*static, res, ct)
             if not isinstance(g, (tuple, list)) or len(g) != len(dyn):
                 raise TypeError(f"custom_vjp bwd rule of {name} must return a tuple with one "
@@ -888,7 +935,7 @@ class custom_vjp(_CustomBase):
             it = iter(types)
             for k, (gk, tree) in enumerate(zip(g, arg_trees)):
                 arg_types = [next(it) for _ in range(tree.num_leaves)]
-                if gk is None:
+                if gk is None or isinstance(gk, SymbolicZero):
                     out.extend(ad.zeros_like_aval(t.strong()) for t in arg_types)
                     continue
                 try:
@@ -897,9 +944,8 @@ class custom_vjp(_CustomBase):
                     raise TypeError(f"custom_vjp bwd rule of {name}: the cotangent for "
                                     f"argument {k} must have the argument's structure "
                                     f"{tree}: {e}") from None
-                from .. import lax
                 for gl, t in zip(g_leaves, arg_types):
-                    if gl is None:
+                    if gl is None or isinstance(gl, SymbolicZero):
                         out.append(ad.zeros_like_aval(t.strong()))
                         continue
                     gt = type_of(gl)
@@ -907,17 +953,15 @@ class custom_vjp(_CustomBase):
                         raise TypeError(f"custom_vjp bwd rule of {name}: the cotangent for "
                                         f"argument {k} has shape {gt.shape}, but the "
                                         f"argument has shape {t.shape}")
-                    out.append(lax.convert_element_type(gl, t.dtype)
-                               if gt.dtype is not t.dtype else gl)
+                    out.append(_as_rule_output(gl, t))
             return out
 
-        with _tracing_rule(self):
-            bwd, bwd_captured = _abstract_trace(
-                flat_bwd, [t.strong() for t in res_types] + [t.strong() for t in out_types])
-        consts = _union(call_captured, fwd_captured, bwd_captured)
-        call = _with_consts(call, n, call_captured, consts)
-        fwd = _with_consts(fwd, n, fwd_captured, consts)
-        bwd = _with_consts(bwd, num_res + n_out, bwd_captured, consts)
+        fwd = Rule(f"fwd rule of {name}", fn=flat_fwd, closure=consts,
+                   in_types=types + const_types)
+        bwd = Rule(f"bwd rule of {name}", fn=flat_bwd, closure=consts,
+                   out_types=[t.strong() for t in types],
+                   in_types=lambda: ([t.strong() for t in fwd.force().out_types[n_out:]]
+                                     + [t.strong() for t in out_types] + const_types))
         outs = bind("custom_vjp_call", *[_bind_arg(x) for x in leaves], *consts,
-                    call=call, fwd=fwd, bwd=bwd, num_consts=len(consts), num_res=num_res)
+                    call=call, fwd=fwd, bwd=bwd, num_consts=len(consts))
         return tree_util.tree_unflatten(out_tree, [_output(o) for o in outs])

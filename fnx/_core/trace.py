@@ -119,6 +119,10 @@ class TraceContext:
         return self._constant(x)
 
     def _capture(self, x: Tracer) -> Tracer:
+        if _state.subst:
+            sub = substitute_for(x)
+            if sub is not x:
+                return self.lift(sub)
         if x.ctx.closed or x.ctx.level >= self.level:
             raise errors.TracerLeakError(errors.at_source(
                 f"a traced value {x.aval} was used outside the transformation that created "
@@ -151,9 +155,36 @@ class TraceContext:
 class _State(threading.local):
     def __init__(self):
         self.stack: list[TraceContext] = []
+        # id(tracer) -> (tracer, value): while a user's derivative rule runs, tracers of
+        # finished traces it closes over stand for these values (see `substituting`).
+        self.subst: dict[int, tuple] = {}
 
 
 _state = _State()
+
+
+def substitute_for(x):
+    """The value that stands for tracer `x` in the running rule, or `x` itself."""
+    hit = _state.subst.get(id(x))
+    return hit[1] if hit is not None and hit[0] is x else x
+
+
+class substituting:
+    """`with substituting(tracers, values):` a Python function called later than it was
+    defined (a custom_jvp/custom_vjp rule) may close over tracers of a trace that has
+    finished; while the block runs, each of `tracers` stands for the matching value of
+    the current context (the equation's operand that captured it) instead of leaking."""
+
+    def __init__(self, tracers: Sequence, values: Sequence):
+        self.pairs = {id(t): (t, v) for t, v in zip(tracers, values) if type(t) is Tracer}
+
+    def __enter__(self):
+        self.saved = _state.subst
+        if self.pairs:
+            _state.subst = {**self.saved, **self.pairs}
+
+    def __exit__(self, *exc):
+        _state.subst = self.saved
 
 
 def current() -> TraceContext | None:
@@ -188,6 +219,9 @@ def bind(primitive: str, *args, **params):
     if not stack:
         for a in args:
             if type(a) is Tracer:
+                sub = substitute_for(a)
+                if sub is not a:
+                    return bind(primitive, *[substitute_for(x) for x in args], **params)
                 raise errors.TracerLeakError(errors.at_source(
                     f"a traced value {a.aval} was used after the transformation that "
                     "created it had finished (it leaked)", errors.user_source()))
@@ -316,16 +350,20 @@ class Traced:
 
 
 def trace_flat(fun: Callable[..., Sequence], args: Sequence, concrete: bool,
-               types: Sequence[ShapedType] | None = None) -> Traced:
+               types: Sequence[ShapedType] | None = None,
+               values: Sequence | None = None) -> Traced:
     """Trace `fun(*tracers) -> flat list of outputs` into a Program.
 
     `args` are the flat argument values (numpy arrays, scalars or outer tracers);
-    with `concrete`, tracers carry those values when they are concrete.
+    with `concrete`, tracers carry those values when they are concrete (or `values[i]`,
+    None for an abstract input, when `values` is given).
     """
     with _Trace(concrete) as ctx:
         types = types or [type_of(a) for a in args]
-        tracers = [ctx.new_input(t, native(value_of(a)) if concrete else None)
-                   for a, t in zip(args, types)]
+        if values is None:
+            values = [native(value_of(a)) if concrete else None for a in args]
+        tracers = [ctx.new_input(t, v if concrete else None)
+                   for t, v in zip(types, values)]
         outs = fun(*tracers)
         out_atoms = [_atom(ctx.lift(o)) for o in outs]
         b = ctx.builder  # inputs: the explicit ones, then those captured while tracing

@@ -1,17 +1,22 @@
 """Primitives holding nested Programs for user-defined derivatives and rematerialisation.
 
 - `custom_jvp_call[call, jvp, num_consts](*args, *consts)`: `call` computes the function;
-  `jvp` (args, tangents, consts → outs, out tangents) is the user's rule (`fnx.custom_jvp`).
-- `custom_vjp_call[call, fwd, bwd, num_consts, num_res](*args, *consts)`: `fwd` (args,
+  `jvp` (args, tangents, consts → outs, out tangents) is the user's rule (`fnx.custom_jvp`),
+  a `Rule`: a Python function called only when a transformation differentiates the call.
+- `custom_vjp_call[call, fwd, bwd, num_consts](*args, *consts)`: `fwd` (args,
   consts → outs, residuals) and `bwd` (residuals, output cotangents, consts → argument
-  cotangents) are the user's rules (`fnx.custom_vjp`).
+  cotangents) are the user's rules (`fnx.custom_vjp`), `Rule`s.
 - `custom_lin[bwd, num_res, num_consts](*residuals, *consts, *tangents)`: the linear map
   whose transpose is `bwd`; it appears only in the linear part of a derivative of a
   `custom_vjp_call` and cannot be evaluated forward (as in JAX).
-- `checkpoint[program, prevent_cse](*args)`: evaluates `program`; under reverse-mode
-  differentiation its partial-evaluation rule saves only the inputs and recomputes the
-  rest in the backward pass (`fnx.checkpoint`). `prevent_cse` asks passes not to merge the
-  recomputation with the forward computation (keep the equation opaque, do not inline it).
+- `checkpoint[program, prevent_cse, policy](*args)`: evaluates `program`; under
+  reverse-mode differentiation its partial-evaluation rule saves only the inputs and the
+  values `policy` allows (None: nothing) and recomputes the rest in the backward pass
+  (`fnx.checkpoint`). `prevent_cse` asks passes not to merge the recomputation with the
+  forward computation (keep the equation opaque, do not inline it).
+- `name[name](x)`: the identity, naming `x` for checkpoint policies
+  (`fnx.ad_checkpoint.checkpoint_name`); transparent to every transformation, an
+  elementwise identity for backends.
 
 Each primitive's `impl` evaluates the nested program with the interpreter; `jvp`,
 `transpose` and `batch` rules are defined here; the registration in the primitive
@@ -26,34 +31,114 @@ from fnx_ir import Equation, Program, ShapedType
 
 from .._core import ad as _ad
 from .._core.rules import define
-from .._core.trace import bind, eval_program, trace_flat, type_of
+from .._core.errors import TracerLeakError
+from .._core.trace import bind, eval_program, substituting, trace_flat, type_of
 
 
-# ------------------------------------------------------------------- lazy nested programs
+# ------------------------------------------------------------------- user rules
 
-class LazyProgram:
-    """A nested program traced on first use: the jvp rule of a `custom_jvp` function
-    called inside its own rule (`return f(x), ...`), which cannot be traced eagerly
-    without recursing forever. Prints as `<lazy ...>` (not representable in text)."""
+class Rule:
+    """A user's derivative rule held by an equation (custom_jvp's `jvp`, custom_vjp's
+    `fwd` and `bwd`), as in JAX: a Python function of flat values (`fn`), *called* by the
+    transformation that needs it, with the values at hand (concrete ones outside `jit`,
+    so Python control flow on them works) — never when nothing differentiates. It is
+    traced into a Program only when a transformation needs one (`force`: batching), or
+    is one built by `build` (a batched rule).
 
-    __slots__ = ("_build", "_program", "name")
+    The rule may close over tracers of the trace that recorded the equation (`closure`,
+    the equation's trailing const operands): while it runs, each of them stands for the
+    operand's value in the current context. `in_types` (a list, or a function giving it)
+    and `out_types` are the types of its flat arguments and results. Prints as
+    `<jvp rule of f>` (not representable in the text form)."""
 
-    def __init__(self, build, name: str):
+    __slots__ = ("name", "fn", "closure", "_in_types", "_out_types", "_build", "_program")
+
+    def __init__(self, name: str, *, fn=None, in_types=None, out_types=None, closure=(),
+                 build=None):
+        self.name = name
+        self.fn = fn
+        self.closure = tuple(closure)
+        self._in_types = in_types
+        self._out_types = out_types
         self._build = build
         self._program = None
-        self.name = name
+
+    @property
+    def in_types(self) -> list[ShapedType]:
+        t = self._in_types
+        if t is None:
+            return self.force().in_types
+        return list(t() if callable(t) else t)
+
+    @property
+    def out_types(self) -> list[ShapedType]:
+        return self.force().out_types if self._out_types is None else list(self._out_types)
+
+    def typed(self, in_types) -> "Rule":
+        """This rule with its argument types fixed (a bwd rule, once residuals exist)."""
+        if self.fn is None:
+            return self
+        return Rule(self.name, fn=self.fn, in_types=list(in_types), out_types=self._out_types,
+                    closure=self.closure)
+
+    def _run(self, args, **kw):
+        args = [np.asarray(a.value, a.type.dtype.np) if isinstance(a, fnx_ir.Literal) else a
+                for a in args]  # (user code sees arrays)
+        k = len(self.closure)
+        try:
+            with substituting(self.closure, list(args)[len(args) - k:]):
+                return list(self.fn(*args, **kw))
+        except TracerLeakError as e:
+            raise _closure_error(self.name) from e
 
     def force(self) -> Program:
         if self._program is None:
-            self._program = self._build()
+            if self._build is not None:
+                self._program = self._build()
+            else:
+                types = self.in_types
+                traced = trace_flat(lambda *xs: self._run(xs), types, concrete=False,
+                                    types=types)  # (every argument is a value here)
+                if traced.captured:
+                    raise _closure_error(self.name)
+                self._program = traced.program
         return self._program
 
+    def __call__(self, args, **kw) -> list:
+        """Apply the rule to flat `args`, binding into the current context. A `None`
+        argument is a symbolic zero (the Python rule decides what to make of it; a traced
+        rule gets zeros); keywords are for the Python rule."""
+        if self.fn is None:
+            return _apply(self.force(), args)
+        return self._run(args, **kw)
+
     def __repr__(self) -> str:
-        return f"lazy {self.name}"
+        return self.name
 
 
 def force(p) -> Program:
-    return p.force() if isinstance(p, LazyProgram) else p
+    return p.force() if isinstance(p, Rule) else p
+
+
+def _apply(p, args, **kw) -> list:
+    if isinstance(p, Rule):
+        return p(args, **kw)
+    return eval_program(p, [_ad.zeros_like_aval(t.strong()) if a is None else a
+                            for a, t in zip(args, p.in_types)])
+
+
+def _closure_error(rule: str):
+    return TypeError(
+        f"the {rule} reads a traced value of a transformation that has finished (a value "
+        "the custom function itself does not use): pass that value as an explicit argument "
+        "of the function instead")
+
+
+def _differentiated_closure_error(kind: str):
+    return TypeError(
+        f"differentiation of a {kind} function with respect to a value it closes over "
+        "(a traced value of an enclosing transformation) is not supported: pass that "
+        "value as an explicit argument of the function instead")
 
 
 # ------------------------------------------------------------------- table entries
@@ -72,25 +157,25 @@ def _custom_jvp_call_type(prim, ins, *, call, jvp, num_consts):
     return [t for t in call.out_types]
 
 
-def _custom_vjp_call_type(prim, ins, *, call, fwd, bwd, num_consts, num_res):
+def _custom_vjp_call_type(prim, ins, *, call, fwd, bwd, num_consts):
     _check_inputs(prim, ins, call.in_types)
     return [t for t in call.out_types]
 
 
-def _lin_out_types(bwd: Program, num_res: int, num_consts: int) -> list[ShapedType]:
+def _lin_out_types(bwd, num_res: int, num_consts: int) -> list[ShapedType]:
     return bwd.in_types[num_res:len(bwd.in_types) - num_consts]
 
 
 def _custom_lin_type(prim, ins, *, bwd, num_res, num_consts):
-    n_args = len(bwd.outputs)
-    expected = (bwd.in_types[:num_res] + bwd.in_types[len(bwd.in_types) - num_consts:]
-                + [t for t in bwd.out_types])
+    in_types, out_types = bwd.in_types, bwd.out_types
+    n_args = len(out_types)
+    expected = in_types[:num_res] + in_types[len(in_types) - num_consts:] + list(out_types)
     _check_inputs(prim, ins, expected)
     assert len(ins) == num_res + num_consts + n_args
     return _lin_out_types(bwd, num_res, num_consts)
 
 
-def _checkpoint_type(prim, ins, *, program, prevent_cse):
+def _checkpoint_type(prim, ins, *, program, prevent_cse, policy):
     _check_inputs(prim, ins, program.in_types)
     return [t for t in program.out_types]
 
@@ -101,10 +186,20 @@ def _register(name, params, rule):
 
 
 _register("custom_jvp_call", ("call", "jvp", "num_consts"), _custom_jvp_call_type)
-_register("custom_vjp_call", ("call", "fwd", "bwd", "num_consts", "num_res"),
+_register("custom_vjp_call", ("call", "fwd", "bwd", "num_consts"),
           _custom_vjp_call_type)
 _register("custom_lin", ("bwd", "num_res", "num_consts"), _custom_lin_type)
-_register("checkpoint", ("program", "prevent_cse"), _checkpoint_type)
+_register("checkpoint", ("program", "prevent_cse", "policy"), _checkpoint_type)
+
+
+def _name_type(prim, ins, *, name):
+    if not isinstance(name, str):
+        raise fnx_ir.IRTypeError(prim, f"name must be a str, got {name!r}")
+    return ins[0]
+
+
+if "name" not in fnx_ir.PRIMITIVES:  # elementwise: backends fuse it as the identity
+    fnx_ir.register("name", "elementwise", ("name",), _name_type, 1)
 
 
 # ------------------------------------------------------------------- impl
@@ -119,7 +214,7 @@ def _call_impl(*args, call, **params):
     return _evaluate(call, args)
 
 
-def _checkpoint_impl(*args, program, prevent_cse):
+def _checkpoint_impl(*args, program, **params):
     return _evaluate(program, args)
 
 
@@ -130,36 +225,34 @@ def _custom_lin_impl(*args, **params):
 
 # ------------------------------------------------------------------- jvp
 
-def _closure_error(kind: str):
-    return TypeError(
-        f"differentiation of a {kind} function with respect to a value it closes over "
-        "(a traced value of an enclosing transformation) is not supported: pass that "
-        "value as an explicit argument of the function instead")
-
-
 def _custom_jvp_call_jvp(primals, tangents, *, call, jvp, num_consts):
     n = len(primals) - num_consts
     if any(t is not None for t in tangents[n:]):
-        raise _closure_error("custom_jvp")
+        raise _differentiated_closure_error("custom_jvp")
     args, consts = list(primals[:n]), list(primals[n:])
-    ts = [_ad.instantiate(t, p) for t, p in zip(tangents[:n], args)]
-    res = eval_program(force(jvp), args + ts + consts)
+    res = _apply(jvp, args + list(tangents[:n]) + consts)  # None: symbolic zeros
     n_out = len(call.outputs)
     return res[:n_out], res[n_out:]
 
 
-def _custom_vjp_call_jvp(primals, tangents, *, call, fwd, bwd, num_consts, num_res):
+def _custom_vjp_call_jvp(primals, tangents, *, call, fwd, bwd, num_consts):
     n = len(primals) - num_consts
     if any(t is not None for t in tangents[n:]):
-        raise _closure_error("custom_vjp")
+        raise _differentiated_closure_error("custom_vjp")
     n_out = len(call.outputs)
-    res = eval_program(fwd, list(primals))
+    res = _apply(fwd, list(primals), perturbed=[t is not None for t in tangents[:n]])
     outs, residuals = res[:n_out], res[n_out:]
     if all(t is None for t in tangents[:n]):
         return outs, [None] * n_out
     ts = [_ad.instantiate(t, p) for t, p in zip(tangents[:n], primals[:n])]
-    touts = bind("custom_lin", *residuals, *primals[n:], *ts, bwd=bwd, num_res=num_res,
-                 num_consts=num_consts)
+    consts = list(primals[n:])
+    lin_rule = bwd
+    if isinstance(bwd, Rule):  # its argument types are known now
+        lin_rule = bwd.typed([type_of(r).strong() for r in residuals]
+                             + [t.strong() for t in call.out_types]
+                             + [type_of(c) for c in consts])
+    touts = bind("custom_lin", *residuals, *consts, *ts, bwd=lin_rule,
+                 num_res=len(residuals), num_consts=num_consts)
     return outs, touts
 
 
@@ -167,11 +260,11 @@ def _custom_lin_jvp(primals, tangents, **params):
     _custom_lin_impl()
 
 
-def _checkpoint_jvp(primals, tangents, *, program, prevent_cse):
+def _checkpoint_jvp(primals, tangents, *, program, **params):
     diff = [t is not None for t in tangents]
     J, nonzero = _ad.jvp_program(program, diff)
     outs = bind("checkpoint", *primals, *[t for t in tangents if t is not None],
-                program=J, prevent_cse=prevent_cse)
+                program=J, **params)
     n = len(program.outputs)
     it = iter(outs[n:])
     return outs[:n], [next(it) if z else None for z in nonzero]
@@ -182,9 +275,7 @@ def _checkpoint_jvp(primals, tangents, *, program, prevent_cse):
 def _custom_lin_transpose(cts, *args, bwd, num_res, num_consts):
     res = list(args[:num_res])
     consts = list(args[num_res:num_res + num_consts])
-    cts = [_ad.instantiate(c, _ad.UndefinedPrimal(t.strong()))
-           for c, t in zip(cts, _lin_out_types(bwd, num_res, num_consts))]
-    arg_cts = eval_program(bwd, res + cts + consts)
+    arg_cts = _apply(bwd, res + list(cts) + consts)  # None: symbolic zeros
     return [None] * (num_res + num_consts) + list(arg_cts)
 
 
@@ -197,7 +288,7 @@ def _known_only(pe: _ad.PartialEval, keep_outputs: bool) -> Program:
     return _ad.dce(Program(known.inputs, known.constants, known.equations, outs))
 
 
-def _checkpoint_transpose(cts, *args, program, prevent_cse):
+def _checkpoint_transpose(cts, *args, program, **params):
     """Rematerialise: recompute the known part (one opaque checkpoint equation), then
     transpose the linear part with those residuals."""
     unknowns = [_ad.is_undefined(a) for a in args]
@@ -207,7 +298,7 @@ def _checkpoint_transpose(cts, *args, program, prevent_cse):
     if not recompute.equations:
         residuals = eval_program(recompute, known_args)
     else:
-        residuals = bind("checkpoint", *known_args, program=recompute, prevent_cse=prevent_cse)
+        residuals = bind("checkpoint", *known_args, program=recompute, **params)
     lin_cts = [c for c, u in zip(cts, pe.out_unknowns) if u]
     undefined = [a for a in args if _ad.is_undefined(a)]
     in_cts = _ad.backward_pass(pe.unknown, list(residuals) + undefined, lin_cts)
@@ -215,26 +306,67 @@ def _checkpoint_transpose(cts, *args, program, prevent_cse):
     return [next(it) if u else None for u in unknowns]
 
 
+def _saveable(policy, eq: Equation) -> bool:
+    """Whether a checkpoint policy lets the outputs of `eq` be saved (None: nothing)."""
+    return policy is not None and bool(
+        policy(eq.primitive, *[x.type for x in eq.inputs], **eq.params))
+
+
 def _checkpoint_partial_eval(eq: Equation, in_unknowns):
-    """Known side: the checkpoint of the known part, without residual outputs. Unknown
-    side: the whole sub-program (recomputing its known part) restricted to the unknown
-    outputs; only the checkpoint's inputs become residuals."""
-    q = eq.params["program"]
+    """Known side: a checkpoint of the known part whose extra outputs are the values the
+    policy saves. Unknown side: a checkpoint that recomputes the other known values the
+    linear part reads (from the checkpoint's inputs and the saved values), then does the
+    unknown part. With no policy only the checkpoint's inputs are saved."""
+    q, policy = eq.params["program"], eq.params["policy"]
     pe = _ad.partial_eval(q, in_unknowns)
     out_unk = pe.out_unknowns
+    known = pe.known
+    n_kout = len(known.outputs) - pe.num_res
+    known_in = {v for v, u in zip(q.inputs, in_unknowns) if not u}
+    const_vars = {v for v, _ in q.constants}
+    producer = {o: e for e in known.equations for o in e.outputs}
+    saved: dict = {}   # (ordered) values of q saved for the unknown side
+    want: set = set()  # values the unknown side recomputes
+
+    def need(v) -> None:
+        if not isinstance(v, fnx_ir.Var) or v in known_in or v in const_vars or v in saved:
+            return
+        if _saveable(policy, producer[v]):
+            saved[v] = None
+        else:
+            want.add(v)
+
+    for r in known.outputs[n_kout:]:
+        need(r)
+    recompute = []
+    for e in reversed(known.equations):
+        if any(o in want for o in e.outputs):
+            recompute.append(e)
+            for x in e.inputs:
+                need(x)
+    recompute.reverse()
+    saved_vars = list(saved)
+    saved_outer = [fnx_ir.Var(v.type) for v in saved_vars]
+    outer = dict(zip(q.inputs, eq.inputs))
     known_eqs, unknown_eqs = [], []
     known_outs = [o for o, u in zip(eq.outputs, out_unk) if not u]
-    if known_outs:
-        qk = _known_only(pe, keep_outputs=True)
-        known_ins = [x for x, u in zip(eq.inputs, in_unknowns) if not u]
-        known_eqs.append(Equation("checkpoint", known_ins, known_outs,
-                                  dict(eq.params, program=qk), eq.source))
+    if known_outs or saved_vars:
+        qk = _ad.dce(Program(known.inputs, known.constants, known.equations,
+                             known.outputs[:n_kout] + saved_vars))
+        known_eqs.append(Equation("checkpoint", [outer[v] for v in known.inputs],
+                                  known_outs + saved_outer, dict(eq.params, program=qk),
+                                  eq.source))
     if any(out_unk):
-        qu = _ad.dce(Program(q.inputs, q.constants, q.equations,
-                             [o for o, u in zip(q.outputs, out_unk) if u]))
-        unknown_eqs.append(Equation("checkpoint", eq.inputs,
-                                    [o for o, u in zip(eq.outputs, out_unk) if u],
-                                    dict(eq.params, program=qu), eq.source))
+        eqs = recompute + list(pe.unknown.equations)
+        read = {x for e in eqs for x in e.inputs if isinstance(x, fnx_ir.Var)}
+        read.update(x for x in pe.unknown.outputs if isinstance(x, fnx_ir.Var))
+        ins = [v for v in q.inputs if v in known_in and v in read]
+        u_ins = [v for v, u in zip(q.inputs, in_unknowns) if u]
+        qu = _ad.dce(Program(ins + saved_vars + u_ins, q.constants, eqs, pe.unknown.outputs))
+        unknown_eqs.append(Equation(
+            "checkpoint", [outer[v] for v in ins] + saved_outer + [outer[v] for v in u_ins],
+            [o for o, u in zip(eq.outputs, out_unk) if u], dict(eq.params, program=qu),
+            eq.source))
     return known_eqs, unknown_eqs, out_unk
 
 
@@ -279,10 +411,10 @@ def _batch_setup(args, dims):
     return moved, [type_of(a) for a in moved], [None if d is None else 0 for d in dims], size
 
 
-def _checkpoint_batch(args, dims, *, program, prevent_cse):
+def _checkpoint_batch(args, dims, *, program, **params):
     moved, types, dims0, size = _batch_setup(args, dims)
     pb = _batched_program(program, types, dims0, size)
-    outs = bind("checkpoint", *moved, program=pb, prevent_cse=prevent_cse)
+    outs = bind("checkpoint", *moved, program=pb, **params)
     return outs, [0] * len(outs)
 
 
@@ -290,29 +422,33 @@ def _custom_jvp_call_batch(args, dims, *, call, jvp, num_consts):
     n = len(args) - num_consts
     moved, types, dims0, size = _batch_setup(args, dims)
     call_b = _batched_program(call, types, dims0, size)
-    def batch_jvp():
-        return _batched_program(force(jvp), types[:n] + types[:n] + types[n:],
-                                dims0[:n] + dims0[:n] + dims0[n:], size)
-    # a lazy rule stays lazy (batching it now would trace it, and it may call itself)
-    jvp_b = LazyProgram(batch_jvp, f"batched {jvp.name}") if isinstance(jvp, LazyProgram) \
-        else batch_jvp()
+    # the rule stays lazy: it runs only when the batched call is differentiated
+    jvp_b = Rule(f"batched {jvp!r}", build=lambda: _batched_program(
+        force(jvp), types[:n] + types[:n] + types[n:], dims0[:n] + dims0[:n] + dims0[n:],
+        size))
     outs = bind("custom_jvp_call", *moved, call=call_b, jvp=jvp_b, num_consts=num_consts)
     return outs, [0] * len(outs)
 
 
-def _custom_vjp_call_batch(args, dims, *, call, fwd, bwd, num_consts, num_res):
+def _custom_vjp_call_batch(args, dims, *, call, fwd, bwd, num_consts):
     n = len(args) - num_consts
     moved, types, dims0, size = _batch_setup(args, dims)
     call_b = _batched_program(call, types, dims0, size)
-    fwd_b = _batched_program(fwd, types, dims0, size)
-    # bwd: residuals and output cotangents (all batched at 0 now), then the consts; an
-    # unbatched argument's cotangent is summed over the batch.
+    fwd_b = Rule(f"batched {fwd!r}", build=lambda: _batched_program(force(fwd), types, dims0,
+                                                                     size))
     n_out = len(call.outputs)
-    lin_types = [t.strong() for t in fwd_b.out_types[n_out:]] + [t.strong() for t in call_b.out_types]
-    bwd_b = _batched_program(bwd, lin_types + types[n:], [0] * len(lin_types) + dims0[n:],
-                             size, out_sum=[d is None for d in dims0[:n]])
+
+    def batch_bwd():
+        # residuals and output cotangents (all batched at 0 now), then the consts; an
+        # unbatched argument's cotangent is summed over the batch.
+        lin_types = ([t.strong() for t in force(fwd_b).out_types[n_out:]]
+                     + [t.strong() for t in call_b.out_types])
+        return _batched_program(force(bwd), lin_types + types[n:],
+                                [0] * len(lin_types) + dims0[n:], size,
+                                out_sum=[d is None for d in dims0[:n]])
+    bwd_b = Rule(f"batched {bwd!r}", build=batch_bwd)
     outs = bind("custom_vjp_call", *moved, call=call_b, fwd=fwd_b, bwd=bwd_b,
-                num_consts=num_consts, num_res=num_res)
+                num_consts=num_consts)
     return outs, [0] * len(outs)
 
 
@@ -327,7 +463,7 @@ def _custom_lin_batch(args, dims, *, bwd, num_res, num_consts):
     k = num_res + num_consts
     ct_types = [ShapedType((size,) + t.shape, t.dtype)
                 for t in _lin_out_types(bwd, num_res, num_consts)]
-    bwd_b = _batched_program(bwd, types[:num_res] + ct_types + types[num_res:k],
+    bwd_b = _batched_program(force(bwd), types[:num_res] + ct_types + types[num_res:k],
                              dims0[:num_res] + [0] * len(ct_types) + dims0[num_res:k],
                              size, out_sum=[d is None for d in dims0[k:]])
     outs = bind("custom_lin", *moved, bwd=bwd_b, num_res=num_res, num_consts=num_consts)
@@ -338,3 +474,18 @@ define("custom_lin", impl=_custom_lin_impl, jvp=_custom_lin_jvp,
        transpose=_custom_lin_transpose, batch=_custom_lin_batch, multiple_results=True)
 define("checkpoint", impl=_checkpoint_impl, jvp=_checkpoint_jvp, transpose=_checkpoint_transpose,
        batch=_checkpoint_batch, multiple_results=True)
+
+
+# ------------------------------------------------------------------- name (identity)
+
+def _name_jvp(primals, tangents, *, name):
+    (x,), (t,) = primals, tangents
+    return bind("name", x, name=name), (None if t is None else bind("name", t, name=name))
+
+
+def _name_batch(args, dims, *, name):
+    return bind("name", args[0], name=name), dims[0]
+
+
+define("name", impl=lambda x, *, name: np.array(x), jvp=_name_jvp,
+       transpose=lambda ct, x, *, name: [ct], batch=_name_batch)

@@ -84,6 +84,8 @@ CASES.update({
     "reduce_min": (lambda x: lax.reduce_min(x, (0,)),
                    lambda rng: (rng.permutation(12).reshape(3, 4) * 0.5 + _u(rng, 0, .1, (3, 4)),)),
     "cumsum": (lambda x: lax.cumsum(x, 1, reverse=True), lambda rng: (_u(rng, -2, 2, (2, 4)),)),
+    "name": (lambda x: fnx.ad_checkpoint.checkpoint_name(x * x, "n") * x,
+             lambda rng: (_u(rng, -2, 2, (2, 3)),)),
     "cumprod": (lambda x: lax.cumprod(x, 0) + lax.cumprod(x, 0, reverse=True),
                 lambda rng: (np.concatenate([_u(rng, -2, 2, (2, 2)), np.zeros((1, 2)),
                                              _u(rng, -2, 2, (4, 2))]),)),
@@ -131,7 +133,7 @@ LINEAR = {"neg", "add", "sub", "mul", "div", "convert_element_type", "select",
           "broadcast_in_dim", "reshape", "transpose", "squeeze", "expand_dims", "rev",
           "concatenate", "pad", "reduce_sum", "cumsum", "dot_general", "slice",
           "dynamic_slice", "dynamic_update_slice", "gather", "scatter", "scatter_add",
-          "scatter_mul", "custom_lin", "checkpoint", "cond", "scan"}
+          "scatter_mul", "custom_lin", "checkpoint", "cond", "scan", "name"}
 
 
 def test_every_primitive_has_a_jvp_and_every_linear_one_a_transpose():

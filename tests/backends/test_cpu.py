@@ -125,7 +125,7 @@ def _elementwise_cases():
             continue
         for dt in ALL:
             params = {"integer_pow": {"y": 3}, "convert_element_type": {"new_dtype": i32, "weak": False},
-                      "bitcast_convert_type": {"new_dtype": dt}}.get(name, {})
+                      "bitcast_convert_type": {"new_dtype": dt}, "name": {"name": "n"}}.get(name, {})
             in_types = [b1, dt, dt] if name == "select" else [dt] * prim.nin
             try:
                 prim.infer([S((2,), t) for t in in_types], params)

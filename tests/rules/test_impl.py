@@ -97,6 +97,8 @@ for _d in (F32, F64):
     case("erfc", lax.erfc, [fvals(_d)], _q(lambda x: np.vectorize(math.erfc)(x.astype(F64)).astype(x.dtype)))
     case("isfinite", lax.isfinite, [fvals(_d)], np.isfinite)
     case("stop_gradient", lax.stop_gradient, [fvals(_d)], lambda x: x.copy())
+    case("name", lambda x: fnx.ad_checkpoint.checkpoint_name(x, "n"), [fvals(_d)],
+         lambda x: x.copy(), params={"name": "n"})
     # erf_inv: ±1 → ±inf, outside [-1, 1] → nan, and erf(erf_inv(y)) == y
     _y = np.array([-1.0, -0.999, -0.5, -1e-8, 0.0, -0.0, 1e-8, 0.3, 0.9999, 1.0, 1.5, -2.0, np.nan], _d)
     case("erf_inv", lax.erf_inv, [_y], lambda y: np.where(

@@ -69,6 +69,12 @@ def _num_unary(name):
         lambda a: (fn, lambda rng: [rand(rng, a[0], a[1])]))
 
 
+@case("name")
+def _name(name):
+    return st.tuples(shapes(), st.sampled_from(FLOATS + (np.int32,))).map(
+        lambda a: (lambda x: bind("name", x, name="n"), lambda rng: [rand(rng, a[0], a[1])]))
+
+
 @case("not")
 def _not(name):
     return st.tuples(shapes(), st.sampled_from((np.bool_, np.int32, np.uint32))).map(

@@ -188,6 +188,7 @@ _UNARY = {
     "abs": _abs, "sign": _sign,
     "not": lambda b, x, d: b.not_(x),
     "stop_gradient": lambda b, x, d: x,
+    "name": lambda b, x, d: x,  # (checkpoint_name: the identity)
     "floor": lambda b, x, d: _unary_intrinsic(b, "floor", x),
     "ceil": lambda b, x, d: _unary_intrinsic(b, "ceil", x),
     "round": lambda b, x, d: _unary_intrinsic(b, "roundeven", x),
