@@ -43,7 +43,8 @@ def _reduction_batch(prim: str, reduce: str, unbatched):
 
 
 def _times(x, size: int):
-    return _ad.lax().mul(x, fnx_ir.literal(size, _ad.aval_of(x).dtype))
+    L = _ad.lax()
+    return L.mul(x, L.full_like(x, size))
 
 
 def _psum_transpose(ct, x, *, axis_name):
