@@ -209,3 +209,11 @@ def test_error_inside_the_inner_function_names_the_users_line():
     line = inspect.currentframe().f_lineno - 1
     with pytest.raises(TypeError, match=rf"test_call\.py:{line}"):
         fnx.grad(lambda x: inner(x).sum())(np.ones((3, 4), F32))
+
+
+def test_vmap_of_jit_keeps_unbatched_outputs_unbatched():
+    f = fnx.jit(lambda x, y: (x * 2, y + 1))
+    x, y = np.ones((3, 2), F32), np.zeros(2, F32)
+    a, b = fnx.vmap(f, in_axes=(0, None), out_axes=(0, None))(x, y)
+    np.testing.assert_array_equal(a, 2 * x)
+    np.testing.assert_array_equal(b, y + 1)

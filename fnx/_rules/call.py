@@ -32,7 +32,7 @@ from .._core import ad as _ad
 from .._core import batching as _bat
 from .._core.rules import define
 from .._core.trace import bind, trace_flat
-from .custom import _batch_setup, _batched_program
+from .custom import _batch_setup
 
 
 # ------------------------------------------------------------------- memo per program
@@ -168,12 +168,26 @@ def _jit_transpose(cts, *args, program, name, backend):
 
 # ------------------------------------------------------------------- batching
 
+def _batched(program: Program, types, dims0):
+    """`program` batched on operands of `types` (batched at axis 0 where `dims0[i] == 0`):
+    (the batched program, each result's batch dim: 0, or None where it is unbatched)."""
+    box = []
+
+    def fun(*xs):
+        outs, out_dims = _bat.batch_program(program, xs, dims0)
+        box.append([None if d is None else 0 for d in out_dims])
+        return [o if d is None else _bat.moveaxis(o, d, 0) for o, d in zip(outs, out_dims)]
+
+    traced = trace_flat(fun, list(types), concrete=False, types=list(types))
+    assert not traced.captured, "jit batching: the program captured outer values"
+    return traced.program, box[0]
+
+
 def _jit_batch(args, dims, *, program, name, backend):
     moved, types, dims0, size = _batch_setup(args, dims)
     key = ("batch", tuple(types), tuple(dims0), size, _bat.current_axis())
-    pb = memo(program, key, lambda: _batched_program(program, types, dims0, size))
-    outs = bind("jit", *moved, program=pb, name=f"vmap({name})", backend=backend)
-    return outs, [0] * len(outs)
+    pb, out_dims = memo(program, key, lambda: _batched(program, types, dims0))
+    return bind("jit", *moved, program=pb, name=f"vmap({name})", backend=backend), out_dims
 
 
 define("jit", impl=_jit_impl, jvp=_jit_jvp, transpose=_jit_transpose, batch=_jit_batch,
