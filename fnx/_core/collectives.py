@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Hashable
 
+import fnx_ir
+
 from .. import tree_util
 from .batching import axis_size
 from .trace import bind, type_of
@@ -33,9 +35,16 @@ def _map(prim: str, x, names: tuple):
 
 
 def psum(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
-    """The sum of `x` (a pytree) over the named axis or axes: every member gets the total."""
+    """The sum of `x` (a pytree) over the named axis or axes: every member gets the total
+    (booleans are counted as int32, as in JAX)."""
     _no_groups(axis_index_groups, "psum")
-    return _map("psum", x, _names(axis_name))
+    names = _names(axis_name)
+
+    def total(leaf):
+        if type_of(leaf).dtype is fnx_ir.bool_:
+            leaf = bind("convert_element_type", leaf, new_dtype=fnx_ir.int32, weak=False)
+        return bind("psum", leaf, axis_name=names)
+    return tree_util.tree_map(total, x)
 
 
 def pmax(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:

@@ -149,3 +149,9 @@ def test_collectives_are_equations_with_axis_name_params():
     assert program.out_types[0].shape == (10,)
     fnx_ir.verify(program)
     assert fnx_ir.parse(str(program)) == program
+
+
+def test_psum_counts_booleans_as_int32():
+    got = _named(lambda v: lax.psum(v > 0, "i"))(np.array([1, -1, 2], np.int32))
+    assert got.dtype == np.int32
+    np.testing.assert_array_equal(got, [2, 2, 2])
