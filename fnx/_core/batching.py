@@ -73,21 +73,24 @@ def axis_env() -> tuple[tuple[str, int], ...]:
 
 
 def axis_size(name: str) -> int:
-    """The size of the named vmap axis `name` in scope; NameError if none is bound."""
+    """The size of the named vmap axis `name` in scope; UnboundAxisError if none is bound."""
     for n, size in reversed(_axes.stack):
         if n == name:
             return size
-    raise NameError(f"unbound axis name: {name}")
+    raise errors.UnboundAxisError(f"unbound axis name: {name}")
 
 
-def _uses_axis(eq, name: str) -> bool:
-    """Whether `eq` (or a program nested in it) is a collective over axis `name`."""
-    if name in eq.params.get("axis_name", ()):
+def _uses_axis(eq, name: str | None) -> bool:
+    """Whether `eq` (or a program nested in it) is a collective over axis `name` (None:
+    over any axis)."""
+    names = eq.params.get("axis_name", ())
+    if names and (name is None or name in names):
         return True
-    return eq.nested and any(_program_uses_axis(p, name) for p in fnx_ir.subprograms(eq.params))
+    return eq.nested and any(uses_axis(p, name) for p in fnx_ir.subprograms(eq.params))
 
 
-def _program_uses_axis(program: Program, name: str) -> bool:
+def uses_axis(program: Program, name: str | None = None) -> bool:
+    """Whether `program` holds a collective over axis `name` (None: over any axis)."""
     return any(_uses_axis(eq, name) for eq in program.equations)
 
 

@@ -30,6 +30,7 @@ from fnx_ir import Equation, Program, Var
 
 from .._core import ad as _ad
 from .._core import batching as _bat
+from .._core import errors
 from .._core.rules import define
 from .._core.trace import bind, trace_flat
 from .custom import _batch_setup
@@ -66,6 +67,9 @@ def _compile(program: Program, backend: str | None):
 
 
 def _jit_impl(*args, program, name, backend):
+    if memo(program, "collective", lambda: [_bat.uses_axis(program)])[0]:
+        raise errors.UnboundAxisError(f"{name} holds a collective over a named axis that no "
+                                    "vmap batches (unbound axis name)")
     exe = memo(program, ("executable", backend), lambda: _compile(program, backend))
     return exe(*[np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args)])
 

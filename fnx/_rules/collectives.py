@@ -14,12 +14,13 @@ import fnx_ir
 
 from .._core import ad as _ad
 from .._core import batching as _bat
+from .._core import errors
 from .._core.rules import define
 from .._core.trace import bind
 
 
 def _unbound_impl(*args, axis_name, **params):
-    raise NameError(f"unbound axis name: {axis_name[0]}")
+    raise errors.UnboundAxisError(f"unbound axis name: {axis_name[0]}")
 
 
 def _here(axis_name: tuple) -> tuple[bool, int, tuple]:

@@ -155,3 +155,12 @@ def test_psum_counts_booleans_as_int32():
     got = _named(lambda v: lax.psum(v > 0, "i"))(np.array([1, -1, 2], np.int32))
     assert got.dtype == np.int32
     np.testing.assert_array_equal(got, [2, 2, 2])
+
+
+def test_collective_on_concrete_values_inside_a_named_vmap():
+    """grad of a constant point inside the vmap traces concretely: the collective's value
+    is left to the vmap (JAX: [0, 6, 12])."""
+    x = np.arange(3, dtype=np.float64)
+    for inner in (lambda y: lax.psum(y * 2.0, "i"), fnx.jit(lambda y: lax.psum(y * 2.0, "i"))):
+        got = _named(lambda v: fnx.grad(inner)(1.0) * v)(x)
+        np.testing.assert_allclose(got, [0, 6, 12])
