@@ -247,6 +247,7 @@ class JitFunction:
         pjit), traced once per signature and named axes in scope; transforms rewrite
         through it, and evaluated eagerly it runs as one compiled executable."""
         from .batching import axis_env
+        name = getattr(self, "__name__", "function")
         key, static, dyn_args, dyn_kwargs, leaves = self._signature(args, kwargs)
         key = (key, axis_env())
         hit = self._traced_cache.get(key)
@@ -255,14 +256,14 @@ class JitFunction:
                 a2, k2 = merge_static(static, a, k)
                 return self.fun(*a2, **k2)
             traced, out_tree, _ = trace_pytree(with_static, dyn_args, dyn_kwargs,
-                                               concrete=False, what=self.__name__)
+                                               concrete=False, what=name)
             self.trace_count += 1
             hit = (traced.program, out_tree, traced.captured)
             if not traced.captured:  # (captured tracers belong to this one call)
                 self._traced_cache[key] = hit
         program, out_tree, captured = hit
-        outs = bind("jit", *leaves, *captured, program=program,
-                    name=getattr(self, "__name__", "function"), backend=self.backend)
+        outs = bind("jit", *leaves, *captured, program=program, name=name,
+                    backend=self.backend)
         return tree_util.tree_unflatten(out_tree, outs)
 
     def lower(self, *args, **kwargs) -> Lowered:

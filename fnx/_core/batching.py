@@ -36,8 +36,6 @@ class BatchingError(ValueError):
     """A vmap specification that does not fit the arguments or results."""
 
 
-# --------------------------------------------------------------------------- the transform
-
 # --------------------------------------------------------------------------- named axes
 
 class _Axes(threading.local):
