@@ -217,3 +217,18 @@ def test_vmap_of_jit_keeps_unbatched_outputs_unbatched():
     a, b = fnx.vmap(f, in_axes=(0, None), out_axes=(0, None))(x, y)
     np.testing.assert_array_equal(a, 2 * x)
     np.testing.assert_array_equal(b, y + 1)
+
+
+# Through the call: every transform of a jitted primitive, for a spread of rule kinds
+# (linear/bilinear, indexing, reductions with ties, sorting, padding), checked to order 2
+# against finite differences, so the partial-eval and transpose rules of `jit` compose
+# with each primitive's.
+THROUGH = ["dot_general", "gather", "scatter_add", "cumsum", "reduce_max", "sort", "pad"]
+
+
+@pytest.mark.parametrize("name", THROUGH)
+def test_check_grads_through_a_jit_call(name):
+    from tests.autodiff.test_rules import CASES
+    fn, make = CASES[name]
+    args = make(np.random.default_rng(7))
+    check_grads(fnx.jit(fn), args, order=2, atol=1e-4, rtol=1e-4)
