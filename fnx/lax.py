@@ -250,3 +250,9 @@ def sort(operands, dimension: int = -1, num_keys: int = 1):
 # the builtin inside this module, which therefore must not call the builtin `map`.
 
 from ._core.control_flow import cond, switch, while_loop, fori_loop, scan, map  # noqa: E402,F401
+
+
+# ---------------------------------------------------------------- collectives
+# Over the named axes of enclosing `fnx.vmap(..., axis_name=...)` calls (docs/vmap.md).
+
+from ._core.collectives import psum, pmean, pmax, pmin, all_gather, axis_index  # noqa: E402,F401

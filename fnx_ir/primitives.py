@@ -607,3 +607,77 @@ def _scan(prim, ins, body, length, reverse, num_consts, num_carry, unroll):
 
 register("scan", "control_flow",
          ("body", "length", "reverse", "num_consts", "num_carry", "unroll"), _scan, None)
+
+
+# ------------------------------------------------------------------ call
+# `jit` is a nested `fnx.jit` (JAX's `pjit`): a call of a closed sub-program that every
+# transform rewrites through (see docs/ir.md). `name` is the function's name (for
+# reading only); `backend` the backend an eager evaluation compiles it for (None: the default).
+
+def _jit(prim, ins, program, name, backend):
+    _program_param(prim, program, "program")
+    if not isinstance(name, str):
+        raise IRTypeError(prim, f"name must be a str, got {name!r}")
+    if not (backend is None or isinstance(backend, str)):
+        raise IRTypeError(prim, f"backend must be None or a str, got {backend!r}")
+    _match(prim, ins, program.in_types, "operands of program")
+    return list(program.out_types)
+
+
+register("jit", "call", ("name", "backend", "program"), _jit, None)
+
+
+# ------------------------------------------------------------------ collective
+# Collectives act on named axes (`axis_name`: a non-empty tuple of names): the axis of a
+# named `vmap` within one process (its batching rule implements them), or later the axis of
+# a group of processes (a backend implements them). A value's type is its type in one
+# member of the axis.
+
+def _axis_names(prim: str, axis_name, single: bool = False) -> tuple:
+    if not (isinstance(axis_name, tuple) and axis_name
+            and all(isinstance(n, str) for n in axis_name)):
+        raise IRTypeError(prim, f"axis_name must be a non-empty tuple of str, got {axis_name!r}")
+    if single and len(axis_name) != 1:
+        raise IRTypeError(prim, f"takes one axis name, got {axis_name!r}")
+    if len(set(axis_name)) != len(axis_name):
+        raise IRTypeError(prim, f"axis_name {axis_name!r} has duplicates")
+    return axis_name
+
+
+def _reduce_collective(kinds: str, what: str):
+    def rule(prim, ins, axis_name):
+        _axis_names(prim, axis_name)
+        _kinds(prim, ins[0], kinds, what)
+        return ins[0]
+    return rule
+
+
+register("psum", "collective", ("axis_name",), _reduce_collective(NUM, "numeric"), 1)
+register("pmax", "collective", ("axis_name",), _reduce_collective(ANY, "any"), 1)
+register("pmin", "collective", ("axis_name",), _reduce_collective(ANY, "any"), 1)
+
+
+def _all_gather(prim, ins, axis_name, axis, tiled, axis_size):
+    _axis_names(prim, axis_name, single=True)
+    x = ins[0]
+    _count(prim, axis_size, "axis_size", 1 << 62)
+    if not isinstance(tiled, bool):
+        raise IRTypeError(prim, f"tiled must be a bool, got {tiled!r}")
+    _count(prim, axis, "axis", x.ndim - 1 if tiled else x.ndim)
+    shape = list(x.shape)
+    if tiled:
+        shape[axis] *= axis_size
+    else:
+        shape.insert(axis, axis_size)
+    return x.with_shape(tuple(shape))
+
+
+register("all_gather", "collective", ("axis_name", "axis", "tiled", "axis_size"), _all_gather, 1)
+
+
+def _axis_index(prim, ins, axis_name):
+    _axis_names(prim, axis_name, single=True)
+    return ShapedType((), dt.int32)
+
+
+register("axis_index", "collective", ("axis_name",), _axis_index, 0)

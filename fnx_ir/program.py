@@ -89,7 +89,7 @@ class Program:
     Equality is structural (the canonical text forms are equal).
     """
 
-    __slots__ = ("inputs", "constants", "equations", "outputs")
+    __slots__ = ("inputs", "constants", "equations", "outputs", "__weakref__")
 
     def __init__(self, inputs: Sequence[Var], constants: Sequence[tuple[Var, np.ndarray]],
                  equations: Sequence[Equation], outputs: Sequence):

@@ -588,24 +588,26 @@ def take_along_axis(x, idx, axis: int):
 # primitives whose jvp runs a user's Python rule (`linearize_flat` gives it concrete values)
 USER_RULES = {"custom_jvp_call", "custom_vjp_call"}
 
-CALL_LIKE = {"checkpoint": "program", "custom_jvp_call": "call", "custom_vjp_call": "call"}
+CALL_LIKE = {"checkpoint": "program", "custom_jvp_call": "call", "custom_vjp_call": "call",
+             "jit": "program"}
 
 
-def _has_calls(program: Program) -> bool:
-    return any(eq.primitive in CALL_LIKE or eq.primitive == "name"
-               or any(_has_calls(p) for p in fnx_ir.subprograms(eq.params))
+def _has_calls(program: Program, kinds) -> bool:
+    return any(eq.primitive in kinds or eq.primitive == "name"
+               or any(_has_calls(p, kinds) for p in fnx_ir.subprograms(eq.params))
                for eq in program.equations)
 
 
-def inline_calls(program: Program) -> Program:
-    """`program` with every `checkpoint` / `custom_jvp_call` / `custom_vjp_call` equation
-    replaced by the equations of the sub-program it evaluates (recursively), and every
-    `name` (identity) equation removed, for backends
-    that only lower flat programs. (After differentiation these primitives carry no more
-    information; inlining a `checkpoint` lets CSE merge the recomputation, so do it after
-    the generic passes if memory matters.) Calls inside control-flow sub-programs (`cond`,
-    `while`, `scan` bodies) are inlined there; the control flow itself stays."""
-    if not _has_calls(program):
+def inline_calls(program: Program, kinds=CALL_LIKE) -> Program:
+    """`program` with every call-like equation whose primitive is in `kinds` (default: all
+    of `jit`, `checkpoint`, `custom_jvp_call`, `custom_vjp_call`) replaced by the equations
+    of the sub-program it evaluates (recursively), and every `name` (identity) equation
+    removed, for backends that only lower flat programs. (After differentiation these
+    primitives carry no more information; inlining a `checkpoint` lets CSE merge the
+    recomputation, so do it after the generic passes if memory matters.) Calls inside
+    control-flow sub-programs (`cond`, `while`, `scan` bodies) are inlined there; the control
+    flow itself stays."""
+    if not _has_calls(program, kinds):
         return program
     eqs: list[Equation] = []
     consts = list(program.constants)
@@ -618,16 +620,16 @@ def inline_calls(program: Program) -> Program:
         if eq.primitive == "name":  # (checkpoint_name: the identity)
             rename[eq.outputs[0]] = sub(eq.inputs[0])
             continue
-        key = CALL_LIKE.get(eq.primitive)
+        key = CALL_LIKE.get(eq.primitive) if eq.primitive in kinds else None
         if key is None:
             params = eq.params
-            if any(_has_calls(p) for p in fnx_ir.subprograms(params)):  # cond/while/scan
+            if any(_has_calls(p, kinds) for p in fnx_ir.subprograms(params)):  # cond/while/scan
                 from fnx_ir.passes._util import map_programs
-                params = map_programs(params, inline_calls)
+                params = map_programs(params, lambda p: inline_calls(p, kinds))
             eqs.append(Equation(eq.primitive, [sub(x) for x in eq.inputs], eq.outputs,
                                 params, eq.source))
             continue
-        inner = inline_calls(eq.params[key])
+        inner = inline_calls(eq.params[key], kinds)
         env = {v: sub(x) for v, x in zip(inner.inputs, eq.inputs)}
         for v, c in inner.constants:
             nv = Var(v.type)

@@ -15,7 +15,7 @@ import fnx_ir
 from .. import tree_util
 from ..backends.base import LoweringOptions, available_backends, get_backend
 from . import argspec, errors
-from .trace import Tracer, current, native, trace_flat, type_of
+from .trace import Tracer, bind, current, native, trace_flat, type_of
 
 
 _SUPPORTED_NP_DTYPES = frozenset(d.np for d in fnx_ir.ALL_DTYPES)
@@ -132,7 +132,8 @@ def default_backend() -> str:
 def optimize(program: fnx_ir.Program) -> fnx_ir.Program:
     from ..backends.interpreter import evaluate_equation
     from .ad import inline_calls
-    program = fnx_ir.passes.optimize(program, evaluate_equation)
+    # A nested jit is a call: inlined first, so the passes see through it.
+    program = fnx_ir.passes.optimize(inline_calls(program, ("jit",)), evaluate_equation)
     # checkpoint / custom_*_call hold sub-programs: backends get them flat. Inlined after
     # CSE, so a checkpoint's recomputation is not merged back into the forward pass.
     flat = inline_calls(program)
@@ -226,6 +227,7 @@ class JitFunction:
         self._flat_cache: dict = {}
         self._flat_ok = not (self.static_argnums or self.static_argnames)
         self._lock = threading.Lock()
+        self._traced_cache: dict = {}  # programs of calls under an enclosing trace
         self.trace_count = 0  # how many times `fun` was traced (for tests and debugging)
         argspec.wraps(self, fun)
 
@@ -305,7 +307,7 @@ class JitFunction:
 
     def __call__(self, *args, **kwargs):
         if current() is not None:
-            return self.fun(*args, **kwargs)  # inside another trace: inline
+            return self._call_traced(args, kwargs)  # inside another trace: a call equation
         if self._flat_ok and not kwargs:  # the fast path (benchmark W6)
             try:
                 hit = self._flat_cache.get(tuple(map(_SHAPE_DTYPE, args)))
@@ -335,6 +337,30 @@ class JitFunction:
                 compiled.executable, None if leaf else compiled.out_tree)
         outs = compiled.executable(*arrays)
         return tree_util.tree_unflatten(compiled.out_tree, outs)
+
+    def _call_traced(self, args, kwargs):
+        """Under an enclosing trace: one `jit` equation holding `fun`'s program (JAX's
+        pjit), traced once per signature and named axes in scope; transforms rewrite
+        through it, and evaluated eagerly it runs as one compiled executable."""
+        from .batching import axis_env
+        name = getattr(self, "__name__", "function")
+        key, static, dyn_args, dyn_kwargs, leaves = self._signature(args, kwargs)
+        key = (key, axis_env())
+        hit = self._traced_cache.get(key)
+        if hit is None:
+            def with_static(*a, **k):
+                a2, k2 = merge_static(static, a, k)
+                return self.fun(*a2, **k2)
+            traced, out_tree, _ = trace_pytree(with_static, dyn_args, dyn_kwargs,
+                                               concrete=False, what=name)
+            self.trace_count += 1
+            hit = (traced.program, out_tree, traced.captured)
+            if not traced.captured:  # (captured tracers belong to this one call)
+                self._traced_cache[key] = hit
+        program, out_tree, captured = hit
+        outs = bind("jit", *leaves, *captured, program=program, name=name,
+                    backend=self.backend)
+        return tree_util.tree_unflatten(out_tree, outs)
 
     def lower(self, *args, **kwargs) -> Lowered:
         _, static, dyn_args, dyn_kwargs, _ = self._signature(args, kwargs)

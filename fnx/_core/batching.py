@@ -18,6 +18,7 @@ index arrays for dynamic slices with batched starts).
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any, Sequence
 
@@ -35,11 +36,69 @@ class BatchingError(ValueError):
     """A vmap specification that does not fit the arguments or results."""
 
 
+# --------------------------------------------------------------------------- named axes
+
+class _Axes(threading.local):
+    """The axes of the `vmap`s being traced or batched, innermost last: `(name, size)`."""
+
+    def __init__(self):
+        self.stack: list[tuple[str | None, int]] = []
+
+
+_axes = _Axes()
+
+
+@contextlib.contextmanager
+def bound_axis(name: str | None, size: int):
+    """Within: a vmap axis of `size` named `name` (None: unnamed) is the innermost one,
+    the one `batch_program` (and the batch rules it calls) batches along."""
+    _axes.stack.append((name, size))
+    try:
+        yield
+    finally:
+        _axes.stack.pop()
+
+
+def current_axis() -> tuple[str | None, int] | None:
+    """`(name, size)` of the axis being batched along (the innermost vmap), or None."""
+    stack = _axes.stack
+    return stack[-1] if stack else None
+
+
+def axis_env() -> tuple[tuple[str, int], ...]:
+    """The named axes in scope, outermost first (what a traced collective may refer to)."""
+    return tuple(f for f in _axes.stack if f[0] is not None)
+
+
+def axis_size(name: str) -> int:
+    """The size of the named vmap axis `name` in scope; UnboundAxisError if none is bound."""
+    for n, size in reversed(_axes.stack):
+        if n == name:
+            return size
+    raise errors.UnboundAxisError(f"unbound axis name: {name}")
+
+
+def _uses_axis(eq, name: str | None) -> bool:
+    """Whether `eq` (or a program nested in it) is a collective over axis `name` (None:
+    over any axis)."""
+    names = eq.params.get("axis_name", ())
+    if names and (name is None or name in names):
+        return True
+    return eq.nested and any(uses_axis(p, name) for p in fnx_ir.subprograms(eq.params))
+
+
+def uses_axis(program: Program, name: str | None = None) -> bool:
+    """Whether `program` holds a collective over axis `name` (None: over any axis)."""
+    return any(_uses_axis(eq, name) for eq in program.equations)
+
+
 # --------------------------------------------------------------------------- the transform
 
 def batch_program(program: Program, args: Sequence, dims: Sequence[int | None]):
     """Evaluate `program` on batched `args` (batch axis `dims[i]` or None) by binding
-    each equation's batch rule into the current trace, or eagerly.
+    each equation's batch rule into the current trace, or eagerly. The batch axis is the
+    innermost `bound_axis`: an equation that is a collective over it (or holds one) is
+    batched even when its operands are not.
 
     Returns `(outs, out_dims)`, one entry per program output.
     """
@@ -56,6 +115,8 @@ def _batch_program(program: Program, args: Sequence, dims: Sequence[int | None])
         env[v] = (a, d)
     for v, c in program.constants:
         env[v] = (c, None)
+    frame = current_axis()
+    name = frame[0] if frame is not None else None
     for eq in program.equations:
         ins = [(x, None) if isinstance(x, Literal) else env[x] for x in eq.inputs]
         vals = [i[0] for i in ins]
@@ -63,7 +124,7 @@ def _batch_program(program: Program, args: Sequence, dims: Sequence[int | None])
         r = rules(eq.primitive)
         ctx = current()
         start = len(ctx.builder.equations) if ctx is not None else 0
-        if all(d is None for d in in_dims):
+        if all(d is None for d in in_dims) and (name is None or not _uses_axis(eq, name)):
             out = bind(eq.primitive, *vals, **eq.params)
             out_dims = [None] * len(eq.outputs) if r.multiple_results else None
             if eq.primitive == "broadcast_in_dim":
@@ -115,7 +176,10 @@ def batch_size(args: Sequence, dims: Sequence[int | None]) -> int:
     for a, d in zip(args, dims):
         if d is not None:
             return type_of(a).shape[d]
-    raise AssertionError("batch_size: no operand is batched")
+    frame = current_axis()  # (a collective over the axis, with unbatched operands)
+    if frame is None:
+        raise AssertionError("batch_size: no operand is batched")
+    return frame[1]
 
 
 def batched_axis(d: int | None, axis: int) -> int:

@@ -42,3 +42,8 @@ class ConcretizationError(TypeError):
 
 class TracerLeakError(RuntimeError):
     """A traced value escaped the function that was being transformed."""
+
+
+class UnboundAxisError(NameError):
+    """A collective over an axis name that no enclosing named `vmap` binds, or evaluated
+    where no vmap batches it (as an eager value)."""

@@ -240,8 +240,11 @@ def bind(primitive: str, *args, **params):
         vals = [None] * len(outs)
         arg_vals = [value_of(i) for i in ins]
         if all(v is not None for v in arg_vals):
-            res = r.impl(*arg_vals, **params)
-            vals = [np.asarray(v) for v in (res if r.multiple_results else (res,))]
+            try:
+                res = r.impl(*arg_vals, **params)
+                vals = [np.asarray(v) for v in (res if r.multiple_results else (res,))]
+            except errors.UnboundAxisError:
+                pass  # a collective: its value is known once vmap batches it
         tracers = [Tracer(o, ctx, v) for o, v in zip(outs, vals)]
         return tracers if r.multiple_results else tracers[0]
     if r.multiple_results:

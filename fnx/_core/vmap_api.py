@@ -18,7 +18,7 @@ from fnx_ir import Literal, ShapedType
 from .. import tree_util
 from . import errors
 from .api import flatten_function
-from .batching import BatchingError, batch_program, matchaxis
+from .batching import BatchingError, batch_program, bound_axis, matchaxis
 from .trace import Tracer, current, trace_flat, type_of
 
 
@@ -92,7 +92,8 @@ def _check_leaf(x, path: str, src):
         "must be numpy arrays, Python scalars or traced values", src))
 
 
-def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> Callable:
+def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
+         axis_size: int | None = None) -> Callable:
     """Vectorise `fun` over a batch axis of its arguments (JAX's `jax.vmap`).
 
     - `in_axes`: an int, None, or a pytree prefix of the positional arguments (a tuple
@@ -101,6 +102,8 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
       Keyword arguments are always mapped over axis 0.
     - `out_axes`: likewise for the results: where the batch axis goes in each output;
       None for outputs that do not depend on the mapped inputs (an error if they do).
+    - `axis_name`: a name for the mapped axis, for the collectives in `fnx.lax` (`psum`,
+      `pmean`, `pmax`, `pmin`, `all_gather`, `axis_index`) inside `fun`.
     - `axis_size`: the batch size, needed when no argument is mapped.
 
     `fun` is traced once on per-example (unbatched) abstract values, so Python control
@@ -115,6 +118,8 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
     if axis_size is not None and (not isinstance(axis_size, (int, np.integer))
                                   or isinstance(axis_size, bool) or axis_size < 0):
         raise BatchingError(f"vmap: axis_size must be a non-negative int, got {axis_size!r}")
+    if axis_name is not None and not isinstance(axis_name, str):
+        raise TypeError(f"vmap: axis_name must be a str or None, got {axis_name!r}")
 
     @functools.wraps(fun, updated=())
     def batched(*args, **kwargs):
@@ -168,10 +173,11 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
                          ShapedType(t.shape[:ax] + t.shape[ax + 1:], t.dtype, t.weak)
                          for t, ax in zip(types, axes)]
         flat_fun, out_tree_box = flatten_function(fun, in_tree, f"vmap: {name}", src)
-        traced = trace_flat(flat_fun, leaves, concrete=False, types=example_types)
-        out_tree = out_tree_box[0]
-        outs, out_dims = batch_program(traced.program, leaves + list(traced.captured),
-                                       axes + [None] * len(traced.captured))
+        with bound_axis(axis_name, size):
+            traced = trace_flat(flat_fun, leaves, concrete=False, types=example_types)
+            out_tree = out_tree_box[0]
+            outs, out_dims = batch_program(traced.program, leaves + list(traced.captured),
+                                           axes + [None] * len(traced.captured))
 
         out_specs = _prefix_leaves(out_axes, out_tree, "out", "out_axes", "outputs", src)
         out_paths = _paths(out_tree, "out")

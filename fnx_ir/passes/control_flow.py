@@ -1,5 +1,5 @@
 """Dead-code elimination through control flow: pruning unused outputs and operands of
-`cond`, `while` and `scan` equations (used by `dce`).
+`cond`, `while`, `scan` and `jit` (call) equations (used by `dce`).
 
 Pruning is safe because the sub-programs are pure: an output is dropped only if nothing
 outside reads it and, for loops, no kept output depends on it through the loop (a carry
@@ -94,8 +94,15 @@ def _scan(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
                     params, eqn.source)
 
 
+def _call(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
+    program = _restrict(eqn.params["program"], used, dce)
+    keep = _used_inputs(program)
+    return Equation(eqn.primitive, _select(eqn.inputs, keep), _select(eqn.outputs, used),
+                    dict(eqn.params, program=_with_inputs(program, keep)), eqn.source)
+
+
 DCE_RULES: dict[str, Callable[[Equation, list[bool], Callable], Equation]] = {
-    "cond": _cond, "while": _while, "scan": _scan,
+    "cond": _cond, "while": _while, "scan": _scan, "jit": _call,
 }
 
 

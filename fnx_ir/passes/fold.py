@@ -5,6 +5,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..primitives import PRIMITIVES
 from ..program import Literal, Program, Var
 from ._util import map_eqn_programs, rebuild
 
@@ -20,8 +21,8 @@ def fold_constants(program: Program, evaluate: Evaluate, max_size: int = 1024) -
     result of more than `max_size` elements is left alone (so as not to bloat the
     program), as is one that `evaluate` declines. Constants left unused are for `dce`
     to remove. Results are cast to the output's dtype, as the interpreter does; a
-    wrong shape or count is an error. Control flow (`cond`, `while`, `scan`) is never
-    folded (its sub-programs are, recursively).
+    wrong shape or count is an error. Control flow (`cond`, `while`, `scan`) and calls
+    (`jit`) are never folded (their sub-programs are, recursively), nor are collectives.
     """
     known: dict[Var, np.ndarray] = {v: c for v, c in program.constants}
     subst: dict[Var, Literal] = {}
@@ -49,9 +50,10 @@ def fold_constants(program: Program, evaluate: Evaluate, max_size: int = 1024) -
 
 
 # Control flow is never evaluated at compile time: a loop's cost is unbounded (a 10^6-trip
-# fori_loop over constants would run in the interpreter while compiling), and a branch may
-# hold a loop.
-_NOT_FOLDED = frozenset({"cond", "while", "scan"})
+# fori_loop over constants would run in the interpreter while compiling), and a branch or a
+# call (`jit`) may hold a loop. Nor are collectives: their value depends on the named axis.
+_NOT_FOLDED = frozenset({"cond", "while", "scan", "jit",
+                         *(n for n, p in PRIMITIVES.items() if p.family == "collective")})
 
 
 def _small(outputs: list[Var], inputs: list, known: dict, max_size: int) -> bool:

@@ -305,6 +305,32 @@ def _scan(draw):
                                  "unroll": draw(st.integers(1, 3))}
 
 
+def _jit(draw):
+    ops = _types(draw, 1, 3)
+    picks = draw(st.lists(st.integers(0, len(ops) - 1), max_size=3))
+    return ops, {"program": _passthrough(ops, picks, _wraps(draw, len(picks))), "name": "f",
+                 "backend": draw(st.sampled_from([None, "cpu"]))}
+
+
+# collectives: the type in one member of the named axis
+
+def _axis_names(draw):
+    return draw(st.sampled_from([("i",), ("i", "j")]))
+
+
+def _collective(dtypes):
+    def sample(draw):
+        return [typ(draw, dtypes, shape(draw))], {"axis_name": _axis_names(draw)}
+    return sample
+
+
+def _all_gather(draw):
+    tiled = draw(st.booleans())
+    x = typ(draw, ANY, shape(draw, min_rank=1 if tiled else 0))
+    return [x], {"axis_name": ("i",), "axis": draw(st.integers(0, x.ndim - tiled)),
+                 "tiled": tiled, "axis_size": draw(st.integers(0, 3))}
+
+
 SAMPLERS = {
     **{name: _unary(FLOAT) for name in UNARY_FLOAT + ["isfinite"]},
     **{name: _unary(NUM) for name in ("neg", "sign", "abs")},
@@ -321,7 +347,9 @@ SAMPLERS = {
     "dot_general": _dot_general, "slice": _slice, "dynamic_slice": _dynamic_slice,
     "dynamic_update_slice": _dynamic_update_slice, "gather": _gather,
     **{name: _scatter for name in SCATTER}, "sort": _sort,
-    "cond": _cond, "while": _while, "scan": _scan,
+    "cond": _cond, "while": _while, "scan": _scan, "jit": _jit,
+    "psum": _collective(NUM), "pmax": _collective(ANY), "pmin": _collective(ANY),
+    "all_gather": _all_gather, "axis_index": lambda draw: ([], {"axis_name": ("i",)}),
 }
 
 
@@ -404,6 +432,14 @@ def _run(p, args):
     return [env[x] for x in p.outputs]
 
 
+def _all_gather_np(x, axis_name, axis, tiled, axis_size):
+    """`axis_size` copies of `x`, stacked at `axis` (concatenated along it when tiled)."""
+    y = np.stack([x] * axis_size, axis) if axis_size else \
+        np.zeros(x.shape[:axis] + (0,) + x.shape[axis:], x.dtype)
+    s = y.shape
+    return y.reshape(s[:axis] + (s[axis] * s[axis + 1],) + s[axis + 2:]) if tiled else y
+
+
 def _cond_np(index, *ops, branches):
     return _run(branches[int(np.clip(index, 0, len(branches) - 1))], list(ops))
 
@@ -476,6 +512,11 @@ NUMPY = {
     "dynamic_update_slice": lambda x, update, *starts: x.copy(),
     "gather": _gather_np, **{name: _scatter_np for name in SCATTER}, "sort": _sort_np,
     "cond": _cond_np, "while": _while_np, "scan": _scan_np,
+    "jit": lambda *ops, program, name, backend: _run(program, list(ops)),
+    # collectives as on an axis of one member
+    **{name: lambda x, axis_name: x for name in ("psum", "pmax", "pmin")},
+    "all_gather": _all_gather_np,
+    "axis_index": lambda axis_name: np.int32(0),
 }
 NO_NUMPY_EQUIVALENT = {"erf", "erfc", "erf_inv"}
 
@@ -548,6 +589,13 @@ BAD = {
                      "body_nconsts": 0}),
     "scan": ([F3], {"body": _passthrough([T([])], [], []), "length": 4, "reverse": False,
                     "num_consts": 0, "num_carry": 0, "unroll": 1}),  # length 4 over f32[3]
+    "jit": ([I3], {"program": _passthrough([F3], [0], [False]), "name": "f",
+                   "backend": None}),  # operand type differs from the program's input
+    "psum": ([T([3], bool_)], {"axis_name": ("i",)}),
+    "pmax": ([F3], {"axis_name": "i"}),  # not a tuple
+    "pmin": ([F3], {"axis_name": ("i", "i")}),
+    "all_gather": ([T([])], {"axis_name": ("i",), "axis": 0, "tiled": True, "axis_size": 2}),
+    "axis_index": ([], {"axis_name": ("i", "j")}),
 }
 
 

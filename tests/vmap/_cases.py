@@ -520,7 +520,10 @@ def _control_flow(name):
 
 
 # Primitives whose batch rule cannot be checked by evaluating forward, tested directly.
-TESTED_ELSEWHERE = {"custom_lin": "test_custom.py::test_custom_lin_batch_rule"}
+TESTED_ELSEWHERE = {"custom_lin": "test_custom.py::test_custom_lin_batch_rule",
+                    "jit": "tests/test_call.py",
+                    **dict.fromkeys(["psum", "pmax", "pmin", "all_gather", "axis_index"],
+                                    "test_named_axes.py")}
 
 
 def uncovered() -> set[str]:

@@ -34,6 +34,20 @@ def test_every_primitive_has_a_vmap_case():
 @given(data=st.data())
 def test_batch_rule_matches_loop(name, data):
     f, gen = data.draw(CASES[name], label="case")
+    _check_against_loop(f, gen, data)
+
+
+@pytest.mark.parametrize("name", ["add", "gather", "scatter_add", "cumsum", "scan"])
+@settings(max_examples=4)
+@given(data=st.data())
+def test_batching_through_a_jit_call_matches_loop(name, data):
+    """vmap(jit(f)): the `jit` call equation is batched into a call of the batched program."""
+    f, gen = data.draw(CASES[name], label="case")
+    _check_against_loop(fnx.jit(f), gen, data)
+
+
+def _check_against_loop(f, gen, data):
+    """Draws a batch and in/out axes for the case `(f, gen)` and checks vmap(f)."""
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1), label="seed"))
     size = data.draw(st.integers(1, 3), label="batch size")
     examples = [gen(rng) for _ in range(size)]
