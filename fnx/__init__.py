@@ -13,6 +13,7 @@ from ._core.vmap_api import vmap
 from ._core.ad_api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd, jacrev, hessian,
                            checkpoint, remat, custom_jvp, custom_vjp)
 from ._core.errors import FnxTypeError, ConcretizationError, TracerLeakError
+from ._core.array import Array
 
 _methods.install()
 

@@ -13,6 +13,7 @@ import fnx_ir
 from .. import tree_util
 from ..backends.base import LoweringOptions, available_backends, get_backend
 from . import errors
+from .array import Array
 from .trace import Tracer, current, trace_flat, type_of
 
 
@@ -165,8 +166,11 @@ class _Compiled:
 _SHAPE_DTYPE = operator.attrgetter("shape", "dtype")
 
 
+_ARRAYS = (Array, np.ndarray)  # eager fnx results and numpy arrays: one cache key
+
+
 def _leaf_key(x):
-    if type(x) is np.ndarray:
+    if type(x) in _ARRAYS:
         return (x.shape, x.dtype.char)
     t = type_of(x)
     return (t.shape, t.dtype.name, t.weak)
@@ -231,9 +235,9 @@ class JitFunction:
                 compiled = self._cache.get(key)
                 if compiled is None:
                     compiled = self._cache[key] = self._compile(static, dyn_args, dyn_kwargs)
-        arrays = [x if type(x) is np.ndarray and x.dtype == d else np.asarray(x, dtype=d)
+        arrays = [x if type(x) in _ARRAYS and x.dtype == d else np.asarray(x, dtype=d)
                   for x, d in zip(leaves, compiled.dtypes)]
-        if self._flat_ok and not kwargs and all(type(a) is np.ndarray for a in args):
+        if self._flat_ok and not kwargs and all(type(a) in _ARRAYS for a in args):
             leaf = tree_util.treedef_is_leaf(compiled.out_tree)
             self._flat_cache[tuple(map(_SHAPE_DTYPE, args))] = (
                 compiled.executable, None if leaf else compiled.out_tree)

@@ -18,7 +18,8 @@ import numpy as np
 import fnx_ir
 from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
-from . import errors
+from . import array as _array, errors
+from .array import Array
 from .rules import RULES, rules
 
 
@@ -88,6 +89,9 @@ class Tracer:
 
     def __hash__(self):
         raise TypeError("traced values are not hashable")
+
+
+_array._Tracer = Tracer
 
 
 class TraceContext:
@@ -253,10 +257,13 @@ def _eager(primitive: str, r, args, params):
     return _fresh(res)
 
 
-def _fresh(v) -> np.ndarray:
-    """Eager results are fresh ndarrays: never a view a user could mutate an input through."""
-    v = np.asarray(v)
-    return v if v.flags.owndata and v.flags.writeable else np.array(v)
+def _fresh(v) -> Array:
+    """Eager results are fresh `Array`s: never a view a user could mutate an input through."""
+    if not isinstance(v, np.ndarray):
+        v = np.asarray(v)
+    if not (v.flags.owndata and v.flags.writeable):
+        v = np.array(v)
+    return v if v.__class__ is Array else v.view(Array)
 
 
 def _type_of(x) -> ShapedType:
@@ -348,5 +355,5 @@ def eval_program(program: Program, args: Sequence) -> list:
     finally:
         if ctx is not None:
             ctx.source = saved
-    return [(np.asarray(x.value) if current() is None else x) if isinstance(x, Literal)
+    return [(_fresh(x.value) if current() is None else x) if isinstance(x, Literal)
             else env[x] for x in program.outputs]

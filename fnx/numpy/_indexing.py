@@ -26,7 +26,7 @@ from .. import lax
 from .._core import errors
 from .._core.trace import type_of
 from ._base import (asarray_or_tracer, broadcast_to, convert, dtype_of, ensure_array, finish,
-                    is_tracer, normalize_axis, result_dtype, shape_of, static_int, type_error)
+                    fresh, is_tracer, normalize_axis, result_dtype, shape_of, static_int, type_error)
 
 __all__ = ["take", "take_along_axis", "diagonal", "diag", "diagflat", "nonzero", "argwhere",
            "flatnonzero", "compress", "extract", "unravel_index", "ravel_multi_index", "at"]
@@ -638,7 +638,7 @@ def nonzero(a, *, size=None, fill_value=None):
                 "fnx.numpy.nonzero of a traced value has a data-dependent shape: pass a static "
                 "size=n (the first n indices are returned, padded with fill_value)",
                 errors.user_source()))
-        return tuple(np.nonzero(x))
+        return tuple(map(finish, np.nonzero(x)))
     size = static_int(size, "size")
     flat = lax.reshape(convert(x, fnx_ir.bool_) if not t.dtype.is_bool else x, (t.size,))
     fills = fill_value if isinstance(fill_value, (tuple, list)) else (fill_value,) * t.ndim
@@ -662,6 +662,7 @@ def nonzero(a, *, size=None, fill_value=None):
     return tuple(out)
 
 
+@fresh
 def argwhere(a, *, size=None, fill_value=None):
     """`numpy.argwhere`: the indices of non-zero elements, shape `(count or size, ndim)`."""
     x = ensure_array(a)
@@ -703,6 +704,7 @@ def extract(condition, arr, *, size=None, fill_value=0):
     return compress(np.ravel(np.asarray(condition)), ravel(arr))
 
 
+@fresh
 def unravel_index(indices, shape):
     """`numpy.unravel_index`: a tuple of coordinate arrays (traced indices work)."""
     shape = tuple(static_int(d, "shape") for d in shape)
@@ -719,6 +721,7 @@ def unravel_index(indices, shape):
     return tuple(out)
 
 
+@fresh
 def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
     """`numpy.ravel_multi_index` (C order; traced indices are clipped)."""
     dims = tuple(static_int(d, "dims") for d in dims)
