@@ -22,6 +22,8 @@ from . import array as _array, errors
 from .array import Array
 from .rules import RULES, rules
 
+_ndarray = np.ndarray
+
 
 class Tracer:
     """A value inside a traced function: an IR `Var` of one `TraceContext`.
@@ -244,8 +246,16 @@ def _atom(x):
     return x._var if type(x) is Tracer else x
 
 
+def _plain(a):
+    """An eager operand for a numpy implementation: `Array`s as plain ndarray views (numpy's
+    subclass wrapping would cost ~0.5 µs a call and give results that do not own their data)."""
+    if a.__class__ is Array:
+        return a.view(_ndarray)
+    return a.value if isinstance(a, Literal) else a
+
+
 def _eager(primitive: str, r, args, params):
-    arrays = [a.value if isinstance(a, Literal) else a for a in args]
+    arrays = [_plain(a) for a in args]
     in_types = [_type_of(a) for a in arrays]
     try:
         fnx_ir.get_primitive(primitive).infer(in_types, params)
