@@ -14,6 +14,7 @@ from ._core.ad_api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd, ja
                            checkpoint, remat, custom_jvp, custom_vjp)
 from ._core.errors import FnxTypeError, ConcretizationError, TracerLeakError
 from ._core.array import Array
+from ._core.shape_api import ShapeDtypeStruct, eval_shape
 from ._core.device_api import (devices, local_devices, device_count, local_device_count,
                                device_put, device_get, block_until_ready)
 

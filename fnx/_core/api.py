@@ -14,6 +14,7 @@ from .. import tree_util
 from ..backends.base import LoweringOptions, available_backends, get_backend
 from . import errors
 from .array import Array
+from .shape_api import ShapeDtypeStruct
 from .trace import Tracer, current, trace_flat, type_of
 
 
@@ -29,6 +30,8 @@ def _check_leaf(x, where: str):
         return x
     if isinstance(x, (list, tuple)):
         return np.asarray(x)
+    if isinstance(x, ShapeDtypeStruct):
+        return x  # a type without values: for eval_shape and lower (calls raise)
     raise TypeError(f"{where}: {type(x).__name__} is not a valid fnx argument: leaves must be "
                     "numpy arrays, Python scalars or traced values")
 

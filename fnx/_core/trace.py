@@ -289,7 +289,13 @@ def type_of(x) -> ShapedType:
         return x._var.type
     if isinstance(x, Literal):
         return x.type
-    return _type_of(x)
+    try:
+        return _type_of(x)
+    except TypeError:
+        t = getattr(x, "_fnx_type", None)  # a ShapeDtypeStruct (eval_shape, jit(f).lower)
+        if t is None:
+            raise
+        return t
 
 
 # --------------------------------------------------------------------------- tracing
