@@ -102,6 +102,33 @@ def test_at_eagerly_matches_jit_and_jax():
     assert fnp.asarray(a).at[0].set(7.0)[0] == 7.0 and a[0] == 0.0
 
 
+def test_at_get_modes_match_jax():
+    x = fnp.arange(5, dtype=np.float32)
+    m = fnp.arange(12, dtype=np.float32).reshape(3, 4)
+    i = np.array([7, -8, 2])
+    cases = {  # expected values: jax.numpy 0.10
+        "default_clamps": (lambda a, j: a.at[j].get(), x, i, [4, 0, 2]),
+        "clip": (lambda a, j: a.at[j].get(mode="clip"), x, i, [4, 0, 2]),
+        "fill": (lambda a, j: a.at[j].get(mode="fill"), x, i, [np.nan, np.nan, 2]),
+        "fill_value": (lambda a, j: a.at[j].get(mode="fill", fill_value=-1), x, i, [-1, -1, 2]),
+        "drop": (lambda a, j: a.at[j].get(mode="drop"), x, i, [np.nan, np.nan, 2]),
+        "int_clip": (lambda a, j: a.at[7].get(mode="clip"), x, i, 4),
+        "int_default": (lambda a, j: a.at[-1].get(), x, i, 4),
+        "mixed_fill": (lambda a, j: a.at[j, 1:3].get(mode="fill", fill_value=-1), m,
+                       np.array([0, 5]), [[1, 2], [-1, -1]]),
+        "broadcast_fill": (lambda a, j: a.at[np.array([[0], [2]]), j].get(mode="fill",
+                                                                         fill_value=0.5),
+                           m, np.array([1, 7]), [[1, 0.5], [9, 0.5]]),
+    }
+    for name, (f, a, j, want) in cases.items():
+        want = np.array(want, np.float32)
+        np.testing.assert_array_equal(f(a, j), want, err_msg=name)
+        np.testing.assert_array_equal(fnx.jit(f)(a, j.astype(np.int32)), want, err_msg=name)
+    assert fnp.arange(3, dtype=np.int32).at[5].get(mode="fill") == np.iinfo(np.int32).min
+    with pytest.raises(ValueError, match="unknown mode"):
+        x.at[1].get(mode="wrap")
+
+
 def test_jax_array_attributes():
     x = fnp.ones((2, 3), dtype=np.float32)
     assert x.block_until_ready() is x

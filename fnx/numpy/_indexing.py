@@ -234,11 +234,13 @@ def _slice_params(s: slice, n: int):
 
 # ----------------------------------------------------------------------------- getitem
 
-def _getitem(x, idx):
-    """`x[idx]` with numpy's semantics (see the module docstring)."""
+def _getitem(x, idx, mode=None, fill_value=None):
+    """`x[idx]` with numpy's semantics (see the module docstring). `mode` (of `x.at[idx].get`):
+    None checks concrete indices; "clip" clamps out-of-range integer indices, "fill" gives
+    `fill_value` (default: NaN, INT_MIN, UINT_MAX or True) where an index is out of range."""
     arr = ensure_array(x)
     shape = shape_of(arr)
-    p = _Parsed(shape, idx)
+    p = _Parsed(shape, idx, for_update=mode is not None)
     nd = len(shape)
     lo, hi, st = [0] * nd, list(shape), [1] * nd
     rev, squeeze, dyn = [], [], {}
@@ -271,14 +273,31 @@ def _getitem(x, idx):
         out = lax.dynamic_slice(out, starts, sizes)
     out = lax.squeeze(out, squeeze)
     nb = 0
-    if p.has_adv:
-        arrays, b = p.index_arrays(check=True)
+    if p.adv:  # (with a mode, integer indices are advanced too)
+        arrays, b = p.index_arrays(check=mode is None)
         nb = len(b)
         out = lax.gather(out, arrays, [it.dim for it in p.adv])
-    out = _place(out, p.layout(nb), nb, p)
+    labels = p.layout(nb)
+    out = _place(out, labels, nb, p)
+    if mode == "fill" and p.adv:
+        out = _fill_out_of_range(out, p, b, labels, fill_value)
     if p.empty_new_axis:
         out = _empty_new_axis(out, p)
     return finish(out, x)
+
+
+def _fill_out_of_range(out, p: _Parsed, b: tuple[int, ...], labels, fill_value):
+    """`out` with `fill_value` where any advanced index of `p` was out of range."""
+    from ._elementwise import greater_equal, less, logical_and
+    ok = True
+    for it in p.adv:
+        n = p.shape[it.dim]
+        ok = logical_and(ok, logical_and(greater_equal(it.value, -n), less(it.value, n)))
+    d = dtype_of(out)
+    fill = _fill_default(d) if fill_value is None else fill_value
+    positions = [k for k, lab in enumerate(labels) if lab[0] == "B"]
+    mask = lax.broadcast_in_dim(broadcast_to(ok, b), shape_of(out), positions)
+    return lax.select(mask, out, lax.full(shape_of(out), fill, d))
 
 
 def _place(out, labels, nb, p: _Parsed):
@@ -376,10 +395,12 @@ class _IndexUpdateRef:
         return f"_IndexUpdateRef({self.array!r}, {self.index!r})"
 
     def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None, fill_value=None):
-        """`x[idx]`."""
-        if mode not in (None, "clip", "promise_in_bounds"):
-            raise NotImplementedError(f"fnx.numpy: at[...].get(mode={mode!r}) is not supported")
-        return _getitem(self.array, self.index)
+        """`x[idx]`, as JAX: out-of-range integer indices are clamped (`mode=None`, "clip",
+        "promise_in_bounds") or give `fill_value` ("fill", "drop"; default NaN for floats)."""
+        if mode not in (None, "clip", "promise_in_bounds", "fill", "drop"):
+            raise ValueError(f"at[...].get: unknown mode {mode!r}")
+        return _getitem(self.array, self.index, "fill" if mode in ("fill", "drop") else "clip",
+                        fill_value)
 
     def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """`x` with `x[idx] = values` (the last of repeated indices wins)."""
