@@ -41,10 +41,6 @@ class SingleDeviceSharding:
     is_fully_addressable = True
     memory_kind = "device"
 
-    @property
-    def _device(self) -> Device:
-        return CPU
-
     def __eq__(self, other) -> bool:
         return isinstance(other, SingleDeviceSharding)
 
