@@ -248,7 +248,7 @@ def _atom(x):
 
 def _plain(a):
     """An eager operand for a numpy implementation: `Array`s as plain ndarray views (numpy's
-    subclass wrapping would cost ~0.5 µs a call and give results that do not own their data)."""
+    subclass path would cost ~1 µs a call and give results that do not own their data)."""
     if a.__class__ is Array:
         return a.view(_ndarray)
     return a.value if isinstance(a, Literal) else a
