@@ -203,3 +203,19 @@ def test_precision_enum_and_argument():
     assert fnp.dot(i, np.ones(3, np.int32), preferred_element_type=np.float32).dtype == F32
     with pytest.raises(TypeError, match="1-D or 2-D"):
         lax.dot(np.ones((2, 2, 2), F32), np.ones(2, F32))
+
+
+def test_lax_in_dim_against_jax_oracle():
+    jax = pytest.importorskip("jax")
+    x = np.arange(24, dtype=F32).reshape(4, 6)
+    upd = -np.ones((2, 2), F32)
+    for axis in (0, 1, -1):
+        for s in range(-8, 9):
+            pairs = [(lax.dynamic_index_in_dim(x, s, axis, keepdims=False),
+                      jax.lax.dynamic_index_in_dim(x, s, axis, keepdims=False)),
+                     (lax.dynamic_update_slice_in_dim(x, upd, s, axis),
+                      jax.lax.dynamic_update_slice_in_dim(x, upd, s, axis))]
+            pairs += [(lax.dynamic_slice_in_dim(x, s, size, axis),
+                       jax.lax.dynamic_slice_in_dim(x, s, size, axis)) for size in (0, 1, 3, 4)]
+            for got, want in pairs:
+                np.testing.assert_array_equal(got, np.asarray(want))
