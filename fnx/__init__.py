@@ -4,7 +4,7 @@
 """
 from . import _rules  # noqa: F401  (registers every primitive's rules)
 from . import backends  # noqa: F401  (registers the backends)
-from . import tree_util, lax
+from . import tree_util, tree, lax
 from . import numpy  # noqa: F401
 from . import nn, random, testing  # noqa: F401
 from ._core import methods as _methods
@@ -15,7 +15,14 @@ from ._core.ad_api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd, ja
 from ._core.errors import FnxTypeError, ConcretizationError, TracerLeakError
 from . import ad_checkpoint, custom_derivatives
 from .ad_checkpoint import checkpoint_policies
+from ._core.array import Array
+from ._core.shape_api import ShapeDtypeStruct, eval_shape
+from ._core.device_api import (devices, local_devices, device_count, local_device_count,
+                               device_put, device_get, block_until_ready)
 
 _methods.install()
+
+make_jaxpr = make_ir  # JAX's name: the traced program (an fnx_ir.Program, not a jaxpr)
+jacobian = jacrev  # as jax.jacobian
 
 __version__ = "0.1.0"

@@ -6,8 +6,8 @@ primitive (see docs/semantics.md). Every function works on numpy arrays
 """
 from __future__ import annotations
 
+import enum
 from typing import Sequence
-
 
 import fnx_ir
 from fnx_ir import Literal
@@ -191,10 +191,58 @@ cummin = _cumulative("cummin")
 
 # ---------------------------------------------------------------- linear algebra
 
-def dot_general(lhs, rhs, dimension_numbers):
+class Precision(enum.Enum):
+    """JAX's matmul precision names. On the CPU every precision computes in the operands'
+    full precision (float32 as float32), so the choice has no effect; it is checked and
+    accepted for portability. Strings work too: `Precision("highest")`."""
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+    @classmethod
+    def _missing_(cls, value):
+        names = {"default": cls.DEFAULT, "fastest": cls.DEFAULT, "bfloat16": cls.DEFAULT,
+                 "high": cls.HIGH, "bfloat16_3x": cls.HIGH, "tensorfloat32": cls.HIGH,
+                 "highest": cls.HIGHEST, "float32": cls.HIGHEST}
+        return names.get(value) if isinstance(value, str) else None
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"Precision.{self.name}"
+
+
+def check_precision(precision) -> None:
+    """Reject what is not a precision: None, a `Precision` or its string, or a pair of them."""
+    for p in precision if isinstance(precision, (tuple, list)) else (precision,):
+        if p is not None and not isinstance(p, Precision):
+            Precision(p)  # raises ValueError: 'x' is not a valid Precision
+
+
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    """Contract `lhs` and `rhs` over ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)).
+    `precision` has no effect on the CPU; `preferred_element_type` is the result dtype (the
+    operands are converted to it first)."""
+    check_precision(precision)
     (lc, rc), (lb, rb) = dimension_numbers
     dn = ((tuple(lc), tuple(rc)), (tuple(lb), tuple(rb)))
+    if preferred_element_type is not None:
+        d = fnx_ir.dtype(preferred_element_type)
+        lhs, rhs = (x if type_of(x).dtype is d else convert_element_type(x, d)
+                    for x in (lhs, rhs))
     return bind("dot_general", lhs, rhs, dimension_numbers=dn)
+
+
+def dot(lhs, rhs, *, precision=None, preferred_element_type=None):
+    """Vector/matrix products: the last axis of `lhs` with the first of `rhs` (1-D or 2-D
+    operands, as `jax.lax.dot`)."""
+    nl, nr = type_of(lhs).ndim, type_of(rhs).ndim
+    if not (1 <= nl <= 2 and 1 <= nr <= 2):
+        raise TypeError(f"fnx.lax.dot: operands must be 1-D or 2-D, got ranks {nl} and {nr}")
+    return dot_general(lhs, rhs, (((nl - 1,), (0,)), ((), ())), precision,
+                       preferred_element_type)
 
 
 # ---------------------------------------------------------------- indexing
@@ -214,6 +262,87 @@ def dynamic_slice(x, start_indices: Sequence, slice_sizes: Sequence[int]):
 
 def dynamic_update_slice(x, update, start_indices: Sequence):
     return bind("dynamic_update_slice", x, update, *start_indices)
+
+
+def _in_dim(x, axis: int, what: str) -> tuple[int, int]:
+    """(axis normalised, its size)."""
+    shape = type_of(x).shape
+    if not -len(shape) <= axis < len(shape):
+        raise ValueError(f"fnx.lax.{what}: axis {axis} is out of bounds for rank {len(shape)}")
+    axis %= len(shape)
+    return axis, shape[axis]
+
+
+def _wrap_negative(i, n: int):
+    """A start index with negative values counted from the end (`i + n`)."""
+    if isinstance(i, int):
+        return i + n if i < 0 else i
+    if not type_of(i).dtype.is_integer:
+        raise TypeError(f"start index must be an integer, got {type_of(i)}")
+    if type_of(i).dtype.kind == "u":
+        return i
+    return select(lt(i, full_like(i, 0)), add(i, full_like(i, n)), i)
+
+
+def slice_in_dim(operand, start_index: int | None, limit_index: int | None, stride: int = 1,
+                 axis: int = 0):
+    """`operand[start:limit:stride]` along `axis` (static indices; negative ones count from
+    the end)."""
+    axis, n = _in_dim(operand, axis, "slice_in_dim")
+    start = 0 if start_index is None else int(start_index)
+    limit = n if limit_index is None else int(limit_index)
+    start, limit = start + n if start < 0 else start, limit + n if limit < 0 else limit
+    shape = type_of(operand).shape
+    starts, limits, strides = [0] * len(shape), list(shape), [1] * len(shape)
+    starts[axis], limits[axis], strides[axis] = start, limit, int(stride)
+    return slice(operand, starts, limits, strides)
+
+
+def index_in_dim(operand, index: int, axis: int = 0, keepdims: bool = True):
+    """`operand`'s entry `index` (static) along `axis`, keeping that axis (size 1) or not."""
+    axis, n = _in_dim(operand, axis, "index_in_dim")
+    i = int(index)
+    wrapped = i + n if i < 0 else i
+    if not 0 <= wrapped < n:
+        raise IndexError(f"index {i} is out of bounds for axis {axis} with size {n}")
+    out = slice_in_dim(operand, wrapped, wrapped + 1, 1, axis)
+    return out if keepdims else squeeze(out, (axis,))
+
+
+def _starts(operand, axis: int, start):
+    starts = [0] * type_of(operand).ndim
+    starts[axis] = start
+    return starts
+
+
+def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0, *,
+                         allow_negative_indices: bool = True):
+    """`slice_size` entries from `start_index` (may be traced; clamped so the slice fits)
+    along `axis`."""
+    axis, n = _in_dim(operand, axis, "dynamic_slice_in_dim")
+    if allow_negative_indices:
+        start_index = _wrap_negative(start_index, n)
+    sizes = list(type_of(operand).shape)
+    sizes[axis] = int(slice_size)
+    return dynamic_slice(operand, _starts(operand, axis, start_index), sizes)
+
+
+def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True, *,
+                         allow_negative_indices: bool = True):
+    """`operand`'s entry `index` (may be traced; clamped) along `axis`."""
+    out = dynamic_slice_in_dim(operand, index, 1, axis,
+                               allow_negative_indices=allow_negative_indices)
+    return out if keepdims else squeeze(out, (_in_dim(operand, axis, "dynamic_index_in_dim")[0],))
+
+
+def dynamic_update_slice_in_dim(operand, update, start_index, axis: int, *,
+                                allow_negative_indices: bool = True):
+    """`operand` with `update` written from `start_index` (may be traced; clamped) along
+    `axis`."""
+    axis, n = _in_dim(operand, axis, "dynamic_update_slice_in_dim")
+    if allow_negative_indices:
+        start_index = _wrap_negative(start_index, n)
+    return dynamic_update_slice(operand, update, _starts(operand, axis, start_index))
 
 
 def gather(x, indices: Sequence, axes: Sequence[int]):

@@ -13,6 +13,7 @@ import fnx_ir
 
 from . import lax
 from . import numpy as fnp
+from . import _initializers as initializers  # noqa: F401  (fnx.nn.initializers)
 from .numpy._base import canonical_dtype, convert, ensure_array, float_dtype_for, normalize_axes
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "celu", "selu", "gelu", "silu", "swish",

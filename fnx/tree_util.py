@@ -5,12 +5,13 @@ anything not registered is a leaf.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 __all__ = ["PyTreeDef", "tree_flatten", "tree_unflatten", "tree_map", "tree_leaves",
            "tree_structure", "register_pytree_node", "treedef_is_leaf", "all_leaves",
-           "Partial"]
+           "tree_reduce", "tree_all", "tree_transpose", "register_dataclass", "Partial"]
 
 # type -> (flatten(x) -> (children, aux), unflatten(aux, children) -> x)
 _REGISTRY: dict[type, tuple[Callable, Callable]] = {}
@@ -218,3 +219,83 @@ class Partial(functools.partial):
 
 register_pytree_node(Partial, lambda p: ((p.args, p.keywords), p.func),
                      lambda func, c: Partial(func, *c[0], **c[1]))
+
+
+_NO_INITIALIZER = object()
+
+
+def tree_reduce(function: Callable[[Any, Any], Any], tree: Any, initializer: Any = _NO_INITIALIZER,
+                is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """`functools.reduce(function, leaves[, initializer])` over the leaves of `tree` (JAX's
+    `tree_util.tree_reduce`): a `TypeError` for no leaves and no initializer."""
+    leaves = tree_leaves(tree, is_leaf)
+    if initializer is _NO_INITIALIZER:
+        return functools.reduce(function, leaves)
+    return functools.reduce(function, leaves, initializer)
+
+
+def tree_all(tree: Any, *, is_leaf: Callable[[Any], bool] | None = None) -> bool:
+    """Whether every leaf of `tree` is true (`all(leaves)`; True for no leaves)."""
+    return all(tree_leaves(tree, is_leaf))
+
+
+def _compose(outer: PyTreeDef, inner: PyTreeDef) -> PyTreeDef:
+    """`outer` with `inner` in place of each of its leaves."""
+    if outer.node_type is None:
+        return inner
+    return PyTreeDef(outer.node_type, outer.aux, tuple(_compose(c, inner) for c in outer.children))
+
+
+def tree_transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None,
+                   pytree_to_transpose: Any) -> Any:
+    """An `outer` tree of `inner` trees as an `inner` tree of `outer` trees (JAX's
+    `tree_util.tree_transpose`); `inner_treedef=None` takes it from the first subtree."""
+    if inner_treedef is None:
+        first = flatten_up_to(outer_treedef, pytree_to_transpose, "tree_transpose")[0]
+        inner_treedef = tree_structure(first)
+    leaves, treedef = tree_flatten(pytree_to_transpose)
+    expected = _compose(outer_treedef, inner_treedef)
+    if treedef != expected:
+        raise TypeError(f"tree_transpose: structure mismatch: got {treedef}, expected {expected} "
+                        f"(outer {outer_treedef}, inner {inner_treedef})")
+    n = inner_treedef.num_leaves
+    groups = [leaves[i * n:(i + 1) * n] for i in range(outer_treedef.num_leaves)]
+    return tree_unflatten(inner_treedef, [tree_unflatten(outer_treedef, list(column))
+                                          for column in zip(*groups)] if groups else
+                          [tree_unflatten(outer_treedef, [])] * n)
+
+
+def register_dataclass(nodetype: type, data_fields: Sequence[str] | None = None,
+                       meta_fields: Sequence[str] | None = None,
+                       drop_fields: Sequence[str] = ()) -> type:
+    """Make a class a pytree node (JAX's `tree_util.register_dataclass`): `data_fields` are
+    its children, `meta_fields` static (part of the structure, hashable). Without both, the
+    class must be a dataclass: fields with `metadata=dict(static=True)` are meta, the other
+    `init` fields data. Returns `nodetype`, so it also works as a class decorator."""
+    if (data_fields is None) != (meta_fields is None):
+        raise TypeError("register_dataclass: give both data_fields and meta_fields, or neither "
+                        "(for a dataclass)")
+    if data_fields is None:
+        if not dataclasses.is_dataclass(nodetype):
+            raise TypeError(f"register_dataclass: {nodetype.__name__} is not a dataclass; pass "
+                            "data_fields and meta_fields")
+        fields = [f for f in dataclasses.fields(nodetype) if f.init and f.name not in drop_fields]
+        meta_fields = [f.name for f in fields if f.metadata.get("static", False)]
+        data_fields = [f.name for f in fields if not f.metadata.get("static", False)]
+    data_fields, meta_fields = tuple(data_fields), tuple(meta_fields)
+    if dataclasses.is_dataclass(nodetype):
+        init = {f.name for f in dataclasses.fields(nodetype) if f.init} - set(drop_fields)
+        if init != set(data_fields) | set(meta_fields):
+            raise ValueError(f"register_dataclass: data_fields {data_fields} and meta_fields "
+                             f"{meta_fields} must be the init fields of {nodetype.__name__} "
+                             f"{tuple(sorted(init))} (less drop_fields)")
+
+    def flatten(x):
+        return ([getattr(x, n) for n in data_fields],
+                tuple(getattr(x, n) for n in meta_fields))
+
+    def unflatten(meta, children):
+        return nodetype(**dict(zip(data_fields, children)), **dict(zip(meta_fields, meta)))
+
+    register_pytree_node(nodetype, flatten, unflatten)
+    return nodetype

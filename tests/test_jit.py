@@ -24,7 +24,7 @@ def test_jit_matches_eager_on_pytrees(backend):
     ref = f(params, x)
     assert set(out) == {"y", "n"}
     for k in out:
-        assert type(out[k]) is np.ndarray and out[k].dtype == ref[k].dtype
+        assert type(out[k]) is fnx.Array and out[k].dtype == ref[k].dtype
         np.testing.assert_allclose(out[k], ref[k], rtol=2e-6, atol=1e-6)
 
 

@@ -23,6 +23,7 @@ from fnx_ir import Literal, Program, ShapedType
 
 from .. import tree_util
 from . import ad
+from .array import as_array
 from .trace import Tracer, bind, current, trace_flat, type_of, value_of
 from .._rules.custom import Rule
 
@@ -79,10 +80,10 @@ def _output(x, inputs=()):
         x = np.asarray(x.value)
     if type(x) is Tracer:
         return x
-    arr = np.asarray(x)
+    arr = x if isinstance(x, np.ndarray) else np.asarray(x)
     if not arr.flags.writeable or any(arr is i for i in inputs):
         arr = np.array(arr)
-    return arr
+    return as_array(arr)
 
 
 def _flatten_outputs(out, what: str):

@@ -15,6 +15,8 @@ import fnx_ir
 from .. import tree_util
 from ..backends.base import LoweringOptions, available_backends, get_backend
 from . import argspec, errors
+from .array import Array
+from .shape_api import ShapeDtypeStruct
 from .trace import Tracer, bind, current, native, trace_flat, type_of
 
 
@@ -31,6 +33,8 @@ def _check_leaf(x, where: str):
         return x
     if isinstance(x, (list, tuple)):
         return np.asarray(x)
+    if isinstance(x, ShapeDtypeStruct):
+        return x  # a type without values: for eval_shape and lower (calls raise)
     raise TypeError(f"{where}: {type(x).__name__} is not a valid fnx argument: leaves must be "
                     "numpy arrays, Python scalars or traced values (mark an argument that is "
                     "not an array static with static_argnums or static_argnames)")
@@ -168,10 +172,13 @@ class _Compiled:
 _SHAPE_DTYPE = operator.attrgetter("shape", "dtype")
 
 
+_ARRAYS = (Array, np.ndarray)  # eager fnx results and numpy arrays: one cache key
+
+
 def _leaf_key(x):
     """A leaf's part of the cache key: shape, dtype and weak type (a numpy scalar and a 0-d
     array of its dtype are one type, as in JAX)."""
-    if type(x) is np.ndarray:
+    if type(x) in _ARRAYS:
         return (x.shape, x.dtype, False)
     t = type_of(x)
     return (t.shape, t.dtype.np, t.weak)
@@ -327,10 +334,10 @@ class JitFunction:
                 if compiled is None:
                     compiled = self._cache[key] = self._compile(args, kwargs, static, dyn_args,
                                                                 dyn_kwargs)
-        arrays = [x if type(x) is np.ndarray and x.dtype == d else np.asarray(x, dtype=d)
+        arrays = [x if type(x) in _ARRAYS and x.dtype == d else np.asarray(x, dtype=d)
                   for x, d in zip(leaves, compiled.dtypes)]
         if (self._flat_ok and not kwargs and len(args) == len(compiled.dtypes)
-                and all(type(a) is np.ndarray and a.dtype == d
+                and all(type(a) in _ARRAYS and a.dtype == d
                         for a, d in zip(args, compiled.dtypes))):
             leaf = tree_util.treedef_is_leaf(compiled.out_tree)
             self._flat_cache[tuple(map(_SHAPE_DTYPE, args))] = (

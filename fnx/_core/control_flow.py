@@ -27,6 +27,7 @@ from fnx_ir import Program, ShapedType, Var
 
 from .. import tree_util
 from . import errors
+from .array import as_array
 from .trace import Tracer, bind, current, trace_flat, type_of
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map"]
@@ -91,10 +92,10 @@ def _convert(x, t: ShapedType):
 
 
 def _as_array(x, t: ShapedType | None = None):
-    """An eager result leaf as a numpy array (of `t`'s dtype when given)."""
+    """An eager result leaf as an `fnx.Array` (of `t`'s dtype when given)."""
     if type(x) is Tracer:
         return x
-    return np.asarray(x, dtype=None if t is None else t.dtype.np)
+    return as_array(np.asarray(x, dtype=None if t is None else t.dtype.np))
 
 
 class _Sub(NamedTuple):
@@ -473,7 +474,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
 
 def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, length, reverse):
     what = "scan body function"
-    arrays = [np.asarray(x) for x in x_leaves]
+    arrays = [as_array(x) for x in x_leaves]  # (their slices are Arrays too: `.at` works)
     carry = init
     ys: list = [None] * length
     y_tree = None
@@ -497,8 +498,8 @@ def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, l
                     _fail(TypeError, f"{what}: {p} has type {t} at one iteration and {vt} at "
                                      "another")
         ys[i] = y_leaves
-    stacked = [np.stack([np.asarray(ys[i][j], dtype=t.dtype.np) for i in range(length)])
-               for j, t in enumerate(y_types)]
+    stacked = [_as_array(np.stack([np.asarray(ys[i][j], dtype=t.dtype.np)
+                                   for i in range(length)])) for j, t in enumerate(y_types)]
     return (_final_eager(c_leaves, c_tree, c_types), tree_util.tree_unflatten(y_tree, stacked))
 
 

@@ -1,6 +1,7 @@
 """Operators and array methods of `Tracer`, all delegating to `fnx.numpy`."""
 from __future__ import annotations
 
+from . import array as _array
 from .trace import Tracer
 
 
@@ -42,6 +43,7 @@ def install() -> None:
     Tracer.__hash__ = None
     Tracer.__getitem__ = fnp._getitem
     Tracer.at = property(lambda self: fnp._IndexUpdateHelper(self))
+    _array._index_update_helper = fnp._IndexUpdateHelper
 
     Tracer.shape = property(lambda self: self._var.type.shape)
     Tracer.dtype = property(lambda self: self._var.type.dtype.np)

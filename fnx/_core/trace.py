@@ -18,8 +18,11 @@ import numpy as np
 import fnx_ir
 from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
-from . import errors
+from . import array as _array, errors
+from .array import Array
 from .rules import RULES, rules
+
+_ndarray = np.ndarray
 
 
 class Tracer:
@@ -88,6 +91,9 @@ class Tracer:
 
     def __hash__(self):
         raise TypeError("traced values are not hashable")
+
+
+_array._Tracer = Tracer
 
 
 class TraceContext:
@@ -285,8 +291,16 @@ def _atom(x):
     return x._var if type(x) is Tracer else x
 
 
+def _plain(a):
+    """An eager operand for a numpy implementation: `Array`s as plain ndarray views (numpy's
+    subclass path would cost ~1 µs a call and give results that do not own their data)."""
+    if a.__class__ is Array:
+        return native(a.view(_ndarray))
+    return a.value if isinstance(a, Literal) else native(a)
+
+
 def _eager(primitive: str, r, args, params):
-    arrays = [a.value if isinstance(a, Literal) else native(a) for a in args]
+    arrays = [_plain(a) for a in args]
     in_types = [_type_of(a) for a in arrays]
     try:
         fnx_ir.get_primitive(primitive).infer(in_types, params)
@@ -298,10 +312,13 @@ def _eager(primitive: str, r, args, params):
     return _fresh(res)
 
 
-def _fresh(v) -> np.ndarray:
-    """Eager results are fresh ndarrays: never a view a user could mutate an input through."""
-    v = np.asarray(v)
-    return v if v.flags.owndata and v.flags.writeable else np.array(v)
+def _fresh(v) -> Array:
+    """Eager results are fresh `Array`s: never a view a user could mutate an input through."""
+    if not isinstance(v, np.ndarray):
+        v = np.asarray(v)
+    if not (v.flags.owndata and v.flags.writeable):
+        v = np.array(v)
+    return v if v.__class__ is Array else v.view(Array)
 
 
 def _type_of(x) -> ShapedType:
@@ -317,7 +334,13 @@ def type_of(x) -> ShapedType:
         return x._var.type
     if isinstance(x, Literal):
         return x.type
-    return _type_of(x)
+    try:
+        return _type_of(x)
+    except TypeError:
+        t = getattr(x, "_fnx_type", None)  # a ShapeDtypeStruct (eval_shape, jit(f).lower)
+        if t is None:
+            raise
+        return t
 
 
 # --------------------------------------------------------------------------- tracing
@@ -397,5 +420,5 @@ def eval_program(program: Program, args: Sequence) -> list:
     finally:
         if ctx is not None:
             ctx.source = saved
-    return [(np.asarray(x.value) if current() is None else x) if isinstance(x, Literal)
+    return [(_fresh(x.value) if current() is None else x) if isinstance(x, Literal)
             else env[x] for x in program.outputs]

@@ -19,6 +19,7 @@ from .. import tree_util
 from . import errors
 from .api import flatten_function
 from .batching import BatchingError, batch_program, bound_axis, matchaxis
+from .array import Array, as_array
 from .trace import Tracer, current, trace_flat, type_of
 
 
@@ -208,11 +209,12 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
     return batched
 
 
-def _fresh_output(v, inputs: Sequence) -> np.ndarray:
+def _fresh_output(v, inputs: Sequence) -> Array:
     """Eager results never alias an argument or a frozen program constant."""
     if isinstance(v, Literal):
         v = v.value
-    arr = np.asarray(v)
-    if not arr.flags.writeable or not arr.flags.owndata or any(arr is x for x in inputs):
+    arr = v if isinstance(v, np.ndarray) else np.asarray(v)
+    if not arr.flags.writeable or any(isinstance(x, np.ndarray) and np.may_share_memory(arr, x)
+                                      for x in inputs):
         arr = np.array(arr)
-    return arr
+    return as_array(arr)

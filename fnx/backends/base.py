@@ -2,7 +2,8 @@
 
 A backend turns a verified `fnx_ir.Program` into an `Executable`: a callable that
 takes the program's inputs as numpy arrays (C-contiguous, exactly the input
-types) and returns its outputs as a list of new numpy arrays. Nothing here
+types) and returns its outputs as a list of new numpy arrays (of the subclass
+`fnx._core.array.Array`, which holds no state: eager results are `fnx.Array`). Nothing here
 imports user-facing modules; a backend depends on `fnx_ir` (and, for reference
 semantics, on the numpy implementations in `fnx._rules`).
 """

@@ -10,6 +10,8 @@ import numpy as np
 
 from fnx_ir import Literal, Program
 
+from fnx._core.array import Array
+
 from .base import LoweringOptions, check_arguments, register_backend
 
 
@@ -44,7 +46,7 @@ class InterpreterExecutable:
 
     def __call__(self, *args: np.ndarray) -> list[np.ndarray]:
         check_arguments(self.program, args)
-        return evaluate(self.program, args)
+        return [o.view(Array) for o in evaluate(self.program, args)]
 
 
 class InterpreterBackend:

@@ -17,6 +17,7 @@ from fnx_ir import DType, Literal
 
 from .. import lax
 from .._core import errors
+from .._core.array import as_array
 from .._core.trace import Tracer, current, type_of
 
 ArrayLike = "Tracer | np.ndarray | np.generic | bool | int | float | Sequence"
@@ -102,13 +103,15 @@ def dtype_of(x) -> DType:
 
 
 def finish(out, *inputs):
-    """What an `fnx.numpy` function returns: never a Literal, and eagerly never an input."""
+    """What an `fnx.numpy` function returns: never a Literal, and eagerly an `fnx.Array` that
+    is never an input."""
     if isinstance(out, Literal):
-        return np.asarray(out.value)
+        return as_array(np.array(out.value))
     if isinstance(out, np.ndarray):
         for i in inputs:
             if out is i or (isinstance(i, (list, tuple)) and any(out is j for j in i)):
-                return np.array(out)
+                return as_array(np.array(out))
+        return as_array(out)
     return out
 
 

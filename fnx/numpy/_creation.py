@@ -13,6 +13,7 @@ import numpy as np
 import fnx_ir
 
 from .. import lax
+from .._core.array import Array, as_array
 from .._core.trace import type_of
 from ._base import (asarray_or_tracer, canonical_dtype, convert, dtype_of,
                     ensure_array, finish, is_python_scalar, is_tracer, shape_of, static_int,
@@ -34,19 +35,23 @@ def _shape(shape) -> tuple[int, ...]:
     return shape
 
 
-def _np_dtype_check(arr: np.ndarray) -> np.ndarray:
+def _np_dtype_check(arr: np.ndarray) -> Array:
+    """A numpy result as what fnx.numpy returns eagerly (an `fnx.Array` of an fnx dtype)."""
     if arr.dtype == np.float16:
-        return arr.astype(np.float32)
+        return as_array(arr.astype(np.float32))
     fnx_ir.dtype(arr.dtype)  # raises a clear TypeError for unsupported dtypes
-    return arr
+    return as_array(arr)
 
 
 def asarray(a, dtype=None, order=None, *, copy=None):
-    """`numpy.asarray`: traced values are converted; anything else goes through numpy."""
+    """`numpy.asarray`: traced values are converted; anything else goes through numpy to an
+    `fnx.Array` (sharing the data of a numpy array when no copy is needed, as numpy does)."""
     d = canonical_dtype(dtype)
     if is_tracer(a) or (isinstance(a, (list, tuple)) and any(is_tracer(e) for e in _flat(a))):
         x = asarray_or_tracer(a)
         return convert(x, d) if d is not None else x
+    if a.__class__ is Array and not copy and (d is None or a.dtype == d.np):
+        return a
     if isinstance(a, fnx_ir.Literal):
         a = a.value
     arr = np.asarray(a, dtype=None if d is None else d.np, copy=copy)
@@ -64,8 +69,8 @@ def ascontiguousarray(a, dtype=None):
 def array(object, dtype=None, copy: bool = True, order="K", ndmin: int = 0):
     """`numpy.array` (always a new array eagerly)."""
     x = asarray(object, dtype)
-    if not is_tracer(x) and (x is object or not copy):
-        x = np.array(x, copy=True) if copy else x
+    if copy and isinstance(object, np.ndarray) and np.may_share_memory(x, object):
+        x = as_array(np.array(x))
     nd = type_of(x).ndim
     if ndmin > nd:
         x = lax.reshape(x, (1,) * (ndmin - nd) + shape_of(x))
@@ -82,7 +87,7 @@ def astype(x, dtype, /, *, copy: bool = True):
 def copy(a, order="K"):
     """A copy (eagerly a new numpy array; traced values are immutable, so themselves)."""
     x = ensure_array(a)
-    return np.array(x) if isinstance(x, np.ndarray) else x
+    return as_array(np.array(x)) if isinstance(x, np.ndarray) else x
 
 
 def full(shape, fill_value, dtype=None):
@@ -182,7 +187,7 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
         res = np.linspace(np.asarray(start), np.asarray(stop), num, endpoint, retstep,
                           None if d is None else d.np, axis)
         if retstep:
-            return _np_dtype_check(np.asarray(res[0])), np.asarray(res[1])
+            return _np_dtype_check(np.asarray(res[0])), as_array(np.asarray(res[1]))
         return _np_dtype_check(np.asarray(res))
     from ._elementwise import add, divide, multiply, subtract, floor
     from ._shape import moveaxis
@@ -251,7 +256,7 @@ def eye(N, M=None, k: int = 0, dtype=None):
     k = static_int(k, "k")
     d = canonical_dtype(dtype) or fnx_ir.float64
     if n == 0 or m == 0:
-        return np.zeros((n, m), d.np)
+        return as_array(np.zeros((n, m), d.np))
     i = lax.iota(fnx_ir.int64, (n, m), 0)
     j = lax.iota(fnx_ir.int64, (n, m), 1)
     mask = lax.eq(lax.add(i, lax.full((n, m), k, fnx_ir.int64)), j)
@@ -269,7 +274,7 @@ def tri(N, M=None, k: int = 0, dtype=None):
     m = n if M is None else static_int(M, "M")
     d = canonical_dtype(dtype) or fnx_ir.float64
     if n == 0 or m == 0:
-        return np.zeros((n, m), d.np)
+        return as_array(np.zeros((n, m), d.np))
     return lax.convert_element_type(_tri_mask(n, m, static_int(k, "k")), d)
 
 
@@ -332,10 +337,10 @@ def indices(dimensions, dtype=None, sparse: bool = False):
         for i, n in enumerate(dims):
             s = [1] * len(dims)
             s[i] = n
-            out.append(lax.reshape(lax.iota(d, (n,)), s) if n else np.zeros(s, d.np))
+            out.append(lax.reshape(lax.iota(d, (n,)), s) if n else as_array(np.zeros(s, d.np)))
         return tuple(out)
     if math.prod(dims) == 0 or not dims:
-        return np.indices(dims, dtype=d.np)
+        return _np_dtype_check(np.indices(dims, dtype=d.np))
     return lax.concatenate([lax.expand_dims(lax.iota(d, dims, i), (0,))
                             for i in range(len(dims))], 0)
 

@@ -26,7 +26,7 @@ from .. import lax
 from .._core import errors
 from .._core.trace import type_of
 from ._base import (asarray_or_tracer, broadcast_to, convert, dtype_of, ensure_array, finish,
-                    is_tracer, normalize_axis, result_dtype, shape_of, static_int, type_error)
+                    fresh, is_tracer, normalize_axis, result_dtype, shape_of, static_int, type_error)
 
 __all__ = ["take", "take_along_axis", "diagonal", "diag", "diagflat", "nonzero", "argwhere",
            "flatnonzero", "compress", "extract", "unravel_index", "ravel_multi_index", "at"]
@@ -234,11 +234,13 @@ def _slice_params(s: slice, n: int):
 
 # ----------------------------------------------------------------------------- getitem
 
-def _getitem(x, idx):
-    """`x[idx]` with numpy's semantics (see the module docstring)."""
+def _getitem(x, idx, mode=None, fill_value=None):
+    """`x[idx]` with numpy's semantics (see the module docstring). `mode` (of `x.at[idx].get`):
+    None checks concrete indices; "clip" clamps out-of-range integer indices, "fill" gives
+    `fill_value` (default: NaN, INT_MIN, UINT_MAX or True) where an index is out of range."""
     arr = ensure_array(x)
     shape = shape_of(arr)
-    p = _Parsed(shape, idx)
+    p = _Parsed(shape, idx, for_update=mode is not None)
     nd = len(shape)
     lo, hi, st = [0] * nd, list(shape), [1] * nd
     rev, squeeze, dyn = [], [], {}
@@ -271,14 +273,31 @@ def _getitem(x, idx):
         out = lax.dynamic_slice(out, starts, sizes)
     out = lax.squeeze(out, squeeze)
     nb = 0
-    if p.has_adv:
-        arrays, b = p.index_arrays(check=True)
+    if p.adv:  # (with a mode, integer indices are advanced too)
+        arrays, b = p.index_arrays(check=mode is None)
         nb = len(b)
         out = lax.gather(out, arrays, [it.dim for it in p.adv])
-    out = _place(out, p.layout(nb), nb, p)
+    labels = p.layout(nb)
+    out = _place(out, labels, nb, p)
+    if mode == "fill" and p.adv:
+        out = _fill_out_of_range(out, p, b, labels, fill_value)
     if p.empty_new_axis:
         out = _empty_new_axis(out, p)
     return finish(out, x)
+
+
+def _fill_out_of_range(out, p: _Parsed, b: tuple[int, ...], labels, fill_value):
+    """`out` with `fill_value` where any advanced index of `p` was out of range."""
+    from ._elementwise import greater_equal, less, logical_and
+    ok = True
+    for it in p.adv:
+        n = p.shape[it.dim]
+        ok = logical_and(ok, logical_and(greater_equal(it.value, -n), less(it.value, n)))
+    d = dtype_of(out)
+    fill = _fill_default(d) if fill_value is None else fill_value
+    positions = [k for k, lab in enumerate(labels) if lab[0] == "B"]
+    mask = lax.broadcast_in_dim(broadcast_to(ok, b), shape_of(out), positions)
+    return lax.select(mask, out, lax.full(shape_of(out), fill, d))
 
 
 def _place(out, labels, nb, p: _Parsed):
@@ -376,10 +395,12 @@ class _IndexUpdateRef:
         return f"_IndexUpdateRef({self.array!r}, {self.index!r})"
 
     def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None, fill_value=None):
-        """`x[idx]`."""
-        if mode not in (None, "clip", "promise_in_bounds"):
-            raise NotImplementedError(f"fnx.numpy: at[...].get(mode={mode!r}) is not supported")
-        return _getitem(self.array, self.index)
+        """`x[idx]`, as JAX: out-of-range integer indices are clamped (`mode=None`, "clip",
+        "promise_in_bounds") or give `fill_value` ("fill", "drop"; default NaN for floats)."""
+        if mode not in (None, "clip", "promise_in_bounds", "fill", "drop"):
+            raise ValueError(f"at[...].get: unknown mode {mode!r}")
+        return _getitem(self.array, self.index, "fill" if mode in ("fill", "drop") else "clip",
+                        fill_value)
 
     def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         """`x` with `x[idx] = values` (the last of repeated indices wins)."""
@@ -638,7 +659,7 @@ def nonzero(a, *, size=None, fill_value=None):
                 "fnx.numpy.nonzero of a traced value has a data-dependent shape: pass a static "
                 "size=n (the first n indices are returned, padded with fill_value)",
                 errors.user_source()))
-        return tuple(np.nonzero(x))
+        return tuple(map(finish, np.nonzero(x)))
     size = static_int(size, "size")
     flat = lax.reshape(convert(x, fnx_ir.bool_) if not t.dtype.is_bool else x, (t.size,))
     fills = fill_value if isinstance(fill_value, (tuple, list)) else (fill_value,) * t.ndim
@@ -662,6 +683,7 @@ def nonzero(a, *, size=None, fill_value=None):
     return tuple(out)
 
 
+@fresh
 def argwhere(a, *, size=None, fill_value=None):
     """`numpy.argwhere`: the indices of non-zero elements, shape `(count or size, ndim)`."""
     x = ensure_array(a)
@@ -703,6 +725,7 @@ def extract(condition, arr, *, size=None, fill_value=0):
     return compress(np.ravel(np.asarray(condition)), ravel(arr))
 
 
+@fresh
 def unravel_index(indices, shape):
     """`numpy.unravel_index`: a tuple of coordinate arrays (traced indices work)."""
     shape = tuple(static_int(d, "shape") for d in shape)
@@ -719,6 +742,7 @@ def unravel_index(indices, shape):
     return tuple(out)
 
 
+@fresh
 def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
     """`numpy.ravel_multi_index` (C order; traced indices are clipped)."""
     dims = tuple(static_int(d, "dims") for d in dims)

@@ -27,6 +27,7 @@ def _promote(fn, *xs, dtype=None):
 
 def matmul(a, b, *, precision=None, preferred_element_type=None):
     """`numpy.matmul`: batch dims broadcast, 1-d operands are promoted and squeezed."""
+    lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
     ta, tb = type_of(a0), type_of(b0)
     if ta.ndim == 0 or tb.ndim == 0:
@@ -69,6 +70,7 @@ def vecmat(x1, x2, /):
 
 def dot(a, b, *, precision=None, preferred_element_type=None):
     """`numpy.dot`: scalars multiply; otherwise contract a's last with b's second-to-last."""
+    lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
     ta, tb = type_of(a0), type_of(b0)
     if ta.ndim == 0 or tb.ndim == 0:
@@ -85,6 +87,7 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
 
 def vdot(a, b, *, precision=None, preferred_element_type=None):
     """`numpy.vdot`: the dot product of the flattened arrays (no complex conjugation here)."""
+    lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
     if type_of(a0).size != type_of(b0).size:
         raise type_error("vdot", "operands must have the same number of elements", a0, b0,
@@ -111,6 +114,7 @@ def vecdot(x1, x2, /, *, axis: int = -1):
 
 def inner(a, b, *, precision=None, preferred_element_type=None):
     """`numpy.inner`: contract the last dims of both."""
+    lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
     ta, tb = type_of(a0), type_of(b0)
     if ta.ndim == 0 or tb.ndim == 0:
@@ -133,6 +137,7 @@ def outer(a, b, out=None):
 
 def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
     """`numpy.tensordot`: `axes` is an int N (a's last N with b's first N) or two sequences."""
+    lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
     ta, tb = type_of(a0), type_of(b0)
     if isinstance(axes, (int, np.integer)):
@@ -281,6 +286,7 @@ def einsum(subscripts, *operands, out=None, optimize=None, precision=None, dtype
            preferred_element_type=None, _dot_general=None):
     """`numpy.einsum` for any subscripts (with '...'); operands are contracted pairwise, left
     to right, with `dot_general`; repeated labels take diagonals; others sum out."""
+    lax.check_precision(precision)  # (no effect on the CPU: full precision)
     if not isinstance(subscripts, str):
         raise NotImplementedError("fnx.numpy.einsum: only the subscripts-string form is supported")
     xs = [ensure_array(o) for o in operands]

@@ -8,6 +8,7 @@ import fnx_ir
 
 from .. import lax
 from .._core.trace import type_of
+from .._core.array import as_array
 from ._base import (asarray_or_tracer, convert, dtype_of, ensure_array, is_python_scalar,
                     is_tracer, shape_of, static_int)
 
@@ -323,15 +324,15 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
 # ----------------------------------------------------------------------------- index helpers
 
 def tril_indices(n, k: int = 0, m=None):
-    return tuple(np.tril_indices(n, k, m))
+    return tuple(map(as_array, np.tril_indices(n, k, m)))
 
 
 def triu_indices(n, k: int = 0, m=None):
-    return tuple(np.triu_indices(n, k, m))
+    return tuple(map(as_array, np.triu_indices(n, k, m)))
 
 
 def diag_indices(n, ndim: int = 2):
-    return tuple(np.diag_indices(n, ndim))
+    return tuple(map(as_array, np.diag_indices(n, ndim)))
 
 
 def tril_indices_from(arr, k: int = 0):
@@ -350,14 +351,14 @@ def diag_indices_from(arr):
 
 
 def mask_indices(n, mask_func, k=0):
-    return tuple(np.mask_indices(n, lambda m, kk: np.asarray(mask_func(m, kk)), k))
+    return tuple(map(as_array, np.mask_indices(n, lambda m, kk: np.asarray(mask_func(m, kk)), k)))
 
 
 def trim_zeros(filt, trim: str = "fb"):
     """`numpy.trim_zeros` (a concrete input: the result length depends on the values)."""
     if is_tracer(filt):
         raise TypeError("fnx.numpy.trim_zeros: the input must be concrete")
-    return np.asarray(np.trim_zeros(np.asarray(filt), trim))
+    return as_array(np.array(np.trim_zeros(np.asarray(filt), trim)))
 
 
 # ----------------------------------------------------------------------------- odds and ends

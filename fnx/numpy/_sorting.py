@@ -134,7 +134,7 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
     if not is_tracer(x) and size is None:
         res = np.unique(x, return_index, return_inverse, return_counts, axis,
                         equal_nan=equal_nan)
-        return tuple(np.asarray(r) for r in res) if isinstance(res, tuple) else np.asarray(res)
+        return tuple(map(finish, res)) if isinstance(res, tuple) else finish(res)
     if axis is not None:
         raise NotImplementedError("fnx.numpy.unique: axis= with a traced array is not supported")
     if size is None:

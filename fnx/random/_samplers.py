@@ -15,6 +15,7 @@ import fnx_ir
 from fnx_ir import bool_, float32, float64, int32, int64, uint32
 
 from .. import lax
+from .._core.array import as_array
 from .._core.trace import type_of
 from . import _threefry as tf
 from ._util import (as_operand, bcast, broadcast_shapes, canon_shape, check_key, check_shape,
@@ -527,7 +528,7 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0, mode=N
     if n_draws == 0:
         out_shape = shape if scalar else (type_of(arr).shape[:axis] + shape
                                           + type_of(arr).shape[axis + 1:])
-        return np.zeros(out_shape, out_dtype.np)
+        return as_array(np.zeros(out_shape, out_dtype.np))
     if n_inputs <= 0:
         raise ValueError("fnx.random.choice: a must be greater than 0 unless no samples "
                          "are taken")

@@ -22,6 +22,7 @@ import fnx_ir
 from fnx_ir import uint32
 
 from .. import lax
+from .._core.array import as_array
 from .._core.trace import type_of
 from ._util import canon_shape, check_key, full, is_traced
 
@@ -149,7 +150,7 @@ def key(seed):
     """
     hi, lo = _seed_words(seed)
     if not is_traced(hi) and not is_traced(lo):
-        return np.array([hi, lo], dtype=np.uint32)
+        return as_array(np.array([hi, lo], dtype=np.uint32))
     return lax.concatenate([lax.reshape(lax.convert_element_type(w, uint32), (1,))
                             if not is_traced(w) else lax.reshape(w, (1,))
                             for w in (hi, lo)], 0)

@@ -34,7 +34,7 @@ def assert_same(got, want, rtol=0.0, atol=0.0, check_type=True):
     assert len(g_leaves) == len(w_leaves), (got, want)
     for g, w in zip(g_leaves, w_leaves):
         if check_type:
-            assert isinstance(g, np.ndarray), f"result is a {type(g).__name__}, not an ndarray"
+            assert type(g) is fnx.Array, f"result is a {type(g).__name__}, not an fnx.Array"
         g, w = np.asarray(g), np.asarray(w)
         assert g.shape == w.shape, f"shape {g.shape} != {w.shape}"
         assert g.dtype == w.dtype, f"dtype {g.dtype} != {w.dtype}"

@@ -93,7 +93,9 @@ def test_asarray_of_traced_values_and_lists():
     out = traced(lambda a: fnp.asarray(a, dtype=fnp.int32), x)[0]
     assert out.dtype == np.int32
     y = np.arange(3)
-    assert fnp.asarray(y) is y  # as numpy: no copy
+    z = fnp.asarray(y)  # as numpy: no copy (an fnx.Array view of y)
+    assert type(z) is fnx.Array and np.shares_memory(z, y)
+    assert fnp.asarray(z) is z
     assert fnp.array(y) is not y
     with pytest.raises(TypeError):
         fnp.asarray(np.array(["a"]))

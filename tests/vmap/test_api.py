@@ -30,7 +30,7 @@ def prims(program):
 def test_default_axes_and_numpy_results():
     x = r(4, 3)
     out = fnx.vmap(fnp.sin)(x)
-    assert type(out) is np.ndarray and out.shape == (4, 3)
+    assert type(out) is fnx.Array and out.shape == (4, 3)
     np.testing.assert_allclose(out, np.sin(x), rtol=1e-6)
 
 

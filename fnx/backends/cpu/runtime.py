@@ -14,12 +14,15 @@ argument or a constant): the output is then written into a copy of it.
 from __future__ import annotations
 
 import ctypes
+import functools
 
 import numpy as np
 
+from fnx._core.array import Array
 from fnx_ir import Program, subprograms
 
 _ndarray = np.ndarray
+_new_array = functools.partial(np.ndarray.__new__, Array)  # (shape, dtype): like np.empty
 
 _ARGS = (None, ctypes.py_object, ctypes.py_object, ctypes.c_size_t)
 # Releasing the GIL costs ~0.2 µs a call: worth it only when the call runs long enough for
@@ -60,7 +63,7 @@ def _strides(shape) -> tuple:
 
 
 class CPUExecutable:
-    """`executable(*arrays) -> list[numpy.ndarray]`, running the whole program in one native call."""
+    """`executable(*arrays) -> list[fnx.Array]`, running the whole program in one native call."""
 
     def __init__(self, program: Program, constants, compiled, info: dict, layout=None):
         """`info`: what the code was generated with (`entry` name, `arena_size`, `align`,
@@ -151,7 +154,7 @@ class CPUExecutable:
         for j, (shape, dtype) in enumerate(zip(self._out_shapes, self._out_dtypes)):
             i = self.aliases.get(j)
             if i is None:
-                outs.append(np.empty(shape, dtype))
+                outs.append(_new_array(shape, dtype))
                 continue
             a = args[i]
             if a.flags.writeable and a.flags.c_contiguous and a.flags.aligned \
@@ -159,7 +162,9 @@ class CPUExecutable:
                     and not any(n != i and np.may_share_memory(a, b) for n, b in enumerate(args)):
                 outs.append(a)
             else:
-                outs.append(np.array(a, order="C"))
+                copy = _new_array(shape, dtype)
+                copy[...] = a
+                outs.append(copy)
         return outs
 
     def __call__(self, *args):
@@ -170,14 +175,14 @@ class CPUExecutable:
         for a in args:  # the fast test (an index, not zip: this loop is the per-call cost)
             shape, dtype, st = sig[i]
             i += 1
-            if (a.__class__ is not _ndarray or a.dtype is not dtype or a.shape != shape
-                    or a.strides != st):
+            if ((a.__class__ is not Array and a.__class__ is not _ndarray)
+                    or a.dtype is not dtype or a.shape != shape or a.strides != st):
                 args = self._coerce(args)
                 break
         if self.aliases:
             outs = self._donated_outputs(args)
         else:
-            outs = list(map(np.empty, self._out_shapes, self._out_dtypes))
+            outs = list(map(_new_array, self._out_shapes, self._out_dtypes))
         try:
             state = self._pool.pop()
         except IndexError:
