@@ -11,6 +11,7 @@ from ._util import quiet
 from .._core import batching as _bat
 from .._core import ad as _ad
 from .. import lax as _lax
+import fnx_ir as _fnx_ir
 
 _FLOAT_UNARY = {
     "neg": np.negative, "abs": np.abs, "sign": np.sign, "floor": np.floor, "ceil": np.ceil,
@@ -392,18 +393,7 @@ define("clamp", impl=quiet(lambda lo, x, hi: np.minimum(np.maximum(x, lo), hi)),
 
 @quiet
 def _convert(x, *, new_dtype, weak):
-    x = np.asarray(x)
-    target = new_dtype.np
-    if target.kind == "b":
-        return x != 0
-    if x.dtype.kind == "f" and target.kind in "iu":
-        info = np.iinfo(target)
-        lo, hi = float(info.min), float(info.max) + 1.0  # both exact powers of two
-        inside = (x >= lo) & (x < hi)
-        out = np.where(inside, x, 0).astype(target)
-        out = np.where(x >= hi, info.max, out)
-        return np.where(x < lo, info.min, out).astype(target)
-    return x.astype(target)
+    return _fnx_ir.cast(x, new_dtype, copy=True)
 
 
 define("convert_element_type", impl=_convert,
