@@ -336,9 +336,16 @@ def _shift(kind):
     return impl
 
 
+def _pow(x, y):
+    """C99 `pow` (as XLA): numpy's loop takes a `sqrt` shortcut for a scalar exponent of 0.5,
+    which differs at -inf and -0, so the exponent is given as a full (raveled) array."""
+    x, y = np.broadcast_arrays(x, y)
+    return np.power(x.ravel(), y.ravel()).reshape(x.shape)
+
+
 _BINARY = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": _div, "rem": _rem,
-    "pow": np.power, "atan2": np.arctan2, "max": np.maximum, "min": np.minimum,
+    "pow": _pow, "atan2": np.arctan2, "max": np.maximum, "min": np.minimum,
     "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor,
     "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
     "gt": np.greater, "ge": np.greater_equal, "shift_left": _shift("left"),
