@@ -83,7 +83,8 @@ def test_axis_reductions_of_1e7_float32(x, shape, axis):
             assert err <= BOUND, (name, err)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=lambda d: d.__name__)
+@pytest.mark.parametrize("dtype", [np.float32, pytest.param(np.float64, marks=pytest.mark.x64)],
+                         ids=lambda d: d.__name__)
 def test_blocked_sums_keep_special_values(dtype):
     """Around the block size and with inf, NaN, -0.0 and overflow, the blocked sum gives the
     interpreter's special results (and its value to rounding otherwise)."""

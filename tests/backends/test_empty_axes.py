@@ -233,7 +233,7 @@ def test_argmax_of_empty_axes():
 
 
 def test_concatenate_and_dot_of_empty_axes():
-    for dtype in (np.float32, np.float64, np.int32):
+    for dtype in (np.float32, np.int32):
         a, b, c = values((0, 3), dtype), values((2, 3), dtype), values((2, 0), dtype)
         agree(lambda a, b, c: [lax.concatenate([a, b, a], 0), lax.concatenate([c, b, c], 1)], a, b, c)
         dims = (((1,), (0,)), ((), ()))

@@ -129,6 +129,7 @@ FLOAT_EDGES = [np.nan, 1e10, -1e10, np.inf, -np.inf, 2.7, -2.7, -0.0, 2.0**31 - 
                2.0**31, 2.0**63, -2.0**63, 2.0**64, 4294967295.5]
 
 
+@pytest.mark.x64  # float64 sources and int64 targets
 @pytest.mark.parametrize("src", [np.float32, np.float64], ids=lambda d: d.__name__)
 @pytest.mark.parametrize("dst", [np.int32, np.uint32, np.int64, np.bool_], ids=lambda d: d.__name__)
 def test_float_to_int_conversion_saturates_everywhere(src, dst):
