@@ -557,6 +557,7 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
     out_shape[ax] = ti.shape[ax]
     out_shape = tuple(out_shape)
     if t.size == 0 or math.prod(out_shape) == 0:  # nothing to take (as JAX, whatever the indices)
+        _wrap_indices(idx, t.shape[ax], "clip", "take_along_axis")  # (they must still be integers)
         from ._creation import zeros
         return zeros(out_shape, t.dtype)
     idx, ok = _wrap_indices(idx, t.shape[ax], mode, "take_along_axis")

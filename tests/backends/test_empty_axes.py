@@ -159,6 +159,7 @@ def test_take_along_an_empty_axis_gives_zeros():
     z = np.zeros((0, 3), np.float32)
     (out,) = agree(lambda z, i: fnp.take_along_axis(z, i, axis=0), z, np.zeros((2, 3), i32))
     np.testing.assert_array_equal(out, np.zeros((2, 3), np.float32))
+    all_raise(IndexError, lambda z, i: fnp.take_along_axis(z, i, axis=0), z, np.zeros((2, 3), np.float32))
 
 
 # ------------------------------------------------------------------ dynamic slices
