@@ -406,7 +406,7 @@ def blocked_sum(b: ir.IRBuilder, run, n: int, dtype: DType):
     fabs = u.intrinsic(b.module, "llvm.fabs", u.F64, [u.F64], [u.F64])
 
     def add(part):
-        s = part if dtype.name == "float64" else b.fpext(part, u.F64)
+        s = part if part.type == u.F64 else b.fpext(part, u.F64)
         h, c = b.load(hi, typ=u.F64), b.load(lo, typ=u.F64)
         t = b.fadd(h, s)
         big = b.fcmp_ordered(">=", b.call(fabs, [h]), b.call(fabs, [s]))
@@ -424,7 +424,8 @@ def blocked_sum(b: ir.IRBuilder, run, n: int, dtype: DType):
     fix = b.and_(b.fcmp_ordered("<", b.call(fabs, [h]), ir.Constant(u.F64, math.inf)),
                  b.fcmp_ordered("!=", c, ir.Constant(u.F64, 0.0)))
     total = b.select(fix, b.fadd(h, c), h)
-    return total if dtype.name == "float64" else b.fptrunc(total, u.F32)
+    reg = u.reg_type(dtype)
+    return total if reg == u.F64 else b.fptrunc(total, reg)
 
 
 def emit_reduce(b: ir.IRBuilder, k: Kernel, part: Partition, ptrs: dict, outer=None) -> None:
