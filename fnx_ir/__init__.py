@@ -2,6 +2,7 @@
 from .dtypes import (DType, bool_, int32, int64, uint32, float32, float64, ALL_DTYPES,
                      FLOAT_DTYPES, INT_DTYPES, dtype, result_type, python_scalar_dtype)
 from .types import ShapedType, shaped
+from .casting import cast
 from .program import Var, Literal, Equation, Program, Builder, literal, subprograms
 from .primitives import PRIMITIVES, Primitive, IRTypeError, get_primitive, register
 from .text import print_program, parse, ParseError

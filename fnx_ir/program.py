@@ -12,6 +12,7 @@ import numpy as np
 
 from .dtypes import DType
 from .types import ShapedType
+from .casting import cast
 from .primitives import get_primitive  # (it imports this module lazily: no cycle)
 
 
@@ -34,7 +35,7 @@ class Literal:
 
     def __init__(self, value, type: ShapedType):
         assert type.shape == (), "literals are scalars; arrays are program constants"
-        self.value = np.asarray(value, dtype=type.dtype.np)[()]
+        self.value = cast(value, type.dtype)[()]
         self.type = type
 
     def __repr__(self) -> str:

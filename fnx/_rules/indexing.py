@@ -52,6 +52,8 @@ def _scatter(name):
     @quiet
     def impl(x, updates, *indices, axes, mode):
         out = np.array(x)
+        if out.size == 0:
+            return out  # an empty axis receives nothing (docs/semantics.md)
         front = np.moveaxis(out, axes, range(len(axes)))  # a view: writes land in `out`
         dims = [x.shape[a] for a in axes]
         idx = [np.asarray(i).reshape(-1).astype(np.int64) for i in indices]

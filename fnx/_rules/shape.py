@@ -25,24 +25,23 @@ def _broadcast_in_dim(x, *, shape, broadcast_dimensions):
 
 
 def _pad(x, value, *, padding_config):
+    """Operand element `i` lands at `lo + i * (interior + 1)` of each dim; those landing outside
+    the output (negative `lo`/`hi` crop) are dropped. The output size is the shape rule's,
+    also for an empty dim (whose output is all padding)."""
     x = np.asarray(x)
-    for axis, (lo, hi, interior) in enumerate(padding_config):
-        n = x.shape[axis]
-        if interior and n > 1:
-            shape = list(x.shape)
-            shape[axis] = n + (n - 1) * interior
-            spread = np.full(shape, value, dtype=x.dtype)
-            index = [slice(None)] * x.ndim
-            index[axis] = slice(None, None, interior + 1)
-            spread[tuple(index)] = x
-            x = spread
-        crop = [slice(None)] * x.ndim
-        crop[axis] = slice(max(-lo, 0), x.shape[axis] - max(-hi, 0))
-        x = x[tuple(crop)]
-        widths = [(0, 0)] * x.ndim
-        widths[axis] = (max(lo, 0), max(hi, 0))
-        x = np.pad(x, widths, constant_values=value)
-    return x
+    shape, src, dst = [], [], []
+    for n, (lo, hi, interior) in zip(x.shape, padding_config):
+        step = interior + 1
+        size = lo + hi + n + max(n - 1, 0) * interior
+        first = max(0, -(lo // step))  # the first element landing at >= 0
+        last = max(first, min(n, (size - 1 - lo) // step + 1))  # one past the last inside
+        shape.append(size)
+        src.append(slice(first, last))
+        start = lo + first * step
+        dst.append(slice(start, max(start, lo + last * step - interior), step))
+    out = np.full(shape, value, dtype=x.dtype)
+    out[tuple(dst)] = x[tuple(src)]
+    return out
 
 
 # ------------------------------------------------------------------- batching rules

@@ -54,7 +54,7 @@ def asarray(a, dtype=None, order=None, *, copy=None):
         return a
     if isinstance(a, fnx_ir.Literal):
         a = a.value
-    arr = np.asarray(a, dtype=None if d is None else d.np, copy=copy)
+    arr = np.asarray(a, copy=copy) if d is None else fnx_ir.cast(a, d, copy=copy)
     return _np_dtype_check(arr)
 
 

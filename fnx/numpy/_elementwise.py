@@ -466,7 +466,9 @@ def _int_power(x, y, max_bits: int):
 
 @_export
 def power(x1, x2):
-    """`numpy.power` (integer powers by repeated squaring; negative integer powers raise)."""
+    """`numpy.power`. Floats: C99 `pow` (as JAX; docs/semantics.md). Integers by repeated
+    squaring; a negative integer power gives `x ** y` truncated (1, -1 or 0; a negative Python
+    scalar exponent raises, as in JAX)."""
     if is_python_scalar(x2) and float(x2).is_integer() and builtins.abs(x2) <= 32:
         base = ensure_array(x1)
         if dtype_of(base).is_float:  # as JAX: cheaper, and so is its derivative
@@ -482,11 +484,11 @@ def power(x1, x2):
         res = lax.integer_pow(a, x2) if x2 else lax.full_like(a, 1)
     else:
         bits = d.itemsize * 8
-        if not is_tracer(x2):
+        if is_python_scalar(x2):  # (as JAX; an array of exponents gives 1, -1 or 0 instead)
+            raise ValueError(f"Integers cannot be raised to negative powers, got power(..., {x2})")
+        if not is_tracer(x2):  # as few squarings as the largest exponent needs
             y = np.asarray(x2)
-            if y.size and (y < 0).any():
-                raise ValueError("Integers to negative integer powers are not allowed.")
-            bits = builtins.max(int(y.max()).bit_length(), 1) if y.size else 1
+            bits = builtins.max(int(y.max()), 1).bit_length() if y.size else 1
         res = _int_power(a, b, bits)
     if dtype_of(res) is not out_dtype:
         res = lax.convert_element_type(res, out_dtype)

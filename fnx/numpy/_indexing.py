@@ -570,7 +570,6 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
         raise type_error("take_along_axis", "`indices` and `arr` must have the same number of "
                          "dimensions", x, idx, shape=True)
     ax = normalize_axis(axis, t.ndim)
-    idx, ok = _wrap_indices(idx, t.shape[ax], mode, "take_along_axis")
     xs = list(t.shape)
     xs[ax] = 1
     from ._base import broadcast_shapes
@@ -578,6 +577,11 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
                                       what="take_along_axis", xs=(x, idx)))
     out_shape[ax] = ti.shape[ax]
     out_shape = tuple(out_shape)
+    if t.size == 0 or math.prod(out_shape) == 0:  # nothing to take (as JAX, whatever the indices)
+        _wrap_indices(idx, t.shape[ax], "clip", "take_along_axis")  # (they must still be integers)
+        from ._creation import zeros
+        return zeros(out_shape, t.dtype)
+    idx, ok = _wrap_indices(idx, t.shape[ax], mode, "take_along_axis")
     dt = dtype_of(idx) if is_tracer(idx) else fnx_ir.int64
     index = []
     for d in range(t.ndim):
@@ -587,9 +591,6 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
             index.append(lax.full(out_shape, 0, dt))
         else:
             index.append(lax.iota(dt, out_shape, d))
-    if t.size == 0 or math.prod(out_shape) == 0:
-        from ._creation import zeros
-        return zeros(out_shape, t.dtype)
     g = lax.gather(x, index, tuple(range(t.ndim)))
     if ok is not None:
         fv = _fill_default(t.dtype) if fill_value is None else fill_value

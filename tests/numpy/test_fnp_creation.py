@@ -125,3 +125,34 @@ def test_dtype_objects():
     assert isinstance(x, fnp.ndarray)
     traced(lambda a: isinstance(a, fnp.ndarray) or (_ for _ in ()).throw(AssertionError), x)
     assert not isinstance([1], fnp.ndarray)
+
+
+FLOAT_EDGES = [np.nan, 1e10, -1e10, np.inf, -np.inf, 2.7, -2.7, -0.0, 2.0**31 - 0.5, -2.0**31 - 1,
+               2.0**31, 2.0**63, -2.0**63, 2.0**64, 4294967295.5]
+
+
+@pytest.mark.x64  # float64 sources and int64 targets
+@pytest.mark.parametrize("src", [np.float32, np.float64], ids=lambda d: d.__name__)
+@pytest.mark.parametrize("dst", [np.int32, np.uint32, np.int64, np.bool_], ids=lambda d: d.__name__)
+def test_float_to_int_conversion_saturates_everywhere(src, dst):
+    """One semantics (docs/semantics.md: truncate, saturate to the target range, NaN -> 0) for
+    fnp.array/asarray with a dtype, fnp.astype, a scalar type called as a function, a literal
+    (fnp.full) and convert_element_type under jit, without a numpy RuntimeWarning."""
+    x = np.array(FLOAT_EDGES, src)
+    if dst is np.bool_:
+        want = x != 0
+    else:
+        info = np.iinfo(dst)
+        want = np.array([0 if v != v else info.max if v >= info.max else info.min if v <= info.min
+                         else int(v) for v in x.tolist()], dst)
+    want = want.astype(fnx_ir.dtype(dst).np)  # the dtype fnx canonicalises `dst` to
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = [fnp.array(x, dtype=dst), fnp.asarray(x, dtype=dst), fnp.astype(x, dst),
+               fnp.asarray(list(x), dtype=dst), fnx.jit(lambda x: x.astype(dst))(x),
+               fnx.jit(lambda x: fnp.astype(x, dst), backend="interpreter")(x)]
+        got += [np.array([fnp.full((), v, dst) for v in x.tolist()]),
+                np.array([fnx.jit(lambda: fnp.full((), v, dst))() for v in x.tolist()])]
+    for g in got:
+        assert_same(np.asarray(g), want)

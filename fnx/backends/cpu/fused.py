@@ -391,6 +391,43 @@ def fill(b: ir.IRBuilder, ptr, n: int, dtype: DType, value, start=0) -> None:
         u.store(b, u.const(dtype, value), ptr, i, dtype)
 
 
+SUM_BLOCK = 4096  # float sums longer than this add up blocks: see blocked_sum (1024 was slower)
+
+
+def blocked_sum(b: ir.IRBuilder, run, n: int, dtype: DType):
+    """A float sum of n > SUM_BLOCK terms as accurate as numpy's pairwise summation, at the speed
+    of the plain vectorised loop: `run(start, end)` sums blocks of SUM_BLOCK terms (vectorised
+    into some 64 partial sums of ~64 terms each), and the block sums are added in float64 with
+    Neumaier's compensation (a few scalar operations per block, not reassociated). The partial
+    sums stay small, so each block is accurate, and the blocks' errors do not accumulate.
+    A single running sum (the vectorised loop alone) lost ~sqrt(n/64) roundings: 2e-5
+    relative for the sum of 10^7 float32 squares."""
+    hi, lo = u.slot(b, u.F64, ir.Constant(u.F64, -0.0)), u.slot(b, u.F64, ir.Constant(u.F64, 0.0))
+    fabs = u.intrinsic(b.module, "llvm.fabs", u.F64, [u.F64], [u.F64])
+
+    def add(part):
+        s = part if part.type == u.F64 else b.fpext(part, u.F64)
+        h, c = b.load(hi, typ=u.F64), b.load(lo, typ=u.F64)
+        t = b.fadd(h, s)
+        big = b.fcmp_ordered(">=", b.call(fabs, [h]), b.call(fabs, [s]))
+        err = b.select(big, b.fadd(b.fsub(h, t), s), b.fadd(b.fsub(s, t), h))
+        b.store(t, hi)
+        b.store(b.fadd(c, err), lo)
+
+    with u.loop(b, n // SUM_BLOCK) as blk:
+        start = u.mul_i64(b, blk, u.i64(SUM_BLOCK))
+        add(run(start, u.add_i64(b, start, u.i64(SUM_BLOCK))))
+    if n % SUM_BLOCK:
+        add(run(n - n % SUM_BLOCK, n))
+    h, c = b.load(hi, typ=u.F64), b.load(lo, typ=u.F64)
+    # the compensation only where it is a finite correction: it keeps -0.0, inf and NaN sums
+    fix = b.and_(b.fcmp_ordered("<", b.call(fabs, [h]), ir.Constant(u.F64, math.inf)),
+                 b.fcmp_ordered("!=", c, ir.Constant(u.F64, 0.0)))
+    total = b.select(fix, b.fadd(h, c), h)
+    reg = u.reg_type(dtype)
+    return total if reg == u.F64 else b.fptrunc(total, reg)
+
+
 def emit_reduce(b: ir.IRBuilder, k: Kernel, part: Partition, ptrs: dict, outer=None) -> None:
     eq = k.root
     (x,), (out,) = eq.inputs, eq.outputs
@@ -439,13 +476,22 @@ def emit_reduce(b: ir.IRBuilder, k: Kernel, part: Partition, ptrs: dict, outer=N
         _loops(em, groups, domain, lambda: accumulate_into_memory(operand(em)), depth)
         return
 
-    def outer_body():
+    n = math.prod(domain[d] for d in groups[-1])
+
+    def run(start, end):
+        """The operand over inner indices [start, end), combined in a register (vectorised)."""
         acc = u.slot(b, u.reg_type(dtype), u.const(dtype, _start(op, dtype)))
-        with u.loop(b, math.prod(domain[d] for d in groups[-1])) as i:
+        with u.loop(b, end, start=start) as i:
             em.loop_vars[-1] = i
             old = b.load(acc, typ=u.reg_type(dtype))
             b.store(combine(b, op, old, operand(em), dtype), acc)
-        total = b.load(acc, typ=u.reg_type(dtype))
+        return b.load(acc, typ=u.reg_type(dtype))
+
+    def outer_body():
+        if op == "add" and dtype.is_float and n > SUM_BLOCK:
+            total = blocked_sum(b, run, n, dtype)
+        else:
+            total = run(0, n)
         if in_memory:
             accumulate_into_memory(total)
         else:

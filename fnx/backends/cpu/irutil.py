@@ -66,7 +66,10 @@ def to_i64(b: ir.IRBuilder, value, dtype: DType):
 
 
 def clamp_i64(b: ir.IRBuilder, value, lo: int, hi: int):
-    """`min(max(value, lo), hi)` on signed i64 (hi >= lo)."""
+    """`min(max(value, lo), hi)` on signed i64. `hi < lo` (clamping into an empty range, e.g.
+    an index into an empty axis) has no in-bounds answer: callers must not form that address."""
+    if hi < lo:
+        raise ValueError(f"clamp_i64: empty range [{lo}, {hi}] (an index into an empty axis)")
     value = b.select(b.icmp_signed("<", value, i64(lo)), i64(lo), value)
     return b.select(b.icmp_signed(">", value, i64(hi)), i64(hi), value)
 

@@ -297,8 +297,8 @@ def _emit_scatter(b: ir.IRBuilder, eq, x: Operand, upd: Operand, indices, out) -
     rest = [d for d in range(len(x.shape)) if d not in axes]
     xs, us = strides(x.shape), strides(upd.shape)
     rshape = [x.shape[d] for d in rest]
-    if math.prod(upd.shape) == 0:
-        return
+    if math.prod(upd.shape) == 0 or math.prod(x.shape) == 0:
+        return  # nothing to apply, or nowhere to land: an empty axis receives nothing
     with nest(b, bshape) as bi:
         at = offset(b, bi, strides(bshape))
         base, ok = u.i64(0), ir.Constant(u.I1, 1)
