@@ -177,3 +177,12 @@ def test_eager_scan_slices_are_arrays():
     lax.scan(lambda c, x: (seen.append(type(x)) or c, x.at[0].set(1.0)), 0.0,
              np.zeros((2, 3), np.float32))
     assert seen == [fnx.Array, fnx.Array]
+
+
+def test_astype_on_an_eager_result_is_fnx_conversion():
+    """x.astype saturates like jit does (numpy's own astype gives undefined values for NaN)."""
+    x = fnp.asarray(np.array([np.nan, 1e10, -1e10, -3.7], np.float32))
+    got = x.astype(np.int32)
+    assert type(got) is fnx.Array
+    np.testing.assert_array_equal(got, [0, 2**31 - 1, -2**31, -3])
+    np.testing.assert_array_equal(got, fnx.jit(lambda v: v.astype(np.int32))(x))

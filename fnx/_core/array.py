@@ -55,6 +55,7 @@ SHARDING = SingleDeviceSharding()
 
 _Tracer = None  # fnx._core.trace.Tracer, set by trace.py (which imports this module)
 _index_update_helper = None  # fnx.numpy's `x.at` helper, set by methods.install()
+_astype = None  # fnx.numpy.astype, set by methods.install()
 
 
 class _ArrayMeta(type):
@@ -78,6 +79,11 @@ class Array(np.ndarray, metaclass=_ArrayMeta):
         """JAX's functional index update: `x.at[idx].set(v)`, `.add`, `.multiply`, `.divide`,
         `.power`, `.min`, `.max`, `.apply`, `.get`; each returns a new array."""
         return _index_update_helper(self)
+
+    def astype(self, dtype, copy: bool = False, device=None) -> "Array":
+        """`fnx.numpy.astype(x, dtype)`: fnx's conversion (float -> int saturates, NaN -> 0;
+        dtypes canonicalised by the x64 switch), not numpy's undefined one."""
+        return _astype(self, dtype)
 
     def block_until_ready(self) -> "Array":
         """Eager results are computed when returned: `x` itself."""

@@ -44,6 +44,7 @@ def install() -> None:
     Tracer.__getitem__ = fnp._getitem
     Tracer.at = property(lambda self: fnp._IndexUpdateHelper(self))
     _array._index_update_helper = fnp._IndexUpdateHelper
+    _array._astype = fnp.astype
 
     Tracer.shape = property(lambda self: self._var.type.shape)
     Tracer.dtype = property(lambda self: self._var.type.dtype.np)
