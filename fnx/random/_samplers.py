@@ -17,6 +17,7 @@ from fnx_ir import bool_, float32, float64, int32, int64, uint32
 from .. import lax
 from .._core.trace import type_of
 from . import _threefry as tf
+from ._compiled import compiled
 from ._util import (as_operand, bcast, broadcast_shapes, canon_shape, check_key, check_shape,
                     dtype_of, float_dtype, full, is_traced, normalize_axis, param, shape_of,
                     take)
@@ -54,6 +55,7 @@ def _uniform(key, shape, dtype, minval, maxval):
     return lax.max(minval, lax.add(lax.mul(f, lax.sub(maxval, minval)), minval))
 
 
+@compiled("minval", "maxval")
 def uniform(key, shape=(), dtype=float32, minval=0.0, maxval=1.0):
     """Uniform floats in [minval, maxval) of `shape` and float `dtype`."""
     key = check_key("uniform", key)
@@ -89,6 +91,7 @@ def _nextafter(x, direction: float):
     return lax.select(keep, x, res)
 
 
+@compiled()
 def normal(key, shape=(), dtype=float32):
     """Standard normal floats: `sqrt(2) * erf_inv(u)` with `u` uniform in (-1, 1)."""
     key = check_key("normal", key)
@@ -103,6 +106,7 @@ def _normal(key, shape, dtype):
     return lax.mul(full(shape, _SQRT2, dtype), lax.erf_inv(u))
 
 
+@compiled("sigma")
 def lognormal(key, sigma=1.0, shape=None, dtype=float32):
     """Log-normal floats: `exp(sigma * normal)`."""
     key = check_key("lognormal", key)
@@ -116,6 +120,7 @@ def lognormal(key, sigma=1.0, shape=None, dtype=float32):
     return lax.exp(lax.mul(_normal(key, shape, dtype), sigma))
 
 
+@compiled("lower", "upper")
 def truncated_normal(key, lower, upper, shape=None, dtype=float32):
     """Standard normal floats conditioned on `lower < x < upper` (inverse-CDF method)."""
     key = check_key("truncated_normal", key)
@@ -165,6 +170,7 @@ def _mvn_factor(cov, n: int):
     return L
 
 
+@compiled()
 def multivariate_normal(key, mean, cov, shape=None, dtype=None, method: str = "cholesky"):
     """Multivariate normal samples `mean + L @ z` with `L` the Cholesky factor of `cov`.
 
@@ -210,6 +216,7 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method: str = "c
 
 # ----------------------------------------------------------------- simple transforms
 
+@compiled()
 def exponential(key, shape=(), dtype=float32):
     """Exponential(1) floats: `-log1p(-u)`."""
     key = check_key("exponential", key)
@@ -237,6 +244,7 @@ def _gumbel(key, shape, dtype, mode):
     raise ValueError(f"fnx.random.gumbel: mode must be 'low' or 'high', got {mode!r}")
 
 
+@compiled()
 def gumbel(key, shape=(), dtype=float32, mode=None):
     """Standard Gumbel floats: `-log(-log(u))`, `u` uniform in [tiny, 1).
 
@@ -247,6 +255,7 @@ def gumbel(key, shape=(), dtype=float32, mode=None):
     return _gumbel(key, shape, dtype, mode or "low")
 
 
+@compiled()
 def laplace(key, shape=(), dtype=float32):
     """Standard Laplace floats."""
     key = check_key("laplace", key)
@@ -256,6 +265,7 @@ def laplace(key, shape=(), dtype=float32):
     return lax.mul(lax.sign(u), lax.log1p(lax.neg(lax.abs(u))))
 
 
+@compiled()
 def logistic(key, shape=(), dtype=float32):
     """Standard logistic floats: `log(u) - log1p(-u)`."""
     key = check_key("logistic", key)
@@ -265,6 +275,7 @@ def logistic(key, shape=(), dtype=float32):
     return lax.sub(lax.log(u), lax.log1p(lax.neg(u)))
 
 
+@compiled()
 def cauchy(key, shape=(), dtype=float32):
     """Standard Cauchy floats: `tan(pi * (u - 1/2))`."""
     key = check_key("cauchy", key)
@@ -287,6 +298,7 @@ def _p_dtype(p):
     return d
 
 
+@compiled()
 def bernoulli(key, p=0.5, shape=None):
     """Booleans that are True with probability `p`: `uniform(key, shape) < p`."""
     key = check_key("bernoulli", key)
@@ -300,6 +312,7 @@ def bernoulli(key, p=0.5, shape=None):
     return lax.lt(u, bcast(param(p, dtype), shape))
 
 
+@compiled()
 def rademacher(key, shape=(), dtype=int32):
     """-1 or +1 with equal probability."""
     key = check_key("rademacher", key)
@@ -351,6 +364,7 @@ def _int_bounds(x, name):
     return arr.astype(np.int64), False
 
 
+@compiled("minval", "maxval")
 def randint(key, shape, minval, maxval, dtype=int32):
     """Uniform integers in [minval, maxval) of `dtype` (int32, uint32 or int64).
 
@@ -416,6 +430,7 @@ def _logits_dtype(logits):
     return d if d.is_float else float32
 
 
+@compiled()
 def categorical(key, logits, axis: int = -1, shape=None, replace: bool = True, mode=None):
     """Samples of category indices (int32) with unnormalised log-probabilities `logits`.
 
@@ -478,6 +493,7 @@ def _shuffle(key, x, axis):
     return x
 
 
+@compiled()
 def permutation(key, x, axis: int = 0, independent: bool = False):
     """A random permutation of `range(x)` (int32), or of array `x` along `axis`."""
     key = check_key("permutation", key)
@@ -499,6 +515,7 @@ def permutation(key, x, axis: int = 0, independent: bool = False):
     return take(x, ind, axis)
 
 
+@compiled()
 def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0, mode=None):
     """Random samples from `range(a)` (int `a`) or from `a`'s entries along `axis`.
 
