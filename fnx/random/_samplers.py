@@ -3,7 +3,8 @@
 Each sampler mirrors the formula `jax.random` uses (jax 0.4-0.10), so that for the
 same key, shape and dtype the values are the same (bit for bit where only exact
 operations are involved; see docs/random.md for the few that go through a
-transcendental function and may differ in the last place).
+transcendental function and may differ in the last places). Those transcendentals are
+`_exactmath`'s, built from exact operations, so every backend gives the same bits.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from fnx_ir import bool_, float32, float64, int32, int64, uint32
 from .. import lax
 from .._core.trace import type_of
 from . import _threefry as tf
+from . import _exactmath as xm
 from ._compiled import compiled
 from ._util import (as_operand, bcast, broadcast_shapes, canon_shape, check_key, check_shape,
                     dtype_of, float_dtype, full, is_traced, normalize_axis, param, shape_of,
@@ -103,7 +105,7 @@ def normal(key, shape=(), dtype=float32):
 def _normal(key, shape, dtype):
     lo = np.nextafter(np.array(-1.0, dtype.np), np.array(0.0, dtype.np))
     u = _uniform(key, shape, dtype, lo, 1.0)
-    return lax.mul(full(shape, _SQRT2, dtype), lax.erf_inv(u))
+    return lax.mul(full(shape, _SQRT2, dtype), xm.erf_inv(u))
 
 
 @compiled("sigma")
@@ -117,7 +119,7 @@ def lognormal(key, sigma=1.0, shape=None, dtype=float32):
         shape = canon_shape("lognormal", shape)
         check_shape("lognormal", shape, shape_of(sigma))
     sigma = bcast(param(sigma, dtype), shape)
-    return lax.exp(lax.mul(_normal(key, shape, dtype), sigma))
+    return xm.exp(lax.mul(_normal(key, shape, dtype), sigma))
 
 
 @compiled("lower", "upper")
@@ -134,10 +136,10 @@ def truncated_normal(key, lower, upper, shape=None, dtype=float32):
     lower = bcast(param(lower, dtype), shape)
     upper = bcast(param(upper, dtype), shape)
     sqrt2 = full(shape, _SQRT2, dtype)
-    a = lax.erf(lax.div(lower, sqrt2))
-    b = lax.erf(lax.div(upper, sqrt2))
+    a = xm.erf(lax.div(lower, sqrt2))
+    b = xm.erf(lax.div(upper, sqrt2))
     u = _uniform(key, shape, dtype, a, b)
-    out = lax.mul(sqrt2, lax.erf_inv(u))
+    out = lax.mul(sqrt2, xm.erf_inv(u))
     lo = _nextafter(lax.stop_gradient(lower), math.inf)
     hi = _nextafter(lax.stop_gradient(upper), -math.inf)
     return lax.min(lax.max(out, lo), hi)
@@ -223,14 +225,14 @@ def exponential(key, shape=(), dtype=float32):
     shape = canon_shape("exponential", shape)
     dtype = float_dtype("exponential", dtype)
     u = _uniform(key, shape, dtype, 0.0, 1.0)
-    return lax.neg(lax.log1p(lax.neg(u)))
+    return lax.neg(xm.log1p(lax.neg(u)))
 
 
 def _gumbel(key, shape, dtype, mode):
     if mode == "low":
         tiny = np.finfo(dtype.np).tiny
         u = _uniform(key, shape, dtype, tiny, 1.0)
-        return lax.neg(lax.log(lax.neg(lax.log(u))))
+        return lax.neg(xm.log(lax.neg(xm.log(u))))
     if mode == "high":
         info = np.finfo(dtype.np)
         both = _uniform(key, (2,) + shape, dtype, 0.0, 1.0)
@@ -240,7 +242,7 @@ def _gumbel(key, shape, dtype, mode):
         x = lax.select(lax.ge(high, full(shape, 0.5, dtype)), high,
                        lax.add(lax.add(high, lax.mul(full(shape, 2.0 ** -info.nmant, dtype), low)),
                                full(shape, info.tiny, dtype)))
-        return lax.neg(lax.log(lax.neg(lax.log1p(lax.neg(x)))))
+        return lax.neg(xm.log(lax.neg(xm.log1p(lax.neg(x)))))
     raise ValueError(f"fnx.random.gumbel: mode must be 'low' or 'high', got {mode!r}")
 
 
@@ -262,7 +264,7 @@ def laplace(key, shape=(), dtype=float32):
     shape = canon_shape("laplace", shape)
     dtype = float_dtype("laplace", dtype)
     u = _uniform(key, shape, dtype, -1.0 + np.finfo(dtype.np).epsneg, 1.0)
-    return lax.mul(lax.sign(u), lax.log1p(lax.neg(lax.abs(u))))
+    return lax.mul(lax.sign(u), xm.log1p(lax.neg(lax.abs(u))))
 
 
 @compiled()
@@ -272,7 +274,7 @@ def logistic(key, shape=(), dtype=float32):
     shape = canon_shape("logistic", shape)
     dtype = float_dtype("logistic", dtype)
     u = _uniform(key, shape, dtype, np.finfo(dtype.np).tiny, 1.0)
-    return lax.sub(lax.log(u), lax.log1p(lax.neg(u)))
+    return lax.sub(xm.log(u), xm.log1p(lax.neg(u)))
 
 
 @compiled()
@@ -282,7 +284,7 @@ def cauchy(key, shape=(), dtype=float32):
     shape = canon_shape("cauchy", shape)
     dtype = float_dtype("cauchy", dtype)
     u = _uniform(key, shape, dtype, np.finfo(dtype.np).eps, 1.0)
-    return lax.tan(lax.mul(full(shape, math.pi, dtype), lax.sub(u, full(shape, 0.5, dtype))))
+    return xm.tan(lax.mul(full(shape, math.pi, dtype), lax.sub(u, full(shape, 0.5, dtype))))
 
 
 # ----------------------------------------------------------------- discrete
@@ -584,7 +586,7 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0, mode=N
             ind = lax.reduce_sum(lax.convert_element_type(cmp, int32), (nd,))
             ind = lax.min(ind, full(shape, n_inputs - 1, int32))
         else:
-            g = lax.add(_gumbel(key, (n_inputs,), pd, mode or "low"), lax.log(p_arr))
+            g = lax.add(_gumbel(key, (n_inputs,), pd, mode or "low"), xm.log(p_arr))
             idx = lax.iota(int32, (n_inputs,), 0)
             _, order = lax.sort([lax.neg(g), idx], 0, 1)
             ind = lax.slice(order, (0,), (n_draws,))
