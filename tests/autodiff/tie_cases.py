@@ -161,5 +161,15 @@ CASES = [
     _reduction("std_const", lambda m: lambda x: m.np.std(x), [1, 1, 1]),
     _reduction("var_const", lambda m: lambda x: m.np.var(x), [1, 1, 1]),
     _reduction("prod_zeros", lambda m: lambda x: m.np.prod(x), [0, 0, 2]),
+    _reduction("nansum", lambda m: lambda x: m.np.nansum(x * x), [1, nan, 2]),
+    _reduction("nanmean", lambda m: lambda x: m.np.nanmean(x * x), [1, nan, 2]),
+    _reduction("nanvar", lambda m: lambda x: m.np.nanvar(x), [1, nan, 1]),
+    _reduction("average", lambda m: lambda x: m.np.average(x, weights=a(1, 0, 2)), [1, 5, 1]),
+    _reduction("logsumexp_b", lambda m: lambda x: m.nn.logsumexp(x, b=a(1, 0, 2)), [0, 0, 0]),
+    _reduction("softmax_where", lambda m: lambda x: m.np.sum(
+        m.nn.softmax(x, where=np.array([True, False, True])) * a(1, 2, 3)), [0, 0, 0],
+        second=False),
+    _reduction("standardize", lambda m: lambda x: m.np.sum(m.nn.standardize(x) * a(1, 2, 3)),
+               [1, 1, 1]),
     _reduction("sum_where", lambda m: lambda x: m.np.sum(x, where=x > 0), [1, 0, -1]),
 ]
