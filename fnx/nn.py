@@ -33,14 +33,22 @@ def lax_dtype(x):
     return type_of(x).dtype
 
 
+def _kinked(x, inside, value):
+    """`value` (equal to `x` where `inside`), whose derivative is 1 where `inside` and 0
+    elsewhere, kinks included: JAX's rule for relu and relu6."""
+    return fnp.where(inside, x, lax.stop_gradient(value))
+
+
 def relu(x):
-    """`max(x, 0)` (NaN propagates)."""
-    return fnp.maximum(x, 0)
+    """`max(x, 0)` (NaN propagates); the derivative is 1 where `x > 0`, else 0 (0 at 0, as JAX)."""
+    x = ensure_array(x)
+    return _kinked(x, x > 0, fnp.maximum(x, 0))
 
 
 def relu6(x):
-    """`min(max(x, 0), 6)`."""
-    return fnp.minimum(relu(x), 6)
+    """`min(max(x, 0), 6)`; the derivative is 1 where `0 < x < 6`, else 0 (as JAX)."""
+    x = ensure_array(x)
+    return _kinked(x, (x > 0) & (x < 6), fnp.minimum(fnp.maximum(x, 0), 6))
 
 
 def leaky_relu(x, negative_slope: float = 1e-2):
@@ -107,7 +115,9 @@ hard_swish = hard_silu
 
 
 def hard_tanh(x):
-    return fnp.clip(_float(x), -1, 1)
+    """`x` clipped to [-1, 1]; the derivative is 1 on the closed interval (as JAX)."""
+    x = _float(x)
+    return fnp.where(x > 1, 1, fnp.where(x < -1, -1, x))
 
 
 def softplus(x):

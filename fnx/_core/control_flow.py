@@ -322,6 +322,16 @@ def _check_eager_carry(new_val, tree, types: list[ShapedType], paths, what: str)
     return leaves, new_types
 
 
+def _promoted_init(init_leaves, types: list[ShapedType], new_types: list[ShapedType]):
+    """The initial carry converted to `new_types` if an iteration promoted a weakly typed
+    carry to another dtype, else None. JAX traces the body first and starts from the
+    promoted initial value; an eager loop restarts with it, so that every iteration, and
+    every `y`, sees the carry type a traced loop has."""
+    if all(n.dtype is t.dtype for n, t in zip(new_types, types)):
+        return None
+    return [np.asarray(x, dtype=t.dtype.np) for x, t in zip(init_leaves, new_types)]
+
+
 def _final_eager(leaves, tree, types):
     return tree_util.tree_unflatten(tree, [_as_array(x, t) for x, t in zip(leaves, types)])
 
@@ -345,18 +355,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     _check_leaves(leaves, paths, what)
     types = [type_of(x) for x in leaves]
     if current() is None:
-        val = init_val
-        while True:
-            c = cond_fun(val)
-            if not _is_value(c):
-                _fail(TypeError, f"{what}: cond_fun must return a boolean scalar, got a "
-                                 f"{type(c).__name__}")
-            _check_predicate(type_of(c).strong(), what)
-            if not bool(np.asarray(c)):
-                return _final_eager(leaves, tree, types)
-            leaves, types = _check_eager_carry(body_fun(val), tree, types, paths,
-                                               f"{what} body_fun")
-            val = tree_util.tree_unflatten(tree, leaves)
+        return _while_eager(cond_fun, body_fun, leaves, tree, types, paths)
 
     def body_call(xs):
         return body_fun(tree_util.tree_unflatten(tree, xs))
@@ -374,6 +373,27 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
                 body=body.program, cond_nconsts=len(cond_sub.consts),
                 body_nconsts=len(body.consts))
     return tree_util.tree_unflatten(tree, outs)
+
+
+def _while_eager(cond_fun, body_fun, init_leaves, tree, init_types, paths):
+    what = "while_loop"
+    leaves, types = init_leaves, init_types
+    while True:
+        val = tree_util.tree_unflatten(tree, leaves)
+        c = cond_fun(val)
+        if not _is_value(c):
+            _fail(TypeError, f"{what}: cond_fun must return a boolean scalar, got a "
+                             f"{type(c).__name__}")
+        _check_predicate(type_of(c).strong(), what)
+        if not bool(np.asarray(c)):
+            return _final_eager(leaves, tree, types)
+        leaves, new_types = _check_eager_carry(body_fun(val), tree, types, paths,
+                                               f"{what} body_fun")
+        restart = _promoted_init(init_leaves, types, new_types)
+        if restart is not None:
+            init_leaves = restart
+            leaves, new_types = restart, [type_of(x) for x in restart]
+        types = new_types
 
 
 # =========================================================================== scan
@@ -475,14 +495,24 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
 def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, length, reverse):
     what = "scan body function"
     arrays = [as_array(x) for x in x_leaves]  # (their slices are Arrays too: `.at` works)
-    carry = init
+    init_leaves = c_leaves
     ys: list = [None] * length
     y_tree = None
-    for i in (range(length - 1, -1, -1) if reverse else range(length)):
+    order = range(length - 1, -1, -1) if reverse else range(length)
+    k = 0
+    while k < length:
+        i = order[k]
+        carry = tree_util.tree_unflatten(c_tree, c_leaves)
         x = tree_util.tree_unflatten(x_tree, [a[i] for a in arrays])
         new_carry, y = _scan_pair(f(carry, x), what)
-        c_leaves, c_types = _check_eager_carry(new_carry, c_tree, c_types, c_paths, what)
-        carry = tree_util.tree_unflatten(c_tree, c_leaves)
+        c_leaves, new_types = _check_eager_carry(new_carry, c_tree, c_types, c_paths, what)
+        restart = _promoted_init(init_leaves, c_types, new_types)
+        if restart is not None:  # start again from the promoted initial carry
+            init_leaves = c_leaves = restart
+            c_types = [type_of(v) for v in restart]
+            y_tree, k = None, 0
+            continue
+        c_types = new_types
         y_leaves, tree = tree_util.tree_flatten(y)
         if y_tree is None:
             y_tree = tree
@@ -498,6 +528,7 @@ def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, l
                     _fail(TypeError, f"{what}: {p} has type {t} at one iteration and {vt} at "
                                      "another")
         ys[i] = y_leaves
+        k += 1
     stacked = [_as_array(np.stack([np.asarray(ys[i][j], dtype=t.dtype.np)
                                    for i in range(length)])) for j, t in enumerate(y_types)]
     return (_final_eager(c_leaves, c_tree, c_types), tree_util.tree_unflatten(y_tree, stacked))
@@ -559,11 +590,19 @@ def _fori_eager(lo: int, hi: int, itype: ShapedType, body_fun, init_val):
     paths = _paths(tree, "init_val")
     _check_leaves(leaves, paths, what)
     types = [type_of(x) for x in leaves]
-    val = init_val
-    for i in range(lo, hi):
+    init_leaves = leaves
+    i = lo
+    while i < hi:
         idx = i if itype.weak else np.asarray(i, dtype=itype.dtype.np)
-        leaves, types = _check_eager_carry(body_fun(idx, val), tree, types, paths, what)
         val = tree_util.tree_unflatten(tree, leaves)
+        leaves, new_types = _check_eager_carry(body_fun(idx, val), tree, types, paths, what)
+        restart = _promoted_init(init_leaves, types, new_types)
+        if restart is not None:  # start again from the promoted initial carry
+            init_leaves = leaves = restart
+            types, i = [type_of(x) for x in restart], lo
+            continue
+        types = new_types
+        i += 1
     return _final_eager(leaves, tree, types)
 
 

@@ -88,7 +88,8 @@ _L = _lax
 _LN2 = math.log(2.0)
 _JVP = {
     "neg": _ad.linear_jvp("neg"),
-    "abs": _unary_jvp("abs", lambda g, y, x: _L.mul(g, _L.sign(x))),  # abs'(0) = sign(0) = 0
+    # abs' = +1 where x >= 0 (so 1 at 0 and -0), -1 elsewhere (NaN included), as JAX
+    "abs": _unary_jvp("abs", lambda g, y, x: _L.select(_L.ge(x, _c(x, 0)), g, _L.neg(g))),
     "exp": _unary_jvp("exp", lambda g, y, x: _L.mul(g, y)),
     "exp2": _unary_jvp("exp2", lambda g, y, x: _L.mul(g, _L.mul(y, _c(y, _LN2)))),
     "expm1": _unary_jvp("expm1", lambda g, y, x: _L.mul(g, _L.add(y, _c(y, 1)))),
@@ -145,9 +146,8 @@ def _sub_jvp(primals, tangents):
 
 
 def _pow_jvp_x(g, ans, x, y):
-    # y * x**(y-1), and 0 where y == 0 (so d/dx x**0 = 0 also at x = 0), as JAX
-    jac = _L.mul(y, _L.pow(x, _L.sub(y, _c(y, 1))))
-    return _L.mul(g, _L.select(_L.eq(y, _c(y, 0)), _c(y, 0), jac))
+    # y * x**(y-1), as JAX for float exponents (so 0 * 0**-1 = NaN at x = y = 0)
+    return _L.mul(g, _L.mul(y, _L.pow(x, _L.sub(y, _c(y, 1)))))
 
 
 def _pow_jvp_y(g, ans, x, y):
@@ -160,19 +160,27 @@ def _atan2_denominator(x, y):
     return _L.add(_L.mul(x, x), _L.mul(y, y))
 
 
+def balanced_weights(x, y, ans):
+    """The weights of x's and y's tangents in max/min(x, y) = ans (JAX's convention):
+    the operand equal to the result takes it all, ties split it equally, and where the
+    result is NaN nobody takes anything."""
+    one, zero = _c(ans, 1), _c(ans, 0)
+    hit_x, hit_y = _L.eq(x, ans), _L.eq(y, ans)
+    wx = _L.div(_L.select(hit_x, one, zero), _L.select(hit_y, _c(ans, 2), one))
+    wy = _L.div(_L.select(hit_y, one, zero), _L.select(hit_x, _c(ans, 2), one))
+    return wx, wy
+
+
 def _minmax_jvp(name):
-    """max/min: the winner's tangent; at ties each operand gets half (JAX's convention).
-    The weight of x is (sign(x - y) + 1) / 2 for max, (sign(y - x) + 1) / 2 for min
-    (NaN operands give NaN tangents)."""
+    """max/min: the winner's tangent; at ties each operand gets half (`balanced_weights`)."""
     def rule(primals, tangents):
         x, y = primals
         tx, ty = tangents
         ans = _ad.bind(name, x, y)
-        d = _L.sub(x, y) if name == "max" else _L.sub(y, x)
-        wx = _L.mul(_L.add(_L.sign(d), _c(d, 1)), _c(d, 0.5))
+        wx, wy = balanced_weights(x, y, ans)
         out = None if tx is None else _L.mul(tx, wx)
         if ty is not None:
-            out = _ad.add_tangents(out, _L.mul(ty, _L.sub(_c(d, 1), wx)))
+            out = _ad.add_tangents(out, _L.mul(ty, wy))
         return ans, out
     rule.__name__ = f"jvp_{name}"
     return rule

@@ -5,6 +5,7 @@ import numpy as np
 
 from .._core.rules import define
 from ._util import quiet
+from .elementwise import balanced_weights
 from .._core import batching as _bat
 from .._core import ad as _ad
 from .. import lax as _lax
@@ -143,21 +144,24 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
 
 
 def _cumulative_extreme_jvp(name):
-    """cummax/cummin: output i takes the tangent of the element that set the running
-    extreme (with ties, the most recent one): one gather."""
+    """cummax/cummin: JAX's rule, the jvp of the parallel prefix scan of max/min over
+    (value, tangent) pairs, ties split equally at each combine (`balanced_weights`)."""
+    binary = "max" if name == "cummax" else "min"
+
     def rule(primals, tangents, *, axis, reverse):
         (x,), (t,) = primals, tangents
         ans = _ad.bind(name, x, axis=axis, reverse=reverse)
         if t is None:
             return ans, None
-        y = ans
         if reverse:
-            x, y, t = (_lax.rev(v, (axis,)) for v in (x, y, t))
-        shape = _ad.aval_of(x).shape
-        pos = _lax.iota(_fnx_ir.int64, shape, axis)
-        hit = _lax.select(_lax.eq(x, y), pos, _ad.zeros_like_aval(_ad.aval_of(pos)))
-        source = _lax.cummax(hit, axis)
-        out_t = _ad.take_along_axis(t, source, axis)
+            x, t = _lax.rev(x, (axis,)), _lax.rev(t, (axis,))
+
+        def extreme_rule(a, b):
+            (pa, ta), (pb, tb) = a, b
+            out = _ad.bind(binary, pa, pb)
+            wa, wb = balanced_weights(pa, pb, out)
+            return [out, _lax.add(_lax.mul(ta, wa), _lax.mul(tb, wb))]
+        _, out_t = _associative_scan(extreme_rule, [x, t], axis)
         return ans, _lax.rev(out_t, (axis,)) if reverse else out_t
     return rule
 

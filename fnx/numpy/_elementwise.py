@@ -108,9 +108,14 @@ def sinc(x):
     a = ensure_array(x)
     d = dtype_of(a) if dtype_of(a).is_float else fnx_ir.float64
     a = convert(a, d)
-    # numpy: y = pi * where(x == 0, 1e-20, x); sin(y) / y
-    y = lax.mul(lax.select(lax.eq(a, _full(a, 0)), _full(a, 1e-20), a), _full(a, math.pi))
-    return lax.div(lax.sin(y), y)
+    # numpy: y = pi * where(x == 0, 1e-20, x); sin(y) / y. At 0 the value is 1 from the
+    # Maclaurin polynomial 1 - z²/6 + z⁴/120 (z = pi x), whose derivatives there are
+    # sinc's own up to order 4 (JAX's are exact to every order).
+    zero = lax.eq(a, _full(a, 0))
+    y = lax.mul(lax.select(zero, _full(a, 1e-20), a), _full(a, math.pi))
+    z2 = lax.integer_pow(lax.mul(a, _full(a, math.pi)), 2)
+    poly = lax.add(_full(a, 1), lax.mul(z2, lax.add(_full(a, -1 / 6), lax.mul(z2, _full(a, 1 / 120)))))
+    return lax.select(zero, poly, lax.div(lax.sin(y), y))
 
 
 # ------------------------------------------------------------------ sign, abs, rounding
@@ -309,15 +314,16 @@ minimum = _ufunc("minimum", np.minimum, _min)
 
 
 def _fmax(a, b):
+    # as JAX: a where a > b or b is NaN, else b (ties take b, and so does b's tangent)
     if not dtype_of(a).is_float:
         return _max(a, b)
-    return lax.select(_isnan(b), a, lax.select(_isnan(a), b, lax.max(a, b)))
+    return lax.select(lax.bitwise_or(lax.gt(a, b), _isnan(b)), a, b)
 
 
 def _fmin(a, b):
     if not dtype_of(a).is_float:
         return _min(a, b)
-    return lax.select(_isnan(b), a, lax.select(_isnan(a), b, lax.min(a, b)))
+    return lax.select(lax.bitwise_or(lax.lt(a, b), _isnan(b)), a, b)
 
 
 fmax = _ufunc("fmax", np.fmax, _fmax, "Elementwise maximum ignoring NaN, as `numpy.fmax`.")
@@ -352,8 +358,10 @@ def _float_floor_divmod(a, b):
     mod = lax.rem(a, b)                                     # C fmod
     div = lax.div(lax.sub(a, mod), b)
     fix = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.lt(b, zero), lax.lt(mod, zero)))
-    mod = lax.select(fix, lax.add(mod, b), lax.select(lax.ne(mod, zero), mod,
-                                                      _copysign_abs(zero, b)))
+    # a zero remainder takes b's sign; -(-copysign(0, b) - |mod|) is that signed zero and
+    # keeps mod's tangent (JAX's derivative of remainder is 1 in x there too)
+    signed_zero = lax.neg(lax.sub(lax.neg(_copysign_abs(zero, b)), lax.abs(mod)))
+    mod = lax.select(fix, lax.add(mod, b), lax.select(lax.ne(mod, zero), mod, signed_zero))
     div = lax.select(fix, lax.sub(div, _full(a, 1)), div)
     fl = lax.floor(div)
     fl = lax.select(lax.gt(lax.sub(div, fl), _full(a, 0.5)), lax.add(fl, _full(a, 1)), fl)
@@ -395,20 +403,20 @@ fmod = _ufunc("fmod", np.fmod, _fmod, "`numpy.fmod`: the sign of the dividend; i
 
 def _logaddexp(base2):
     def impl(x, y):
-        # numpy: x == y → x + log(2); else max + log1p(exp(-|x - y|)) (base 2 alike)
-        same = lax.eq(x, y)
-        tmp = lax.sub(x, y)
+        # big + log1p(b**(-|x - y|)) with the branch (x >= y or not) chosen once by a
+        # select, so each side is smooth: the derivative is (1/2, 1/2) at ties, to every
+        # order (JAX's). Equal infinities (x - y is NaN there) give (x + y) / 2 + log1p(1),
+        # +-inf with the derivative (1/2, 1/2) too (JAX: (1, 1) at +inf, NaN at -inf).
+        d = lax.sub(x, y)
+        ge = lax.ge(x, y)
+        both_inf = lax.bitwise_and(lax.eq(x, y), _isinf(x))
+        big = lax.select(both_inf, lax.mul(lax.add(x, y), _full(x, 0.5)), lax.select(ge, x, y))
+        neg_abs = lax.select(both_inf, _full(x, 0), lax.select(ge, lax.neg(d), d))
         if base2:
-            log2_1p = lambda v: lax.mul(lax.log1p(v), _full(x, 1 / math.log(2)))
-            tail = lambda t: log2_1p(lax.exp2(t))
-            same_val = lax.add(x, _full(x, 1.0))
+            tail = lax.mul(lax.log1p(lax.exp2(neg_abs)), _full(x, 1 / math.log(2)))
         else:
-            tail = lambda t: lax.log1p(lax.exp(t))
-            same_val = lax.add(x, _full(x, math.log(2)))
-        pos = lax.gt(tmp, _full(x, 0))
-        out = lax.select(pos, lax.add(x, tail(lax.neg(tmp))), lax.add(y, tail(tmp)))
-        out = lax.select(_isnan(tmp), tmp, out)
-        return lax.select(same, same_val, out)
+            tail = lax.log1p(lax.exp(neg_abs))
+        return lax.add(big, tail)
     return impl
 
 
@@ -423,7 +431,7 @@ def _hypot(x, y):
     safe = lax.select(lax.eq(big, zero), _full(x, 1), big)
     r = lax.div(small, safe)
     out = lax.mul(big, lax.sqrt(lax.add(_full(x, 1), lax.mul(r, r))))
-    out = lax.select(lax.eq(big, zero), zero, out)
+    out = lax.select(lax.eq(big, zero), big, out)  # big, not 0: its tangent at (0, 0) (JAX)
     inf = _full(x, np.inf)
     return lax.select(lax.bitwise_or(lax.eq(ax, inf), lax.eq(ay, inf)), inf, out)
 

@@ -217,9 +217,11 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     else:
         x0, x1 = take(xpa, subtract(i, 1)), take(xpa, i)
         y0, y1 = take(fpa, subtract(i, 1)), take(fpa, i)
-        slope = divide(subtract(y1, y0), subtract(x1, x0))
+        dx = subtract(x1, x0)
+        slope = divide(subtract(y1, y0), where(dx == 0, 1.0, dx))  # finite: NaN-free grads
         res = add(multiply(slope, subtract(xs, x0)), y0)
-        res = where(lax.eq(xs, x1), y1, res)
+        # exactly y1 at the knot, with the interval's slope as derivative (JAX)
+        res = where(lax.eq(xs, x1), add(y1, multiply(slope, subtract(xs, x1))), res)
     lv = take(fpa, 0) if left is None else left
     rv = take(fpa, n - 1) if right is None else right
     res = where(less(xs, take(xpa, 0)), lv, res)

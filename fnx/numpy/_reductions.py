@@ -148,8 +148,8 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
     cnt = lax.full_like(total, count) if isinstance(count, int) else count
     m = lax.div(total, cnt)
     m = lax.broadcast_in_dim(m, t.shape, tuple(i for i in range(t.ndim) if i not in axes))
-    dev = lax.sub(xc, m)
-    sq = _where_fill(lax.mul(dev, dev), where, 0)
+    dev = _where_fill(lax.sub(xc, m), where, 0)  # before squaring: masked NaNs get 0 cotangents
+    sq = lax.mul(dev, dev)
     ss = lax.reduce_sum(sq, axes)
     if isinstance(count, int):
         denom = lax.full_like(ss, builtins.max(count - ddof, 0))

@@ -3,7 +3,8 @@
 Each sampler mirrors the formula `jax.random` uses (jax 0.4-0.10), so that for the
 same key, shape and dtype the values are the same (bit for bit where only exact
 operations are involved; see docs/random.md for the few that go through a
-transcendental function and may differ in the last place).
+transcendental function and may differ in the last places). Those transcendentals are
+`_exactmath`'s, built from exact operations, so every backend gives the same bits.
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from .. import lax
 from .._core.array import as_array
 from .._core.trace import type_of
 from . import _threefry as tf
+from . import _exactmath as xm
+from ._compiled import compiled
 from ._util import (as_operand, bcast, broadcast_shapes, canon_shape, check_key, check_shape,
                     dtype_of, float_dtype, full, is_traced, normalize_axis, param, shape_of,
                     take)
@@ -55,6 +58,7 @@ def _uniform(key, shape, dtype, minval, maxval):
     return lax.max(minval, lax.add(lax.mul(f, lax.sub(maxval, minval)), minval))
 
 
+@compiled("minval", "maxval")
 def uniform(key, shape=(), dtype=float32, minval=0.0, maxval=1.0):
     """Uniform floats in [minval, maxval) of `shape` and float `dtype`."""
     key = check_key("uniform", key)
@@ -90,6 +94,7 @@ def _nextafter(x, direction: float):
     return lax.select(keep, x, res)
 
 
+@compiled()
 def normal(key, shape=(), dtype=float32):
     """Standard normal floats: `sqrt(2) * erf_inv(u)` with `u` uniform in (-1, 1)."""
     key = check_key("normal", key)
@@ -101,9 +106,10 @@ def normal(key, shape=(), dtype=float32):
 def _normal(key, shape, dtype):
     lo = np.nextafter(np.array(-1.0, dtype.np), np.array(0.0, dtype.np))
     u = _uniform(key, shape, dtype, lo, 1.0)
-    return lax.mul(full(shape, _SQRT2, dtype), lax.erf_inv(u))
+    return lax.mul(full(shape, _SQRT2, dtype), xm.erf_inv(u))
 
 
+@compiled("sigma")
 def lognormal(key, sigma=1.0, shape=None, dtype=float32):
     """Log-normal floats: `exp(sigma * normal)`."""
     key = check_key("lognormal", key)
@@ -114,9 +120,10 @@ def lognormal(key, sigma=1.0, shape=None, dtype=float32):
         shape = canon_shape("lognormal", shape)
         check_shape("lognormal", shape, shape_of(sigma))
     sigma = bcast(param(sigma, dtype), shape)
-    return lax.exp(lax.mul(_normal(key, shape, dtype), sigma))
+    return xm.exp(lax.mul(_normal(key, shape, dtype), sigma))
 
 
+@compiled("lower", "upper")
 def truncated_normal(key, lower, upper, shape=None, dtype=float32):
     """Standard normal floats conditioned on `lower < x < upper` (inverse-CDF method)."""
     key = check_key("truncated_normal", key)
@@ -130,10 +137,10 @@ def truncated_normal(key, lower, upper, shape=None, dtype=float32):
     lower = bcast(param(lower, dtype), shape)
     upper = bcast(param(upper, dtype), shape)
     sqrt2 = full(shape, _SQRT2, dtype)
-    a = lax.erf(lax.div(lower, sqrt2))
-    b = lax.erf(lax.div(upper, sqrt2))
+    a = xm.erf(lax.div(lower, sqrt2))
+    b = xm.erf(lax.div(upper, sqrt2))
     u = _uniform(key, shape, dtype, a, b)
-    out = lax.mul(sqrt2, lax.erf_inv(u))
+    out = lax.mul(sqrt2, xm.erf_inv(u))
     lo = _nextafter(lax.stop_gradient(lower), math.inf)
     hi = _nextafter(lax.stop_gradient(upper), -math.inf)
     return lax.min(lax.max(out, lo), hi)
@@ -166,6 +173,7 @@ def _mvn_factor(cov, n: int):
     return L
 
 
+@compiled()
 def multivariate_normal(key, mean, cov, shape=None, dtype=None, method: str = "cholesky"):
     """Multivariate normal samples `mean + L @ z` with `L` the Cholesky factor of `cov`.
 
@@ -211,20 +219,21 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method: str = "c
 
 # ----------------------------------------------------------------- simple transforms
 
+@compiled()
 def exponential(key, shape=(), dtype=float32):
     """Exponential(1) floats: `-log1p(-u)`."""
     key = check_key("exponential", key)
     shape = canon_shape("exponential", shape)
     dtype = float_dtype("exponential", dtype)
     u = _uniform(key, shape, dtype, 0.0, 1.0)
-    return lax.neg(lax.log1p(lax.neg(u)))
+    return lax.neg(xm.log1p(lax.neg(u)))
 
 
 def _gumbel(key, shape, dtype, mode):
     if mode == "low":
         tiny = np.finfo(dtype.np).tiny
         u = _uniform(key, shape, dtype, tiny, 1.0)
-        return lax.neg(lax.log(lax.neg(lax.log(u))))
+        return lax.neg(xm.log(lax.neg(xm.log(u))))
     if mode == "high":
         info = np.finfo(dtype.np)
         both = _uniform(key, (2,) + shape, dtype, 0.0, 1.0)
@@ -234,10 +243,11 @@ def _gumbel(key, shape, dtype, mode):
         x = lax.select(lax.ge(high, full(shape, 0.5, dtype)), high,
                        lax.add(lax.add(high, lax.mul(full(shape, 2.0 ** -info.nmant, dtype), low)),
                                full(shape, info.tiny, dtype)))
-        return lax.neg(lax.log(lax.neg(lax.log1p(lax.neg(x)))))
+        return lax.neg(xm.log(lax.neg(xm.log1p(lax.neg(x)))))
     raise ValueError(f"fnx.random.gumbel: mode must be 'low' or 'high', got {mode!r}")
 
 
+@compiled()
 def gumbel(key, shape=(), dtype=float32, mode=None):
     """Standard Gumbel floats: `-log(-log(u))`, `u` uniform in [tiny, 1).
 
@@ -248,31 +258,34 @@ def gumbel(key, shape=(), dtype=float32, mode=None):
     return _gumbel(key, shape, dtype, mode or "low")
 
 
+@compiled()
 def laplace(key, shape=(), dtype=float32):
     """Standard Laplace floats."""
     key = check_key("laplace", key)
     shape = canon_shape("laplace", shape)
     dtype = float_dtype("laplace", dtype)
     u = _uniform(key, shape, dtype, -1.0 + np.finfo(dtype.np).epsneg, 1.0)
-    return lax.mul(lax.sign(u), lax.log1p(lax.neg(lax.abs(u))))
+    return lax.mul(lax.sign(u), xm.log1p(lax.neg(lax.abs(u))))
 
 
+@compiled()
 def logistic(key, shape=(), dtype=float32):
     """Standard logistic floats: `log(u) - log1p(-u)`."""
     key = check_key("logistic", key)
     shape = canon_shape("logistic", shape)
     dtype = float_dtype("logistic", dtype)
     u = _uniform(key, shape, dtype, np.finfo(dtype.np).tiny, 1.0)
-    return lax.sub(lax.log(u), lax.log1p(lax.neg(u)))
+    return lax.sub(xm.log(u), xm.log1p(lax.neg(u)))
 
 
+@compiled()
 def cauchy(key, shape=(), dtype=float32):
     """Standard Cauchy floats: `tan(pi * (u - 1/2))`."""
     key = check_key("cauchy", key)
     shape = canon_shape("cauchy", shape)
     dtype = float_dtype("cauchy", dtype)
     u = _uniform(key, shape, dtype, np.finfo(dtype.np).eps, 1.0)
-    return lax.tan(lax.mul(full(shape, math.pi, dtype), lax.sub(u, full(shape, 0.5, dtype))))
+    return xm.tan(lax.mul(full(shape, math.pi, dtype), lax.sub(u, full(shape, 0.5, dtype))))
 
 
 # ----------------------------------------------------------------- discrete
@@ -288,6 +301,7 @@ def _p_dtype(p):
     return d
 
 
+@compiled()
 def bernoulli(key, p=0.5, shape=None):
     """Booleans that are True with probability `p`: `uniform(key, shape) < p`."""
     key = check_key("bernoulli", key)
@@ -301,6 +315,7 @@ def bernoulli(key, p=0.5, shape=None):
     return lax.lt(u, bcast(param(p, dtype), shape))
 
 
+@compiled()
 def rademacher(key, shape=(), dtype=int32):
     """-1 or +1 with equal probability."""
     key = check_key("rademacher", key)
@@ -352,6 +367,7 @@ def _int_bounds(x, name):
     return arr.astype(np.int64), False
 
 
+@compiled("minval", "maxval")
 def randint(key, shape, minval, maxval, dtype=int32):
     """Uniform integers in [minval, maxval) of `dtype` (int32, uint32 or int64).
 
@@ -417,6 +433,7 @@ def _logits_dtype(logits):
     return d if d.is_float else float32
 
 
+@compiled()
 def categorical(key, logits, axis: int = -1, shape=None, replace: bool = True, mode=None):
     """Samples of category indices (int32) with unnormalised log-probabilities `logits`.
 
@@ -479,6 +496,7 @@ def _shuffle(key, x, axis):
     return x
 
 
+@compiled()
 def permutation(key, x, axis: int = 0, independent: bool = False):
     """A random permutation of `range(x)` (int32), or of array `x` along `axis`."""
     key = check_key("permutation", key)
@@ -500,6 +518,7 @@ def permutation(key, x, axis: int = 0, independent: bool = False):
     return take(x, ind, axis)
 
 
+@compiled()
 def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0, mode=None):
     """Random samples from `range(a)` (int `a`) or from `a`'s entries along `axis`.
 
@@ -568,7 +587,7 @@ def choice(key, a, shape=(), replace: bool = True, p=None, axis: int = 0, mode=N
             ind = lax.reduce_sum(lax.convert_element_type(cmp, int32), (nd,))
             ind = lax.min(ind, full(shape, n_inputs - 1, int32))
         else:
-            g = lax.add(_gumbel(key, (n_inputs,), pd, mode or "low"), lax.log(p_arr))
+            g = lax.add(_gumbel(key, (n_inputs,), pd, mode or "low"), xm.log(p_arr))
             idx = lax.iota(int32, (n_inputs,), 0)
             _, order = lax.sort([lax.neg(g), idx], 0, 1)
             ind = lax.slice(order, (0,), (n_draws,))

@@ -24,6 +24,7 @@ from fnx_ir import uint32
 from .. import lax
 from .._core.array import as_array
 from .._core.trace import type_of
+from ._compiled import compiled
 from ._util import canon_shape, check_key, full, is_traced
 
 ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
@@ -194,6 +195,7 @@ def hash_counters(name: str, key, shape: tuple[int, ...]):
     return threefry2x32(k0, k1, hi, lo)
 
 
+@compiled()
 def split(key, num=2):
     """Split a key into `num` new keys (an int, or a tuple: the shape of the key array).
 
@@ -205,6 +207,7 @@ def split(key, num=2):
     return _stack_last(y0, y1)
 
 
+@compiled("data")
 def fold_in(key, data):
     """A new key that is a deterministic function of `key` and the 32-bit integer `data`.
 
@@ -237,6 +240,7 @@ def fold_in(key, data):
     return _stack_last(y0, y1)
 
 
+@compiled()
 def bits(key, shape=(), dtype=uint32):
     """Uniform random bits as unsigned integers of `shape` (uint32: fnx has no other
     unsigned dtype). Element i is `y0 ^ y1` of the Threefry hash of counter i."""

@@ -374,13 +374,24 @@ SAMPLERS = {
     "exponential": lambda k: fr.exponential(k, (4,)),
     "multivariate_normal": lambda k: fr.multivariate_normal(
         k, np.zeros(3, np.float32), np.eye(3, dtype=np.float32) * 2, (2,)),
+    "uniform64": lambda k: fr.uniform(k, (5,), dtype=np.float64),
+    "gumbel_high": lambda k: fr.gumbel(k, (4,), mode="high"),
+    "laplace": lambda k: fr.laplace(k, (6,)),
+    "logistic": lambda k: fr.logistic(k, (6,)),
+    "cauchy": lambda k: fr.cauchy(k, (6,)),
+    "lognormal": lambda k: fr.lognormal(k, 0.5, (6,)),
+    "rademacher": lambda k: fr.rademacher(k, (6,)),
+    "choice": lambda k: fr.choice(k, np.arange(10.0), (4,)),
+    "split": lambda k: fr.split(k, 3),
+    "fold_in": lambda k: fr.fold_in(k, 7),
+    "bits": lambda k: fr.bits(k, (5,)),
 }
 
 
-# float results computed through a transcendental function (erf_inv, log, tan, sqrt):
-# bit-exact on the interpreter, within each backend's stated accuracy elsewhere
-THROUGH_TRANSCENDENTALS = {"normal", "normal64", "truncated_normal", "gumbel", "exponential",
-                           "multivariate_normal"}
+def _same_bits(got, want, where):
+    assert got.dtype == want.dtype and got.shape == want.shape, where
+    np.testing.assert_array_equal(np.ascontiguousarray(got).view(np.uint8),
+                                  np.ascontiguousarray(want).view(np.uint8), err_msg=where)
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLERS))
@@ -391,16 +402,9 @@ def test_reproducible_eager_traced_jit(name):
     np.testing.assert_array_equal(f(k), eager)
     prog = fnx.make_ir(f)(k)
     (traced,) = evaluate(prog, [k])
-    assert traced.dtype == eager.dtype and traced.shape == eager.shape
-    np.testing.assert_array_equal(traced, eager)
+    _same_bits(traced, eager, "interpreter (make_ir)")
     for backend in available_backends():
-        out = fnx.jit(f, backend=backend)(k)
-        assert out.dtype == eager.dtype and out.shape == eager.shape
-        if backend == "interpreter" or name not in THROUGH_TRANSCENDENTALS:
-            np.testing.assert_array_equal(out, eager, err_msg=f"backend {backend}")
-        else:  # a compiled backend's log/erf_inv may differ from numpy's by a few ULP
-            tol = 1e-5 if eager.dtype == np.float32 else 1e-13
-            np.testing.assert_allclose(out, eager, rtol=tol, atol=tol, err_msg=f"backend {backend}")
+        _same_bits(fnx.jit(f, backend=backend)(k), eager, backend)
     other = f(fr.key(32))
     assert not np.array_equal(other, eager)
 
@@ -409,10 +413,34 @@ def test_reproducible_eager_traced_jit(name):
 def test_vmap_of_sampler_is_batch_of_streams(name):
     f = SAMPLERS[name]
     keys = fr.split(fr.key(33), 3)
-    got = fnx.vmap(f)(keys)
     want = np.stack([f(k) for k in keys])
-    assert got.dtype == want.dtype
-    np.testing.assert_array_equal(got, want)
+    _same_bits(fnx.jit(fnx.vmap(f))(keys), want, "jit(vmap)")
+    _same_bits(fnx.vmap(f)(keys), want, "vmap (its batched program evaluated on numpy)")
+    for backend in available_backends():
+        _same_bits(fnx.jit(fnx.vmap(f), backend=backend)(keys), want, f"jit(vmap) on {backend}")
+
+
+def test_eager_normal_is_the_jit_bits():
+    """Issue 9: eagerly and under jit, the same key gave different last bits."""
+    k = fr.key(0)
+    for dtype in (np.float32, np.float64):
+        eager = fr.normal(k, (1000,), dtype)
+        jitted = fnx.jit(lambda k: fr.normal(k, (1000,), dtype))(k)
+        assert eager.dtype == dtype
+        np.testing.assert_array_equal(eager.view(np.uint8), jitted.view(np.uint8))
+
+
+def test_eager_sampler_parameters_are_arguments():
+    """A new Python number for a float or integer parameter reuses the compiled program."""
+    k = fr.key(1)
+    a = fr.uniform(k, (3,), minval=0.0, maxval=1.0)
+    b = fr.uniform(k, (3,), minval=np.float64(0.0), maxval=np.array(1.0))
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(fr.uniform(k, (3,), minval=1.0, maxval=2.0), a + 1)
+    np.testing.assert_array_equal(fr.fold_in(k, 3), fnx.jit(fr.fold_in)(k, 3))
+    np.testing.assert_array_equal(fr.randint(k, (4,), 0, 2**40, dtype=np.int64),
+                                  fnx.jit(lambda k: fr.randint(k, (4,), 0, 2**40,
+                                                               dtype=np.int64))(k))
 
 
 def test_vmap_over_parameters():
