@@ -82,7 +82,10 @@ class Array(np.ndarray, metaclass=_ArrayMeta):
 
     def astype(self, dtype, copy: bool = False, device=None) -> "Array":
         """`fnx.numpy.astype(x, dtype)`: fnx's conversion (float -> int saturates, NaN -> 0;
-        dtypes canonicalised by the x64 switch), not numpy's undefined one."""
+        dtypes canonicalised by the x64 switch), not numpy's undefined one. Dtypes fnx does
+        not compute with (object, str, complex, ...) get numpy's conversion."""
+        if np.dtype(dtype).kind not in "biufV":
+            return np.asarray(self).astype(dtype)
         return _astype(self, dtype)
 
     def block_until_ready(self) -> "Array":
