@@ -247,7 +247,8 @@ def bind(primitive: str, *args, **params):
         arg_vals = [value_of(i) for i in ins]
         if all(v is not None for v in arg_vals):
             try:
-                res = r.impl(*arg_vals, **params)
+                with np.errstate(all="ignore"):  # (see _eager)
+                    res = r.impl(*arg_vals, **params)
                 vals = [np.asarray(v) for v in (res if r.multiple_results else (res,))]
             except errors.UnboundAxisError:
                 pass  # a collective: its value is known once vmap batches it
@@ -306,7 +307,8 @@ def _eager(primitive: str, r, args, params):
         fnx_ir.get_primitive(primitive).infer(in_types, params)
     except fnx_ir.IRTypeError as e:
         raise errors.FnxTypeError(errors.at_source(str(e), errors.user_source())) from None
-    res = r.impl(*arrays, **params)
+    with np.errstate(all="ignore"):  # IEEE results (inf, nan) are values, as in JAX: no warnings
+        res = r.impl(*arrays, **params)
     if r.multiple_results:
         return [_fresh(v) for v in res]
     return _fresh(res)

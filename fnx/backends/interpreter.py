@@ -19,7 +19,8 @@ def evaluate_equation(primitive: str, args: Sequence, params: dict) -> list[np.n
     """One primitive on numpy values; always a list (the constant-folding hook)."""
     from fnx._core.rules import rules
     r = rules(primitive)
-    out = r.impl(*args, **params)
+    with np.errstate(all="ignore"):
+        out = r.impl(*args, **params)
     return [np.asarray(o) for o in (out if r.multiple_results else (out,))]
 
 
@@ -29,6 +30,12 @@ def evaluate(program: Program, args: Sequence[np.ndarray]) -> list[np.ndarray]:
 
     env: dict = dict(zip(program.inputs, args))
     env.update(program.constants)
+    with np.errstate(all="ignore"):  # IEEE results (inf, nan) are values: no numpy warnings
+        _run(program, env, rules)
+    return [np.array(x.value if isinstance(x, Literal) else env[x]) for x in program.outputs]
+
+
+def _run(program: Program, env: dict, rules) -> None:
     for eq in program.equations:
         ins = [x.value if isinstance(x, Literal) else env[x] for x in eq.inputs]
         r = rules(eq.primitive)
@@ -37,7 +44,6 @@ def evaluate(program: Program, args: Sequence[np.ndarray]) -> list[np.ndarray]:
             out = (out,)
         for v, o in zip(eq.outputs, out):
             env[v] = np.asarray(o, dtype=v.type.dtype.np)
-    return [np.array(x.value if isinstance(x, Literal) else env[x]) for x in program.outputs]
 
 
 class InterpreterExecutable:
