@@ -124,6 +124,9 @@ def _view_index(eq, ix: tuple) -> tuple:
 
 # ------------------------------------------------------------------ the walk
 
+_UNKNOWN = object()
+
+
 class _Walk:
     """Evaluates fused values at symbolic indices; `ops` says what a value is.
 
@@ -138,17 +141,44 @@ class _Walk:
         return x in self.part.materialised and x not in self.own
 
     def value(self, x, ix: tuple):
+        """`x` at index `ix`. Evaluated with an explicit stack of `_compute` generators, in the
+        order a recursive walk would (so the same code is emitted): a chain of thousands of fused
+        operations must not recurse once per operation."""
+        result = self._known(x, ix)
+        if result is not _UNKNOWN:
+            return result
+        stack = [self._start(x, ix)]
+        result = None
+        while stack:
+            key, gen = stack[-1]
+            try:
+                x, ix = gen.send(result)  # the operand `gen` needs next
+            except StopIteration as done:
+                stack.pop()
+                result = self.memo[key] = done.value
+                continue
+            result = self._known(x, ix)
+            if result is _UNKNOWN:
+                stack.append(self._start(x, ix))
+                result = None
+        return result
+
+    def _known(self, x, ix: tuple):
+        """`x` at `ix` when it needs no walk (a literal, a load, or already computed), else
+        _UNKNOWN."""
         if isinstance(x, Literal):
             return self.ops.literal(x)
         key = (x, tuple(i.key() for i in ix))
-        if key not in self.memo:
-            if self.in_memory(x):
-                self.memo[key] = self.ops.load(x, linear(ix, x.type.shape))
-            else:
-                self.memo[key] = self.compute(self.part.producer[x], ix)
-        return self.memo[key]
+        if key not in self.memo and self.in_memory(x):
+            self.memo[key] = self.ops.load(x, linear(ix, x.type.shape))
+        return self.memo.get(key, _UNKNOWN)
 
-    def compute(self, eq, ix: tuple):
+    def _start(self, x, ix: tuple):
+        return (x, tuple(i.key() for i in ix)), self._compute(self.part.producer[x], ix)
+
+    def _compute(self, eq, ix: tuple):
+        """A generator: yields each operand it needs as `(var, index)`, is sent its value, and
+        returns the value of `eq`'s result at `ix`."""
         p, ins = eq.primitive, eq.inputs
         if p == "iota":
             return self.ops.iota(ix[eq.params["dimension"]], eq.params["dtype"])
@@ -156,17 +186,19 @@ class _Walk:
             # A materialised operand is contiguous: the reshape is the same offsets.
             return self.ops.load(ins[0], linear(ix, eq.outputs[0].type.shape))
         if p in VIEWS:
-            return self.value(ins[0], _view_index(eq, ix))
+            return (yield ins[0], _view_index(eq, ix))
         if p == "gather":
-            return self._gather(eq, ix)
+            return (yield from self._gather(eq, ix))
         if p == "dynamic_slice":
             x, starts = ins[0], ins[1:]
             base = []
             for d, s in enumerate(starts):
                 hi = x.type.shape[d] - eq.params["slice_sizes"][d]
-                base.append(ix[d] + self.ops.clamped(self.value(s, ()), s.type.dtype, hi))
-            return self.value(x, tuple(base))
-        args = [self.value(a, ix if a.type.shape else ()) for a in ins]
+                base.append(ix[d] + self.ops.clamped((yield s, ()), s.type.dtype, hi))
+            return (yield x, tuple(base))
+        args = []
+        for a in ins:
+            args.append((yield a, ix if a.type.shape else ()))
         return self.ops.elementwise(eq, args)
 
     def _gather(self, eq, ix: tuple):
@@ -176,8 +208,8 @@ class _Walk:
         batch, rest = ix[:nb], iter(ix[nb:])
         at = {}
         for a, idx in zip(axes, indices):
-            at[a] = self.ops.clamped(self.value(idx, batch), idx.type.dtype, x.type.shape[a] - 1)
-        return self.value(x, tuple(at[d] if d in at else next(rest) for d in range(x.type.ndim)))
+            at[a] = self.ops.clamped((yield idx, batch), idx.type.dtype, x.type.shape[a] - 1)
+        return (yield x, tuple(at[d] if d in at else next(rest) for d in range(x.type.ndim)))
 
 
 class _Analysis:
