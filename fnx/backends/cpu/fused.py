@@ -490,6 +490,9 @@ def emit_reduce(b: ir.IRBuilder, k: Kernel, part: Partition, ptrs: dict, outer=N
 GROUP_MIN_INNER = 64  # a group needs a member doing this much work per index of its outer loops
 SCALAR_INNER = 16  # members with less work than this per outer index lose their vectorisation...
 SCALAR_SHARE = 16  # ... so their (scalar) work must stay below 1/16 of the vector members'
+# Runs of candidate members are cut at this length: choosing groups within a run tries its
+# sub-runs (cubic in its length), and an unrolled loop can make runs of thousands of kernels.
+GROUP_MAX_RUN = 16
 
 
 class _Loads(_Analysis):
@@ -574,11 +577,18 @@ def group_kernels(part: Partition) -> None:
     the same outer index (checked on the load addresses); reductions may not reduce outer dims,
     tiled (transposing) maps are left alone, and a group must be worth it: some member does
     GROUP_MIN_INNER elements of work per outer index, and the members left without an inner
-    loop (which lose their vectorisation) cost little next to the rest."""
+    loop (which lose their vectorisation) cost little next to the rest. Runs are at most
+    GROUP_MAX_RUN kernels long, so the time taken stays linear in the number of kernels."""
     if __import__("os").environ.get("FNX_CPU_NOGROUP"):
         return
     out: list = []
     run: list = []  # (kernel, analysis, max prefix)
+    costs: dict = {}  # id(kernel) -> _cost(kernel)
+
+    def cost(k: Kernel) -> int:
+        if id(k) not in costs:
+            costs[id(k)] = max(1, _cost(k))
+        return costs[id(k)]
 
     def worth(sub: list) -> int:
         """The prefix `sub` can share, if grouping it pays (else 0)."""
@@ -586,8 +596,8 @@ def group_kernels(part: Partition) -> None:
         if not p:
             return 0
         inner = [math.prod(k.domain[p:]) for k, _, _ in sub]
-        vector = sum(n * max(1, _cost(k)) for n, (k, _, _) in zip(inner, sub) if n >= SCALAR_INNER)
-        scalar = sum(n * max(1, _cost(k)) for n, (k, _, _) in zip(inner, sub) if n < SCALAR_INNER)
+        vector = sum(n * cost(k) for n, (k, _, _) in zip(inner, sub) if n >= SCALAR_INNER)
+        scalar = sum(n * cost(k) for n, (k, _, _) in zip(inner, sub) if n < SCALAR_INNER)
         return p if max(inner) >= GROUP_MIN_INNER and scalar * SCALAR_SHARE <= vector else 0
 
     def emit(sub: list):
@@ -621,7 +631,7 @@ def group_kernels(part: Partition) -> None:
             flush()
             out.append(k)
             continue
-        if run and _group_prefix(run + [(k, an, mp)], part):
+        if 0 < len(run) < GROUP_MAX_RUN and _group_prefix(run + [(k, an, mp)], part):
             run.append((k, an, mp))
             continue
         flush()

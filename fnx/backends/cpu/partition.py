@@ -27,6 +27,7 @@ operand) are materialised. A reshape whose operand is materialised shares that b
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -36,6 +37,7 @@ VIEWS = frozenset({"broadcast_in_dim", "transpose", "squeeze", "expand_dims", "r
                    "reshape"})
 RESHAPES = frozenset({"reshape", "squeeze", "expand_dims"})
 LOOKUPS = frozenset({"gather", "dynamic_slice"})  # fusible; operand 0 read at computed places
+FUSION_LIMIT = int(os.environ.get("FNX_CPU_FUSION_LIMIT", "256"))
 REDUCTIONS = frozenset({"reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and",
                         "reduce_or"})
 
@@ -118,8 +120,11 @@ def partition(program: Program) -> Partition:
 
     order = {id(e): i for i, e in enumerate(eqs)}
 
+    size: list[int] = []  # per kernel: the computing equations it fuses so far
+
     def new_kernel(kind: str, e: Equation, outputs) -> frozenset:
         kernels.append(Kernel(kind, e, list(outputs)))
+        size.append(1)
         return frozenset([len(kernels) - 1])
 
     def host(need: frozenset, v: Var):
@@ -139,7 +144,9 @@ def partition(program: Program) -> Partition:
             _force_operands(e, kind, forced, loaded, producer)
             continue
         (v,) = e.outputs
-        if v in forced or (len(need) > 1 and not _duplicable(e)):
+        free = _duplicable(e)
+        full = not free and len(need) == 1 and size[next(iter(need))] >= FUSION_LIMIT
+        if v in forced or full or (len(need) > 1 and not free):
             x = e.inputs[0] if e.inputs else None
             if e.primitive in RESHAPES and v not in out_vars and isinstance(x, Var):
                 alias[v] = x
@@ -147,14 +154,17 @@ def partition(program: Program) -> Partition:
                 forced.add(x)
                 loaded.add(x)  # whoever reads v reads x's buffer
                 continue
-            g = host(need, v)
+            g = None if full else host(need, v)
             if g is None:
                 groups[e] = new_kernel("map", e, [v])
             else:
                 kernels[g].outputs.append(v)
                 groups[e] = frozenset([g])
+                size[g] += 1
         else:
             groups[e] = need
+            for g in need if not free else ():
+                size[g] += 1
         _force_operands(e, kind, forced, loaded, producer)
 
     materialised = set(program.inputs) | {v for v, _ in program.constants} | set(alias)
