@@ -150,10 +150,11 @@ def test_verify_names_variables_once(monkeypatch):
 
 
 @pytest.mark.slow
-def test_10k_operations_compile_in_linear_time():
+def test_10k_operations_compile_in_linear_time(monkeypatch):
     """jit, jit(grad), jit(vmap(grad)) and the text round trip of a 10,000-operation chain,
     against 1,000 operations: total compile time (trace to machine code) grows ~10x. The bound
     (25x) leaves room for a noisy machine; a quadratic stage would give ~100x."""
+    monkeypatch.setenv("FNX_CACHE_DIR", "")  # compile every time: no disk cache hits
     def compile_time(kind, steps):
         fun, args = transformed(kind, steps, sin_every=100)
         t = time.perf_counter()
