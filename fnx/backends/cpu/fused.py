@@ -144,10 +144,10 @@ class _Walk:
         """`x` at index `ix`. Evaluated with an explicit stack of `_compute` generators, in the
         order a recursive walk would (so the same code is emitted): a chain of thousands of fused
         operations must not recurse once per operation."""
-        result = self._known(x, ix)
+        key, result = self._lookup(x, ix)
         if result is not _UNKNOWN:
             return result
-        stack = [self._start(x, ix)]
+        stack = [(key, self._compute(self.part.producer[x], ix))]
         result = None
         while stack:
             key, gen = stack[-1]
@@ -157,24 +157,21 @@ class _Walk:
                 stack.pop()
                 result = self.memo[key] = done.value
                 continue
-            result = self._known(x, ix)
+            key, result = self._lookup(x, ix)
             if result is _UNKNOWN:
-                stack.append(self._start(x, ix))
+                stack.append((key, self._compute(self.part.producer[x], ix)))
                 result = None
         return result
 
-    def _known(self, x, ix: tuple):
-        """`x` at `ix` when it needs no walk (a literal, a load, or already computed), else
-        _UNKNOWN."""
+    def _lookup(self, x, ix: tuple):
+        """(memo key, value) of `x` at `ix`; the value is _UNKNOWN unless it needs no walk (a
+        literal, a load, or computed before)."""
         if isinstance(x, Literal):
-            return self.ops.literal(x)
+            return None, self.ops.literal(x)
         key = (x, tuple(i.key() for i in ix))
         if key not in self.memo and self.in_memory(x):
             self.memo[key] = self.ops.load(x, linear(ix, x.type.shape))
-        return self.memo.get(key, _UNKNOWN)
-
-    def _start(self, x, ix: tuple):
-        return (x, tuple(i.key() for i in ix)), self._compute(self.part.producer[x], ix)
+        return key, self.memo.get(key, _UNKNOWN)
 
     def _compute(self, eq, ix: tuple):
         """A generator: yields each operand it needs as `(var, index)`, is sent its value, and
