@@ -4,7 +4,8 @@ layers) traces, transforms, prints, parses and compiles.
 No stage may recurse once per operation of a chain: the tests run them with only a few more
 Python frames allowed than the caller uses (`shallow_stack`), so one that does fails with
 RecursionError. Compile time must grow linearly with the program: the CPU backend bounds the
-work per kernel (FUSION_LIMIT fused operations, GROUP_MAX_RUN kernels per loop-group run),
+work per kernel (FUSION_LIMIT fused operations, each evaluated at no more than SPREAD_LIMIT
+places, GROUP_MAX_RUN kernels per loop-group run),
 which the tests check by counting, and one slow test compares times at 1k and 10k operations.
 """
 from __future__ import annotations
@@ -122,6 +123,27 @@ def test_fused_kernels_are_bounded(monkeypatch):
     assert len(part.kernels) >= 1200 // 100
     got = fnx.jit(fun)(*args)  # (a new program each trace: not a cache hit)
     assert_close(got, fun(*args))
+
+
+def test_stencil_chain_evaluates_each_value_at_few_places(monkeypatch):
+    # `a = (a[1:] + a[:-1]) * 0.5`: the views read a fused value at shifted indices, so a
+    # kernel fusing many steps computed its early values at ever more places (100 steps took
+    # 15 s to compile; 400 steps 160 s).
+    def f(a):
+        for _ in range(200):
+            a = (a[1:] + a[:-1]) * 0.5
+        return a
+    x = np.linspace(-1, 1, 1000, dtype=np.float32)
+    program = optimize(fnx.make_ir(f)(x))
+    part = cpu_partition.partition(program)
+    evaluations = []
+    monkeypatch.setattr(fused._Analysis, "elementwise", lambda self, eq, args: evaluations.append(1))
+    for k in part.kernels:
+        fused._analyse(k, part)
+    computing = sum(1 for e in program.equations if not cpu_partition._duplicable(e))
+    assert len(evaluations) <= cpu_partition.SPREAD_LIMIT * computing
+    monkeypatch.undo()
+    assert_close(fnx.jit(f)(x), f(x))
 
 
 def test_loop_grouping_work_is_linear(monkeypatch):
