@@ -242,9 +242,11 @@ def print_program(program: Program, *, constants: bool = True) -> str:
     return _program_text(program, "", constants)
 
 
-def format_equation(program: Program, eqn: Equation) -> str:
-    """One equation of `program` as printed there (names as in `print_program`)."""
-    return _equation_text(eqn, _Names(program), "")
+def equation_formatter(program: Program) -> Callable[[Equation], str]:
+    """A function giving an equation of `program` as printed there (names as in
+    `print_program`). The names are computed once, so formatting every equation is linear."""
+    names = _Names(program)
+    return lambda eqn: _equation_text(eqn, names, "")
 
 
 # ----------------------------------------------------------------------------- lexer

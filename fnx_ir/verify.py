@@ -14,7 +14,7 @@ import numpy as np
 from .dtypes import DType
 from .primitives import IRTypeError, get_primitive
 from .program import Equation, Literal, Program, Var
-from .text import format_equation
+from .text import equation_formatter
 from .types import ShapedType
 
 
@@ -54,6 +54,7 @@ class _Verifier:
         self.where = where  # "in equation 2 (...), branches[0]: " for nested programs
         self.outer = outer  # ids of the enclosing programs' variables, to explain closure errors
         self.defined: set[int] = set()
+        self.format = equation_formatter(program)
 
     def fail(self, context: str, message: str):
         raise VerifyError(f"{self.where}{context}: {message}")
@@ -104,7 +105,7 @@ class _Verifier:
             self.use(x, f"output {i}")
 
     def equation(self, k: int, eqn: Equation) -> None:
-        text = format_equation(self.program, eqn).split("\n")[0]
+        text = self.format(eqn).split("\n")[0]
         context = f"equation {k} `{text}`"
         for j, x in enumerate(eqn.inputs):
             self.use(x, f"{context}, operand {j}")

@@ -124,6 +124,9 @@ def _view_index(eq, ix: tuple) -> tuple:
 
 # ------------------------------------------------------------------ the walk
 
+_UNKNOWN = object()
+
+
 class _Walk:
     """Evaluates fused values at symbolic indices; `ops` says what a value is.
 
@@ -138,17 +141,41 @@ class _Walk:
         return x in self.part.materialised and x not in self.own
 
     def value(self, x, ix: tuple):
-        if isinstance(x, Literal):
-            return self.ops.literal(x)
-        key = (x, tuple(i.key() for i in ix))
-        if key not in self.memo:
-            if self.in_memory(x):
-                self.memo[key] = self.ops.load(x, linear(ix, x.type.shape))
-            else:
-                self.memo[key] = self.compute(self.part.producer[x], ix)
-        return self.memo[key]
+        """`x` at index `ix`. Evaluated with an explicit stack of `_compute` generators, in the
+        order a recursive walk would (so the same code is emitted): a chain of thousands of fused
+        operations must not recurse once per operation."""
+        key, result = self._lookup(x, ix)
+        if result is not _UNKNOWN:
+            return result
+        stack = [(key, self._compute(self.part.producer[x], ix))]
+        result = None
+        while stack:
+            key, gen = stack[-1]
+            try:
+                x, ix = gen.send(result)  # the operand `gen` needs next
+            except StopIteration as done:
+                stack.pop()
+                result = self.memo[key] = done.value
+                continue
+            key, result = self._lookup(x, ix)
+            if result is _UNKNOWN:
+                stack.append((key, self._compute(self.part.producer[x], ix)))
+                result = None
+        return result
 
-    def compute(self, eq, ix: tuple):
+    def _lookup(self, x, ix: tuple):
+        """(memo key, value) of `x` at `ix`; the value is _UNKNOWN unless it needs no walk (a
+        literal, a load, or computed before)."""
+        if isinstance(x, Literal):
+            return None, self.ops.literal(x)
+        key = (x, tuple(i.key() for i in ix))
+        if key not in self.memo and self.in_memory(x):
+            self.memo[key] = self.ops.load(x, linear(ix, x.type.shape))
+        return key, self.memo.get(key, _UNKNOWN)
+
+    def _compute(self, eq, ix: tuple):
+        """A generator: yields each operand it needs as `(var, index)`, is sent its value, and
+        returns the value of `eq`'s result at `ix`."""
         p, ins = eq.primitive, eq.inputs
         if p == "iota":
             return self.ops.iota(ix[eq.params["dimension"]], eq.params["dtype"])
@@ -156,17 +183,19 @@ class _Walk:
             # A materialised operand is contiguous: the reshape is the same offsets.
             return self.ops.load(ins[0], linear(ix, eq.outputs[0].type.shape))
         if p in VIEWS:
-            return self.value(ins[0], _view_index(eq, ix))
+            return (yield ins[0], _view_index(eq, ix))
         if p == "gather":
-            return self._gather(eq, ix)
+            return (yield from self._gather(eq, ix))
         if p == "dynamic_slice":
             x, starts = ins[0], ins[1:]
             base = []
             for d, s in enumerate(starts):
                 hi = x.type.shape[d] - eq.params["slice_sizes"][d]
-                base.append(ix[d] + self.ops.clamped(self.value(s, ()), s.type.dtype, hi))
-            return self.value(x, tuple(base))
-        args = [self.value(a, ix if a.type.shape else ()) for a in ins]
+                base.append(ix[d] + self.ops.clamped((yield s, ()), s.type.dtype, hi))
+            return (yield x, tuple(base))
+        args = []
+        for a in ins:
+            args.append((yield a, ix if a.type.shape else ()))
         return self.ops.elementwise(eq, args)
 
     def _gather(self, eq, ix: tuple):
@@ -176,8 +205,8 @@ class _Walk:
         batch, rest = ix[:nb], iter(ix[nb:])
         at = {}
         for a, idx in zip(axes, indices):
-            at[a] = self.ops.clamped(self.value(idx, batch), idx.type.dtype, x.type.shape[a] - 1)
-        return self.value(x, tuple(at[d] if d in at else next(rest) for d in range(x.type.ndim)))
+            at[a] = self.ops.clamped((yield idx, batch), idx.type.dtype, x.type.shape[a] - 1)
+        return (yield x, tuple(at[d] if d in at else next(rest) for d in range(x.type.ndim)))
 
 
 class _Analysis:
@@ -504,6 +533,9 @@ def emit_reduce(b: ir.IRBuilder, k: Kernel, part: Partition, ptrs: dict, outer=N
 GROUP_MIN_INNER = 64  # a group needs a member doing this much work per index of its outer loops
 SCALAR_INNER = 16  # members with less work than this per outer index lose their vectorisation...
 SCALAR_SHARE = 16  # ... so their (scalar) work must stay below 1/16 of the vector members'
+# Runs of candidate members are cut at this length: choosing groups within a run tries its
+# sub-runs (cubic in its length), and an unrolled loop can make runs of thousands of kernels.
+GROUP_MAX_RUN = 16
 
 
 class _Loads(_Analysis):
@@ -588,11 +620,18 @@ def group_kernels(part: Partition) -> None:
     the same outer index (checked on the load addresses); reductions may not reduce outer dims,
     tiled (transposing) maps are left alone, and a group must be worth it: some member does
     GROUP_MIN_INNER elements of work per outer index, and the members left without an inner
-    loop (which lose their vectorisation) cost little next to the rest."""
+    loop (which lose their vectorisation) cost little next to the rest. Runs are at most
+    GROUP_MAX_RUN kernels long, so the time taken stays linear in the number of kernels."""
     if __import__("os").environ.get("FNX_CPU_NOGROUP"):
         return
     out: list = []
     run: list = []  # (kernel, analysis, max prefix)
+    costs: dict = {}  # id(kernel) -> _cost(kernel)
+
+    def cost(k: Kernel) -> int:
+        if id(k) not in costs:
+            costs[id(k)] = max(1, _cost(k))
+        return costs[id(k)]
 
     def worth(sub: list) -> int:
         """The prefix `sub` can share, if grouping it pays (else 0)."""
@@ -600,8 +639,8 @@ def group_kernels(part: Partition) -> None:
         if not p:
             return 0
         inner = [math.prod(k.domain[p:]) for k, _, _ in sub]
-        vector = sum(n * max(1, _cost(k)) for n, (k, _, _) in zip(inner, sub) if n >= SCALAR_INNER)
-        scalar = sum(n * max(1, _cost(k)) for n, (k, _, _) in zip(inner, sub) if n < SCALAR_INNER)
+        vector = sum(n * cost(k) for n, (k, _, _) in zip(inner, sub) if n >= SCALAR_INNER)
+        scalar = sum(n * cost(k) for n, (k, _, _) in zip(inner, sub) if n < SCALAR_INNER)
         return p if max(inner) >= GROUP_MIN_INNER and scalar * SCALAR_SHARE <= vector else 0
 
     def emit(sub: list):
@@ -635,7 +674,7 @@ def group_kernels(part: Partition) -> None:
             flush()
             out.append(k)
             continue
-        if run and _group_prefix(run + [(k, an, mp)], part):
+        if 0 < len(run) < GROUP_MAX_RUN and _group_prefix(run + [(k, an, mp)], part):
             run.append((k, an, mp))
             continue
         flush()

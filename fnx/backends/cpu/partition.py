@@ -23,10 +23,22 @@ inside the sum that reads it), else as the output of a map kernel of its own. Vi
 are cheap and join every kernel that uses them. Values that would be recomputed many times
 (the operand of an expanding broadcast) or that are read at data-dependent places (gather's
 operand) are materialised. A reshape whose operand is materialised shares that buffer.
+
+Kernels are bounded, so that compile time stays linear in the program. A kernel fuses at most
+FUSION_LIMIT computing equations (views and iota are free): a value that would join a full
+kernel gets a map kernel of its own, which the full one loads. Unrolled loops make chains of
+thousands of elementwise ops, and LLVM's optimiser takes time quadratic in the length of one
+loop body (4,800 fused ops: 19 s, against 1.4 s cut every 256); the cost is one store and load
+per FUSION_LIMIT ops (FNX_CPU_FUSION_LIMIT overrides it, for measurements). Likewise a value
+its kernel would evaluate at more than SPREAD_LIMIT places per iteration gets a kernel of its
+own: views read values at shifted indices, so a chain of stencil steps (`a = a[1:] + a[:-1]`)
+would compute its early values at ever more places (100 steps: 15 s of compiling). The count
+is an upper bound: the sum of the counts of the value's users.
 """
 from __future__ import annotations
 
 import math
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -36,6 +48,8 @@ VIEWS = frozenset({"broadcast_in_dim", "transpose", "squeeze", "expand_dims", "r
                    "reshape"})
 RESHAPES = frozenset({"reshape", "squeeze", "expand_dims"})
 LOOKUPS = frozenset({"gather", "dynamic_slice"})  # fusible; operand 0 read at computed places
+FUSION_LIMIT = int(os.environ.get("FNX_CPU_FUSION_LIMIT", "256"))
+SPREAD_LIMIT = 16
 REDUCTIONS = frozenset({"reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and",
                         "reduce_or"})
 
@@ -118,8 +132,12 @@ def partition(program: Program) -> Partition:
 
     order = {id(e): i for i, e in enumerate(eqs)}
 
+    size: list[int] = []  # per kernel: the computing equations it fuses so far
+    spread: dict = {}  # fused equation -> at most how many places its kernel evaluates it at
+
     def new_kernel(kind: str, e: Equation, outputs) -> frozenset:
         kernels.append(Kernel(kind, e, list(outputs)))
+        size.append(1)
         return frozenset([len(kernels) - 1])
 
     def host(need: frozenset, v: Var):
@@ -139,7 +157,11 @@ def partition(program: Program) -> Partition:
             _force_operands(e, kind, forced, loaded, producer)
             continue
         (v,) = e.outputs
-        if v in forced or (len(need) > 1 and not _duplicable(e)):
+        free = _duplicable(e)
+        places = sum(spread.get(u, 1) for u in {id(u): u for u in users[v]}.values() if u in groups)
+        full = not free and len(need) == 1 and (size[next(iter(need))] >= FUSION_LIMIT
+                                                 or places > SPREAD_LIMIT)
+        if v in forced or full or (len(need) > 1 and not free):
             x = e.inputs[0] if e.inputs else None
             if e.primitive in RESHAPES and v not in out_vars and isinstance(x, Var):
                 alias[v] = x
@@ -147,14 +169,18 @@ def partition(program: Program) -> Partition:
                 forced.add(x)
                 loaded.add(x)  # whoever reads v reads x's buffer
                 continue
-            g = host(need, v)
+            g = None if full else host(need, v)
             if g is None:
                 groups[e] = new_kernel("map", e, [v])
             else:
                 kernels[g].outputs.append(v)
                 groups[e] = frozenset([g])
+                size[g] += 1
         else:
             groups[e] = need
+            spread[e] = places
+            for g in need if not free else ():
+                size[g] += 1
         _force_operands(e, kind, forced, loaded, producer)
 
     materialised = set(program.inputs) | {v for v, _ in program.constants} | set(alias)
