@@ -293,7 +293,12 @@ def _eager_cond(taken: int, funs: Sequence[Callable], names: Sequence[str], oper
             values, trees[k] = _out_leaves(funs[k](*operands), f"{what} {names[k]}")
             outs[k] = [type_of(x) for x in values]
         else:
-            sub = _trace_sub(caller(funs[k]), types, f"{what} {names[k]}")
+            try:
+                sub = _trace_sub(caller(funs[k]), types, f"{what} {names[k]}")
+            except errors.ConcretizationError as e:
+                raise errors.ConcretizationError(
+                    f"{e}\n({what} {names[k]} is not taken: eagerly, {what} traces the "
+                    "branches it does not take, as JAX traces every branch)") from None
             trees[k], outs[k] = sub.out_tree, sub.out_types
     if any(trees[k] != trees[taken] or any(t.shape != u.shape or t.dtype is not u.dtype
                                            for t, u in zip(outs[k], outs[taken]))

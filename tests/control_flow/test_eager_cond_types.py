@@ -159,3 +159,13 @@ def test_eager_cond_inside_grad_and_vmap():
     out = fnx.vmap(f)(X3)
     assert out.dtype == F32
     np.testing.assert_array_equal(out, [1.0, 0.0, 9.0])
+
+
+def test_python_control_flow_in_an_untaken_branch_says_it_was_traced():
+    def needs_value(v):
+        return v if v > 0 else -v
+
+    assert lax.cond(True, needs_value, lambda v: v * 2, np.float32(2.0)) == 2.0
+    with pytest.raises(fnx.ConcretizationError, match="true_fun is not taken") as info:
+        lax.cond(False, needs_value, lambda v: v * 2, np.float32(2.0))
+    assert f"{__file__}:" in str(info.value)  # still points at the user's line
