@@ -6,7 +6,8 @@ functions as closed sub-programs (`cond[branches]`, `while[cond, body]`, `scan[b
 docs/control-flow.md); values the functions close over — numpy constants and tracers of
 enclosing traces — become explicit operands (consts). Outside any trace the functions are
 simply called, with Python control flow over numpy values (a `while_loop` is a Python
-loop calling the body).
+loop calling the body); `cond`/`switch` call the chosen branch and trace the others
+abstractly, so that their result types are the traced ones (JAX traces every branch).
 
 Carry types are fixed: the value a loop body returns must have the type of its input. As in
 JAX, a weakly typed initial value (a Python scalar) is promoted to the body's result type,
