@@ -6,7 +6,8 @@ functions as closed sub-programs (`cond[branches]`, `while[cond, body]`, `scan[b
 docs/control-flow.md); values the functions close over — numpy constants and tracers of
 enclosing traces — become explicit operands (consts). Outside any trace the functions are
 simply called, with Python control flow over numpy values (a `while_loop` is a Python
-loop calling the body).
+loop calling the body); `cond`/`switch` call the chosen branch and trace the others
+abstractly, so that their result types are the traced ones (JAX traces every branch).
 
 Carry types are fixed: the value a loop body returns must have the type of its input. As in
 JAX, a weakly typed initial value (a Python scalar) is promoted to the body's result type,
@@ -215,46 +216,60 @@ def _pred_to_index(pred):
                                      fnx_ir.int32)
 
 
-def _eager_outputs(out, what: str):
+def _out_leaves(out, what: str) -> tuple[list, Any]:
     leaves, tree = tree_util.tree_flatten(out)
     for o in leaves:
         if not _is_value(o):
             _fail(TypeError, f"{what} returned a {type(o).__name__} in its output: outputs "
                              "must be arrays or pytrees of arrays")
-    return tree_util.tree_unflatten(tree, [_as_array(x) for x in leaves])
+    return leaves, tree
 
 
-def _bind_cond(index, funs: Sequence[Callable], names: Sequence[str], operands: tuple,
-               what: str):
+def _branch_types(trees: Sequence, outs: Sequence[Sequence[ShapedType]],
+                  names: Sequence[str], what: str) -> tuple[Any, list[ShapedType]]:
+    """The output pytree and leaf types of a cond/switch whose branches return pytrees
+    `trees` of leaves of types `outs`, or the TypeError naming the first mismatch."""
+    # messages compare every branch with the first one the user wrote (cond: true_fun)
+    order = [1, 0] if what == "cond" else list(range(len(trees)))
+    k0, n0 = order[0], names[order[0]]
+    tree0 = trees[k0]
+    for k in order[1:]:
+        if trees[k] != tree0:
+            _fail(TypeError, f"{what}: {n0} and {names[k]} must return the same pytree "
+                             f"structure, got {tree0} and {trees[k]}")
+    targets = []
+    for j, p in enumerate(_paths(tree0, "output")):
+        u = outs[k0][j]
+        for k in order[1:]:
+            t = outs[k][j]
+            u2 = unify(u, t)
+            if u2 is None:
+                _fail(TypeError, f"{what}: {n0} and {names[k]} must return values of identical "
+                                 f"types, but {p} has type {outs[k0][j]} in {n0} and "
+                                 f"{t} in {names[k]}")
+            u = u2
+        targets.append(u)
+    return tree0, targets
+
+
+def _operands(operands: tuple, what: str):
+    """The flat operand leaves, their types, and `f -> (flat values -> f(*operands))`."""
     leaves, in_tree = tree_util.tree_flatten(tuple(operands))
-    _check_leaves(leaves, _paths(in_tree, "operands"), what)
-    types = [type_of(x) for x in leaves]
+    if not all(_is_value(x) for x in leaves):
+        _check_leaves(leaves, _paths(in_tree, "operands"), what)
 
     def caller(f):
         return lambda xs: f(*tree_util.tree_unflatten(in_tree, xs))
 
+    return leaves, [type_of(x) for x in leaves], caller
+
+
+def _bind_cond(index, funs: Sequence[Callable], names: Sequence[str], operands: tuple,
+               what: str):
+    leaves, types, caller = _operands(operands, what)
     subs = [_trace_sub(caller(f), types, f"{what} {n}") for f, n in zip(funs, names)]
-    # messages compare every branch with the first one the user wrote (cond: true_fun)
-    order = [1, 0] if what == "cond" else list(range(len(subs)))
-    first, n0 = subs[order[0]], names[order[0]]
-    tree0 = first.out_tree
-    for k in order[1:]:
-        if subs[k].out_tree != tree0:
-            _fail(TypeError, f"{what}: {n0} and {names[k]} must return the same pytree "
-                             f"structure, got {tree0} and {subs[k].out_tree}")
-    paths = _paths(tree0, "output")
-    targets = []
-    for j, p in enumerate(paths):
-        u = first.out_types[j]
-        for k in order[1:]:
-            t = subs[k].out_types[j]
-            u2 = unify(u, t)
-            if u2 is None:
-                _fail(TypeError, f"{what}: {n0} and {names[k]} must return values of identical "
-                                 f"types, but {p} has type {first.out_types[j]} in {n0} and "
-                                 f"{t} in {names[k]}")
-            u = u2
-        targets.append(u)
+    tree0, targets = _branch_types([s.out_tree for s in subs], [s.out_types for s in subs],
+                                   names, what)
     subs = [s if all(t.dtype is u.dtype for t, u in zip(s.out_types, targets))
             else _trace_sub(caller(f), types, f"{what} {n}", targets)
             for s, f, n in zip(subs, funs, names)]
@@ -263,12 +278,45 @@ def _bind_cond(index, funs: Sequence[Callable], names: Sequence[str], operands: 
     return tree_util.tree_unflatten(tree0, outs)
 
 
+def _eager_cond(taken: int, funs: Sequence[Callable], names: Sequence[str], operands: tuple,
+                what: str, visit: Sequence[int]):
+    """Eager cond/switch with JAX's typing: branch `taken` runs with the concrete operands
+    (define-by-run) while every other branch is traced abstractly, in the order `visit`, so
+    that the result types, and any TypeError, are the traced path's whatever the predicate.
+    When the taken branch's values do not already have the other branches' shapes and dtypes
+    it is traced too: whether its outputs promote, or are an error, depends on their weak
+    types, which only its traced form has (eager arrays are strongly typed)."""
+    _, types, caller = _operands(operands, what)
+    trees: list = [None] * len(funs)
+    outs: list = [None] * len(funs)
+    for k in visit:
+        if k == taken:
+            values, trees[k] = _out_leaves(funs[k](*operands), f"{what} {names[k]}")
+            outs[k] = [type_of(x) for x in values]
+        else:
+            try:
+                sub = _trace_sub(caller(funs[k]), types, f"{what} {names[k]}")
+            except errors.ConcretizationError as e:
+                raise errors.ConcretizationError(
+                    f"{e}\n({what} {names[k]} is not taken: eagerly, {what} traces the "
+                    "branches it does not take, as JAX traces every branch)") from None
+            trees[k], outs[k] = sub.out_tree, sub.out_types
+    if any(trees[k] != trees[taken] or any(t.shape != u.shape or t.dtype is not u.dtype
+                                           for t, u in zip(outs[k], outs[taken]))
+           for k in range(len(funs))):
+        sub = _trace_sub(caller(funs[taken]), types, f"{what} {names[taken]}")
+        trees[taken], outs[taken] = sub.out_tree, sub.out_types
+    tree, targets = _branch_types(trees, outs, names, what)
+    return tree_util.tree_unflatten(tree, [_as_array(x, t) for x, t in zip(values, targets)])
+
+
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     """`true_fun(*operands)` if `pred` else `false_fun(*operands)` (JAX's `lax.cond`).
 
-    `pred` is a scalar bool or number (nonzero is true). Inside a trace both branches are
-    traced into one `cond` equation and must return the same pytree of types; outside any
-    trace only the chosen branch runs. Operands are pytrees."""
+    `pred` is a scalar bool or number (nonzero is true). Both branches must return the same
+    pytree of types, whatever `pred` is: inside a trace both are traced into one `cond`
+    equation; outside any trace the chosen branch runs with the concrete operands and the
+    other is traced abstractly for its types (as JAX traces both). Operands are pytrees."""
     _check_callable(true_fun, "cond: true_fun")
     _check_callable(false_fun, "cond: false_fun")
     if current() is None:
@@ -277,9 +325,8 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
             _fail(TypeError, f"cond: the predicate must be a scalar, got shape {p.shape}")
         if p.dtype.kind not in "biuf":
             _fail(TypeError, f"cond: the predicate must be a boolean or a number, got {p.dtype}")
-        taken = bool(p)
-        return _eager_outputs((true_fun if taken else false_fun)(*operands),
-                              "cond " + ("true_fun" if taken else "false_fun"))
+        return _eager_cond(int(bool(p)), [false_fun, true_fun], ["false_fun", "true_fun"],
+                           operands, "cond", visit=[1, 0])
     return _bind_cond(_pred_to_index(pred), [false_fun, true_fun], ["false_fun", "true_fun"],
                       operands, "cond")
 
@@ -299,7 +346,8 @@ def switch(index, branches: Sequence[Callable], *operands):
         return branches[0](*operands)
     if current() is None:
         i = min(max(int(np.asarray(index)), 0), n - 1)
-        return _eager_outputs(branches[i](*operands), f"switch branches[{i}]")
+        return _eager_cond(i, branches, [f"branches[{k}]" for k in range(n)], operands,
+                           "switch", visit=range(n))
     lax = _lax()
     index = lax.convert_element_type(index, fnx_ir.int32)
     index = lax.clamp(fnx_ir.literal(0, fnx_ir.int32), index, fnx_ir.literal(n - 1, fnx_ir.int32))
