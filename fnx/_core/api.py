@@ -13,6 +13,8 @@ import fnx_ir
 from .. import tree_util
 from ..backends.base import LoweringOptions, available_backends, get_backend
 from . import errors
+from .config import x64_enabled
+from .dtypes import canonical_np
 from .trace import Tracer, current, trace_flat, type_of
 
 
@@ -167,7 +169,7 @@ _SHAPE_DTYPE = operator.attrgetter("shape", "dtype")
 
 def _leaf_key(x):
     if type(x) is np.ndarray:
-        return (x.shape, x.dtype.char)
+        return (x.shape, canonical_np(x.dtype).char)
     t = type_of(x)
     return (t.shape, t.dtype.name, t.weak)
 
@@ -183,7 +185,8 @@ class JitFunction:
         self._cache: dict = {}
         # Calls whose arguments are all ndarrays, positionally, skip pytree handling: keyed on
         # (shape, dtype) per argument, holding the executable and whether it returns one leaf.
-        self._flat_cache: dict = {}
+        # One dict per value of the x64 switch (indexed by it), as the switch changes types.
+        self._flat_cache: tuple[dict, dict] = ({}, {})
         self._flat_ok = not (self.static_argnums or self.static_argnames)
         self._lock = threading.Lock()
         self.trace_count = 0  # how many times `fun` was traced (for tests and debugging)
@@ -194,7 +197,7 @@ class JitFunction:
                                                     self.static_argnames)
         leaves, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
         leaves = [_check_leaf(x, self.__name__) for x in leaves]
-        key = (in_tree, static, tuple(_leaf_key(x) for x in leaves))
+        key = (in_tree, static, tuple(_leaf_key(x) for x in leaves), x64_enabled())
         return key, static, dyn_args, dyn_kwargs, leaves
 
     def _compile(self, static, dyn_args, dyn_kwargs):
@@ -215,7 +218,7 @@ class JitFunction:
             return self.fun(*args, **kwargs)  # inside another trace: inline
         if self._flat_ok and not kwargs:  # the fast path (benchmark W6)
             try:
-                hit = self._flat_cache.get(tuple(map(_SHAPE_DTYPE, args)))
+                hit = self._flat_cache[x64_enabled()].get(tuple(map(_SHAPE_DTYPE, args)))
             except AttributeError:  # not all arrays: the pytree path
                 hit = None
             if hit is not None:
@@ -233,9 +236,10 @@ class JitFunction:
                     compiled = self._cache[key] = self._compile(static, dyn_args, dyn_kwargs)
         arrays = [x if type(x) is np.ndarray and x.dtype == d else np.asarray(x, dtype=d)
                   for x, d in zip(leaves, compiled.dtypes)]
-        if self._flat_ok and not kwargs and all(type(a) is np.ndarray for a in args):
+        if self._flat_ok and not kwargs and all(type(a) is np.ndarray and a.dtype == d
+                                                for a, d in zip(args, compiled.dtypes)):
             leaf = tree_util.treedef_is_leaf(compiled.out_tree)
-            self._flat_cache[tuple(map(_SHAPE_DTYPE, args))] = (
+            self._flat_cache[x64_enabled()][tuple(map(_SHAPE_DTYPE, args))] = (
                 compiled.executable, None if leaf else compiled.out_tree)
         outs = compiled.executable(*arrays)
         return tree_util.tree_unflatten(compiled.out_tree, outs)

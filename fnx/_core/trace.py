@@ -19,6 +19,7 @@ import fnx_ir
 from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
 from . import errors
+from .dtypes import canonical_array, canonical_np, python_scalar_type
 from .rules import RULES, rules
 
 
@@ -133,17 +134,17 @@ class TraceContext:
 
     def _constant(self, x) -> "Tracer | Literal":
         if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
-            return fnx_ir.literal(x, fnx_ir.python_scalar_dtype(x), weak=True)
-        arr = np.asarray(x)
-        dtype = fnx_ir.dtype(arr.dtype)
+            return Literal(x, python_scalar_type(x))
+        arr = canonical_array(np.asarray(x))
+        t = _type_of(x)
         if arr.ndim == 0:
-            return fnx_ir.literal(arr, dtype)
+            return Literal(arr, t)
         hit = self._const_index.get(id(x))
         if hit is not None and hit[0] is x:
             return hit[1]
         value = np.array(arr, copy=True)  # the program must not see later mutation
         value.flags.writeable = False
-        t = Tracer(self.builder.constant(value, ShapedType(arr.shape, dtype)), self, value)
+        t = Tracer(self.builder.constant(value, t), self, value)
         self._const_index[id(x)] = (x, t)
         return t
 
@@ -198,8 +199,10 @@ def bind(primitive: str, *args, **params):
         vals = [None] * len(outs)
         arg_vals = [value_of(i) for i in ins]
         if all(v is not None for v in arg_vals):
-            res = r.impl(*arg_vals, **params)
-            vals = [np.asarray(v) for v in (res if r.multiple_results else (res,))]
+            res = r.impl(*[_eager_operand(v, type_of(i)) for v, i in zip(arg_vals, ins)],
+                         **params)
+            vals = [np.asarray(v, o.type.dtype.np)
+                    for v, o in zip(res if r.multiple_results else (res,), outs)]
         tracers = [Tracer(o, ctx, v) for o, v in zip(outs, vals)]
         return tracers if r.multiple_results else tracers[0]
     if r.multiple_results:
@@ -241,29 +244,62 @@ def _atom(x):
 
 
 def _eager(primitive: str, r, args, params):
-    arrays = [a.value if isinstance(a, Literal) else a for a in args]
-    in_types = [_type_of(a) for a in arrays]
+    in_types = [a.type if isinstance(a, Literal) else _type_of(a) for a in args]
+    arrays = [_eager_operand(a, t) for a, t in zip(args, in_types)]
     try:
-        fnx_ir.get_primitive(primitive).infer(in_types, params)
+        out_types = fnx_ir.get_primitive(primitive).infer(in_types, params)
     except fnx_ir.IRTypeError as e:
         raise errors.FnxTypeError(errors.at_source(str(e), errors.user_source())) from None
     res = r.impl(*arrays, **params)
     if r.multiple_results:
-        return [_fresh(v) for v in res]
-    return _fresh(res)
+        return [eager_value(v, t) for v, t in zip(res, out_types)]
+    return eager_value(res, out_types[0])
 
 
-def _fresh(v) -> np.ndarray:
-    """Eager results are fresh ndarrays: never a view a user could mutate an input through."""
+def _eager_operand(a, t: ShapedType):
+    """The numpy value a primitive's implementation gets: of the dtype of its type `t`."""
+    if isinstance(a, Literal):
+        a = a.value
+    if isinstance(a, np.ndarray) and a.dtype == t.dtype.np:
+        return a
+    return np.asarray(a, t.dtype.np)
+
+
+class WeakArray(np.ndarray):
+    """An eager result that is weakly typed, as JAX's arrays computed from Python scalars only
+    (`fnp.sqrt(2.0)`): it promotes like a Python scalar, so `f32_array * fnp.sqrt(2.0)` stays
+    float32. numpy's own functions on it return plain arrays.
+
+    The hook for the eager array type: `eager_value` makes eager results, `_type_of` reads
+    weakness back (`type(x) is WeakArray`); an array type with a `weak_type` attribute replaces
+    this class by changing those two places."""
+
+    def __array_wrap__(self, arr, context=None, return_scalar=False):
+        arr = arr.view(np.ndarray)
+        return arr[()] if return_scalar else arr
+
+    def __repr__(self) -> str:
+        return repr(self.view(np.ndarray))
+
+
+def eager_value(v, t: ShapedType) -> np.ndarray:
+    """An eager result of type `t`: a fresh ndarray of `t`'s dtype (never a view a user could
+    mutate an input through), a `WeakArray` when `t` is weak."""
     v = np.asarray(v)
-    return v if v.flags.owndata and v.flags.writeable else np.array(v)
+    if v.dtype != t.dtype.np:
+        v = v.astype(t.dtype.np)
+    elif not (v.flags.owndata and v.flags.writeable):
+        v = np.array(v)
+    return v.view(WeakArray) if t.weak else v
 
 
 def _type_of(x) -> ShapedType:
     if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
-        return ShapedType((), fnx_ir.python_scalar_dtype(x), True)
+        return python_scalar_type(x)
+    if type(x) is WeakArray:
+        return ShapedType(x.shape, fnx_ir.dtype(x.dtype), True)
     arr = np.asarray(x)
-    return ShapedType(arr.shape, fnx_ir.dtype(arr.dtype))
+    return ShapedType(arr.shape, fnx_ir.dtype(canonical_np(arr.dtype)))
 
 
 def type_of(x) -> ShapedType:
@@ -316,7 +352,7 @@ def trace_flat(fun: Callable[..., Sequence], args: Sequence, concrete: bool,
     """
     with _Trace(concrete) as ctx:
         types = types or [type_of(a) for a in args]
-        tracers = [ctx.new_input(t, value_of(a) if concrete else None)
+        tracers = [ctx.new_input(t, canonical_array(value_of(a)) if concrete else None)
                    for a, t in zip(args, types)]
         outs = fun(*tracers)
         out_atoms = [_atom(ctx.lift(o)) for o in outs]
@@ -348,5 +384,5 @@ def eval_program(program: Program, args: Sequence) -> list:
     finally:
         if ctx is not None:
             ctx.source = saved
-    return [(np.asarray(x.value) if current() is None else x) if isinstance(x, Literal)
+    return [(eager_value(x.value, x.type) if current() is None else x) if isinstance(x, Literal)
             else env[x] for x in program.outputs]

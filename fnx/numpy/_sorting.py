@@ -10,8 +10,9 @@ import fnx_ir
 
 from .. import lax
 from .._core import errors
+from .._core.dtypes import promote
 from .._core.trace import type_of
-from ._base import (asarray_or_tracer, convert, dtype_of, ensure_array, finish, is_tracer,
+from ._base import (float_dtype_for, asarray_or_tracer, convert, dtype_of, ensure_array, finish, is_tracer,
                     normalize_axes, normalize_axis, shape_of, static_int)
 
 __all__ = ["sort", "argsort", "lexsort", "partition", "argpartition", "searchsorted", "unique",
@@ -40,7 +41,7 @@ def sort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True
 
 def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True,
             descending: bool = False):
-    """`numpy.argsort` (stable; int64 indices)."""
+    """`numpy.argsort` (stable; indices of the default integer dtype)."""
     if order is not None:
         raise NotImplementedError("fnx.numpy.argsort: order= is not supported")
     x, ax = _flat_or_axis(ensure_array(a), axis)
@@ -212,13 +213,13 @@ def _has_nan_last(s):
 
 
 def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
-    """`numpy.median` (NaN anywhere in a slice gives NaN; integers give float64)."""
+    """`numpy.median` (NaN anywhere in a slice gives NaN; integers give JAX's inexact dtype)."""
     from ._elementwise import add, divide
     x = ensure_array(a)
     y, kd, n = _to_last(x, axis)
     if n == 0:
         raise ValueError("fnx.numpy.median of an empty slice")
-    d = dtype_of(x) if dtype_of(x).is_float else fnx_ir.float64
+    d = float_dtype_for(dtype_of(x))
     s = convert(lax.sort(y, type_of(y).ndim - 1), d)
     if n % 2:
         res = _take_last(s, n // 2)
@@ -262,14 +263,14 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan):
         raise NotImplementedError(f"fnx.numpy.quantile: method {method!r} is not supported")
     x = ensure_array(a)
     y, kd, n = _to_last(x, axis)
-    d = dtype_of(x) if dtype_of(x).is_float else fnx_ir.float64
+    d = float_dtype_for(dtype_of(x))
     qa = ensure_array(q)
     if not is_tracer(qa) and (np.any(np.asarray(qa) < 0) or np.any(np.asarray(qa) > 1)):
         raise ValueError("Quantiles must be in the range [0, 1]")
     if is_python_scalar_like(q) and dtype_of(x).is_float:
         qd = dtype_of(x)  # numpy casts a Python q to the array's float dtype
     else:
-        qd = dtype_of(qa) if dtype_of(qa).is_float else fnx_ir.float64
+        qd = float_dtype_for(dtype_of(qa))
     s = lax.sort(y, type_of(y).ndim - 1)
     rest = shape_of(s)[:-1]
     qshape = shape_of(qa)
@@ -304,7 +305,7 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan):
     if method in ("lower", "higher", "nearest"):
         res = pv  # an element itself: the array's dtype
     else:
-        out_d = fnx_ir.result_type((d, False), (qd, False))
+        out_d = promote((d, False), (qd, False))[0]
         res = _lerp(convert(pv, out_d), convert(nv, out_d), convert(gamma, out_d))
     if dtype_of(s).is_float:
         has_nan = _has_nan_last(s)

@@ -15,6 +15,8 @@ import fnx_ir
 from fnx_ir import bool_, float32, float64, int32, int64, uint32
 
 from .. import lax
+from .._core.config import enable_x64
+from .._core.dtypes import default_int, requested
 from .._core.trace import type_of
 from . import _threefry as tf
 from ._util import (as_operand, bcast, broadcast_shapes, canon_shape, check_key, check_shape,
@@ -54,7 +56,7 @@ def _uniform(key, shape, dtype, minval, maxval):
     return lax.max(minval, lax.add(lax.mul(f, lax.sub(maxval, minval)), minval))
 
 
-def uniform(key, shape=(), dtype=float32, minval=0.0, maxval=1.0):
+def uniform(key, shape=(), dtype=float, minval=0.0, maxval=1.0):
     """Uniform floats in [minval, maxval) of `shape` and float `dtype`."""
     key = check_key("uniform", key)
     shape = canon_shape("uniform", shape)
@@ -89,7 +91,7 @@ def _nextafter(x, direction: float):
     return lax.select(keep, x, res)
 
 
-def normal(key, shape=(), dtype=float32):
+def normal(key, shape=(), dtype=float):
     """Standard normal floats: `sqrt(2) * erf_inv(u)` with `u` uniform in (-1, 1)."""
     key = check_key("normal", key)
     shape = canon_shape("normal", shape)
@@ -103,7 +105,7 @@ def _normal(key, shape, dtype):
     return lax.mul(full(shape, _SQRT2, dtype), lax.erf_inv(u))
 
 
-def lognormal(key, sigma=1.0, shape=None, dtype=float32):
+def lognormal(key, sigma=1.0, shape=None, dtype=float):
     """Log-normal floats: `exp(sigma * normal)`."""
     key = check_key("lognormal", key)
     dtype = float_dtype("lognormal", dtype)
@@ -116,7 +118,7 @@ def lognormal(key, sigma=1.0, shape=None, dtype=float32):
     return lax.exp(lax.mul(_normal(key, shape, dtype), sigma))
 
 
-def truncated_normal(key, lower, upper, shape=None, dtype=float32):
+def truncated_normal(key, lower, upper, shape=None, dtype=float):
     """Standard normal floats conditioned on `lower < x < upper` (inverse-CDF method)."""
     key = check_key("truncated_normal", key)
     dtype = float_dtype("truncated_normal", dtype)
@@ -210,7 +212,7 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method: str = "c
 
 # ----------------------------------------------------------------- simple transforms
 
-def exponential(key, shape=(), dtype=float32):
+def exponential(key, shape=(), dtype=float):
     """Exponential(1) floats: `-log1p(-u)`."""
     key = check_key("exponential", key)
     shape = canon_shape("exponential", shape)
@@ -237,7 +239,7 @@ def _gumbel(key, shape, dtype, mode):
     raise ValueError(f"fnx.random.gumbel: mode must be 'low' or 'high', got {mode!r}")
 
 
-def gumbel(key, shape=(), dtype=float32, mode=None):
+def gumbel(key, shape=(), dtype=float, mode=None):
     """Standard Gumbel floats: `-log(-log(u))`, `u` uniform in [tiny, 1).
 
     `mode='high'` spends two uniforms per value for a wider range (as JAX)."""
@@ -247,7 +249,7 @@ def gumbel(key, shape=(), dtype=float32, mode=None):
     return _gumbel(key, shape, dtype, mode or "low")
 
 
-def laplace(key, shape=(), dtype=float32):
+def laplace(key, shape=(), dtype=float):
     """Standard Laplace floats."""
     key = check_key("laplace", key)
     shape = canon_shape("laplace", shape)
@@ -256,7 +258,7 @@ def laplace(key, shape=(), dtype=float32):
     return lax.mul(lax.sign(u), lax.log1p(lax.neg(lax.abs(u))))
 
 
-def logistic(key, shape=(), dtype=float32):
+def logistic(key, shape=(), dtype=float):
     """Standard logistic floats: `log(u) - log1p(-u)`."""
     key = check_key("logistic", key)
     shape = canon_shape("logistic", shape)
@@ -265,7 +267,7 @@ def logistic(key, shape=(), dtype=float32):
     return lax.sub(lax.log(u), lax.log1p(lax.neg(u)))
 
 
-def cauchy(key, shape=(), dtype=float32):
+def cauchy(key, shape=(), dtype=float):
     """Standard Cauchy floats: `tan(pi * (u - 1/2))`."""
     key = check_key("cauchy", key)
     shape = canon_shape("cauchy", shape)
@@ -300,11 +302,11 @@ def bernoulli(key, p=0.5, shape=None):
     return lax.lt(u, bcast(param(p, dtype), shape))
 
 
-def rademacher(key, shape=(), dtype=int32):
+def rademacher(key, shape=(), dtype=int):
     """-1 or +1 with equal probability."""
     key = check_key("rademacher", key)
     shape = canon_shape("rademacher", shape)
-    dtype = fnx_ir.dtype(dtype)
+    dtype = default_int() if dtype is int else requested(fnx_ir.dtype(dtype), "rademacher")
     b = lax.convert_element_type(bernoulli(key, 0.5, shape), dtype)
     return lax.sub(lax.mul(full(shape, 2, dtype), b), full(shape, 1, dtype))
 
@@ -351,7 +353,7 @@ def _int_bounds(x, name):
     return arr.astype(np.int64), False
 
 
-def randint(key, shape, minval, maxval, dtype=int32):
+def randint(key, shape, minval, maxval, dtype=int):
     """Uniform integers in [minval, maxval) of `dtype` (int32, uint32 or int64).
 
     As JAX: two independent words per value reduce modulo the span, so the bias for
@@ -359,9 +361,14 @@ def randint(key, shape, minval, maxval, dtype=int32):
     """
     key = check_key("randint", key)
     shape = canon_shape("randint", shape)
-    dtype = fnx_ir.dtype(dtype)
+    dtype = default_int() if dtype is int else requested(fnx_ir.dtype(dtype), "randint")
     if dtype not in (int32, uint32, int64):
         raise TypeError(f"fnx.random.randint: dtype must be int32, uint32 or int64, got {dtype}")
+    with enable_x64():  # the bounds are int64 internally (the result is `dtype`)
+        return _randint(key, shape, minval, maxval, dtype)
+
+
+def _randint(key, shape, minval, maxval, dtype):
     check_shape("randint", shape, shape_of(minval), shape_of(maxval))
     lo64, _ = _int_bounds(minval, "randint")
     hi64, too_big = _int_bounds(maxval, "randint")

@@ -16,6 +16,7 @@ import fnx_ir
 from fnx_ir import DType, Literal
 
 from .. import lax
+from .._core.dtypes import default_float, requested
 from .._core.trace import Tracer, type_of
 
 KEY_SHAPE = (2,)
@@ -62,7 +63,11 @@ def canon_shape(name: str, shape) -> tuple[int, ...]:
 
 
 def float_dtype(name: str, dtype) -> DType:
-    d = fnx_ir.dtype(dtype)
+    """A sampler's float `dtype=`: Python `float` is the default float (float32, or float64
+    with x64 on); an explicit float64 with x64 off narrows with JAX's warning."""
+    if dtype is float:
+        return default_float()
+    d = requested(fnx_ir.dtype(dtype), name)
     if not d.is_float:
         raise ValueError(f"fnx.random.{name}: dtype must be a floating-point dtype "
                          f"(float32 or float64), got {d}")
