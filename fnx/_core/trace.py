@@ -274,12 +274,28 @@ class WeakArray(np.ndarray):
     weakness back (`type(x) is WeakArray`); an array type with a `weak_type` attribute replaces
     this class by changing those two places."""
 
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # numpy's operators and ufuncs: next to a strong array a 0-d weak value takes part as
+        # a Python scalar (NEP 50 treats those weakly, as JAX does); among weak values only,
+        # the result stays weak
+        strong = any(type(i) is not WeakArray and not isinstance(i, (int, float))
+                     for i in inputs)
+        args = [(i.item() if strong and i.ndim == 0 else i.view(np.ndarray))
+                if type(i) is WeakArray else i for i in inputs]
+        out = getattr(ufunc, method)(*args, **kwargs)
+        if not strong and type(out) is np.ndarray:
+            return out.view(WeakArray)
+        return out
+
     def __array_wrap__(self, arr, context=None, return_scalar=False):
         arr = arr.view(np.ndarray)
         return arr[()] if return_scalar else arr
 
     def __repr__(self) -> str:
         return repr(self.view(np.ndarray))
+
+    def astype(self, *args, **kwargs) -> np.ndarray:
+        return self.view(np.ndarray).astype(*args, **kwargs)  # a conversion is strong (JAX)
 
 
 def eager_value(v, t: ShapedType) -> np.ndarray:
