@@ -186,3 +186,7 @@ def test_jit_equals_eager_on_random_programs(f, dtype, rows, cols, seed):
     got = fnx.jit(f)(x, y)
     assert got.shape == want.shape and got.dtype == want.dtype
     np.testing.assert_allclose(got, want, rtol=_TOL[dtype], atol=_TOL[dtype])
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

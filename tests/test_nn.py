@@ -173,3 +173,7 @@ def test_against_jax_if_available():
     np.testing.assert_allclose(nn.log_softmax(x), np.asarray(jnn.log_softmax(x)), rtol=1e-6)
     np.testing.assert_allclose(nn.softplus(x), np.asarray(jnn.softplus(x)), rtol=1e-6)
     np.testing.assert_allclose(nn.gelu(x[0]), np.asarray(jnn.gelu(x[0])), rtol=1e-5, atol=1e-7)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

@@ -131,3 +131,7 @@ def test_unsupported_argument_type_is_named():
 def test_unsupported_dtype_is_named():
     with pytest.raises(TypeError, match="complex128"):
         fnx.make_ir(lambda x: x)(np.ones(2, np.complex128))
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

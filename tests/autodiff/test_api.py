@@ -266,3 +266,7 @@ def test_tracer_leak_from_vjp():
     fnx.jit(f)(X)
     with pytest.raises(fnx.TracerLeakError):
         leaked[0](X)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

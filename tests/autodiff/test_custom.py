@@ -248,3 +248,7 @@ def test_programs_with_nested_programs_verify_print_and_inline():
             e.primitive for e in flat.equations}
         for a, b in zip(evaluate(flat, [x]), evaluate(p, [x])):
             np.testing.assert_allclose(a, b, rtol=1e-15)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

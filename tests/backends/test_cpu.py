@@ -492,3 +492,7 @@ def test_unoptimised_and_concurrent_lowering():
     for t in threads:
         t.join()
     assert len(results) == 4 and all(np.allclose(r, want) for r in results)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

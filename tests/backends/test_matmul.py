@@ -408,3 +408,7 @@ if __name__ == "__main__":
     import runpy
     runpy.run_path(str(pathlib.Path(__file__).resolve().parents[2] / "benchmarks/bench_kernels_mathlib.py"),
                    run_name="__main__")
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

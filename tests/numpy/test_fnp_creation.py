@@ -123,3 +123,7 @@ def test_dtype_objects():
     assert isinstance(x, fnp.ndarray)
     traced(lambda a: isinstance(a, fnp.ndarray) or (_ for _ in ()).throw(AssertionError), x)
     assert not isinstance([1], fnp.ndarray)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

@@ -159,3 +159,7 @@ def test_shape_errors_name_function_and_shapes():
             f(a, b)
         assert "f64[2,3]" in str(e.value) and "f64[4,5]" in str(e.value)
         assert "test_fnp_linalg.py" in str(e.value)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

@@ -199,3 +199,7 @@ def test_method_reductions_on_tracers():
              x.any(), x.all(0), x.cumsum(1), np.ptp(x)]
     for o, w in zip(outs, wants):
         assert_same(o, np.asarray(w), rtol=1e-6, check_type=False)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

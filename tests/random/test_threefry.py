@@ -239,3 +239,7 @@ def _check_against_jax(jax):
         np.testing.assert_array_equal(k, jk)
         for got, want in zip(streams(fr, k, seed), jstreams(jax.random, jk, seed)):
             np.testing.assert_array_equal(got, np.asarray(want))
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64
