@@ -78,7 +78,7 @@ def dtype(x) -> DType:
     return _BY_NAME[name]
 
 
-def python_scalar_dtype(value, x64: bool = True) -> DType:
+def python_scalar_dtype(value, x64: bool) -> DType:
     """The dtype JAX gives a bare Python bool/int/float (64-bit kinds narrowed unless `x64`)."""
     for t in (bool, int, float):  # bool before int: bool is a subclass of int
         if isinstance(value, t):
@@ -142,7 +142,7 @@ def canonical(d: DType, x64: bool) -> DType:
     return _BY_NAME[_NARROW_X64[d.name]]
 
 
-def promote(*operands: tuple[DType, bool], x64: bool = True) -> tuple[DType, bool]:
+def promote(*operands: tuple[DType, bool], x64: bool) -> tuple[DType, bool]:
     """`(dtype, weak)` of the result of combining `(dtype, weak)` operands, as JAX does.
 
     The least upper bound of the operands in JAX's lattice; a weak kind on top gives that
@@ -159,12 +159,12 @@ def promote(*operands: tuple[DType, bool], x64: bool = True) -> tuple[DType, boo
     return canonical(_BY_NAME[top], x64), all(w for _, w in operands)
 
 
-def result_type(*operands: tuple[DType, bool], x64: bool = True) -> DType:
+def result_type(*operands: tuple[DType, bool], x64: bool) -> DType:
     """The dtype of `promote(*operands, x64=x64)`."""
     return promote(*operands, x64=x64)[0]
 
 
-def to_inexact(d: DType, weak: bool = False, x64: bool = True) -> DType:
+def to_inexact(d: DType, weak: bool, x64: bool) -> DType:
     """The float dtype JAX computes a transcendental of `d` in: floats stay, 64-bit integers
     give float64, narrower ones (and bool) float32; a weak integer gives the default float."""
     if d.is_float:

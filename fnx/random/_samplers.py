@@ -16,7 +16,7 @@ from fnx_ir import bool_, float32, float64, int32, int64, uint32
 
 from .. import lax
 from .._core.config import enable_x64
-from .._core.dtypes import default_int, requested
+from .._core.dtypes import default_int, promote, requested
 from .._core.trace import type_of
 from . import _threefry as tf
 from ._util import (as_operand, bcast, broadcast_shapes, canon_shape, check_key, check_shape,
@@ -180,8 +180,8 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method: str = "c
                                   "is implemented (no eigh/svd primitives yet)")
     mean, cov = as_operand(mean), as_operand(cov)
     if dtype is None:
-        dtype = fnx_ir.result_type(*[(d if d.is_float else float32, False)
-                                     for d in (dtype_of(mean), dtype_of(cov))])
+        dtype = promote(*[(d if d.is_float else float32, False)
+                          for d in (dtype_of(mean), dtype_of(cov))])[0]
     dtype = float_dtype("multivariate_normal", dtype)
     ms, cs = shape_of(mean), shape_of(cov)
     if len(ms) < 1:

@@ -141,5 +141,7 @@ def test_bad_arguments(call, exc, match, jit):
         f(X)
 
 
+
+
 # Compared with float64 references at float64 tolerances: run with the x64 switch on.
 pytestmark = pytest.mark.x64
