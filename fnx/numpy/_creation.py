@@ -86,7 +86,8 @@ def astype(x, dtype, /, *, copy: bool = True):
     """`x.astype(dtype)` as a function (numpy 2 / array API)."""
     a = ensure_array(x)
     d = canonical_dtype(dtype, "astype")
-    return finish(convert(a, d), x) if copy else convert(a, d)
+    out = lax.convert_element_type(a, d)  # strong, as JAX's astype
+    return finish(out, x) if copy else out
 
 
 def copy(a, order="K"):

@@ -74,7 +74,7 @@ def test_to_inexact_is_jax(x64):
     expected = {bool_: float32, int32: float32, int64: f64, uint32: float32,
                 float32: float32, float64: f64}
     for d in ALL_DTYPES:
-        assert fnx_ir.to_inexact(fnx_ir.canonical(d, x64), x64=x64) is fnx_ir.canonical(
+        assert fnx_ir.to_inexact(fnx_ir.canonical(d, x64), False, x64=x64) is fnx_ir.canonical(
             expected[d], x64)
     assert fnx_ir.to_inexact(fnx_ir.python_scalar_dtype(1, x64), weak=True, x64=x64) is f64
 
