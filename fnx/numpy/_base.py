@@ -177,6 +177,8 @@ def _resolve(ufunc: np.ufunc, key: tuple, x64: bool) -> tuple[DType, DType, bool
     if out.is_float and not d.is_float:
         f = fnx_ir.to_inexact(d, weak, x64)
         return f, f, weak
+    if out.kind != d.kind:  # bool operands of integer arithmetic (square, power, shifts)
+        return to_dtype(loop[0]), out, weak
     return d, d, weak
 
 
