@@ -17,7 +17,9 @@ from fnx._core.trace import type_of
 
 
 def test_the_switch_is_off_by_default_and_read_back_under_both_names():
-    assert fnx.config.jax_enable_x64 is False and fnx.config.read("jax_enable_x64") is False
+    env = {os.environ.get(v, "0").lower() for v in ("JAX_ENABLE_X64", "FNX_ENABLE_X64")}
+    default = bool(env & {"1", "true", "yes", "on", "y", "t"})
+    assert fnx.config.jax_enable_x64 is default and fnx.config.read("jax_enable_x64") is default
     fnx.config.update("enable_x64", True)
     assert fnx.config.jax_enable_x64 is True and fnx.config.x64_enabled is True
     assert fnp.zeros(2).dtype == np.float64
