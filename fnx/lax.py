@@ -64,8 +64,10 @@ def clamp(lo, x, hi):
 
 
 def _dtype(d) -> fnx_ir.DType:
-    """A dtype argument as it exists under the x64 switch (int64 is int32 with x64 off)."""
-    return canonical(fnx_ir.dtype(d))
+    """A dtype argument: an IR `DType` as it is (fnx's own code and transformation rules
+    re-emitting a program's types); a numpy/Python dtype as it exists under the x64 switch
+    (`np.float64` is float32 with x64 off, as in JAX)."""
+    return d if isinstance(d, fnx_ir.DType) else canonical(fnx_ir.dtype(d))
 
 
 def convert_element_type(x, new_dtype, weak: bool = False):

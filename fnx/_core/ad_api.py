@@ -23,6 +23,7 @@ from fnx_ir import Literal, Program, ShapedType, Var
 
 from .. import tree_util
 from . import ad
+from .dtypes import canonical_array
 from .trace import Tracer, bind, current, trace_flat, type_of, value_of
 from .._rules.custom import LazyProgram
 
@@ -49,7 +50,7 @@ def _leaf(x, what: str, path: str = "an argument"):
             type_of(x)
         except TypeError as e:
             raise TypeError(f"{what}: {path}: {e}") from None
-        return np.asarray(x)
+        return canonical_array(np.asarray(x))  # float64 is float32 with x64 off
     raise TypeError(f"{what}: {path} is a {type(x).__name__}, not a valid fnx value: "
                     "leaves must be numpy arrays, Python scalars or traced values")
 

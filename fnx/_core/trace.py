@@ -19,7 +19,7 @@ import fnx_ir
 from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
 from . import errors
-from .dtypes import canonical_array, canonical_np, python_scalar_type
+from .dtypes import canonical_array, python_scalar_type
 from .rules import RULES, rules
 
 
@@ -136,7 +136,7 @@ class TraceContext:
         if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
             return Literal(x, python_scalar_type(x))
         arr = canonical_array(np.asarray(x))
-        t = _type_of(x)
+        t = _type_of(arr)
         if arr.ndim == 0:
             return Literal(arr, t)
         hit = self._const_index.get(id(x))
@@ -236,6 +236,11 @@ def rebind(eq: Equation, args: Sequence):
                 if (RULES.get(eq.primitive) or rules(eq.primitive)).multiple_results:
                     return [Tracer(o, ctx, None) for o in outs]
                 return Tracer(outs[0], ctx, None)
+    elif not any(type(a) is Tracer for a in args):
+        # eagerly, operands have the program's types (under any x64 switch: a program
+        # recorded with int64 values still runs after the switch is turned off)
+        r = RULES.get(eq.primitive) or rules(eq.primitive)
+        return _eager(eq.primitive, r, args, eq.params, [x.type for x in eq.inputs])
     return bind(eq.primitive, *args, **eq.params)
 
 
@@ -243,8 +248,9 @@ def _atom(x):
     return x._var if type(x) is Tracer else x
 
 
-def _eager(primitive: str, r, args, params):
-    in_types = [a.type if isinstance(a, Literal) else _type_of(a) for a in args]
+def _eager(primitive: str, r, args, params, in_types=None):
+    if in_types is None:
+        in_types = [a.type if isinstance(a, Literal) else _type_of(a) for a in args]
     arrays = [_eager_operand(a, t) for a, t in zip(args, in_types)]
     try:
         out_types = fnx_ir.get_primitive(primitive).infer(in_types, params)
@@ -315,7 +321,7 @@ def _type_of(x) -> ShapedType:
     if type(x) is WeakArray:
         return ShapedType(x.shape, fnx_ir.dtype(x.dtype), True)
     arr = np.asarray(x)
-    return ShapedType(arr.shape, fnx_ir.dtype(canonical_np(arr.dtype)))
+    return ShapedType(arr.shape, fnx_ir.dtype(arr.dtype))
 
 
 def type_of(x) -> ShapedType:
@@ -367,8 +373,9 @@ def trace_flat(fun: Callable[..., Sequence], args: Sequence, concrete: bool,
     with `concrete`, tracers carry those values when they are concrete.
     """
     with _Trace(concrete) as ctx:
+        args = [canonical_array(a) for a in args]  # float64 is float32 with x64 off
         types = types or [type_of(a) for a in args]
-        tracers = [ctx.new_input(t, canonical_array(value_of(a)) if concrete else None)
+        tracers = [ctx.new_input(t, value_of(a) if concrete else None)
                    for a, t in zip(args, types)]
         outs = fun(*tracers)
         out_atoms = [_atom(ctx.lift(o)) for o in outs]

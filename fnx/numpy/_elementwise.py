@@ -17,6 +17,7 @@ import numpy as np
 import fnx_ir
 
 from .. import lax
+from .._core.dtypes import default_int
 from .._core.trace import type_of
 from ._base import (asarray_or_tracer, broadcast_shapes, broadcast_to, convert, dtype_of,
                     ensure_array, finish, float_dtype_for, is_python_scalar, is_tracer, result_dtype,
@@ -212,7 +213,7 @@ def _signbit(x):
     d = dtype_of(x)
     if not d.is_float:
         return lax.lt(x, _full(x, 0)) if d.kind == "i" else lax.ne(x, x)
-    ibits = fnx_ir.int32 if d.itemsize == 4 else fnx_ir.int64
+    ibits = fnx_ir.int32 if d.itemsize == 4 else default_int()
     b = lax.bitcast_convert_type(x, ibits)
     return lax.lt(b, lax.full_like(b, 0))
 

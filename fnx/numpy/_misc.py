@@ -193,7 +193,7 @@ def bincount(x, weights=None, minlength: int = 0, *, length=None):
         w = ensure_array(weights)
         d = float_dtype_for(dtype_of(w))
         w = convert(w, d)
-    return lax.scatter_add(lax.full((length,), 0, d), w, [convert(a, fnx_ir.int64)], (0,),
+    return lax.scatter_add(lax.full((length,), 0, d), w, [convert(a, default_int())], (0,),
                            mode="drop")
 
 

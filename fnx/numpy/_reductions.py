@@ -217,7 +217,7 @@ def _arg(name, prim):
             raise ValueError(f"attempt to get {name} of an empty sequence")
         if type_of(x).ndim == 0:
             x = lax.reshape(x, (1,))
-        res = prim(x, ax, fnx_ir.int64)
+        res = prim(x, ax, default_int())
         if keepdims:
             res = lax.reshape(res, (1,) * t.ndim if axis is None else
                               tuple(1 if i == ax else d for i, d in enumerate(t.shape)))

@@ -16,7 +16,7 @@ import fnx_ir
 from fnx_ir import DType, Literal
 
 from .. import lax
-from .._core.dtypes import default_float, requested
+from .._core.dtypes import canonical_array, default_float, requested
 from .._core.trace import Tracer, type_of
 
 KEY_SHAPE = (2,)
@@ -142,12 +142,13 @@ def normalize_axis(name: str, axis: int, ndim: int) -> int:
 
 
 def as_operand(x):
-    """A traced value or a numpy array (lists and scalars via numpy)."""
-    if is_traced(x) or isinstance(x, np.ndarray):
+    """A traced value or a numpy array (lists and scalars via numpy) of a canonical dtype
+    (float64 is float32 with x64 off)."""
+    if is_traced(x):
         return x
     if isinstance(x, Literal):
         return np.asarray(x.value)
-    return np.asarray(x)
+    return canonical_array(np.asarray(x))
 
 
 def take(x, ind, axis: int):

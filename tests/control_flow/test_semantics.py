@@ -245,8 +245,8 @@ def test_scan_pytrees_and_no_xs():
     f = lambda a, xs: lax.scan(step, (a, np.int32(1)), xs)  # noqa: E731
     carry, ys = f(np.float32(0.5), xs)
     assert_trees_close(carry, (np.float32(6.5), np.int32(16)))
-    # (f32 + i32 is f64 under NumPy 2 promotion)
-    assert_trees_close(ys, {"sum": np.array([1.5, 2.5, 5.5, 11.5], F64), "u": xs["u"]})
+    # (f32 + i32 is f32 under JAX's promotion)
+    assert_trees_close(ys, {"sum": np.array([1.5, 2.5, 5.5, 11.5], F32), "u": xs["u"]})
     check_everywhere(f, (np.float32(0.5), xs), (carry, ys))
     g = lambda c: lax.scan(lambda c, _: (c * 2, c), c, None, length=4)  # noqa: E731
     check_everywhere(g, (np.float32(1),), (np.float32(16), np.array([1, 2, 4, 8], F32)))

@@ -192,6 +192,7 @@ def test_same_bits_eager_traced_and_jit(name):
         np.testing.assert_array_equal(out, eager, err_msg=f"backend {backend}")
 
 
+@pytest.mark.x64  # a 64-bit seed
 def test_traced_seed_and_fold_in_data():
     def f(seed, data):
         return fr.fold_in(fr.key(seed), data)
@@ -241,5 +242,3 @@ def _check_against_jax(jax):
             np.testing.assert_array_equal(got, np.asarray(want))
 
 
-# Compared with float64 references at float64 tolerances: run with the x64 switch on.
-pytestmark = pytest.mark.x64
