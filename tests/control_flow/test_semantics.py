@@ -239,7 +239,8 @@ def test_scan(reverse, unroll):
 def test_scan_pytrees_and_no_xs():
     def step(c, x):
         a, b = c
-        return (a + x["u"], b * 2), {"sum": a + b, "u": x["u"]}
+        # fnp.add: eagerly `a + b` on numpy scalars would be numpy's operator
+        return (a + x["u"], b * 2), {"sum": fnp.add(a, b), "u": x["u"]}
 
     xs = {"u": np.arange(4.0, dtype=F32)}
     f = lambda a, xs: lax.scan(step, (a, np.int32(1)), xs)  # noqa: E731
