@@ -136,6 +136,16 @@ def test_weak_types_are_jax(x64_mode, expr, weak):
     assert seen == [weak]
 
 
+def test_numpy_operators_on_weak_results_follow_jax(x64_mode):
+    w = fnp.sqrt(2.0)  # weak
+    assert type_of(w * 2.0).weak and type_of(2 + w).weak  # only weak operands: weak
+    strong = w * np.float64(2)  # a numpy scalar is strong
+    assert not type_of(strong).weak
+    if x64_mode:  # (x64 off, numpy's operator gives float64 here: see docs/semantics.md)
+        assert strong.dtype == np.float64
+    assert (np.ones(2, np.float32) - w).dtype == np.float32
+
+
 def test_float32_times_a_function_of_python_scalars_stays_float32(x64_mode):
     m = 7
     x = np.ones(4, np.float32)

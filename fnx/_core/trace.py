@@ -284,13 +284,12 @@ class WeakArray(np.ndarray):
         # numpy's operators and ufuncs: next to a strong array a 0-d weak value takes part as
         # a Python scalar (NEP 50 treats those weakly, as JAX does); among weak values only,
         # the result stays weak
-        strong = any(type(i) is not WeakArray and not isinstance(i, (int, float))
-                     for i in inputs)
+        strong = any(type(i) not in (WeakArray, int, float) for i in inputs)
         args = [(i.item() if strong and i.ndim == 0 else i.view(np.ndarray))
                 if type(i) is WeakArray else i for i in inputs]
         out = getattr(ufunc, method)(*args, **kwargs)
-        if not strong and type(out) is np.ndarray:
-            return out.view(WeakArray)
+        if not strong and isinstance(out, (np.ndarray, np.generic)):
+            return np.asarray(out).view(WeakArray)  # (numpy gives a scalar for 0-d results)
         return out
 
     def __array_wrap__(self, arr, context=None, return_scalar=False):
