@@ -238,6 +238,7 @@ def _check_like(values, types, what: str, kind: str, paths=None) -> list:
         where = paths[i] if paths else f"leaf {i}"
         if not _is_value(v):
             raise TypeError(f"{what}: {kind} {where} is a {type(v).__name__}, not an array")
+        v = canonical_array(v)  # float64 is float32 with x64 off
         vt = type_of(v)
         if vt.shape != t.shape:
             raise ValueError(f"{what}: {kind} {where} has shape {vt.shape}, but the "
