@@ -494,5 +494,3 @@ def test_unoptimised_and_concurrent_lowering():
     assert len(results) == 4 and all(np.allclose(r, want) for r in results)
 
 
-# Compared with float64 references at float64 tolerances: run with the x64 switch on.
-pytestmark = pytest.mark.x64

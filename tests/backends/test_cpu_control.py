@@ -114,5 +114,3 @@ def test_scan_runs_natively_fast_enough(length):
     assert ex.partition.kernels[-1].root.primitive == "scan"
 
 
-# Compared with float64 references at float64 tolerances: run with the x64 switch on.
-pytestmark = pytest.mark.x64

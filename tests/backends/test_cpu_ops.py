@@ -283,5 +283,3 @@ def test_mlp_training_step():
     run(types, build, [0.3 * RNG.standard_normal(t.shape).astype(np.float32) for t in types], rtol=1e-4)
 
 
-# Compared with float64 references at float64 tolerances: run with the x64 switch on.
-pytestmark = pytest.mark.x64

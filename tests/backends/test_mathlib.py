@@ -627,5 +627,3 @@ if __name__ == "__main__":
     print(_opt_ir_and_asm(_name, _dt)[1])
 
 
-# Compared with float64 references at float64 tolerances: run with the x64 switch on.
-pytestmark = pytest.mark.x64

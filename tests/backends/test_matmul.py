@@ -410,5 +410,3 @@ if __name__ == "__main__":
                    run_name="__main__")
 
 
-# Compared with float64 references at float64 tolerances: run with the x64 switch on.
-pytestmark = pytest.mark.x64

@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 import fnx
 from fnx import tree_util
+from fnx._core.dtypes import canonical_array
 from fnx.backends.interpreter import evaluate
 
 DTYPES = [np.bool_, np.int32, np.int64, np.uint32, np.float32, np.float64]
@@ -47,7 +48,8 @@ def assert_same(got, want, rtol=0.0, atol=0.0, check_type=True):
 def traced(f, *arrays):
     """Trace `f` on the arrays (make_ir) and run the program on the interpreter."""
     program = fnx.make_ir(f)(*arrays)
-    out = evaluate(program, [np.asarray(a) for a in arrays])
+    # the program's inputs are canonical (float64 is float32 with x64 off): so are its arguments
+    out = evaluate(program, [canonical_array(np.asarray(a)) for a in arrays])
     return out
 
 
@@ -98,15 +100,18 @@ def _computes_in_float32(want, got, inputs) -> bool:
 
 def jax_narrowed(want, got, inputs, rtol, atol):
     """numpy's reference in JAX's dtype where JAX's rules give a 32-bit result and numpy's a
-    64-bit one that no input had (int32 + float32, mean/sin of int32, cumsum of int32, ...):
+    64-bit one that no input had (int32 + float32, mean/sin of int32, cumsum of int32, ...),
+    or any 64-bit one with x64 off (the inputs were narrowed too):
     the reference is rounded to it, and compared at float32's tolerance (relative, and
     absolute at the scale of the values: a float32 computation of sin(pi) is not 0)."""
     in_dtypes = {a.dtype for a in leaves(list(inputs)) if isinstance(a, (np.ndarray, np.generic))}
     out = []
     for w, g in zip(leaves(want), leaves(got)):
         w, gd = np.asarray(w), np.asarray(g).dtype
+        # with x64 off, 64-bit inputs were narrowed too (fnx computed on the narrowed values)
         if (w.dtype != gd and w.dtype.itemsize == 8 and gd.itemsize == 4
-                and w.dtype.kind == gd.kind and w.dtype not in in_dtypes):
+                and w.dtype.kind == gd.kind
+                and (w.dtype not in in_dtypes or not fnx.config.jax_enable_x64)):
             with np.errstate(all="ignore"):
                 w = w.astype(gd)
             if gd.kind == "f":

@@ -150,6 +150,7 @@ def test_norms():
         fnp.linalg.inv(x)
 
 
+@pytest.mark.x64  # the messages name float64 operands
 def test_shape_errors_name_function_and_shapes():
     a, b = _arr((2, 3)), _arr((4, 5))
     for f, name in [(fnp.matmul, "matmul"), (fnp.dot, "dot"), (fnp.inner, "inner"),
@@ -161,5 +162,3 @@ def test_shape_errors_name_function_and_shapes():
         assert "test_fnp_linalg.py" in str(e.value)
 
 
-# Compared with float64 references at float64 tolerances: run with the x64 switch on.
-pytestmark = pytest.mark.x64

@@ -81,5 +81,3 @@ def test_var_method():
     assert_same(out, A.var(axis=0), rtol=1e-6, check_type=False)
 
 
-# Compared with float64 references at float64 tolerances: run with the x64 switch on.
-pytestmark = pytest.mark.x64

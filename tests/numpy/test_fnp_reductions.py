@@ -190,6 +190,7 @@ def test_average():
           lambda a: np.average(a, axis=1, weights=w, returned=True), x, rtol=1e-13)
 
 
+@pytest.mark.x64  # numpy's int64 accumulators as the reference
 def test_method_reductions_on_tracers():
     from fnp_util import traced
     x = _x(np.float32, (3, 4))
@@ -201,5 +202,3 @@ def test_method_reductions_on_tracers():
         assert_same(o, np.asarray(w), rtol=1e-6, check_type=False)
 
 
-# Compared with float64 references at float64 tolerances: run with the x64 switch on.
-pytestmark = pytest.mark.x64

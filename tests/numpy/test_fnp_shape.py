@@ -158,5 +158,3 @@ def test_eager_results_are_fresh():
         assert out is not x and not np.shares_memory(out, x)
 
 
-# Compared with float64 references at float64 tolerances: run with the x64 switch on.
-pytestmark = pytest.mark.x64
