@@ -82,6 +82,9 @@ def central_difference(f, params, state0, eps=1e-6):
 
 
 def main():
+    # The ODE and its finite-difference check are meant in float64: turn on 64-bit types
+    # (fnx, like JAX, computes in float32 by default).
+    fnx.config.update("jax_enable_x64", True)
     params = np.array([1.1, 0.4, 0.1, 0.4])   # alpha, beta, delta, gamma
     state0 = np.array([10.0, 5.0])            # prey, predators
 

@@ -7,6 +7,8 @@ from . import backends  # noqa: F401  (registers the backends)
 from . import tree_util, tree, lax
 from . import numpy  # noqa: F401
 from . import nn, random, testing  # noqa: F401
+from . import experimental  # noqa: F401
+from ._core.config import config, enable_x64
 from ._core import methods as _methods
 from ._core.api import make_ir, jit
 from ._core.vmap_api import vmap

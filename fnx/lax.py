@@ -12,6 +12,7 @@ from typing import Sequence
 import fnx_ir
 from fnx_ir import Literal
 
+from ._core.dtypes import canonical
 from ._core.trace import bind, type_of
 
 # ---------------------------------------------------------------- elementwise
@@ -62,8 +63,15 @@ def clamp(lo, x, hi):
     return bind("clamp", lo, x, hi)
 
 
+def _dtype(d) -> fnx_ir.DType:
+    """A dtype argument: an IR `DType` as it is (fnx's own code and transformation rules
+    re-emitting a program's types); a numpy/Python dtype as it exists under the x64 switch
+    (`np.float64` is float32 with x64 off, as in JAX)."""
+    return d if isinstance(d, fnx_ir.DType) else canonical(fnx_ir.dtype(d))
+
+
 def convert_element_type(x, new_dtype, weak: bool = False):
-    new_dtype = fnx_ir.dtype(new_dtype)
+    new_dtype = _dtype(new_dtype)
     t = type_of(x)
     if t.dtype is new_dtype and t.weak == weak:
         return x
@@ -77,7 +85,7 @@ def bitcast_convert_type(x, new_dtype):
 # ---------------------------------------------------------------- shape
 
 def iota(dtype, shape: Sequence[int], dimension: int = 0):
-    return bind("iota", dtype=fnx_ir.dtype(dtype), shape=tuple(shape), dimension=dimension)
+    return bind("iota", dtype=_dtype(dtype), shape=tuple(shape), dimension=dimension)
 
 
 def broadcast_in_dim(x, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
@@ -96,7 +104,7 @@ def broadcast_to_rank_shape(x, shape: Sequence[int]):
 
 def full(shape: Sequence[int], value, dtype):
     """An array of `shape` filled with `value` (a broadcast literal)."""
-    dtype = fnx_ir.dtype(dtype)
+    dtype = _dtype(dtype)
     return broadcast_in_dim(fnx_ir.literal(value, dtype), tuple(shape), ())
 
 
@@ -168,11 +176,11 @@ reduce_or = _reduction("reduce_or")
 
 
 def argmax(x, axis: int, index_dtype=fnx_ir.int64):
-    return bind("argmax", x, axis=axis, index_dtype=fnx_ir.dtype(index_dtype))
+    return bind("argmax", x, axis=axis, index_dtype=_dtype(index_dtype))
 
 
 def argmin(x, axis: int, index_dtype=fnx_ir.int64):
-    return bind("argmin", x, axis=axis, index_dtype=fnx_ir.dtype(index_dtype))
+    return bind("argmin", x, axis=axis, index_dtype=_dtype(index_dtype))
 
 
 def _cumulative(name):

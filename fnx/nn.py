@@ -1,7 +1,8 @@
 """`fnx.nn`: activation functions and friends, as `jax.nn` (numerically stable forms).
 
 Every function works on numpy arrays (eagerly) and on traced values. Integer inputs are
-computed in float64 (bool in float32), like the `fnx.numpy` transcendentals.
+computed in JAX's inexact dtype (bool, int32 → float32; int64 → float64), like the
+`fnx.numpy` transcendentals.
 """
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import math
 
 import numpy as np
 
-import fnx_ir
 
 from . import lax
 from . import numpy as fnp
 from . import _initializers as initializers  # noqa: F401  (fnx.nn.initializers)
+from ._core.dtypes import default_float, default_int
 from .numpy._base import canonical_dtype, convert, ensure_array, float_dtype_for, normalize_axes
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "celu", "selu", "gelu", "silu", "swish",
@@ -221,14 +222,14 @@ def log_softmax(x, axis=-1, where=None, initial=None):
 
 
 def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1):
-    """`x[..., None] == arange(num_classes)` as `dtype` (float64 by default here; JAX: float32).
-    Out-of-range and negative class indices give all-zero rows."""
+    """`x[..., None] == arange(num_classes)` as `dtype` (the default float by default, as
+    JAX). Out-of-range and negative class indices give all-zero rows."""
     xa = ensure_array(x)
     n = int(num_classes)
-    d = canonical_dtype(dtype) or fnx_ir.float64
+    d = canonical_dtype(dtype, "one_hot") or default_float()
     nd = fnp.ndim(xa) + 1
     ax = axis % nd
-    classes = lax.iota(fnx_ir.int64, (n,))
+    classes = lax.iota(default_int(), (n,))
     shape = [1] * nd
     shape[ax] = n
     eq = fnp.expand_dims(xa, ax) == fnp.reshape(classes, tuple(shape))

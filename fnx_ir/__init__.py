@@ -1,6 +1,7 @@
 """fnx_ir: the typed SSA intermediate representation of fnx (numpy is its only dependency)."""
 from .dtypes import (DType, bool_, int32, int64, uint32, float32, float64, ALL_DTYPES,
-                     FLOAT_DTYPES, INT_DTYPES, dtype, result_type, python_scalar_dtype)
+                     FLOAT_DTYPES, INT_DTYPES, dtype, result_type, python_scalar_dtype,
+                     promote, canonical, to_inexact)
 from .types import ShapedType, shaped
 from .casting import cast
 from .program import Var, Literal, Equation, Program, Builder, literal, subprograms

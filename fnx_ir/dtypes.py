@@ -1,10 +1,9 @@
-"""Element types of the IR and NumPy 2 type promotion.
+"""Element types of the IR and JAX's type promotion.
 
-A `DType` wraps a numpy dtype with the short name the text form uses. The set is
-closed under NumPy 2 promotion, so promotion is delegated to `numpy.result_type`,
-which makes it exact by construction. Weak types (Python scalars) are modelled
-the way NEP 50 does: a weak operand takes part in promotion only by its kind.
-Adding complex64/complex128 is one `DType(...)` line each plus their kind below.
+A `DType` wraps a numpy dtype with the short name the text form uses. Promotion is
+JAX's lattice (`promote`), with weak types (values from Python scalars) taking part
+by kind only. The IR itself has no x64 switch: functions that depend on it take
+`x64=` and the caller (fnx) passes the switch's value.
 """
 from __future__ import annotations
 
@@ -57,9 +56,7 @@ _BY_NAME = {d.name: d for d in ALL_DTYPES}
 _BY_NAME.update({d.short: d for d in ALL_DTYPES})
 _BY_NAME["bool_"] = bool_
 
-# The Python type whose NEP 50 "weak" promotion a weak value of each kind follows.
-_WEAK_PYTHON_TYPE = {"b": bool, "i": int, "u": int, "f": float, "c": complex}
-# The dtype a bare Python scalar gets (NumPy 2 defaults).
+# The dtype a bare Python scalar gets with 64-bit defaults (x64 on); see `canonical`.
 _PYTHON_SCALAR_DTYPE = {bool: bool_, int: int64, float: float64}
 
 
@@ -81,31 +78,97 @@ def dtype(x) -> DType:
     return _BY_NAME[name]
 
 
-def python_scalar_dtype(value) -> DType:
-    """The dtype NumPy 2 gives a bare Python bool/int/float."""
+def python_scalar_dtype(value, x64: bool) -> DType:
+    """The dtype JAX gives a bare Python bool/int/float (64-bit kinds narrowed unless `x64`)."""
     for t in (bool, int, float):  # bool before int: bool is a subclass of int
         if isinstance(value, t):
-            return _PYTHON_SCALAR_DTYPE[t]
+            return canonical(_PYTHON_SCALAR_DTYPE[t], x64)
     raise TypeError(f"{type(value).__name__} is not a Python scalar")
 
 
-def result_type(*operands: tuple[DType, bool]) -> DType:
-    """Promote `(dtype, weak)` pairs exactly as NumPy 2 does.
+# ------------------------------------------------------------------ JAX's promotion lattice
+#
+# JAX promotes by the least upper bound in a lattice of dtypes plus the weak kinds `i*`
+# (Python int) and `f*` (Python float): b1 < i* < {u8, i8}, u8 < {u16, i16}, u16 < {u32, i32},
+# u32 < {u64, i64}, i8 < i16 < i32 < i64, {u64, i64} < f* < {bf16, f16} < f32 < f64. It differs
+# from NumPy's table: int32 + float32 is float32, int32 + uint32 is int64, and a weak value
+# never widens a strong one of its kind. Only nodes that are fnx dtypes or weak kinds are
+# needed to compute the bound among fnx dtypes; the others are kept so the order is JAX's.
+_WEAK_INT, _WEAK_FLOAT = "i*", "f*"
+_UP = {"bool": ["i*"], "i*": ["uint8", "int8"], "uint8": ["uint16", "int16"],
+       "uint16": ["uint32", "int32"], "uint32": ["uint64", "int64"], "uint64": ["f*"],
+       "int8": ["int16"], "int16": ["int32"], "int32": ["int64"], "int64": ["f*"],
+       "f*": ["bfloat16", "float16"], "bfloat16": ["float32"], "float16": ["float32"],
+       "float32": ["float64"], "float64": []}
 
-    A weak operand (a Python scalar, or a value derived only from Python scalars)
-    participates by kind only, so `float32 * 2.0` stays float32.
+
+def _upper_sets() -> dict[str, frozenset]:
+    ups: dict[str, frozenset] = {}
+
+    def up(n: str) -> frozenset:
+        if n not in ups:
+            ups[n] = frozenset({n}).union(*(up(m) for m in _UP[n]))
+        return ups[n]
+    for n in _UP:
+        up(n)
+    return ups
+
+
+_UPPER = _upper_sets()
+
+
+def _join(a: str, b: str) -> str:
+    common = _UPPER[a] & _UPPER[b]
+    least = [n for n in common if _UPPER[n] >= common]
+    return least[0]
+
+
+def _node(d: DType, weak: bool) -> str:
+    if weak and d.kind in "iu":
+        return _WEAK_INT
+    if weak and d.kind == "f":
+        return _WEAK_FLOAT
+    return d.name
+
+
+# A 64-bit dtype and the one it becomes with x64 off (JAX's canonicalisation).
+_NARROW_X64 = {"int64": "int32", "uint64": "uint32", "float64": "float32", "complex128": "complex64"}
+
+
+def canonical(d: DType, x64: bool) -> DType:
+    """`d` as it exists with the x64 switch at `x64` (64-bit types narrow to 32 when off)."""
+    if x64 or d.name not in _NARROW_X64:
+        return d
+    return _BY_NAME[_NARROW_X64[d.name]]
+
+
+def promote(*operands: tuple[DType, bool], x64: bool) -> tuple[DType, bool]:
+    """`(dtype, weak)` of the result of combining `(dtype, weak)` operands, as JAX does.
+
+    The least upper bound of the operands in JAX's lattice; a weak kind on top gives that
+    kind's default dtype, weakly typed (`int32 array + 1.5` is a weak float). The result is
+    canonical for `x64` (int64 becomes int32 with x64 off).
     """
-    strong = [d.np for d, weak in operands if not weak]
-    weak_kinds = [_WEAK_PYTHON_TYPE[d.kind] for d, weak in operands if weak]
-    if not strong:
-        # Only weak values: the widest kind wins; its dtypes promote among themselves,
-        # so the result does not depend on operand order (weak i32 + weak i64 -> i64).
-        top = max("biufc".index(d.kind) for d, _ in operands)
-        return dtype(np.result_type(*(d.np for d, _ in operands if "biufc".index(d.kind) == top)))
-    sample = [t(0) for t in weak_kinds]
-    return dtype(np.result_type(*strong, *sample))
+    top = _node(*operands[0])
+    for d, weak in operands[1:]:
+        top = _join(top, _node(d, weak))
+    if top == _WEAK_INT:
+        return canonical(int64, x64), True
+    if top == _WEAK_FLOAT:
+        return canonical(float64, x64), True
+    return canonical(_BY_NAME[top], x64), all(w for _, w in operands)
 
 
-def is_weak_result(*weak_flags: bool) -> bool:
-    """A result is weak only when every operand was weak (as in JAX)."""
-    return all(weak_flags)
+def result_type(*operands: tuple[DType, bool], x64: bool) -> DType:
+    """The dtype of `promote(*operands, x64=x64)`."""
+    return promote(*operands, x64=x64)[0]
+
+
+def to_inexact(d: DType, weak: bool, x64: bool) -> DType:
+    """The float dtype JAX computes a transcendental of `d` in: floats stay, 64-bit integers
+    give float64, narrower ones (and bool) float32; a weak integer gives the default float."""
+    if d.is_float:
+        return d
+    if weak and d.kind in "iu":
+        return canonical(float64, x64)
+    return canonical(float64 if d.itemsize == 8 else float32, x64)

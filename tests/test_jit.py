@@ -36,7 +36,9 @@ def test_retrace_only_on_new_signature():
     assert f.trace_count == 1
     f(np.ones(4, np.float32), np.ones(4, np.float32))  # new shape
     assert f.trace_count == 2
-    f(np.ones(3), np.ones(3))  # new dtype
+    f(np.ones(3), np.ones(3))  # float64 is float32 with x64 off: the same signature (JAX)
+    assert f.trace_count == 2
+    f(np.ones(3, np.int32), np.ones(3, np.int32))  # new dtype
     assert f.trace_count == 3
     f(a32, 2.0)  # a weak Python scalar is its own signature
     f(a32, 3.0)
@@ -58,9 +60,9 @@ def test_static_argnums_and_argnames():
             y = fnp.sin(y) if mode == "sin" else fnp.cos(y)
         return y
     g = fnx.jit(f, static_argnums=1, static_argnames="mode")
-    x = np.linspace(0, 1, 4)
-    np.testing.assert_allclose(g(x, 2), np.sin(np.sin(x)))
-    np.testing.assert_allclose(g(x, 2, mode="cos"), np.cos(np.cos(x)))
+    x = np.linspace(0, 1, 4, dtype=np.float32)
+    np.testing.assert_allclose(g(x, 2), np.sin(np.sin(x)), rtol=1e-6)  # float32
+    np.testing.assert_allclose(g(x, 2, mode="cos"), np.cos(np.cos(x)), rtol=1e-6)
     g(x, 2)
     assert calls == [2, 2]
     with pytest.raises(ValueError, match="hashable"):
@@ -99,11 +101,12 @@ def test_threads_compile_once_and_agree():
 
 def test_lower_shows_optimised_ir_and_compiles():
     f = fnx.jit(lambda x: fnp.sin(x) + fnp.sin(x))  # CSE merges the two sins
-    lowered = f.lower(np.ones(3))
+    x = np.ones(3, np.float32)
+    lowered = f.lower(x)
     text = lowered.as_text()
     assert text.count("sin") == 1 and "add" in text
     exe = lowered.compile()
-    np.testing.assert_allclose(exe(np.ones(3))[0], 2 * np.sin(np.ones(3)))
+    np.testing.assert_allclose(exe(x)[0], 2 * np.sin(x), rtol=1e-6)
 
 
 def test_jit_inside_trace_is_a_call_inlined_when_lowered():
@@ -134,7 +137,7 @@ def test_fast_path_keeps_output_structure_and_signatures_apart():
     out = g(np.ones(3, np.int32))  # same shape, new dtype: its own entry
     assert out.dtype == np.int32
     assert g(np.float32(3)).dtype == np.float32  # a numpy scalar is a strong 0-d array
-    assert g(3.0).dtype == np.float64  # a Python scalar: weak, via the pytree path
+    assert g(3.0).dtype == np.float32  # a Python scalar: weak (default float), pytree path
     assert g.trace_count == 4
     x = np.arange(6.0).reshape(2, 3)[:, ::2]  # non-contiguous: copied, not misread
     np.testing.assert_array_equal(g(x), x * 2)
@@ -174,6 +177,7 @@ def _programs(draw):
     return f
 
 
+@pytest.mark.x64  # eagerly, numpy's operators on float64 arrays would not narrow
 @settings(max_examples=25, deadline=None)
 @given(f=_programs(), dtype=st.sampled_from([np.float32, np.float64]),
        rows=st.integers(1, 5), cols=st.integers(1, 5), seed=st.integers(0, 2**16))
@@ -189,4 +193,7 @@ def test_jit_equals_eager_on_random_programs(f, dtype, rows, cols, seed):
         return
     got = fnx.jit(f)(x, y)
     assert got.shape == want.shape and got.dtype == want.dtype
-    np.testing.assert_allclose(got, want, rtol=_TOL[dtype], atol=_TOL[dtype])
+    tol = _TOL[got.dtype.type]  # the result's dtype (float64 inputs are float32 with x64 off)
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+

@@ -81,9 +81,9 @@ def test_primitive_type_error_names_line():
     def f(x):
         return fnx.lax.add(x, fnx.lax.convert_element_type(x, "int32"))  # MARK
     with pytest.raises(fnx.FnxTypeError) as info:
-        fnx.make_ir(f)(np.ones(3))
+        fnx.make_ir(f)(np.ones(3, np.float32))
     msg = str(info.value)
-    assert "add" in msg and "f64[3]" in msg and "i32[3]" in msg
+    assert "add" in msg and "f32[3]" in msg and "i32[3]" in msg
     assert f"{__file__}:{_line_of('# MARK', f)}" in msg
 
 
@@ -131,3 +131,5 @@ def test_unsupported_argument_type_is_named():
 def test_unsupported_dtype_is_named():
     with pytest.raises(TypeError, match="complex128"):
         fnx.make_ir(lambda x: x)(np.ones(2, np.complex128))
+
+

@@ -24,6 +24,7 @@ from fnx_ir import Literal, Program, ShapedType
 from .. import tree_util
 from . import ad
 from .array import as_array
+from .dtypes import canonical_array
 from .trace import Tracer, bind, current, trace_flat, type_of, value_of
 from .._rules.custom import Rule
 
@@ -50,7 +51,7 @@ def _leaf(x, what: str, path: str = "an argument"):
             type_of(x)
         except TypeError as e:
             raise TypeError(f"{what}: {path}: {e}") from None
-        return np.asarray(x)
+        return canonical_array(np.asarray(x))  # float64 is float32 with x64 off
     raise TypeError(f"{what}: {path} is a {type(x).__name__}, not a valid fnx value: "
                     "leaves must be numpy arrays, Python scalars or traced values")
 
@@ -238,6 +239,7 @@ def _check_like(values, types, what: str, kind: str, paths=None) -> list:
         where = paths[i] if paths else f"leaf {i}"
         if not _is_value(v):
             raise TypeError(f"{what}: {kind} {where} is a {type(v).__name__}, not an array")
+        v = canonical_array(v)  # float64 is float32 with x64 off
         vt = type_of(v)
         if vt.shape != t.shape:
             raise ValueError(f"{what}: {kind} {where} has shape {vt.shape}, but the "

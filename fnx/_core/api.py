@@ -15,7 +15,9 @@ import fnx_ir
 from .. import tree_util
 from ..backends.base import LoweringOptions, available_backends, get_backend
 from . import argspec, errors
-from .array import Array
+from .array import Array, WeakArray
+from .config import x64_enabled
+from .dtypes import canonical_np
 from .shape_api import ShapeDtypeStruct
 from .trace import Tracer, bind, current, native, trace_flat, type_of
 
@@ -169,17 +171,18 @@ class _Compiled:
         self.dtypes = dtypes
 
 
-_SHAPE_DTYPE = operator.attrgetter("shape", "dtype")
+_SHAPE_DTYPE = operator.attrgetter("shape", "dtype", "__class__")  # (a WeakArray is its own key)
 
 
-_ARRAYS = (Array, np.ndarray)  # eager fnx results and numpy arrays: one cache key
+_ARRAYS = (Array, WeakArray, np.ndarray)  # eager fnx results and numpy arrays: one cache key
 
 
 def _leaf_key(x):
-    """A leaf's part of the cache key: shape, dtype and weak type (a numpy scalar and a 0-d
-    array of its dtype are one type, as in JAX)."""
+    """A leaf's part of the cache key: shape, canonical dtype and weak type (a numpy scalar
+    and a 0-d array of its dtype are one type; with x64 off a float64 array is a float32 one,
+    as in JAX)."""
     if type(x) in _ARRAYS:
-        return (x.shape, x.dtype, False)
+        return (x.shape, canonical_np(x.dtype), type(x) is WeakArray)
     t = type_of(x)
     return (t.shape, t.dtype.np, t.weak)
 
@@ -189,7 +192,8 @@ def cache_key(in_tree, static: tuple, leaves: Sequence) -> tuple:
     structure of the traced arguments (keyword arguments by name), the static arguments by
     type and value (`1`, `1.0` and `True` are three keys), each leaf's shape, dtype and weak
     type (a Python scalar is weak, its value is not part of the key)."""
-    return (in_tree, tuple((k, type(v), v) for k, v in static), tuple(map(_leaf_key, leaves)))
+    return (in_tree, tuple((k, type(v), v) for k, v in static), tuple(map(_leaf_key, leaves)),
+            x64_enabled())
 
 
 def _type_str(t) -> str:
@@ -231,7 +235,8 @@ class JitFunction:
         self._cache: dict = {}
         # Calls whose arguments are all ndarrays, positionally, skip pytree handling: keyed on
         # (shape, dtype) per argument, holding the executable and whether it returns one leaf.
-        self._flat_cache: dict = {}
+        # One dict per value of the x64 switch (indexed by it), as the switch changes types.
+        self._flat_cache: tuple[dict, dict] = ({}, {})
         self._flat_ok = not (self.static_argnums or self.static_argnames)
         self._lock = threading.Lock()
         self._traced_cache: dict = {}  # programs of calls under an enclosing trace
@@ -317,7 +322,7 @@ class JitFunction:
             return self._call_traced(args, kwargs)  # inside another trace: a call equation
         if self._flat_ok and not kwargs:  # the fast path (benchmark W6)
             try:
-                hit = self._flat_cache.get(tuple(map(_SHAPE_DTYPE, args)))
+                hit = self._flat_cache[x64_enabled()].get(tuple(map(_SHAPE_DTYPE, args)))
             except AttributeError:  # not all arrays: the pytree path
                 hit = None
             if hit is not None:
@@ -340,7 +345,7 @@ class JitFunction:
                 and all(type(a) in _ARRAYS and a.dtype == d
                         for a, d in zip(args, compiled.dtypes))):
             leaf = tree_util.treedef_is_leaf(compiled.out_tree)
-            self._flat_cache[tuple(map(_SHAPE_DTYPE, args))] = (
+            self._flat_cache[x64_enabled()][tuple(map(_SHAPE_DTYPE, args))] = (
                 compiled.executable, None if leaf else compiled.out_tree)
         outs = compiled.executable(*arrays)
         return tree_util.tree_unflatten(compiled.out_tree, outs)

@@ -107,6 +107,45 @@ class Array(np.ndarray, metaclass=_ArrayMeta):
         return SHARDING
 
 
+    @property
+    def weak_type(self) -> bool:
+        """Whether the value is weakly typed (computed from Python scalars only): no."""
+        return False
+
+
+class WeakArray(Array):
+    """A weakly typed eager result, as JAX's arrays computed from Python scalars only
+    (`fnp.sqrt(2.0)`): it promotes like a Python scalar, so `f32_array * fnp.sqrt(2.0)` stays
+    float32. Conversions (`astype`) and numpy functions of it next to strong arrays are strong.
+    """
+
+    __slots__ = ()
+
+    @property
+    def weak_type(self) -> bool:
+        """Whether the value is weakly typed: yes."""
+        return True
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        # numpy's operators and ufuncs: next to a strong array a 0-d weak value takes part as
+        # a Python scalar (NEP 50 treats those weakly, as JAX does); among weak values only,
+        # the result stays weak
+        strong = any(type(i) not in (WeakArray, int, float) for i in inputs)
+        args = [(i.item() if strong and i.ndim == 0 else i.view(np.ndarray))
+                if type(i) is WeakArray else i for i in inputs]
+        out = getattr(ufunc, method)(*args, **kwargs)
+        if isinstance(out, (np.ndarray, np.generic)):
+            return np.asarray(out).view(Array if strong else WeakArray)
+        return out
+
+    def __array_wrap__(self, arr, context=None, return_scalar=False):
+        arr = arr.view(Array)
+        return arr[()] if return_scalar else arr
+
+    def __repr__(self) -> str:
+        return repr(self.view(Array))[:-1] + ", weak_type=True)"
+
+
 _ndarray = np.ndarray
 
 

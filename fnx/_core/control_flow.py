@@ -29,6 +29,7 @@ from fnx_ir import Program, ShapedType, Var
 from .. import tree_util
 from . import errors
 from .array import as_array
+from .dtypes import promote
 from .trace import Tracer, bind, current, trace_flat, type_of
 
 __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map"]
@@ -76,7 +77,7 @@ def unify(t_in: ShapedType, t_out: ShapedType) -> ShapedType | None:
     weak = t_in.weak and t_out.weak
     if t_in.dtype is t_out.dtype:
         return ShapedType(t_in.shape, t_in.dtype, weak)
-    target = fnx_ir.result_type((t_in.dtype, t_in.weak), (t_out.dtype, t_out.weak))
+    target = promote((t_in.dtype, t_in.weak), (t_out.dtype, t_out.weak))[0]
     if any(not t.weak and t.dtype is not target for t in (t_in, t_out)):
         return None
     return ShapedType(t_in.shape, target, weak)
@@ -597,7 +598,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool 
     for name, t in (("lower", lt), ("upper", ut)):
         if t.shape != () or t.dtype.kind not in "iu":
             _fail(TypeError, f"fori_loop: {name} must be an integer scalar, got {t}")
-    dtype = fnx_ir.result_type((lt.dtype, lt.weak), (ut.dtype, ut.weak))
+    dtype = promote((lt.dtype, lt.weak), (ut.dtype, ut.weak))[0]
     itype = ShapedType((), dtype, lt.weak and ut.weak)
     try:
         lo, hi = int(lower), int(upper)

@@ -60,7 +60,7 @@ def install() -> None:
 
     Tracer.reshape = lambda self, *shape, order="C": fnp.reshape(self, _shape_args(shape), order)
     Tracer.transpose = lambda self, *axes: fnp.transpose(self, _shape_args(axes) or None)
-    Tracer.astype = lambda self, dtype, copy=True: fnp.asarray(self, dtype=dtype)
+    Tracer.astype = lambda self, dtype, copy=True: fnp.astype(self, dtype)
     Tracer.flatten = lambda self, order="C": fnp.ravel(self, order)
     Tracer.copy = lambda self: self
     Tracer.conjugate = fnp.conjugate

@@ -19,7 +19,8 @@ import fnx_ir
 from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
 from . import array as _array, errors
-from .array import Array
+from .array import Array, WeakArray
+from .dtypes import canonical_array, python_scalar_type
 from .rules import RULES, rules
 
 _ndarray = np.ndarray
@@ -143,17 +144,17 @@ class TraceContext:
 
     def _constant(self, x) -> "Tracer | Literal":
         if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
-            return fnx_ir.literal(x, fnx_ir.python_scalar_dtype(x), weak=True)
-        arr = np.asarray(x)
-        dtype = fnx_ir.dtype(arr.dtype)
+            return Literal(x, python_scalar_type(x))
+        arr = canonical_array(np.asarray(x))
+        t = _type_of(arr)
         if arr.ndim == 0:
-            return fnx_ir.literal(arr, dtype)
+            return Literal(arr, t)
         hit = self._const_index.get(id(x))
         if hit is not None and hit[0] is x:
             return hit[1]
         value = np.array(arr, dtype=dtype.np, copy=True)  # not later mutations; native order
         value.flags.writeable = False
-        t = Tracer(self.builder.constant(value, ShapedType(arr.shape, dtype)), self, value)
+        t = Tracer(self.builder.constant(value, t), self, value)
         self._const_index[id(x)] = (x, t)
         return t
 
@@ -248,8 +249,10 @@ def bind(primitive: str, *args, **params):
         if all(v is not None for v in arg_vals):
             try:
                 with np.errstate(all="ignore"):  # (see _eager)
-                    res = r.impl(*arg_vals, **params)
-                vals = [np.asarray(v) for v in (res if r.multiple_results else (res,))]
+                    res = r.impl(*[_eager_operand(v, type_of(i)) for v, i in zip(arg_vals, ins)],
+                                 **params)
+                vals = [np.asarray(v, o.type.dtype.np)
+                        for v, o in zip(res if r.multiple_results else (res,), outs)]
             except errors.UnboundAxisError:
                 pass  # a collective: its value is known once vmap batches it
         tracers = [Tracer(o, ctx, v) for o, v in zip(outs, vals)]
@@ -285,6 +288,11 @@ def rebind(eq: Equation, args: Sequence):
                 if (RULES.get(eq.primitive) or rules(eq.primitive)).multiple_results:
                     return [Tracer(o, ctx, None) for o in outs]
                 return Tracer(outs[0], ctx, None)
+    elif not any(type(a) is Tracer for a in args):
+        # eagerly, operands have the program's types (under any x64 switch: a program
+        # recorded with int64 values still runs after the switch is turned off)
+        r = RULES.get(eq.primitive) or rules(eq.primitive)
+        return _eager(eq.primitive, r, args, eq.params, [x.type for x in eq.inputs])
     return bind(eq.primitive, *args, **eq.params)
 
 
@@ -292,40 +300,50 @@ def _atom(x):
     return x._var if type(x) is Tracer else x
 
 
-def _plain(a):
-    """An eager operand for a numpy implementation: `Array`s as plain ndarray views (numpy's
-    subclass path would cost ~1 µs a call and give results that do not own their data)."""
-    if a.__class__ is Array:
-        return native(a.view(_ndarray))
-    return a.value if isinstance(a, Literal) else native(a)
-
-
-def _eager(primitive: str, r, args, params):
-    arrays = [_plain(a) for a in args]
-    in_types = [_type_of(a) for a in arrays]
+def _eager(primitive: str, r, args, params, in_types=None):
+    if in_types is None:
+        in_types = [a.type if isinstance(a, Literal) else _type_of(a) for a in args]
+    arrays = [_eager_operand(a, t) for a, t in zip(args, in_types)]
     try:
-        fnx_ir.get_primitive(primitive).infer(in_types, params)
+        out_types = fnx_ir.get_primitive(primitive).infer(in_types, params)
     except fnx_ir.IRTypeError as e:
         raise errors.FnxTypeError(errors.at_source(str(e), errors.user_source())) from None
     with np.errstate(all="ignore"):  # IEEE results (inf, nan) are values, as in JAX: no warnings
         res = r.impl(*arrays, **params)
     if r.multiple_results:
-        return [_fresh(v) for v in res]
-    return _fresh(res)
+        return [eager_value(v, t) for v, t in zip(res, out_types)]
+    return eager_value(res, out_types[0])
 
 
-def _fresh(v) -> Array:
-    """Eager results are fresh `Array`s: never a view a user could mutate an input through."""
-    if not isinstance(v, np.ndarray):
-        v = np.asarray(v)
-    if not (v.flags.owndata and v.flags.writeable):
+def _eager_operand(a, t: ShapedType):
+    """The numpy value a primitive's implementation gets: a plain ndarray (numpy's subclass
+    path would cost ~1 µs a call and give results that do not own their data) of the dtype of
+    its type `t`, in native byte order."""
+    if isinstance(a, Literal):
+        a = a.value
+    if a.__class__ is Array or a.__class__ is WeakArray:
+        a = a.view(_ndarray)
+    if isinstance(a, np.ndarray) and a.dtype == t.dtype.np:
+        return a
+    return np.asarray(a, t.dtype.np)
+
+
+def eager_value(v, t: ShapedType) -> Array:
+    """An eager result of type `t`: a fresh `Array` of `t`'s dtype (never a view a user could
+    mutate an input through), a `WeakArray` when `t` is weak."""
+    v = np.asarray(v)
+    if v.dtype != t.dtype.np:
+        v = v.astype(t.dtype.np)
+    elif not (v.flags.owndata and v.flags.writeable):
         v = np.array(v)
-    return v if v.__class__ is Array else v.view(Array)
+    return v.view(WeakArray if t.weak else Array)
 
 
 def _type_of(x) -> ShapedType:
     if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
-        return ShapedType((), fnx_ir.python_scalar_dtype(x), True)
+        return python_scalar_type(x)
+    if type(x) is WeakArray:
+        return ShapedType(x.shape, fnx_ir.dtype(x.dtype), True)
     arr = np.asarray(x)
     return ShapedType(arr.shape, fnx_ir.dtype(arr.dtype))
 
@@ -387,6 +405,7 @@ def trace_flat(fun: Callable[..., Sequence], args: Sequence, concrete: bool,
     None for an abstract input, when `values` is given).
     """
     with _Trace(concrete) as ctx:
+        args = [canonical_array(a) for a in args]  # float64 is float32 with x64 off
         types = types or [type_of(a) for a in args]
         if values is None:
             values = [native(value_of(a)) if concrete else None for a in args]
@@ -422,5 +441,5 @@ def eval_program(program: Program, args: Sequence) -> list:
     finally:
         if ctx is not None:
             ctx.source = saved
-    return [(_fresh(x.value) if current() is None else x) if isinstance(x, Literal)
+    return [(eager_value(x.value, x.type) if current() is None else x) if isinstance(x, Literal)
             else env[x] for x in program.outputs]

@@ -20,6 +20,7 @@ from . import errors
 from .api import flatten_function
 from .batching import BatchingError, batch_program, bound_axis, matchaxis
 from .array import Array, as_array
+from .dtypes import canonical_array
 from .trace import Tracer, current, trace_flat, type_of
 
 
@@ -87,7 +88,7 @@ def _check_leaf(x, path: str, src):
             type_of(x)
         except TypeError as e:
             raise TypeError(errors.at_source(f"vmap: argument {path}: {e}", src)) from None
-        return x
+        return canonical_array(x)  # float64 is float32 with x64 off
     raise TypeError(errors.at_source(
         f"vmap: argument {path} is a {type(x).__name__}, not a valid fnx argument: leaves "
         "must be numpy arrays, Python scalars or traced values", src))

@@ -1,13 +1,13 @@
 """`fnx.numpy`: the part of `jax.numpy` that numeric programs use.
 
-Works on numpy arrays (eagerly, returning `numpy.ndarray` equal to numpy's own result,
-dtype included) and on traced values alike, with NumPy broadcasting and NumPy 2
-promotion (Python scalars are weak: `float32_array * 2.0` stays float32).
+Works on numpy arrays (eagerly, returning `numpy.ndarray` with numpy's values) and on
+traced values alike, with NumPy broadcasting and JAX's dtypes: float32/int32 defaults
+unless the x64 switch is on, JAX's promotion, weak Python scalars (`float32_array * 2.0`
+stays float32); see docs/semantics.md, "Dtypes and the x64 switch".
 
 Documented differences from numpy:
-- dtypes: bool, int32, int64, uint32, float32, float64 only. Where numpy would compute
-  in float16/int8/int16 (some functions of bool arrays) fnx uses float32/int32; sums and
-  products of uint32 stay uint32 (numpy: uint64).
+- dtypes (JAX's): bool, int32, int64, uint32, float32, float64 only; `int32 + float32` is
+  float32 and `sin(int32)` is float32 (JAX's rules); sums and products of uint32 stay uint32.
 - results are always new arrays (never views); `out=` is not supported.
 - `x.at[idx].set(v)` exists on traced values (as in JAX); for numpy arrays write
   `fnx.numpy.at(x)[idx].set(v)`.

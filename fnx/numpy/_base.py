@@ -1,4 +1,4 @@
-"""The machinery under `fnx.numpy`: operands, NumPy 2 promotion and broadcasting, errors.
+"""The machinery under `fnx.numpy`: operands, JAX's promotion, broadcasting, errors.
 
 Every `fnx.numpy` function turns its inputs into operands of one dtype and one
 shape here, then binds primitives through `fnx.lax`. The same code runs eagerly
@@ -16,9 +16,10 @@ import fnx_ir
 from fnx_ir import DType, Literal
 
 from .. import lax
+from .._core import dtypes as _dt
 from .._core import errors
 from .._core.array import as_array
-from .._core.trace import Tracer, current, type_of
+from .._core.trace import Tracer, current, eager_value, type_of
 
 ArrayLike = "Tracer | np.ndarray | np.generic | bool | int | float | Sequence"
 
@@ -59,13 +60,16 @@ def is_concrete(x) -> bool:
 
 
 def asarray_or_tracer(x):
-    """Tracers and numpy arrays pass; Python scalars stay (weak); the rest via numpy."""
-    if type(x) is Tracer or isinstance(x, np.ndarray) or is_python_scalar(x):
+    """Tracers pass; Python scalars stay (weak); numpy arrays pass with a canonical dtype
+    (float64 becomes float32 with x64 off); the rest via numpy."""
+    if type(x) is Tracer or is_python_scalar(x):
         return x
+    if isinstance(x, np.ndarray):
+        return _dt.canonical_array(x)
     if isinstance(x, Literal):
-        return np.asarray(x.value)
+        return eager_value(x.value, x.type)
     if isinstance(x, np.generic):
-        return np.asarray(x)
+        return _dt.canonical_array(np.asarray(x))
     if isinstance(x, (list, tuple)) and any(type(e) is Tracer for e in _flat(x)):
         from ._shape import stack  # a nested list of traced scalars/arrays
         return stack([asarray_or_tracer(e) for e in x])
@@ -75,7 +79,7 @@ def asarray_or_tracer(x):
                         f"(dtype {arr.dtype}) as an array")
     if arr.dtype == np.float16:
         arr = arr.astype(np.float32)
-    return arr
+    return _dt.canonical_array(arr)
 
 
 def _flat(x):
@@ -106,7 +110,7 @@ def finish(out, *inputs):
     """What an `fnx.numpy` function returns: never a Literal, and eagerly an `fnx.Array` that
     is never an input."""
     if isinstance(out, Literal):
-        return as_array(np.array(out.value))
+        return eager_value(out.value, out.type)
     if isinstance(out, np.ndarray):
         for i in inputs:
             if out is i or (isinstance(i, (list, tuple)) and any(out is j for j in i)):
@@ -140,15 +144,19 @@ def tracing() -> bool:
 
 # ----------------------------------------------------------------------------- dtypes
 
+def result_weak(*xs) -> tuple[DType, bool]:
+    """JAX's promotion of the operands: `(dtype, weak)` (Python scalars are weak)."""
+    return _dt.promote(*[(t.dtype, t.weak) for t in (type_of(x) for x in xs)])
+
+
 def result_dtype(*xs) -> DType:
-    """NumPy 2 promotion of the operands (Python scalars are weak)."""
-    return fnx_ir.result_type(*[(t.dtype, t.weak) for t in (type_of(x) for x in xs)])
+    """JAX's promotion of the operands (Python scalars are weak)."""
+    return result_weak(*xs)[0]
 
 
 # Loop dtypes numpy picks that fnx does not have: use the nearest wider fnx dtype.
 _NARROW = {"float16": fnx_ir.float32, "int8": fnx_ir.int32, "int16": fnx_ir.int32,
            "uint8": fnx_ir.uint32, "uint16": fnx_ir.uint32}
-_WEAK_TYPE = {"b": np.dtype(bool), "i": int, "u": int, "f": float}  # a Python bool is np.bool_
 
 
 def to_dtype(d) -> DType:
@@ -159,34 +167,49 @@ def to_dtype(d) -> DType:
 
 
 @functools.lru_cache(maxsize=4096)
-def _resolve(ufunc: np.ufunc, key: tuple) -> tuple[tuple[DType, ...], DType]:
-    strong = [d for d, weak in key if not weak]
-    if not strong:  # only weak values: they take their default dtypes
-        d = fnx_ir.result_type(*key).np
-        key = tuple((fnx_ir.dtype(d), False) for _ in key)
-    spec = tuple(_WEAK_TYPE[d.kind] if weak else d.np for d, weak in key)
-    res = ufunc.resolve_dtypes(spec + (None,) * ufunc.nout)
-    return tuple(to_dtype(d) for d in res[:ufunc.nin]), to_dtype(res[-1])
+def _resolve(ufunc: np.ufunc, key: tuple, x64: bool) -> tuple[DType, DType, bool]:
+    """(operand dtype, output dtype, weak) of `ufunc` on `(dtype, weak)` operands, as JAX's:
+    the operands promote to one dtype (JAX's lattice); numpy's loop for that dtype tells
+    the kind of the output: bool (a comparison), float for integer operands (a
+    transcendental or true division: JAX's inexact dtype), or the operands' dtype."""
+    d, weak = fnx_ir.promote(*key, x64=x64)
+    loop = ufunc.resolve_dtypes((d.np,) * ufunc.nin + (None,) * ufunc.nout)
+    out = to_dtype(loop[-1])
+    if out.is_bool and not d.is_bool:
+        return d, out, False
+    if out.is_float and not d.is_float:
+        f = fnx_ir.to_inexact(d, weak, x64)
+        return f, f, weak
+    if out.kind != d.kind:  # bool operands of integer arithmetic (square, power, shifts)
+        return to_dtype(loop[0]), out, weak
+    return d, d, weak
 
 
-def ufunc_dtypes(ufunc: np.ufunc, fn: str, *xs) -> tuple[tuple[DType, ...], DType]:
-    """(loop input dtypes, output dtype) that numpy's `ufunc` uses for these operands."""
+def ufunc_dtypes(ufunc: np.ufunc, fn: str, *xs) -> tuple[DType, DType, bool]:
+    """(operand dtype, output dtype, weak) for `ufunc`'s JAX counterpart on these operands."""
     key = tuple((t.dtype, t.weak) for t in (type_of(x) for x in xs))
     try:
-        return _resolve(ufunc, key)
+        return _resolve(ufunc, key, _dt.x64_enabled())
     except TypeError as e:
         raise type_error(fn, f"not supported for these dtypes ({e})", *xs) from None
 
 
-def float_dtype_for(dtype: DType) -> DType:
-    """The float dtype numpy computes a transcendental of `dtype` in (bool→f32, ints→f64)."""
-    if dtype.is_float:
-        return dtype
-    return fnx_ir.float32 if dtype.is_bool else fnx_ir.float64
+def float_dtype_for(dtype: DType, weak: bool = False) -> DType:
+    """The float dtype JAX computes a transcendental of `dtype` in (bool, int32, uint32 →
+    float32; int64 → float64; a weak integer → the default float)."""
+    return _dt.to_inexact(dtype, weak)
 
 
-def canonical_dtype(dtype) -> DType | None:
-    return None if dtype is None else to_dtype(dtype)
+def canonical_dtype(dtype, fn: str = "") -> DType | None:
+    """A `dtype=` argument as fnx's dtype under the x64 switch (None stays None; Python's
+    `float`/`int` are the default dtypes); a 64-bit request with x64 off narrows with JAX's
+    warning naming `fn`."""
+    if dtype is None:
+        return None
+    if dtype is float or dtype is int:  # the default dtype of the kind, as JAX: no warning
+        return _dt.default_float() if dtype is float else _dt.default_int()
+    d = to_dtype(dtype)
+    return _dt.requested(d, fn) if fn else _dt.canonical(d)
 
 
 # ----------------------------------------------------------------------------- shapes
@@ -199,28 +222,31 @@ def broadcast_shapes(*shapes, what: str = "operands", xs: Sequence = ()) -> tupl
                          "broadcast together", *xs, shape=True) from None
 
 
-def convert(x, dtype: DType):
-    """`x` with dtype `dtype`: Python scalars become literals, arrays are converted."""
+def convert(x, dtype: DType, weak: bool = False):
+    """`x` with dtype `dtype`: Python scalars become (weak) literals, arrays are converted
+    (to a weak value when `weak`: JAX's `int32 array + 1.5` is weakly typed)."""
     if is_python_scalar(x):
-        return fnx_ir.literal(x, dtype, weak=True)
+        return fnx_ir.literal(x, dtype, weak=not isinstance(x, bool))
     t = type_of(x)
-    if t.dtype is dtype:
+    if t.dtype is dtype and (t.weak or not weak):
         return x
-    return lax.convert_element_type(x, dtype, weak=False)
+    return lax.convert_element_type(x, dtype, weak=weak and not t.dtype.is_bool)
 
 
 def broadcast_to(x, shape: tuple[int, ...]):
     if is_python_scalar(x):
-        x = fnx_ir.literal(x, fnx_ir.python_scalar_dtype(x), weak=True)
+        x = fnx_ir.Literal(x, _dt.python_scalar_type(x))
     return lax.broadcast_to_rank_shape(x, shape)
 
 
 def operands(*xs, dtype: DType | None = None, what: str = "operands"):
     """Promote to a common dtype (or `dtype`) and broadcast to a common shape."""
     xs = [asarray_or_tracer(x) for x in xs]
-    dtype = dtype or result_dtype(*xs)
+    weak = False
+    if dtype is None:
+        dtype, weak = result_weak(*xs)
     shape = broadcast_shapes(*[type_of(x).shape for x in xs], what=what, xs=xs)
-    return [broadcast_to(convert(x, dtype), shape) for x in xs]
+    return [broadcast_to(convert(x, dtype, weak), shape) for x in xs]
 
 
 def normalize_axis(axis: int, ndim: int, what: str = "axis") -> int:

@@ -1,6 +1,7 @@
 """Array creation in `fnx.numpy`: array/asarray, zeros/ones/full, arange, linspace, eye, tri...
 
-Default dtypes are numpy's (float64, int64), not JAX's 32-bit ones. Inside a traced
+Default dtypes are JAX's: float32/int32, or float64/int64 with the x64 switch on; an
+explicit 64-bit `dtype=` with x64 off narrows with JAX's warning. Inside a traced
 function these record primitives (`iota`, `broadcast_in_dim` of a literal) rather than
 embedding large constants.
 """
@@ -14,7 +15,8 @@ import fnx_ir
 
 from .. import lax
 from .._core.array import Array, as_array
-from .._core.trace import type_of
+from .._core.dtypes import canonical_array, default_float, default_int, python_scalar_type
+from .._core.trace import eager_value, type_of
 from ._base import (asarray_or_tracer, canonical_dtype, convert, dtype_of,
                     ensure_array, finish, is_python_scalar, is_tracer, shape_of, static_int,
                     to_dtype, tracing, _flat)
@@ -39,14 +41,22 @@ def _np_dtype_check(arr: np.ndarray) -> Array:
     """A numpy result as what fnx.numpy returns eagerly (an `fnx.Array` of an fnx dtype)."""
     if arr.dtype == np.float16:
         return as_array(arr.astype(np.float32))
+    arr = canonical_array(arr)
     fnx_ir.dtype(arr.dtype)  # raises a clear TypeError for unsupported dtypes
     return as_array(arr)
 
 
 def asarray(a, dtype=None, order=None, *, copy=None):
     """`numpy.asarray`: traced values are converted; anything else goes through numpy to an
-    `fnx.Array` (sharing the data of a numpy array when no copy is needed, as numpy does)."""
-    d = canonical_dtype(dtype)
+    `fnx.Array` (sharing the data of a numpy array when no copy is needed, as numpy does; a
+    Python scalar gives a weakly typed 0-d array, as JAX)."""
+    return _asarray(a, dtype, copy, "asarray")
+
+
+def _asarray(a, dtype, copy, fn: str):
+    d = canonical_dtype(dtype, fn)
+    if is_python_scalar(a) and d is None:
+        return eager_value(a, python_scalar_type(a))
     if is_tracer(a) or (isinstance(a, (list, tuple)) and any(is_tracer(e) for e in _flat(a))):
         x = asarray_or_tracer(a)
         return convert(x, d) if d is not None else x
@@ -68,7 +78,7 @@ def ascontiguousarray(a, dtype=None):
 
 def array(object, dtype=None, copy: bool = True, order="K", ndmin: int = 0):
     """`numpy.array` (always a new array eagerly)."""
-    x = asarray(object, dtype)
+    x = _asarray(object, dtype, None, "array")
     if copy and isinstance(object, np.ndarray) and np.may_share_memory(x, object):
         x = as_array(np.array(x))
     nd = type_of(x).ndim
@@ -80,8 +90,9 @@ def array(object, dtype=None, copy: bool = True, order="K", ndmin: int = 0):
 def astype(x, dtype, /, *, copy: bool = True):
     """`x.astype(dtype)` as a function (numpy 2 / array API)."""
     a = ensure_array(x)
-    d = canonical_dtype(dtype)
-    return finish(convert(a, d), x) if copy else convert(a, d)
+    d = canonical_dtype(dtype, "astype")
+    out = lax.convert_element_type(a, d)  # strong, as JAX's astype
+    return finish(out, x) if copy else out
 
 
 def copy(a, order="K"):
@@ -95,9 +106,9 @@ def full(shape, fill_value, dtype=None):
     shape = _shape(shape)
     v = asarray_or_tracer(fill_value)
     if dtype is None:
-        d = fnx_ir.python_scalar_dtype(v) if is_python_scalar(v) else dtype_of(v)
+        d = dtype_of(v)
     else:
-        d = canonical_dtype(dtype)
+        d = canonical_dtype(dtype, "full")
     if is_python_scalar(v) or (not is_tracer(v) and np.ndim(v) == 0):
         val = v if is_python_scalar(v) else np.asarray(v)[()]
         return finish(lax.full(shape, val, d))
@@ -106,13 +117,13 @@ def full(shape, fill_value, dtype=None):
 
 
 def zeros(shape, dtype=None):
-    """`numpy.zeros` (float64 by default)."""
-    return full(shape, 0, dtype or fnx_ir.float64)
+    """`numpy.zeros` (float32 by default; float64 with x64 on)."""
+    return full(shape, 0, canonical_dtype(dtype, "zeros") or default_float())
 
 
 def ones(shape, dtype=None):
-    """`numpy.ones` (float64 by default)."""
-    return full(shape, 1, dtype or fnx_ir.float64)
+    """`numpy.ones` (float32 by default; float64 with x64 on)."""
+    return full(shape, 1, canonical_dtype(dtype, "ones") or default_float())
 
 
 def empty(shape, dtype=None):
@@ -158,7 +169,7 @@ def _static_number(x, what):
 def arange(start, stop=None, step=None, dtype=None):
     """`numpy.arange` (static bounds: the length must be known)."""
     start, stop, step = (_static_number(v, "arange") for v in (start, stop, step))
-    d = canonical_dtype(dtype)
+    d = canonical_dtype(dtype, "arange")
     ref = np.arange(start, stop, step, dtype=None if d is None else d.np)
     ref = _np_dtype_check(ref)
     if not tracing() or ref.size < 2:
@@ -182,12 +193,12 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     num = static_int(num, "num")
     if num < 0:
         raise ValueError(f"Number of samples, {num}, must be non-negative.")
-    d = canonical_dtype(dtype)
+    d = canonical_dtype(dtype, "linspace")
     if not (is_tracer(start) or is_tracer(stop)):
         res = np.linspace(np.asarray(start), np.asarray(stop), num, endpoint, retstep,
                           None if d is None else d.np, axis)
         if retstep:
-            return _np_dtype_check(np.asarray(res[0])), as_array(np.asarray(res[1]))
+            return _np_dtype_check(np.asarray(res[0])), _np_dtype_check(np.asarray(res[1]))
         return _np_dtype_check(np.asarray(res))
     from ._elementwise import add, divide, multiply, subtract, floor
     from ._shape import moveaxis
@@ -224,18 +235,18 @@ def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0, dtype
     """`numpy.logspace`."""
     from ._elementwise import power
     if not (is_tracer(start) or is_tracer(stop) or is_tracer(base)):
-        d = canonical_dtype(dtype)
+        d = canonical_dtype(dtype, "logspace")
         return _np_dtype_check(np.logspace(start, stop, num, endpoint, base,
                                            None if d is None else d.np, axis))
     y = linspace(start, stop, num, endpoint, axis=axis)
     out = power(base, y)
-    return convert(out, canonical_dtype(dtype)) if dtype is not None else out
+    return convert(out, canonical_dtype(dtype, "logspace")) if dtype is not None else out
 
 
 def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, axis: int = 0):
     """`numpy.geomspace` (concrete bounds only)."""
     start, stop = _static_number(start, "geomspace"), _static_number(stop, "geomspace")
-    d = canonical_dtype(dtype)
+    d = canonical_dtype(dtype, "geomspace")
     return _np_dtype_check(np.geomspace(start, stop, num, endpoint, None if d is None else d.np,
                                         axis))
 
@@ -244,9 +255,9 @@ def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, axi
 
 def _tri_mask(n, m, k):
     """bool[n, m]: `j <= i + k`."""
-    i = lax.iota(fnx_ir.int64, (n, m), 0)
-    j = lax.iota(fnx_ir.int64, (n, m), 1)
-    return lax.le(j, lax.add(i, lax.full((n, m), k, fnx_ir.int64)))
+    i = lax.iota(default_int(), (n, m), 0)
+    j = lax.iota(default_int(), (n, m), 1)
+    return lax.le(j, lax.add(i, lax.full((n, m), k, default_int())))
 
 
 def eye(N, M=None, k: int = 0, dtype=None):
@@ -254,12 +265,12 @@ def eye(N, M=None, k: int = 0, dtype=None):
     n = static_int(N, "N")
     m = n if M is None else static_int(M, "M")
     k = static_int(k, "k")
-    d = canonical_dtype(dtype) or fnx_ir.float64
+    d = canonical_dtype(dtype, "eye") or default_float()
     if n == 0 or m == 0:
         return as_array(np.zeros((n, m), d.np))
-    i = lax.iota(fnx_ir.int64, (n, m), 0)
-    j = lax.iota(fnx_ir.int64, (n, m), 1)
-    mask = lax.eq(lax.add(i, lax.full((n, m), k, fnx_ir.int64)), j)
+    i = lax.iota(default_int(), (n, m), 0)
+    j = lax.iota(default_int(), (n, m), 1)
+    mask = lax.eq(lax.add(i, lax.full((n, m), k, default_int())), j)
     return lax.convert_element_type(mask, d)
 
 
@@ -272,7 +283,7 @@ def tri(N, M=None, k: int = 0, dtype=None):
     """`numpy.tri`: ones at and below the `k`-th diagonal."""
     n = static_int(N, "N")
     m = n if M is None else static_int(M, "M")
-    d = canonical_dtype(dtype) or fnx_ir.float64
+    d = canonical_dtype(dtype, "tri") or default_float()
     if n == 0 or m == 0:
         return as_array(np.zeros((n, m), d.np))
     return lax.convert_element_type(_tri_mask(n, m, static_int(k, "k")), d)
@@ -331,7 +342,7 @@ def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy")
 def indices(dimensions, dtype=None, sparse: bool = False):
     """`numpy.indices`."""
     dims = _shape(dimensions)
-    d = canonical_dtype(dtype) or fnx_ir.int64
+    d = canonical_dtype(dtype, "indices") or default_int()
     if sparse:
         out = []
         for i, n in enumerate(dims):

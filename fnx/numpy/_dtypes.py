@@ -10,8 +10,9 @@ import numpy as np
 
 import fnx_ir
 
+from .._core.dtypes import promote
 from .._core.trace import type_of
-from ._base import asarray_or_tracer, result_dtype
+from ._base import asarray_or_tracer, result_dtype, to_dtype
 
 
 class _ScalarType:
@@ -53,11 +54,16 @@ generic, number, integer, signedinteger, unsignedinteger = (
     np.generic, np.number, np.integer, np.signedinteger, np.unsignedinteger)
 inexact, floating, complexfloating = np.inexact, np.floating, np.complexfloating
 dtype, finfo, iinfo, issubdtype = np.dtype, np.finfo, np.iinfo, np.issubdtype
-promote_types, can_cast = np.promote_types, np.can_cast
+can_cast = np.can_cast
+
+
+def promote_types(a, b) -> np.dtype:
+    """JAX's promotion of two dtypes (its lattice, canonical under the x64 switch)."""
+    return promote((to_dtype(a), False), (to_dtype(b), False))[0].np
 
 
 def result_type(*args):
-    """`numpy.result_type` for arrays, traced values, Python scalars (weak) and dtypes."""
+    """JAX's `result_type` for arrays, traced values, Python scalars (weak) and dtypes."""
     vals = []
     for a in args:
         if isinstance(a, (_ScalarType, np.dtype, str)) or isinstance(a, type):

@@ -1,8 +1,9 @@
-"""Elementwise functions of `fnx.numpy`, with NumPy's broadcasting and promotion.
+"""Elementwise functions of `fnx.numpy`, with NumPy's broadcasting and JAX's promotion.
 
-The dtypes follow numpy's own ufunc loop selection (`ufunc.resolve_dtypes`), so each
-function computes in, and returns, the dtype numpy would (float16/int8/int16 loops,
-which numpy picks for some bool inputs, become float32/int32). Results equal numpy's:
+The dtypes are JAX's: operands promote to one dtype (JAX's lattice), and numpy's ufunc loop
+for that dtype tells whether the result is bool (comparisons), float for integer operands
+(transcendentals, true division: JAX's inexact dtype, e.g. int32 → float32) or the
+operands' dtype (`_base.ufunc_dtypes`). Results equal numpy's:
 exactly where the computation is the same numpy call, within an ulp or two for the
 few functions composed from several primitives (log10, hypot, logaddexp, deg2rad, ...).
 """
@@ -16,9 +17,11 @@ import numpy as np
 import fnx_ir
 
 from .. import lax
+from .._core.dtypes import default_int
 from .._core.trace import type_of
 from ._base import (asarray_or_tracer, broadcast_shapes, broadcast_to, convert, dtype_of,
-                    ensure_array, finish, is_python_scalar, is_tracer, result_dtype, ufunc_dtypes)
+                    ensure_array, finish, float_dtype_for, is_python_scalar, is_tracer, result_dtype,
+                    result_weak, ufunc_dtypes)
 
 __all__ = []
 
@@ -29,25 +32,23 @@ def _export(f):
 
 
 def _prepare(ufunc, name, xs):
-    """Operands converted to numpy's loop dtypes and broadcast; plus the output dtype."""
+    """Operands converted to JAX's dtype for `ufunc` and broadcast; plus the output type."""
     xs = [asarray_or_tracer(x) for x in xs]
-    in_dtypes, out_dtype = ufunc_dtypes(ufunc, name, *xs)
+    in_dtype, out_dtype, weak = ufunc_dtypes(ufunc, name, *xs)
     shape = broadcast_shapes(*(type_of(x).shape for x in xs), what=name, xs=xs)
-    return [broadcast_to(convert(x, d), shape) for x, d in zip(xs, in_dtypes)], out_dtype
+    return [broadcast_to(convert(x, in_dtype, weak), shape) for x in xs], out_dtype, weak
 
 
 def _ufunc(name, ufunc, impl, doc=None):
-    """A public elementwise function: numpy's dtype resolution, then `impl` on the operands."""
+    """A public elementwise function: JAX's dtype resolution, then `impl` on the operands."""
     def f(*xs):
         if len(xs) != ufunc.nin:
             raise TypeError(f"{name}() takes {ufunc.nin} positional arguments, got {len(xs)}")
-        ops, out_dtype = _prepare(ufunc, name, xs)
+        ops, out_dtype, weak = _prepare(ufunc, name, xs)
         res = impl(*ops)
         t = type_of(res)
-        if t.dtype is not out_dtype or (t.weak and all(map(is_python_scalar, xs))):
-            # numpy gives a strong result for Python scalars alone (np.sin(2.0) is float64):
-            # traced results agree with eager ones
-            res = lax.convert_element_type(res, out_dtype)
+        if t.dtype is not out_dtype or t.weak != weak:
+            res = lax.convert_element_type(res, out_dtype, weak=weak)
         return finish(res, *xs)
     f.__name__ = f.__qualname__ = name
     f.__doc__ = doc or f"Elementwise `{name}` with broadcasting, as `numpy.{name}`."
@@ -82,7 +83,8 @@ for _name, _uf, _prim in [
         ("log2", np.log2, lax.log2), ("log1p", np.log1p, lax.log1p),
         ("sqrt", np.sqrt, lax.sqrt), ("cbrt", np.cbrt, lax.cbrt)]:
     _ufunc(_name, _uf, _prim,
-           f"Elementwise `{_name}`, as `numpy.{_name}` (integers compute in float64, bool in float32).")
+           f"Elementwise `{_name}`, as `jax.numpy.{_name}` (bool, int32 and uint32 compute in "
+           "float32, int64 in float64).")
 asin, acos, atan, asinh, acosh, atanh = (globals()[n] for n in (  # defined by the loop above
     "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh"))
 __all__ += ["asin", "acos", "atan", "asinh", "acosh", "atanh"]
@@ -104,10 +106,9 @@ __all__ += ["radians", "degrees"]
 
 @_export
 def sinc(x):
-    """Normalised sinc `sin(pi x) / (pi x)`, as `numpy.sinc` (non-floats compute in float64)."""
+    """Normalised sinc `sin(pi x) / (pi x)`, as `numpy.sinc` (non-floats as JAX's inexact dtype)."""
     a = ensure_array(x)
-    d = dtype_of(a) if dtype_of(a).is_float else fnx_ir.float64
-    a = convert(a, d)
+    a = convert(a, float_dtype_for(dtype_of(a), type_of(a).weak))
     # numpy: y = pi * where(x == 0, 1e-20, x); sin(y) / y. At 0 the value is 1 from the
     # Maclaurin polynomial 1 - z²/6 + z⁴/120 (z = pi x), whose derivatives there are
     # sinc's own up to order 4 (JAX's are exact to every order).
@@ -217,7 +218,7 @@ def _signbit(x):
     d = dtype_of(x)
     if not d.is_float:
         return lax.lt(x, _full(x, 0)) if d.kind == "i" else lax.ne(x, x)
-    ibits = fnx_ir.int32 if d.itemsize == 4 else fnx_ir.int64
+    ibits = fnx_ir.int32 if d.itemsize == 4 else default_int()
     b = lax.bitcast_convert_type(x, ibits)
     return lax.lt(b, lax.full_like(b, 0))
 
@@ -481,7 +482,7 @@ def power(x1, x2):
         base = ensure_array(x1)
         if dtype_of(base).is_float:  # as JAX: cheaper, and so is its derivative
             return finish(lax.integer_pow(base, int(x2)), x1)
-    ops, out_dtype = _prepare(np.power, "power", (x1, x2))
+    ops, out_dtype, weak = _prepare(np.power, "power", (x1, x2))
     a, b = ops
     d = dtype_of(a)
     if d.is_float:
@@ -498,15 +499,19 @@ def power(x1, x2):
             y = np.asarray(x2)
             bits = builtins.max(int(y.max()), 1).bit_length() if y.size else 1
         res = _int_power(a, b, bits)
-    if dtype_of(res) is not out_dtype:
-        res = lax.convert_element_type(res, out_dtype)
+    if dtype_of(res) is not out_dtype or type_of(res).weak != weak:
+        res = lax.convert_element_type(res, out_dtype, weak=weak)
     return finish(res, x1, x2)
 
 
 @_export
 def float_power(x1, x2):
-    """`numpy.float_power`: in float64."""
-    return power(convert(ensure_array(x1), fnx_ir.float64), convert(ensure_array(x2), fnx_ir.float64))
+    """`jax.numpy.float_power`: `power` in the inexact dtype of the operands (JAX's; NumPy's
+    is always float64)."""
+    xs = [asarray_or_tracer(x) for x in (x1, x2)]
+    d, weak = result_weak(*xs)
+    d = float_dtype_for(d, weak)
+    return power(*(convert(x, d, weak) for x in xs))
 
 
 # ------------------------------------------------------------------ bitwise, logical
@@ -553,9 +558,9 @@ def where(condition, x=None, y=None, *, size=None, fill_value=None):
         raise ValueError("either both or neither of x and y should be given")
     c, a, b = ensure_array(condition), asarray_or_tracer(x), asarray_or_tracer(y)
     shape = broadcast_shapes(*(type_of(v).shape for v in (c, a, b)), what="where", xs=(c, a, b))
-    dtype = result_dtype(a, b)
+    dtype, weak = result_weak(a, b)
     c = _truth(broadcast_to(c, shape))
-    a, b = (broadcast_to(convert(v, dtype), shape) for v in (a, b))
+    a, b = (broadcast_to(convert(v, dtype, weak), shape) for v in (a, b))
     return finish(lax.select(c, a, b))
 
 

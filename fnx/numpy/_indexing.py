@@ -23,6 +23,7 @@ import numpy as np
 import fnx_ir
 
 from .. import lax
+from .._core.dtypes import default_int
 from .._core import errors
 from .._core.trace import type_of
 from ._base import (asarray_or_tracer, broadcast_to, convert, dtype_of, ensure_array, finish,
@@ -178,7 +179,7 @@ class _Parsed:
                              ) from None
         dt = result_dtype(*arrays)
         if not dt.is_integer:
-            dt = fnx_ir.int64
+            dt = default_int()
         out = []
         for it in self.adv:
             n = self.shape[it.dim]
@@ -269,7 +270,7 @@ def _getitem(x, idx, mode=None, fill_value=None):
                 starts.append(i)
                 sizes[d] = 1
             else:
-                starts.append(fnx_ir.literal(0, fnx_ir.int64))
+                starts.append(fnx_ir.literal(0, default_int()))
         out = lax.dynamic_slice(out, starts, sizes)
     out = lax.squeeze(out, squeeze)
     nb = 0
@@ -371,7 +372,7 @@ def _scatter_update(kind: str, x, idx, values, mode: str = "drop"):
     v = lax.reshape(v, grid + tuple(sizes[("S", k)] for k in full))
     if not p.adv and not partial:  # every dim taken whole: an elementwise update
         return finish(_elementwise_update(kind, arr, v), x)
-    idx_dt = dtype_of(arrays[0]) if arrays else fnx_ir.int64
+    idx_dt = dtype_of(arrays[0]) if arrays else default_int()
     index = [lax.broadcast_in_dim(a, grid, tuple(range(nb))) for a in arrays]
     for j, k in enumerate(partial):
         it = p.items[k]
@@ -582,7 +583,7 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
         from ._creation import zeros
         return zeros(out_shape, t.dtype)
     idx, ok = _wrap_indices(idx, t.shape[ax], mode, "take_along_axis")
-    dt = dtype_of(idx) if is_tracer(idx) else fnx_ir.int64
+    dt = dtype_of(idx) if is_tracer(idx) else default_int()
     index = []
     for d in range(t.ndim):
         if d == ax:
@@ -632,9 +633,9 @@ def diag(v, k: int = 0):
     n = t.shape[0]
     size = n + abs(k)
     padded = lax.pad(x, fnx_ir.literal(0, t.dtype), [(0, abs(k), 0)])
-    i = lax.iota(fnx_ir.int64, (size, size), 0)
-    j = lax.iota(fnx_ir.int64, (size, size), 1)
-    mask = lax.eq(lax.add(i, lax.full((size, size), k, fnx_ir.int64)), j)
+    i = lax.iota(default_int(), (size, size), 0)
+    j = lax.iota(default_int(), (size, size), 1)
+    mask = lax.eq(lax.add(i, lax.full((size, size), k, default_int())), j)
     vals = lax.broadcast_in_dim(padded, (size, size), (0,) if k >= 0 else (1,))
     return lax.select(mask, vals, lax.zeros_like(vals))
 
@@ -667,12 +668,12 @@ def nonzero(a, *, size=None, fill_value=None):
     if len(fills) != t.ndim:
         raise ValueError(f"fill_value must be a scalar or a tuple of length {t.ndim}")
     if t.size == 0 or size == 0:
-        return tuple(finish(lax.full((size,), 0 if f is None else f, fnx_ir.int64)) for f in fills)
-    counts = lax.cumsum(lax.convert_element_type(flat, fnx_ir.int64), 0)
+        return tuple(finish(lax.full((size,), 0 if f is None else f, default_int())) for f in fills)
+    counts = lax.cumsum(lax.convert_element_type(flat, default_int()), 0)
     rank = lax.sub(counts, lax.full_like(counts, 1))
     target = lax.select(flat, rank, lax.full_like(rank, size))  # size: dropped
-    pos = lax.iota(fnx_ir.int64, (t.size,))
-    found = lax.scatter(lax.full((size,), -1, fnx_ir.int64), pos, [target], (0,), mode="drop")
+    pos = lax.iota(default_int(), (t.size,))
+    found = lax.scatter(lax.full((size,), -1, default_int()), pos, [target], (0,), mode="drop")
     missing = lax.lt(found, lax.full_like(found, 0))
     out = []
     rem = found

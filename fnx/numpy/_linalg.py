@@ -162,7 +162,7 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
 
 
 def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None):
-    """`numpy.trace`: the sum of a diagonal (int32/bool sum in int64, as numpy)."""
+    """`numpy.trace`: the sum of a diagonal (int32/bool sum in the default integer, as JAX)."""
     from ._indexing import diagonal
     from ._reductions import sum
     d = diagonal(a, offset, axis1, axis2)

@@ -7,9 +7,10 @@ import numpy as np
 import fnx_ir
 
 from .. import lax
+from .._core.dtypes import default_int
 from .._core.trace import type_of
 from .._core.array import as_array
-from ._base import (asarray_or_tracer, convert, dtype_of, ensure_array, is_python_scalar,
+from ._base import (float_dtype_for, result_dtype, asarray_or_tracer, convert, dtype_of, ensure_array, is_python_scalar,
                     is_tracer, shape_of, static_int)
 
 __all__ = ["isclose", "allclose", "array_equal", "array_equiv", "r_", "c_", "s_", "index_exp",
@@ -187,13 +188,13 @@ def bincount(x, weights=None, minlength: int = 0, *, length=None):
         length = max(int(arr.max()) + 1 if arr.size else 0, minlength)
     length = static_int(length, "length")
     if weights is None:
-        w = lax.full(shape_of(a), 1, fnx_ir.int64)
-        d = fnx_ir.int64
+        w = lax.full(shape_of(a), 1, default_int())
+        d = default_int()
     else:
         w = ensure_array(weights)
-        d = dtype_of(w) if dtype_of(w).is_float else fnx_ir.float64
+        d = float_dtype_for(dtype_of(w))
         w = convert(w, d)
-    return lax.scatter_add(lax.full((length,), 0, d), w, [convert(a, fnx_ir.int64)], (0,),
+    return lax.scatter_add(lax.full((length,), 0, d), w, [convert(a, default_int())], (0,),
                            mode="drop")
 
 
@@ -205,7 +206,7 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if period is not None:
         raise NotImplementedError("fnx.numpy.interp: period= is not supported")
     xs, xpa, fpa = ensure_array(x), ensure_array(xp), ensure_array(fp)
-    d = fnx_ir.float64
+    d = float_dtype_for(result_dtype(xs, xpa, fpa))
     xs, xpa, fpa = convert(xs, d), convert(xpa, d), convert(fpa, d)
     n = type_of(xpa).shape[0]
     if n == 0:
@@ -383,7 +384,7 @@ def ldexp(x1, x2, /):
     """`x1 * 2**x2` (exact while the result is a normal number)."""
     from ._elementwise import exp2, multiply
     a = ensure_array(x1)
-    d = dtype_of(a) if dtype_of(a).is_float else fnx_ir.float64
+    d = float_dtype_for(dtype_of(a))
     return multiply(convert(a, d), convert(exp2(convert(ensure_array(x2), d)), d))
 
 

@@ -1,7 +1,8 @@
 """Reductions of `fnx.numpy`: sum, mean, var, max, argmax, any, cumsum, ...
 
-Result dtypes are numpy's, except that numpy's uint64 accumulators (sums and
-products of uint32) are uint32 here: fnx has no uint64.
+Result dtypes are JAX's: sums and products of bool and int32 accumulate in the default
+integer (int32, or int64 with x64 on), means of integers are JAX's inexact dtype (float32 for
+int32), and JAX's uint64 accumulators (of uint32 with x64 on) are uint32 here: fnx has no uint64.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import fnx_ir
 
 from .. import lax
 from .._core.trace import type_of
-from ._base import (canonical_dtype, convert, dtype_of, ensure_array, finish, normalize_axes,
+from .._core.dtypes import default_int
+from ._base import (canonical_dtype, float_dtype_for, convert, dtype_of, ensure_array, finish, normalize_axes,
                     normalize_axis, broadcast_to, broadcast_shapes, type_error)
 
 __all__ = ["sum", "prod", "product", "mean", "average", "var", "std", "max", "min", "amax",
@@ -30,11 +32,11 @@ def _keepdims(out, x_shape, axes, keepdims):
     return lax.reshape(out, tuple(1 if i in axes else d for i, d in enumerate(x_shape)))
 
 
-def _acc_dtype(dtype: fnx_ir.DType) -> fnx_ir.DType:
-    """numpy sums/products bool and int32 in the platform integer (int64)."""
-    if dtype.is_bool or dtype is fnx_ir.int32:
-        return fnx_ir.int64
-    return dtype  # uint32 stays uint32 (numpy's uint64 is not an fnx dtype)
+def _acc_dtype(dtype: fnx_ir.DType, cumulative: bool = False) -> fnx_ir.DType:
+    """JAX sums/products bool and int32 in the default integer (cumulative ones: bool only)."""
+    if dtype.is_bool or (dtype is fnx_ir.int32 and not cumulative):
+        return default_int()
+    return dtype  # uint32 stays uint32 (JAX's uint64 is not an fnx dtype)
 
 
 def _where_fill(x, where, fill):
@@ -58,7 +60,7 @@ def _accumulate(name: str, reduce, combine, identity: int, doc: str):
         x = ensure_array(a)
         t = type_of(x)
         axes = normalize_axes(axis, t.ndim)
-        d = canonical_dtype(dtype) or _acc_dtype(t.dtype)
+        d = canonical_dtype(dtype, name) or _acc_dtype(t.dtype)
         x = _where_fill(convert(x, d), where, identity)
         res = _reduce(reduce, x, axes, keepdims, t.shape)
         if initial is not None:
@@ -70,7 +72,7 @@ def _accumulate(name: str, reduce, combine, identity: int, doc: str):
 
 
 sum = _accumulate("sum", lax.reduce_sum, lax.add, 0,
-                  "`numpy.sum` (bool and int32 accumulate in int64; uint32 stays uint32).")
+                  "`numpy.sum` (bool and int32 accumulate in the default integer; uint32 stays uint32).")
 prod = _accumulate("prod", lax.reduce_prod, lax.mul, 1, "`numpy.prod`.")
 
 
@@ -87,12 +89,12 @@ def _count(t, axes, where, dtype):
 
 def _mean_dtype(t, dtype):
     if dtype is not None:
-        return canonical_dtype(dtype)
-    return t.dtype if t.dtype.is_float else fnx_ir.float64
+        return canonical_dtype(dtype, "mean")
+    return float_dtype_for(t.dtype)
 
 
 def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
-    """`numpy.mean` (integers and bool average in float64)."""
+    """`numpy.mean` (integers and bool average in JAX's inexact dtype: float32 for int32)."""
     _no_out(out, "mean")
     x = ensure_array(a)
     t = type_of(x)
@@ -134,7 +136,7 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
 
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
         correction=None):
-    """`numpy.var`: `mean(abs(x - x.mean())**2)` over `count - ddof` (integers in float64)."""
+    """`numpy.var`: `mean(abs(x - x.mean())**2)` over `count - ddof` (integers in JAX's inexact dtype)."""
     _no_out(out, "var")
     if correction is not None:
         ddof = correction
@@ -215,7 +217,7 @@ def _arg(name, prim):
             raise ValueError(f"attempt to get {name} of an empty sequence")
         if type_of(x).ndim == 0:
             x = lax.reshape(x, (1,))
-        res = prim(x, ax, fnx_ir.int64)
+        res = prim(x, ax, default_int())
         if keepdims:
             res = lax.reshape(res, (1,) * t.ndim if axis is None else
                               tuple(1 if i == ax else d for i, d in enumerate(t.shape)))
@@ -248,10 +250,10 @@ all = alltrue = _bool_reduce("all", lax.reduce_and)
 
 
 def count_nonzero(a, axis=None, *, keepdims: bool = False):
-    """The number of non-zero elements (int64)."""
+    """The number of non-zero elements (of the default integer dtype)."""
     x = ensure_array(a)
     b = convert(x, fnx_ir.bool_)
-    return sum(b, axis, dtype=fnx_ir.int64, keepdims=keepdims)
+    return sum(b, axis, dtype=default_int(), keepdims=keepdims)
 
 
 def _cumulative(name, prim):
@@ -260,7 +262,7 @@ def _cumulative(name, prim):
         x = ensure_array(a)
         t = type_of(x)
         x, ax = _flat_or_axis(x, t, axis)
-        d = canonical_dtype(dtype) or _acc_dtype(t.dtype)
+        d = canonical_dtype(dtype, name) or _acc_dtype(t.dtype, cumulative=True)
         x = convert(x, d)
         if type_of(x).ndim == 0:
             x = lax.reshape(x, (1,))

@@ -10,6 +10,7 @@ import numpy as np
 import fnx_ir
 
 from .. import lax
+from .._core.dtypes import default_int
 from .._core.trace import type_of
 from ._base import (canonical_dtype, convert, dtype_of, ensure_array, finish, fresh, is_tracer,
                     normalize_axes, normalize_axis, result_dtype, static_int, type_error)
@@ -486,7 +487,7 @@ def roll(a, shift, axis=None):
         if is_tracer(s):
             from ._indexing import take
             from ._elementwise import remainder, subtract
-            idx = remainder(subtract(lax.iota(fnx_ir.int64, (n,)), convert(s, fnx_ir.int64)), n)
+            idx = remainder(subtract(lax.iota(default_int(), (n,)), convert(s, default_int())), n)
             x = take(x, idx, axis=ax, mode="clip")
             continue
         s = static_int(s, "shift") % n

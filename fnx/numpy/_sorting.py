@@ -9,9 +9,11 @@ import numpy as np
 import fnx_ir
 
 from .. import lax
+from .._core.dtypes import default_int
 from .._core import errors
+from .._core.dtypes import promote
 from .._core.trace import type_of
-from ._base import (asarray_or_tracer, convert, dtype_of, ensure_array, finish, is_tracer,
+from ._base import (float_dtype_for, asarray_or_tracer, convert, dtype_of, ensure_array, finish, is_tracer,
                     normalize_axes, normalize_axis, shape_of, static_int)
 
 __all__ = ["sort", "argsort", "lexsort", "partition", "argpartition", "searchsorted", "unique",
@@ -40,7 +42,7 @@ def sort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True
 
 def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True,
             descending: bool = False):
-    """`numpy.argsort` (stable; int64 indices)."""
+    """`numpy.argsort` (stable; indices of the default integer dtype)."""
     if order is not None:
         raise NotImplementedError("fnx.numpy.argsort: order= is not supported")
     x, ax = _flat_or_axis(ensure_array(a), axis)
@@ -48,7 +50,7 @@ def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = T
     if t.ndim == 0:
         raise np.exceptions.AxisError("axis -1 is out of bounds for array of dimension 0")
     n = t.shape[ax]
-    iota = lax.iota(fnx_ir.int64, t.shape, ax)
+    iota = lax.iota(default_int(), t.shape, ax)
     if descending:
         _, idx = lax.sort([lax.rev(x, (ax,)), iota], ax, num_keys=1)
         return lax.rev(lax.sub(lax.full_like(idx, n - 1), idx), (ax,))
@@ -62,7 +64,7 @@ def lexsort(keys, axis: int = -1):
         raise TypeError("need sequence of keys with len > 0 in lexsort")
     shape = shape_of(ks[0])
     ax = normalize_axis(axis, len(shape))
-    iota = lax.iota(fnx_ir.int64, shape, ax)
+    iota = lax.iota(default_int(), shape, ax)
     return lax.sort(ks[::-1] + [iota], ax, num_keys=len(ks))[-1]
 
 
@@ -105,11 +107,11 @@ def searchsorted(a, v, side: str = "left", sorter=None, *, method=None):
     arr, vals = convert(arr, d), convert(vals, d)
     n = type_of(arr).shape[0]
     vs = shape_of(vals)
-    lo = lax.full(vs, 0, fnx_ir.int64)
-    hi = lax.full(vs, n, fnx_ir.int64)
+    lo = lax.full(vs, 0, default_int())
+    hi = lax.full(vs, n, default_int())
     if n == 0:
         return finish(lo)
-    one = lax.full(vs, 1, fnx_ir.int64)
+    one = lax.full(vs, 1, default_int())
     for _ in range(n.bit_length()):
         active = lax.lt(lo, hi)
         mid = lax.shift_right_logical(lax.add(lo, hi), one)
@@ -145,7 +147,7 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
     t = type_of(x)
     flat = lax.reshape(x, (t.size,))
     n = t.size
-    s, perm = lax.sort([flat, lax.iota(fnx_ir.int64, (n,))], 0, num_keys=1)
+    s, perm = lax.sort([flat, lax.iota(default_int(), (n,))], 0, num_keys=1)
     if n == 0:
         raise ValueError("fnx.numpy.unique of an empty traced array")
     head = lax.slice(s, (1,), (n,))
@@ -155,23 +157,23 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
         differ = lax.bitwise_and(differ, lax.bitwise_not(lax.bitwise_and(
             lax.ne(head, head), lax.ne(prev, prev))))
     first = lax.concatenate([lax.full((1,), True, fnx_ir.bool_), differ], 0)
-    rank = lax.sub(lax.cumsum(lax.convert_element_type(first, fnx_ir.int64), 0),
-                   lax.full((n,), 1, fnx_ir.int64))
-    target = lax.select(first, rank, lax.full((n,), size, fnx_ir.int64))
+    rank = lax.sub(lax.cumsum(lax.convert_element_type(first, default_int()), 0),
+                   lax.full((n,), 1, default_int()))
+    target = lax.select(first, rank, lax.full((n,), size, default_int()))
     fv = lax.slice(s, (0,), (1,)) if fill_value is None else None
     init = lax.broadcast_in_dim(fv, (size,), (0,)) if fv is not None else \
         lax.full((size,), fill_value, t.dtype)
     values = lax.scatter(init, s, [target], (0,), mode="drop")
     out = [values]
     if return_index:
-        out.append(lax.scatter(lax.full((size,), 0, fnx_ir.int64), perm, [target], (0,),
+        out.append(lax.scatter(lax.full((size,), 0, default_int()), perm, [target], (0,),
                                mode="drop"))
     if return_inverse:
-        inv = lax.scatter(lax.full((n,), 0, fnx_ir.int64), rank, [perm], (0,), mode="drop")
+        inv = lax.scatter(lax.full((n,), 0, default_int()), rank, [perm], (0,), mode="drop")
         out.append(lax.reshape(inv, t.shape))
     if return_counts:
-        out.append(lax.scatter_add(lax.full((size,), 0, fnx_ir.int64),
-                                   lax.full((n,), 1, fnx_ir.int64), [rank], (0,), mode="drop"))
+        out.append(lax.scatter_add(lax.full((size,), 0, default_int()),
+                                   lax.full((n,), 1, default_int()), [rank], (0,), mode="drop"))
     return out[0] if len(out) == 1 else tuple(out)
 
 
@@ -212,13 +214,13 @@ def _has_nan_last(s):
 
 
 def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
-    """`numpy.median` (NaN anywhere in a slice gives NaN; integers give float64)."""
+    """`numpy.median` (NaN anywhere in a slice gives NaN; integers give JAX's inexact dtype)."""
     from ._elementwise import add, divide
     x = ensure_array(a)
     y, kd, n = _to_last(x, axis)
     if n == 0:
         raise ValueError("fnx.numpy.median of an empty slice")
-    d = dtype_of(x) if dtype_of(x).is_float else fnx_ir.float64
+    d = float_dtype_for(dtype_of(x))
     s = convert(lax.sort(y, type_of(y).ndim - 1), d)
     if n % 2:
         res = _take_last(s, n // 2)
@@ -262,14 +264,14 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan):
         raise NotImplementedError(f"fnx.numpy.quantile: method {method!r} is not supported")
     x = ensure_array(a)
     y, kd, n = _to_last(x, axis)
-    d = dtype_of(x) if dtype_of(x).is_float else fnx_ir.float64
+    d = float_dtype_for(dtype_of(x))
     qa = ensure_array(q)
     if not is_tracer(qa) and (np.any(np.asarray(qa) < 0) or np.any(np.asarray(qa) > 1)):
         raise ValueError("Quantiles must be in the range [0, 1]")
     if is_python_scalar_like(q) and dtype_of(x).is_float:
         qd = dtype_of(x)  # numpy casts a Python q to the array's float dtype
     else:
-        qd = dtype_of(qa) if dtype_of(qa).is_float else fnx_ir.float64
+        qd = float_dtype_for(dtype_of(qa))
     s = lax.sort(y, type_of(y).ndim - 1)
     rest = shape_of(s)[:-1]
     qshape = shape_of(qa)
@@ -296,15 +298,15 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan):
     # gather: s has shape rest + (n,); indices have shape qshape + rest
     nq = len(qshape)
     sb = lax.broadcast_in_dim(s, qshape + rest + (n,), tuple(range(nq, nq + len(rest) + 1)))
-    ip = lax.expand_dims(convert(prev, fnx_ir.int64), (nq + len(rest),))
-    inx = lax.expand_dims(convert(nxt, fnx_ir.int64), (nq + len(rest),))
+    ip = lax.expand_dims(convert(prev, default_int()), (nq + len(rest),))
+    inx = lax.expand_dims(convert(nxt, default_int()), (nq + len(rest),))
     last = nq + len(rest)
     pv = lax.squeeze(take_along_axis(sb, ip, last, mode="clip"), (last,))
     nv = lax.squeeze(take_along_axis(sb, inx, last, mode="clip"), (last,))
     if method in ("lower", "higher", "nearest"):
         res = pv  # an element itself: the array's dtype
     else:
-        out_d = fnx_ir.result_type((d, False), (qd, False))
+        out_d = promote((d, False), (qd, False))[0]
         res = _lerp(convert(pv, out_d), convert(nv, out_d), convert(gamma, out_d))
     if dtype_of(s).is_float:
         has_nan = _has_nan_last(s)

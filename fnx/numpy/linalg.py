@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._core.trace import type_of
-from ._base import ensure_array, normalize_axes
+from ._base import ensure_array, float_dtype_for, normalize_axes
 from ._linalg import matmul, outer, tensordot, vecdot, cross, trace  # noqa: F401
 from ._indexing import diagonal  # noqa: F401
 from ._shape import matrix_transpose  # noqa: F401
@@ -20,7 +20,7 @@ def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
     from .. import numpy as fnp
     a = ensure_array(x)
     if not type_of(a).dtype.is_float:
-        a = fnp.asarray(a, fnp.float64)
+        a = fnp.asarray(a, float_dtype_for(type_of(a).dtype))
     m = fnp.abs(a)
     if ord == 2:
         return fnp.sqrt(fnp.sum(m * m, axis=axis, keepdims=keepdims))
@@ -40,7 +40,7 @@ def matrix_norm(x, /, *, keepdims: bool = False, ord="fro"):
     from .. import numpy as fnp
     a = ensure_array(x)
     if not type_of(a).dtype.is_float:
-        a = fnp.asarray(a, fnp.float64)
+        a = fnp.asarray(a, float_dtype_for(type_of(a).dtype))
     m = fnp.abs(a)
     if ord == "fro":
         return fnp.sqrt(fnp.sum(m * m, axis=(-2, -1), keepdims=keepdims))

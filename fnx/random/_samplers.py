@@ -17,6 +17,8 @@ from fnx_ir import bool_, float32, float64, int32, int64, uint32
 
 from .. import lax
 from .._core.array import as_array
+from .._core.config import enable_x64
+from .._core.dtypes import default_int, promote, requested
 from .._core.trace import type_of
 from . import _threefry as tf
 from . import _exactmath as xm
@@ -59,7 +61,7 @@ def _uniform(key, shape, dtype, minval, maxval):
 
 
 @compiled("minval", "maxval")
-def uniform(key, shape=(), dtype=float32, minval=0.0, maxval=1.0):
+def uniform(key, shape=(), dtype=float, minval=0.0, maxval=1.0):
     """Uniform floats in [minval, maxval) of `shape` and float `dtype`."""
     key = check_key("uniform", key)
     shape = canon_shape("uniform", shape)
@@ -95,7 +97,7 @@ def _nextafter(x, direction: float):
 
 
 @compiled()
-def normal(key, shape=(), dtype=float32):
+def normal(key, shape=(), dtype=float):
     """Standard normal floats: `sqrt(2) * erf_inv(u)` with `u` uniform in (-1, 1)."""
     key = check_key("normal", key)
     shape = canon_shape("normal", shape)
@@ -110,7 +112,7 @@ def _normal(key, shape, dtype):
 
 
 @compiled("sigma")
-def lognormal(key, sigma=1.0, shape=None, dtype=float32):
+def lognormal(key, sigma=1.0, shape=None, dtype=float):
     """Log-normal floats: `exp(sigma * normal)`."""
     key = check_key("lognormal", key)
     dtype = float_dtype("lognormal", dtype)
@@ -124,7 +126,7 @@ def lognormal(key, sigma=1.0, shape=None, dtype=float32):
 
 
 @compiled("lower", "upper")
-def truncated_normal(key, lower, upper, shape=None, dtype=float32):
+def truncated_normal(key, lower, upper, shape=None, dtype=float):
     """Standard normal floats conditioned on `lower < x < upper` (inverse-CDF method)."""
     key = check_key("truncated_normal", key)
     dtype = float_dtype("truncated_normal", dtype)
@@ -187,8 +189,8 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method: str = "c
                                   "is implemented (no eigh/svd primitives yet)")
     mean, cov = as_operand(mean), as_operand(cov)
     if dtype is None:
-        dtype = fnx_ir.result_type(*[(d if d.is_float else float32, False)
-                                     for d in (dtype_of(mean), dtype_of(cov))])
+        dtype = promote(*[(d if d.is_float else float32, False)
+                          for d in (dtype_of(mean), dtype_of(cov))])[0]
     dtype = float_dtype("multivariate_normal", dtype)
     ms, cs = shape_of(mean), shape_of(cov)
     if len(ms) < 1:
@@ -220,7 +222,7 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method: str = "c
 # ----------------------------------------------------------------- simple transforms
 
 @compiled()
-def exponential(key, shape=(), dtype=float32):
+def exponential(key, shape=(), dtype=float):
     """Exponential(1) floats: `-log1p(-u)`."""
     key = check_key("exponential", key)
     shape = canon_shape("exponential", shape)
@@ -248,7 +250,7 @@ def _gumbel(key, shape, dtype, mode):
 
 
 @compiled()
-def gumbel(key, shape=(), dtype=float32, mode=None):
+def gumbel(key, shape=(), dtype=float, mode=None):
     """Standard Gumbel floats: `-log(-log(u))`, `u` uniform in [tiny, 1).
 
     `mode='high'` spends two uniforms per value for a wider range (as JAX)."""
@@ -259,7 +261,7 @@ def gumbel(key, shape=(), dtype=float32, mode=None):
 
 
 @compiled()
-def laplace(key, shape=(), dtype=float32):
+def laplace(key, shape=(), dtype=float):
     """Standard Laplace floats."""
     key = check_key("laplace", key)
     shape = canon_shape("laplace", shape)
@@ -269,7 +271,7 @@ def laplace(key, shape=(), dtype=float32):
 
 
 @compiled()
-def logistic(key, shape=(), dtype=float32):
+def logistic(key, shape=(), dtype=float):
     """Standard logistic floats: `log(u) - log1p(-u)`."""
     key = check_key("logistic", key)
     shape = canon_shape("logistic", shape)
@@ -279,7 +281,7 @@ def logistic(key, shape=(), dtype=float32):
 
 
 @compiled()
-def cauchy(key, shape=(), dtype=float32):
+def cauchy(key, shape=(), dtype=float):
     """Standard Cauchy floats: `tan(pi * (u - 1/2))`."""
     key = check_key("cauchy", key)
     shape = canon_shape("cauchy", shape)
@@ -316,11 +318,11 @@ def bernoulli(key, p=0.5, shape=None):
 
 
 @compiled()
-def rademacher(key, shape=(), dtype=int32):
+def rademacher(key, shape=(), dtype=int):
     """-1 or +1 with equal probability."""
     key = check_key("rademacher", key)
     shape = canon_shape("rademacher", shape)
-    dtype = fnx_ir.dtype(dtype)
+    dtype = default_int() if dtype is int else requested(fnx_ir.dtype(dtype), "rademacher")
     b = lax.convert_element_type(bernoulli(key, 0.5, shape), dtype)
     return lax.sub(lax.mul(full(shape, 2, dtype), b), full(shape, 1, dtype))
 
@@ -368,7 +370,7 @@ def _int_bounds(x, name):
 
 
 @compiled("minval", "maxval")
-def randint(key, shape, minval, maxval, dtype=int32):
+def randint(key, shape, minval, maxval, dtype=int):
     """Uniform integers in [minval, maxval) of `dtype` (int32, uint32 or int64).
 
     As JAX: two independent words per value reduce modulo the span, so the bias for
@@ -376,9 +378,14 @@ def randint(key, shape, minval, maxval, dtype=int32):
     """
     key = check_key("randint", key)
     shape = canon_shape("randint", shape)
-    dtype = fnx_ir.dtype(dtype)
+    dtype = default_int() if dtype is int else requested(fnx_ir.dtype(dtype), "randint")
     if dtype not in (int32, uint32, int64):
         raise TypeError(f"fnx.random.randint: dtype must be int32, uint32 or int64, got {dtype}")
+    with enable_x64():  # the bounds are int64 internally (the result is `dtype`)
+        return _randint(key, shape, minval, maxval, dtype)
+
+
+def _randint(key, shape, minval, maxval, dtype):
     check_shape("randint", shape, shape_of(minval), shape_of(maxval))
     lo64, _ = _int_bounds(minval, "randint")
     hi64, too_big = _int_bounds(maxval, "randint")

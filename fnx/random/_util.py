@@ -16,6 +16,7 @@ import fnx_ir
 from fnx_ir import DType, Literal
 
 from .. import lax
+from .._core.dtypes import canonical_array, default_float, requested
 from .._core.trace import Tracer, type_of
 
 KEY_SHAPE = (2,)
@@ -62,7 +63,11 @@ def canon_shape(name: str, shape) -> tuple[int, ...]:
 
 
 def float_dtype(name: str, dtype) -> DType:
-    d = fnx_ir.dtype(dtype)
+    """A sampler's float `dtype=`: Python `float` is the default float (float32, or float64
+    with x64 on); an explicit float64 with x64 off narrows with JAX's warning."""
+    if dtype is float:
+        return default_float()
+    d = requested(fnx_ir.dtype(dtype), name)
     if not d.is_float:
         raise ValueError(f"fnx.random.{name}: dtype must be a floating-point dtype "
                          f"(float32 or float64), got {d}")
@@ -137,12 +142,13 @@ def normalize_axis(name: str, axis: int, ndim: int) -> int:
 
 
 def as_operand(x):
-    """A traced value or a numpy array (lists and scalars via numpy)."""
-    if is_traced(x) or isinstance(x, np.ndarray):
+    """A traced value or a numpy array (lists and scalars via numpy) of a canonical dtype
+    (float64 is float32 with x64 off)."""
+    if is_traced(x):
         return x
     if isinstance(x, Literal):
         return np.asarray(x.value)
-    return np.asarray(x)
+    return canonical_array(np.asarray(x))
 
 
 def take(x, ind, axis: int):

@@ -126,16 +126,22 @@ def check_grads(f: Callable, args: Sequence, order: int = 2,
                 modes: Sequence[str] = ("fwd", "rev"), atol=None, rtol=None,
                 eps=None) -> None:
     """Check `f`'s derivatives up to `order` against central finite differences, in
-    float64 (floating arguments are converted): forward mode (jvp vs finite
-    differences) and reverse mode (`<vjp(u), v> == <u, J v>`, and the transpose
-    identity against jvp), recursively on the jvp and vjp functions for higher orders.
-    Raises AssertionError naming the worst element."""
-    from .. import jvp, vjp
+    float64 (floating arguments are converted, and `f` runs with the x64 switch on, in
+    this thread): forward mode (jvp vs finite differences) and reverse mode
+    (`<vjp(u), v> == <u, J v>`, and the transpose identity against jvp), recursively on
+    the jvp and vjp functions for higher orders. Raises AssertionError naming the worst
+    element."""
+    from .. import enable_x64
     for m in modes:
         if m not in ("fwd", "rev"):
             raise ValueError(f"check_grads: modes must be 'fwd' and/or 'rev', got {m!r}")
     atol, rtol, eps = _defaults(atol, rtol, eps)
-    args = _tree_map(_to_f64, tuple(args))
+    with enable_x64():  # finite differences need float64
+        _check_grads(f, _tree_map(_to_f64, tuple(args)), order, modes, atol, rtol, eps)
+
+
+def _check_grads(f, args, order, modes, atol, rtol, eps) -> None:
+    from .. import jvp, vjp
 
     def _check(f, args, order, msg):
         f_jvp = lambda primals, tangents: jvp(f, tuple(primals), tuple(tangents))

@@ -1,5 +1,6 @@
 """Reverse-mode cost on the IR: after the generic passes, grad(f)'s program of an MLP loss
 has at most ~3x the equations of f's (docs/autodiff.md quotes the measured ratio)."""
+import pytest
 import numpy as np
 
 import fnx
@@ -57,3 +58,7 @@ def test_grad_values_match_manual_backprop():
     jitted = fnx.jit(fnx.grad(mlp_loss))(params, x, y)
     for (gw, gb), (jw, jb) in zip(g, jitted):
         np.testing.assert_allclose(jw, gw, rtol=1e-12, atol=1e-14)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

@@ -529,3 +529,7 @@ def test_symbolic_zeros():
     assert seen[-2] == (True, False) and seen[-1][1] == "SymbolicZero"
     assert fnx.grad(lambda x: g(x, y)[1])(x) == 1.0 and seen[-1][0] == "SymbolicZero"
     assert fnx.jit(fnx.grad(lambda x: g(x, y)[0]))(x) == 2.0
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

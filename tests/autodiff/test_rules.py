@@ -236,3 +236,7 @@ def test_against_jax_where_available():
             np.testing.assert_allclose(fnx.grad(f_fnx)(x), jax.grad(f_jax)(x), rtol=1e-12)
             np.testing.assert_allclose(fnx.hessian(f_fnx)(x), jax.hessian(f_jax)(x),
                                        rtol=1e-10, atol=1e-12)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

@@ -1,6 +1,7 @@
 """Transform laws as hypothesis properties over random programs: for random chains of
 differentiable primitives, <vjp(u), v> == <u, jvp(v)> (the linear part is transposed
 exactly), jvp agrees with linearize, and both agree with finite differences."""
+import pytest
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
@@ -115,3 +116,7 @@ def test_ir_level_transforms_verify_and_agree():
     pe, _, _ = ad.linearize_program(p, [True])
     fnx_ir.verify(pe.known)
     fnx_ir.verify(pe.unknown)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

@@ -162,3 +162,7 @@ def test_transform_under_jit(backend, name):
     assert fnx.tree_util.tree_structure(got) == fnx.tree_util.tree_structure(want)
     # whole programs mix every kind of operation: compare them as sums of many terms
     assert_conforms(got_leaves, want_leaves, prims | {"reduce_sum"}, f"{backend}: {name}")
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

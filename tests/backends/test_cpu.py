@@ -492,3 +492,5 @@ def test_unoptimised_and_concurrent_lowering():
     for t in threads:
         t.join()
     assert len(results) == 4 and all(np.allclose(r, want) for r in results)
+
+

@@ -112,3 +112,5 @@ def test_scan_runs_natively_fast_enough(length):
                    lambda b, xs: scan(b, sub, length, [], [full(b, 0.0, (), f64)], [xs]))
     ex = check(prog, [np.linspace(0, 1, length)], rtol=1e-12)
     assert ex.partition.kernels[-1].root.primitive == "scan"
+
+

@@ -258,3 +258,7 @@ def test_an_expensive_member_before_the_rows_stays_out_of_the_group(monkeypatch)
     ex = check(prog, args, rtol=1e-6)
     assert [k.kind for k in ex.partition.kernels] == ["map", "group"]
     same_as_unfused(prog, args, monkeypatch, "FNX_CPU_NOGROUP")
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

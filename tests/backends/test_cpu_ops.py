@@ -281,3 +281,5 @@ def test_mlp_training_step():
         return [loss, eqn(b, "sub", w1, eqn(b, "mul", gw1, lr)), gw2, gb1]
     types = [S((batch, width), f32), S((width, width), f32), S((width, 4), f32), S((width,), f32)]
     run(types, build, [0.3 * RNG.standard_normal(t.shape).astype(np.float32) for t in types], rtol=1e-4)
+
+

@@ -5,6 +5,8 @@ bit, whatever the partitioner fused, stored twice, aliased or recomputed.
 """
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -139,3 +141,7 @@ def programs(draw):
 def test_random_int_programs_match_the_interpreter(case):
     prog, args = case
     check(prog, args)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

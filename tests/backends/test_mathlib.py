@@ -625,3 +625,5 @@ if __name__ == "__main__":
     _name = sys.argv[1] if len(sys.argv) > 1 else "exp"
     _dt = F64 if "float64" in sys.argv[2:] else F32
     print(_opt_ir_and_asm(_name, _dt)[1])
+
+

@@ -408,3 +408,5 @@ if __name__ == "__main__":
     import runpy
     runpy.run_path(str(pathlib.Path(__file__).resolve().parents[2] / "benchmarks/bench_kernels_mathlib.py"),
                    run_name="__main__")
+
+

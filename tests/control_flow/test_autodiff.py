@@ -286,3 +286,7 @@ def test_while_forward_mode_when_the_body_overwrites_a_differentiated_carry():
     x = np.array([0.5, 1.5])
     assert np.all(fnx.jacfwd(f)(x) == 0)
     assert np.all(fnx.jit(fnx.jacfwd(g), backend="interpreter")(x) == np.eye(2))
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

@@ -139,3 +139,9 @@ def test_bad_arguments(call, exc, match, jit):
     f = fnx.jit(call, backend="interpreter") if jit else call
     with pytest.raises(exc, match=match):
         f(X)
+
+
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

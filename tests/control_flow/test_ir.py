@@ -197,3 +197,7 @@ def test_checkpoint_inside_a_loop_body_is_inlined_for_backends():
     np.testing.assert_allclose(fnx.jit(fnx.grad(lambda x: fnp.sum(f(x))),
                                        backend="interpreter")(np.ones(2)),
                                fnx.grad(lambda x: fnp.sum(f(x)))(np.ones(2)))
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

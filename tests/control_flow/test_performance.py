@@ -41,3 +41,7 @@ def test_a_million_while_loop_iterations_with_traced_bound():
     f = fnx.jit(lambda n, x: lax.fori_loop(0, n, lambda i, c: c * 0.5 + x, x))
     out = f(np.int64(N), np.float64(1.0))
     np.testing.assert_allclose(out, 2.0)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

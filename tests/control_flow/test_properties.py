@@ -2,6 +2,8 @@
 equivalents in value, jvp, gradient and vmap, eagerly and under jit."""
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
@@ -71,3 +73,7 @@ def test_switch_vmap_and_grad_match_python(n_branches, size, seed, batched):
     for k in range(size):
         g = fnx.grad(lambda x: fnp.sum(f(idx[k], x)))(xs[k])
         assert_trees_close(g, fnx.grad(lambda x: fnp.sum(py(idx[k], x)))(xs[k]), rtol=1e-12)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

@@ -151,3 +151,7 @@ def test_vmap_of_grad_and_grad_of_vmap():
     t = fnx.jvp(lambda x: fnx.vmap(_steps)(np.array([0, 3, 1, 5, 2], np.int32), x)[1],
                 (XS,), (np.ones_like(XS),))[1]
     assert_trees_close(t, np.stack([np.full(3, 1.5 ** k) for k in (0, 3, 1, 5, 2)]))
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

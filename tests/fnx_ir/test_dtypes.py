@@ -1,58 +1,89 @@
-"""dtypes: the promotion table `fnx_ir.result_type` against `numpy.result_type` (NumPy 2)."""
+"""dtypes: JAX's promotion table (`fnx_ir.promote`) in both x64 modes, table-driven.
+
+The tables are `jax.numpy.add(a, b)` of JAX 0.10 for every pair of fnx dtypes and Python
+scalars (`int`, `float`: weak), with x64 off and on; `~` marks a weakly typed result.
+"""
 from __future__ import annotations
 
 import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
 
 import fnx_ir
 from fnx_ir import ALL_DTYPES, bool_, float32, float64, int32, int64, uint32
 
-PAIRS = list(itertools.product(ALL_DTYPES, repeat=2))
-IDS = [f"{a.short}-{b.short}" for a, b in PAIRS]
-# A weak value of each kind promotes like a Python scalar of that kind (NEP 50).
-PYTHON_SCALAR = {"b": True, "i": 1, "u": 1, "f": 1.0}
+OPS = ["bool", "int32", "int64", "uint32", "float32", "float64", "int", "float"]
+JAX_X64_OFF = {
+    'bool': ['bool', 'int32', 'int32', 'uint32', 'float32', 'float32', 'int32~', 'float32~'],
+    'int32': ['int32', 'int32', 'int32', 'int32', 'float32', 'float32', 'int32', 'float32~'],
+    'int64': ['int32', 'int32', 'int32', 'int32', 'float32', 'float32', 'int32', 'float32~'],
+    'uint32': ['uint32', 'int32', 'int32', 'uint32', 'float32', 'float32', 'uint32', 'float32~'],
+    'float32': ['float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32'],
+    'float64': ['float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32'],
+    'int': ['int32~', 'int32', 'int32', 'uint32', 'float32', 'float32', 'int32~', 'float32~'],
+    'float': ['float32~', 'float32~', 'float32~', 'float32~', 'float32', 'float32', 'float32~', 'float32~'],
+}
+JAX_X64_ON = {
+    'bool': ['bool', 'int32', 'int64', 'uint32', 'float32', 'float64', 'int64~', 'float64~'],
+    'int32': ['int32', 'int32', 'int64', 'int64', 'float32', 'float64', 'int32', 'float64~'],
+    'int64': ['int64', 'int64', 'int64', 'int64', 'float32', 'float64', 'int64', 'float64~'],
+    'uint32': ['uint32', 'int64', 'int64', 'uint32', 'float32', 'float64', 'uint32', 'float64~'],
+    'float32': ['float32', 'float32', 'float32', 'float32', 'float32', 'float64', 'float32', 'float32'],
+    'float64': ['float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64'],
+    'int': ['int64~', 'int32', 'int64', 'uint32', 'float32', 'float64', 'int64~', 'float64~'],
+    'float': ['float64~', 'float64~', 'float64~', 'float64~', 'float32', 'float64', 'float64~', 'float64~'],
+}
+CASES = [(x64, a, b, (JAX_X64_ON if x64 else JAX_X64_OFF)[a][j])
+         for x64 in (False, True) for a in OPS for j, b in enumerate(OPS)]
 
 
-@pytest.mark.parametrize("a, b", PAIRS, ids=IDS)
-def test_strong_strong(a, b):
-    assert fnx_ir.result_type((a, False), (b, False)) is fnx_ir.dtype(np.result_type(a.np, b.np))
+def operand(name: str, x64: bool) -> tuple[fnx_ir.DType, bool]:
+    """An fnx `(dtype, weak)` operand; a 64-bit dtype with x64 off is canonical first."""
+    if name in ("int", "float"):
+        return fnx_ir.python_scalar_dtype({"int": 1, "float": 1.0}[name], x64), True
+    return fnx_ir.canonical(fnx_ir.dtype(name), x64), False
 
 
-@pytest.mark.parametrize("a, b", PAIRS, ids=IDS)
-def test_strong_weak(a, b):
-    expected = fnx_ir.dtype(np.result_type(a.np, PYTHON_SCALAR[b.kind]))
-    assert fnx_ir.result_type((a, False), (b, True)) is expected
-    assert fnx_ir.result_type((b, True), (a, False)) is expected
+@pytest.mark.parametrize("x64, a, b, expected", CASES,
+                         ids=[f"x64={int(c[0])}-{c[1]}-{c[2]}" for c in CASES])
+def test_promotion_table_is_jax(x64, a, b, expected):
+    d, weak = fnx_ir.promote(operand(a, x64), operand(b, x64), x64=x64)
+    assert f"{d.name}{'~' if weak else ''}" == expected
 
 
-@pytest.mark.parametrize("x, y", list(itertools.product([True, 1, 1.0], repeat=2)))
-def test_weak_weak_python_scalars(x, y):
-    a, b = fnx_ir.python_scalar_dtype(x), fnx_ir.python_scalar_dtype(y)
-    assert fnx_ir.result_type((a, True), (b, True)) is fnx_ir.dtype(np.result_type(x, y))
+@pytest.mark.parametrize("x64", [False, True])
+def test_promotion_is_associative_and_commutative(x64):
+    ops = [operand(n, x64) for n in OPS]
+    for a, b, c in itertools.product(ops, repeat=3):
+        ab_c = fnx_ir.promote(fnx_ir.promote(a, b, x64=x64), c, x64=x64)
+        assert ab_c == fnx_ir.promote(a, fnx_ir.promote(b, c, x64=x64), x64=x64)
+        assert ab_c == fnx_ir.promote(a, b, c, x64=x64) == fnx_ir.promote(c, b, a, x64=x64)
 
 
-@pytest.mark.parametrize("a, b", PAIRS, ids=IDS)
-def test_weak_weak_is_symmetric_and_keeps_the_widest_kind(a, b):
-    got = fnx_ir.result_type((a, True), (b, True))
-    assert got is fnx_ir.result_type((b, True), (a, True))
-    assert got.kind == max(a.kind, b.kind, key="biufc".index)
+def test_canonical_narrows_64_bit_types_only_with_x64_off():
+    assert [fnx_ir.canonical(d, False) for d in ALL_DTYPES] == [bool_, int32, int32, uint32,
+                                                                float32, float32]
+    assert [fnx_ir.canonical(d, True) for d in ALL_DTYPES] == list(ALL_DTYPES)
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(ALL_DTYPES), st.booleans()), min_size=1, max_size=4)
-       .filter(lambda ops: not all(weak for _, weak in ops)))
-def test_mixed_operands_match_numpy(operands):
-    args = [PYTHON_SCALAR[d.kind] if weak else d.np for d, weak in operands]
-    assert fnx_ir.result_type(*operands) is fnx_ir.dtype(np.result_type(*args))
+@pytest.mark.parametrize("x64", [False, True])
+def test_to_inexact_is_jax(x64):
+    # jnp.exp of an array of each dtype; of a Python int (weak): the default float
+    f64 = float64 if x64 else float32
+    expected = {bool_: float32, int32: float32, int64: f64, uint32: float32,
+                float32: float32, float64: f64}
+    for d in ALL_DTYPES:
+        assert fnx_ir.to_inexact(fnx_ir.canonical(d, x64), False, x64=x64) is fnx_ir.canonical(
+            expected[d], x64)
+    assert fnx_ir.to_inexact(fnx_ir.python_scalar_dtype(1, x64), weak=True, x64=x64) is f64
 
 
-def test_python_scalar_dtypes_are_numpy_defaults():
-    assert fnx_ir.python_scalar_dtype(True) is bool_
-    assert fnx_ir.python_scalar_dtype(3) is int64
-    assert fnx_ir.python_scalar_dtype(3.0) is float64
+def test_python_scalar_dtypes_follow_the_switch():
+    assert [fnx_ir.python_scalar_dtype(v, x64=False) for v in (True, 3, 3.0)] == [bool_, int32,
+                                                                                  float32]
+    assert [fnx_ir.python_scalar_dtype(v, x64=True) for v in (True, 3, 3.0)] == [bool_, int64,
+                                                                                 float64]
     with pytest.raises(TypeError):
         fnx_ir.python_scalar_dtype("3")
 

@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 import fnx
 from fnx import tree_util
+from fnx._core.dtypes import canonical_array
 from fnx.backends.interpreter import evaluate
 
 DTYPES = [np.bool_, np.int32, np.int64, np.uint32, np.float32, np.float64]
@@ -47,21 +48,16 @@ def assert_same(got, want, rtol=0.0, atol=0.0, check_type=True):
 def traced(f, *arrays):
     """Trace `f` on the arrays (make_ir) and run the program on the interpreter."""
     program = fnx.make_ir(f)(*arrays)
-    out = evaluate(program, [np.asarray(a) for a in arrays])
+    # the program's inputs are canonical (float64 is float32 with x64 off): so are its arguments
+    out = evaluate(program, [canonical_array(np.asarray(a)) for a in arrays])
     return out
 
 
 def check(fnp_f, np_f, *arrays, rtol=0.0, atol=0.0, trace=True, trace_rtol=None):
     """fnp_f(*arrays) eagerly == np_f(*arrays); traced fnp_f == eager fnp_f. Inputs unchanged."""
     copies = [np.array(a, copy=True) for a in arrays]
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's own warnings on edge values
-        want = np_f(*arrays)
     got = fnp_f(*arrays)
-    if not isinstance(want, (tuple, list)):
-        want = np.asarray(want)
-    else:
-        want = type(want)(np.asarray(w) for w in want)
+    want, rtol, atol = jax_reference(np_f, got, arrays, rtol, atol)
     assert_same(got, want, rtol, atol)
     for a, c in zip(arrays, copies):
         np.testing.assert_array_equal(a, c)  # never mutated
@@ -70,6 +66,62 @@ def check(fnp_f, np_f, *arrays, rtol=0.0, atol=0.0, trace=True, trace_rtol=None)
         tr = trace_rtol if trace_rtol is not None else rtol
         assert_same(out, leaves(got), tr, atol, check_type=False)
     return got
+
+
+def _numpy(np_f, arrays):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's own warnings on edge values
+        want = np_f(*arrays)
+    if not isinstance(want, (tuple, list)):
+        return np.asarray(want)
+    return type(want)(np.asarray(w) for w in want)
+
+
+def jax_reference(np_f, got, arrays, rtol=0.0, atol=0.0):
+    """numpy's reference for fnx's result `got` on `arrays`, and the tolerances to compare at.
+
+    Where JAX's dtype rules give float32 and numpy's float64 (integer operands of a float
+    function: JAX computes them in float32, so int32 max rounds to 2**31), numpy runs on the
+    same float32 operands; any remaining 64-bit reference is rounded (`jax_narrowed`)."""
+    want = _numpy(np_f, arrays)
+    if _computes_in_float32(want, got, arrays):
+        want = _numpy(np_f, [a.astype(np.float32) if isinstance(a, np.ndarray)
+                             and a.dtype.kind in "biu" else a for a in arrays])
+    return jax_narrowed(want, got, arrays, rtol, atol)
+
+
+def _computes_in_float32(want, got, inputs) -> bool:
+    """JAX gives float32 where numpy gives float64 from operands none of which is float64."""
+    in_dtypes = {a.dtype for a in leaves(list(inputs)) if isinstance(a, (np.ndarray, np.generic))}
+    return np.dtype(np.float64) not in in_dtypes and any(
+        np.asarray(w).dtype == np.float64 and np.asarray(g).dtype == np.float32
+        for w, g in zip(leaves(want), leaves(got)))
+
+
+def jax_narrowed(want, got, inputs, rtol, atol):
+    """numpy's reference in JAX's dtype where JAX's rules give a 32-bit result and numpy's a
+    64-bit one that no input had (int32 + float32, mean/sin of int32, cumsum of int32, ...),
+    or any 64-bit one with x64 off (the inputs were narrowed too):
+    the reference is rounded to it, and compared at float32's tolerance (relative, and
+    absolute at the scale of the values: a float32 computation of sin(pi) is not 0)."""
+    in_dtypes = {a.dtype for a in leaves(list(inputs)) if isinstance(a, (np.ndarray, np.generic))}
+    out = []
+    for w, g in zip(leaves(want), leaves(got)):
+        w, gd = np.asarray(w), np.asarray(g).dtype
+        # with x64 off, 64-bit inputs were narrowed too (fnx computed on the narrowed values)
+        if (w.dtype != gd and w.dtype.itemsize == 8 and gd.itemsize == 4
+                and w.dtype.kind == gd.kind
+                and (w.dtype not in in_dtypes or not fnx.config.jax_enable_x64)):
+            with np.errstate(all="ignore"):
+                w = w.astype(gd)
+            if gd.kind == "f":
+                rtol = max(rtol, RTOL[gd])
+                finite = np.abs(w[np.isfinite(w)])
+                atol = max(atol, RTOL[gd] * float(finite.max(initial=1.0)))
+        out.append(w)
+    if isinstance(want, (tuple, list)):
+        return type(want)(out), rtol, atol
+    return out[0], rtol, atol
 
 
 def tol(dtype, loose: float = 1.0):

@@ -100,3 +100,9 @@ def test_concretization_errors_point_to_alternatives():
         fnx.make_ir(lambda x: fnp.unique(x))(np.ones(3))
     with pytest.raises(TypeError, match="repeats"):
         fnx.make_ir(lambda x, r: fnp.repeat(x, r))(np.ones(3), np.ones(3, np.int32))
+
+
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

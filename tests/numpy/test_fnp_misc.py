@@ -122,3 +122,7 @@ def test_not_implemented_names():
                  "tensordot", "meshgrid", "r_", "c_", "select", "kron", "rot90", "atleast_3d",
                  "array_split", "column_stack", "dstack", "diff", "isclose", "allclose"]:
         assert callable(getattr(fnp, name)) or name in ("r_", "c_"), name
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

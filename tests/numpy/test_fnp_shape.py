@@ -156,3 +156,5 @@ def test_eager_results_are_fresh():
         out = f(x)
         assert isinstance(out, np.ndarray)
         assert out is not x and not np.shares_memory(out, x)
+
+

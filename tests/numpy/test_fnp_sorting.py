@@ -110,3 +110,7 @@ def test_median_quantile_nan():
         check(lambda a: fnp.nanmedian(a, axis=1), lambda a: np.nanmedian(a, axis=1), x)
         check(lambda a: fnp.nanquantile(a, 0.25, axis=1), lambda a: np.nanquantile(a, 0.25, axis=1), x)
         check(lambda a: fnp.nanpercentile(a, 75, axis=1), lambda a: np.nanpercentile(a, 75, axis=1), x)
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

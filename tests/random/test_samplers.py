@@ -73,7 +73,7 @@ def assert_mean(x, mu, sigma):
 
 # ----------------------------------------------------------------- continuous
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float32, pytest.param(np.float64, marks=pytest.mark.x64)])
 def test_uniform(dtype):
     x = fr.uniform(fr.key(1), (N,), dtype=dtype)
     assert x.dtype == dtype and x.shape == (N,)
@@ -108,7 +108,7 @@ def test_uniform_float32_resolution():
     assert len(np.unique(y)) == 1000
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("dtype", [np.float32, pytest.param(np.float64, marks=pytest.mark.x64)])
 def test_normal(dtype):
     x = fr.normal(fr.key(5), (N,), dtype=dtype)
     assert x.dtype == dtype and np.all(np.isfinite(x))
@@ -149,7 +149,8 @@ def test_simple_continuous(name, cdf):
     x = f(fr.key(9), (N,))
     assert x.dtype == np.float32 and np.all(np.isfinite(x))
     assert_ks(x, cdf)
-    y = f(fr.key(10), (N // 4,), dtype=np.float64)
+    with fnx.enable_x64():  # float64 samples need the x64 switch
+        y = f(fr.key(10), (N // 4,), dtype=np.float64)
     assert y.dtype == np.float64
     assert_ks(y, cdf)
 
@@ -203,6 +204,7 @@ def test_multivariate_normal_moments():
     assert_ks((x[:, 1] - mean[1]) / math.sqrt(cov[1, 1]), phi)
 
 
+@pytest.mark.x64
 def test_multivariate_normal_shapes_and_dtypes():
     mean = np.zeros((4, 2))
     cov = np.broadcast_to(np.eye(2), (4, 2, 2))
@@ -236,7 +238,7 @@ def test_bernoulli():
         fr.bernoulli(fr.key(0), np.array([1, 0]))
 
 
-@pytest.mark.parametrize("dtype", [np.int32, np.uint32, np.int64])
+@pytest.mark.parametrize("dtype", [np.int32, np.uint32, pytest.param(np.int64, marks=pytest.mark.x64)])
 def test_randint_small_range(dtype):
     x = fr.randint(fr.key(17), (N,), 3, 10, dtype=dtype)
     assert x.dtype == dtype and x.min() >= 3 and x.max() <= 9
@@ -245,7 +247,8 @@ def test_randint_small_range(dtype):
 
 @pytest.mark.parametrize("dtype,lo,hi", [
     (np.int32, -2**31, 2**31 - 1), (np.int32, -2**31, 2**31), (np.uint32, 0, 2**32),
-    (np.int64, -2**62, 2**62), (np.int64, -2**63, 2**63 - 1), (np.int64, 5, 5 + 3 * 2**40),
+    *(pytest.param(np.int64, lo, hi, marks=pytest.mark.x64)
+      for lo, hi in [(-2**62, 2**62), (-2**63, 2**63 - 1), (5, 5 + 3 * 2**40)]),
 ])
 def test_randint_wide_ranges(dtype, lo, hi):
     x = fr.randint(fr.key(18), (N,), lo, hi, dtype=dtype).astype(object)
@@ -302,7 +305,7 @@ def test_choice():
     p = np.array([0.1, 0.0, 0.5, 0.15, 0.25], np.float32)
     y = fr.choice(k, 5, (N,), p=p)
     assert_chi2(np.bincount(y, minlength=5), p)
-    a = np.arange(20.0).reshape(4, 5)
+    a = np.arange(20.0, dtype=np.float32).reshape(4, 5)
     z = fr.choice(k, a, (3, 2), axis=1)
     assert z.shape == (4, 3, 2) and z.dtype == a.dtype
     assert np.all(z == z[0] + 5 * np.arange(4)[:, None, None])  # whole columns chosen
@@ -479,6 +482,7 @@ def _finite_difference(f, t, h=1e-6):
     return (f(t + h) - f(t - h)) / (2 * h)
 
 
+@pytest.mark.x64
 def test_grad_through_cholesky_and_truncation_bounds():
     k = fr.key(37)
     cov0 = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 0.7]])
@@ -580,8 +584,9 @@ def test_matches_recorded_jax_streams():
     k = fr.key(42)
     for i, (case, want) in enumerate(zip(_jax_cases(), JAX_RECORDED)):
         assert _fingerprint(case(fr, k)) == want, f"case {i}"
-    for i, (case, want) in enumerate(JAX_X64_CASES):
-        assert _fingerprint(case(fr, k)) == want, f"x64 case {i}"
+    with fnx.enable_x64():  # recorded with jax_enable_x64
+        for i, (case, want) in enumerate(JAX_X64_CASES):
+            assert _fingerprint(case(fr, k)) == want, f"x64 case {i}"
 
 
 def test_matches_jax_live(jax):
@@ -605,3 +610,5 @@ def test_matches_jax_up_to_transcendentals(jax):
         if name in ("normal", "exponential", "laplace", "cauchy"):
             assert _ulps32(got, want).max() <= 64, name
         np.testing.assert_allclose(got, want, rtol=2e-5, atol=1e-6, err_msg=name)
+
+

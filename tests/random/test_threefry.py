@@ -192,6 +192,7 @@ def test_same_bits_eager_traced_and_jit(name):
         np.testing.assert_array_equal(out, eager, err_msg=f"backend {backend}")
 
 
+@pytest.mark.x64  # a 64-bit seed
 def test_traced_seed_and_fold_in_data():
     def f(seed, data):
         return fr.fold_in(fr.key(seed), data)
@@ -239,3 +240,5 @@ def _check_against_jax(jax):
         np.testing.assert_array_equal(k, jk)
         for got, want in zip(streams(fr, k, seed), jstreams(jax.random, jk, seed)):
             np.testing.assert_array_equal(got, np.asarray(want))
+
+

@@ -77,12 +77,14 @@ def test_out_axes_pytree_and_none():
 def test_unbatched_outputs_are_broadcast():
     x = r(4, 3)
     got = fnx.vmap(lambda a: (1.0, np.arange(2.0), a[0]), out_axes=(0, 1, 0))(x)
-    assert_close(got, (np.ones(4), np.repeat(np.arange(2.0)[:, None], 4, 1), x[:, 0]))
+    f32 = np.float32  # the default float (x64 off); x is float32 too
+    assert_close(got, (np.ones(4, f32), np.repeat(np.arange(2.0, dtype=f32)[:, None], 4, 1),
+                       x[:, 0]))
 
 
 def test_axis_size_when_nothing_is_mapped():
-    got = fnx.vmap(lambda c: c * 2.0, in_axes=None, axis_size=3)(np.arange(2.0))
-    assert_close(got, np.tile(np.arange(2.0) * 2.0, (3, 1)))
+    got = fnx.vmap(lambda c: c * 2.0, in_axes=None, axis_size=3)(np.arange(2.0, dtype=np.float32))
+    assert_close(got, np.tile(np.arange(2.0, dtype=np.float32) * 2.0, (3, 1)))
     assert fnx.vmap(lambda: np.float32(1.0), axis_size=2)().shape == (2,)
 
 
@@ -249,3 +251,5 @@ def test_broadcast_of_unbatched_broadcast_is_composed():
     prog = fnx_ir.passes.dce(fnx.make_ir(fnx.vmap(lambda x: x + 1.0))(r(5, 4)))
     bcasts = [e for e in prog.equations if e.primitive == "broadcast_in_dim"]
     assert len(bcasts) == 1 and bcasts[0].outputs[0].type.shape == (5, 4)
+
+

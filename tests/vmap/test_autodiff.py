@@ -1,6 +1,8 @@
 """vmap composed with differentiation: vmap∘grad, grad∘vmap, per-example gradients, jacobians."""
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
@@ -115,3 +117,7 @@ def test_jacobians_built_on_vmap():
     # per-example Jacobians
     xs = r(3, 4)
     assert_close(fnx.vmap(fnx.jacrev(f))(xs), np.stack([fnx.jacrev(f)(xi) for xi in xs]))
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

@@ -1,6 +1,8 @@
 """vmap of functions with custom derivative rules and checkpoints, and their derivatives."""
 from __future__ import annotations
 
+import pytest
+
 import numpy as np
 
 import fnx
@@ -72,3 +74,7 @@ def test_custom_lin_batch_rule():
     got = evaluate(bwd_b, [res, cts])
     assert_close(got[0], cts * np.cos(res))  # mapped tangent: per example
     assert_close(got[1], (cts * res).sum(0))  # unmapped tangent: summed over the batch
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

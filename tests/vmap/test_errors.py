@@ -96,3 +96,9 @@ def test_primitive_type_error_inside_vmap_names_user_line():
     def call():
         return fnx.vmap(lambda a: fnp.matmul(a, np.ones((3, 3))))(x)
     _raises(call, "matmul", exc=TypeError)
+
+
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

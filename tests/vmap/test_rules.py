@@ -114,3 +114,7 @@ def tree_map_stack(outs):
     if isinstance(outs[0], list):
         return [np.stack([np.asarray(o[j]) for o in outs]) for j in range(len(outs[0]))]
     return np.stack([np.asarray(o) for o in outs])
+
+
+# Compared with float64 references at float64 tolerances: run with the x64 switch on.
+pytestmark = pytest.mark.x64

@@ -1,0 +1,99 @@
+"""`fnx.config`: JAX's configuration object, with the one option fnx has, `jax_enable_x64`.
+
+The x64 switch is a process-wide value (`fnx.config.update("jax_enable_x64", True)`, or the
+environment variable `JAX_ENABLE_X64` / `FNX_ENABLE_X64` at import) that a thread may override
+for a block with the context manager `fnx.enable_x64(...)` (`fnx.experimental.enable_x64()` /
+`disable_x64()`, JAX's older names), as JAX's thread-local context managers do.
+`x64_enabled()` is the one place the value is read.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from typing import Any, Iterator
+
+_TRUE = ("y", "yes", "t", "true", "on", "1")
+_FALSE = ("n", "no", "f", "false", "off", "0")
+_NAMES = {"jax_enable_x64": "jax_enable_x64", "enable_x64": "jax_enable_x64"}
+
+
+def _env_flag(names: tuple[str, ...]) -> bool:
+    for name in names:
+        raw = os.environ.get(name)
+        if raw is None:
+            continue
+        if raw.strip().lower() in _TRUE:
+            return True
+        if raw.strip().lower() in _FALSE:
+            return False
+        raise ValueError(f"invalid truth value {raw!r} for environment variable {name} "
+                         f"(use one of {', '.join(_TRUE + _FALSE)})")
+    return False
+
+
+class _Local(threading.local):
+    x64: bool | None = None  # this thread's override (a context manager), or None
+
+
+_global_x64 = [_env_flag(("FNX_ENABLE_X64", "JAX_ENABLE_X64"))]
+_local = _Local()
+
+
+def x64_enabled() -> bool:
+    """Whether 64-bit default dtypes are on, in this thread now."""
+    o = _local.x64
+    return _global_x64[0] if o is None else o
+
+
+class Config:
+    """The `fnx.config` object (JAX's `jax.config` for the options fnx has)."""
+
+    def _name(self, name: str) -> str:
+        try:
+            return _NAMES[name]
+        except (KeyError, TypeError):
+            raise AttributeError(f"Unrecognized config option: {name} "
+                                 f"(fnx has: {', '.join(sorted(_NAMES))})") from None
+
+    def update(self, name: str, value: Any) -> None:
+        """Set option `name` (`"jax_enable_x64"`, or `"enable_x64"`) for the whole process."""
+        self._name(name)
+        if not isinstance(value, (bool, int)):
+            raise TypeError(f"fnx.config.update({name!r}, ...): expected a bool, got {value!r}")
+        _global_x64[0] = bool(value)
+
+    def read(self, name: str) -> Any:
+        """The current value of option `name` (as this thread sees it)."""
+        self._name(name)
+        return x64_enabled()
+
+    @property
+    def jax_enable_x64(self) -> bool:
+        return x64_enabled()
+
+    @property
+    def x64_enabled(self) -> bool:
+        return x64_enabled()
+
+    def __repr__(self) -> str:
+        return f"fnx.config(jax_enable_x64={x64_enabled()})"
+
+
+config = Config()
+
+
+@contextlib.contextmanager
+def enable_x64(new_val: bool = True) -> Iterator[None]:
+    """Within the block, this thread uses 64-bit defaults iff `new_val` (JAX's `jax.enable_x64`)."""
+    saved = _local.x64
+    _local.x64 = bool(new_val)
+    try:
+        yield
+    finally:
+        _local.x64 = saved
+
+
+def disable_x64() -> contextlib.AbstractContextManager:
+    """Within the block, this thread uses 32-bit defaults (JAX's `jax.experimental.disable_x64`)."""
+    return enable_x64(False)
