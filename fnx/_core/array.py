@@ -151,7 +151,7 @@ _ndarray = np.ndarray
 
 def as_array(v) -> Array:
     """`v` (an ndarray or anything `numpy.asarray` takes) as an `Array`, sharing its data."""
-    if v.__class__ is Array:
+    if v.__class__ is Array or v.__class__ is WeakArray:
         return v
     if v.__class__ is not _ndarray:
         v = np.asarray(v)

@@ -48,8 +48,8 @@ def canonical_array(x):
     if isinstance(x, np.generic):
         x = np.asarray(x)
     if isinstance(x, np.ndarray) and x.dtype in _NARROW_NP and not x64_enabled():
-        return x.astype(_NARROW_NP[x.dtype])
-    return x
+        return x.view(np.ndarray).astype(_NARROW_NP[x.dtype])  # (numpy's cast: fnx.Array's
+    return x                                                   # astype comes back here)
 
 
 def requested(d: DType, fn: str) -> DType:

@@ -152,7 +152,7 @@ class TraceContext:
         hit = self._const_index.get(id(x))
         if hit is not None and hit[0] is x:
             return hit[1]
-        value = np.array(arr, dtype=dtype.np, copy=True)  # not later mutations; native order
+        value = np.array(arr, dtype=t.dtype.np, copy=True)  # not later mutations; native order
         value.flags.writeable = False
         t = Tracer(self.builder.constant(value, t), self, value)
         self._const_index[id(x)] = (x, t)

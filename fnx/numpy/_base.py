@@ -114,7 +114,7 @@ def finish(out, *inputs):
     if isinstance(out, np.ndarray):
         for i in inputs:
             if out is i or (isinstance(i, (list, tuple)) and any(out is j for j in i)):
-                return as_array(np.array(out))
+                return as_array(out.copy())  # (a copy keeps WeakArray weak)
         return as_array(out)
     return out
 

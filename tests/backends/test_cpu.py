@@ -76,7 +76,7 @@ def ulp_distance(a, b):
     """Distance in units in the last place (NaN equals NaN)."""
     itype = np.int32 if a.dtype == np.float32 else np.int64
     def ordered(x):
-        i = x.view(itype).astype(np.int64)
+        i = np.asarray(x).view(itype).astype(np.int64)  # (numpy's astype: fnx.Array's narrows)
         return np.where(i < 0, np.iinfo(itype).min - i, i)
     d = np.abs(ordered(a) - ordered(b)).astype(np.float64)
     both_nan = np.isnan(a) & np.isnan(b)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import fnx
+from fnx._core.array import WeakArray
 from fnx import tree_util
 from fnx._core.dtypes import canonical_array
 from fnx.backends.interpreter import evaluate
@@ -35,7 +36,8 @@ def assert_same(got, want, rtol=0.0, atol=0.0, check_type=True):
     assert len(g_leaves) == len(w_leaves), (got, want)
     for g, w in zip(g_leaves, w_leaves):
         if check_type:
-            assert type(g) is fnx.Array, f"result is a {type(g).__name__}, not an fnx.Array"
+            assert isinstance(g, fnx.Array) and type(g) in (fnx.Array, WeakArray), \
+                f"result is a {type(g).__name__}, not an fnx.Array"
         g, w = np.asarray(g), np.asarray(w)
         assert g.shape == w.shape, f"shape {g.shape} != {w.shape}"
         assert g.dtype == w.dtype, f"dtype {g.dtype} != {w.dtype}"
