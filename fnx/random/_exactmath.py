@@ -174,46 +174,6 @@ def tan(x):
 
 
 
-# Chebyshev series (variable, upper end, mid, half-width, coefficients) fitted to mpmath
-# at 50 digits: erf_inv(u) = u * g(w), w = -log((1 - u)(1 + u)), g a series in w or sqrt(w)
-_ERF_INV_F64 = (
-    ('w', 6.25, 3.125, 3.125,
-     (1.6304220989459326, 0.7315674456742257, -0.021235032142504585, -0.0065808875424494635,
-      0.0019488711426908524, -0.00014158343386374536, -4.9292864636180004e-05,
-      1.4752887929042498e-05, -6.111918603258194e-07, -5.106997335480761e-07,
-      1.159027723297735e-07, 1.4907998843194937e-09, -5.244776785530681e-09,
-      8.51790549109762e-10, 7.917020592973908e-11, -5.0994281737154326e-11,
-      5.436227530231317e-12, 1.292282189751795e-12, -4.656064719044143e-13,
-      2.4256976317675218e-14, 1.6403697972051414e-14, -3.94956069090147e-15,
-      -3.9036001761416307e-17, 1.83129083527959e-16, -3.03580260263594e-17)),
-    ('sqrt', 4.0, 3.25, 0.75,
-     (3.085744844023102, 0.7524837268921277, 0.0019842584172056767, -0.000534561900101604,
-      0.0001302806745904227, -2.943377534710642e-05, 5.231051543788091e-06,
-      -5.385189635316591e-07, -2.922686732135409e-08, 2.3903569231251557e-08,
-      -4.411209869554094e-09, 2.2053622855049448e-10, 8.095391923249493e-11,
-      -2.1642011149793333e-11, 1.9364299208504444e-12, 1.9183918173325102e-13,
-      -8.245551635697369e-14, 1.0402388222104601e-14, 2.9484539267546553e-17,
-      -2.4669496593190295e-16, 4.5962728850225956e-17)),
-    ('sqrt', 6.1, 5.05, 1.0499999999999998,
-     (4.90036173887868, 1.060609945940428, -4.7553553480943616e-05, -6.575473998320701e-05,
-      1.1954464593415608e-05, -1.621367947252388e-06, 1.987629118165904e-07,
-      -2.4375799091760192e-08, 3.4566606298205155e-09, -6.531992299707701e-10,
-      1.5559659251917995e-10, -3.8932130213237084e-11, 9.02613213565678e-12,
-      -1.810033271887814e-12, 2.925540796397148e-13, -3.189723436808639e-14,
-      5.716041001700554e-17, 1.010802601869117e-15, -2.879487147676619e-16)),
-)
-_ERF_INV_F32 = (
-    ('w', 5.0, 2.5, 2.5,
-     (1.4912989404744903, 0.60175630341083, -0.009170559500080926, -0.004962635326766425,
-      0.0009153796700079642, -3.889562757083e-06, -2.4202599404944085e-05,
-      3.2665715925842334e-06, 2.7758889803736634e-07, -1.3023363013643025e-07,
-      8.10464342479187e-09, 2.862438517693075e-09)),
-    ('sqrt', 4.2, 3.218033988749895, 0.9819660112501052,
-     (3.0557761473680927, 0.9826715172024585, 0.00448047553727861, -0.0015819980656147595,
-      0.0004878484190761587, -0.00013084612873149562, 2.5807781212532362e-05,
-      -2.178241657918992e-06, -6.640551889009662e-07, 3.1135379887825993e-07,
-      -5.304584705936934e-08)),
-)
 # erf(x) = x * s(x * x) for |x| <= 1: (mid, half-width, coefficients)
 _ERF_SMALL_F64 = (0.5, 0.5,
     (0.9754769393826541, -0.14226120510371365, 0.010035582187599796, -0.0005768764699767485,
@@ -255,28 +215,6 @@ _ERFCX_F32 = (
 )
 
 
-def erf_inv(u):
-    """Inverse error function on [-1, 1] (`±inf` at `±1`, NaN outside): `u * g(w)`,
-    `w = -log((1 - u)(1 + u))`, g a Chebyshev series in w (central region) or in sqrt(w)
-    (tails), Giles' variable."""
-    d = type_of(u).dtype
-    one = _c(u, 1.0)
-    w = lax.neg(log(lax.mul(lax.sub(one, u), lax.add(one, u))))
-    central = (_ERF_INV_F64 if d is float64 else _ERF_INV_F32)[0][1]
-    # the tails' sqrt(w) away from w = 0, so that no 0 * inf reaches a gradient
-    rt = lax.sqrt(lax.select(lax.lt(w, _c(u, central)), _c(u, central), w))
-    regions = _ERF_INV_F64 if d is float64 else _ERF_INV_F32
-    g = None
-    for var, hi, mid, half, coeffs in reversed(regions):
-        v = w if var == "w" else rt
-        val = _chebyshev(v, mid, half, coeffs)
-        g = val if g is None else lax.select(lax.lt(v, _c(u, hi)), val, g)
-    res = lax.mul(u, g)
-    edge = lax.eq(lax.abs(u), one)
-    res = lax.select(edge, lax.select(lax.gt(u, _c(u, 0.0)), _c(u, np.inf), _c(u, -np.inf)), res)
-    return lax.select(lax.gt(lax.abs(u), one), _c(u, np.nan), res)
-
-
 def erf(x):
     """Error function: `x s(x²)` for `|x| <= 1`, else `±(1 - exp(-x²) erfcx(|x|))` with
     erfcx Chebyshev series by interval, and `±1` beyond them."""
@@ -294,3 +232,195 @@ def erf(x):
     big = lax.select(lax.gt(a, _c(x, intervals[-1][0])), _c(x, 1.0), big)
     big = lax.select(lax.lt(x, _c(x, 0.0)), lax.neg(big), big)
     return lax.select(lax.le(a, _c(x, 1.0)), small, big)
+
+
+# ------------------------------------------------- fused multiply-add, exactly rounded
+# XLA's CPU backend contracts `a * b + c` into one FMA instruction wherever the product has
+# no other use. To give its bits, such steps use `fma` below: the exactly rounded
+# `a * b + c` from plain IEEE operations, the same bits everywhere.
+
+_SPLITTER = {float32: 4097.0, float64: 134217729.0}  # 2**ceil(p/2) + 1
+
+
+def _two_sum(a, b):
+    """`s = a + b` rounded and its rounding error `e`: `s + e == a + b` exactly (Knuth)."""
+    s = lax.add(a, b)
+    bb = lax.sub(s, a)
+    return s, lax.add(lax.sub(a, lax.sub(s, bb)), lax.sub(b, bb))
+
+
+def _two_product(a, b):
+    """`p = a * b` rounded and its error `e`, `p + e == a * b` exactly (Dekker; no
+    overflow or underflow in the operands' range the samplers use)."""
+    c = _c(a, _SPLITTER[type_of(a).dtype])
+
+    def split(x):
+        t = lax.mul(c, x)
+        hi = lax.sub(t, lax.sub(t, x))
+        return hi, lax.sub(x, hi)
+
+    (ah, al), (bh, bl) = split(a), split(b)
+    p = lax.mul(a, b)
+    e = lax.sub(lax.mul(al, bl), lax.sub(lax.sub(lax.sub(p, lax.mul(ah, bh)),
+                                                 lax.mul(al, bh)), lax.mul(ah, bl)))
+    return p, e
+
+
+def _add_round_to_odd(a, b):
+    """`a + b` rounded to odd: the truncated sum with its last bit set when inexact."""
+    t = type_of(a)
+    it = _INT[t.dtype]
+    s, e = _two_sum(a, b)
+    bits = lax.bitcast_convert_type(s, it)
+    one = full(t.shape, 1, it)
+    even = lax.eq(lax.bitwise_and(bits, one), full(t.shape, 0, it))
+    away = lax.eq(lax.gt(e, _c(a, 0.0)), lax.gt(s, _c(a, 0.0)))  # exact sum beyond s
+    odd = lax.bitcast_convert_type(lax.select(away, lax.add(bits, one), lax.sub(bits, one)),
+                                   t.dtype)
+    return lax.select(lax.bitwise_and(even, lax.ne(e, _c(a, 0.0))), odd, s)
+
+
+def fma(a, b, c):
+    """`a * b + c` with one rounding (Boldo & Melquiond's emulation: the exact product
+    `ph + pl`, `c + ph` as an exact sum `th + tl`, then `th + RO(tl + pl)`)."""
+    ph, pl = _two_product(a, b)
+    th, tl = _two_sum(c, ph)
+    return lax.add(th, _add_round_to_odd(tl, pl))
+
+
+# ------------------------------------------------------ XLA's erf_inv, bit for bit
+# `jax.lax.erf_inv` on XLA's CPU backend: Giles' polynomials in `w = -log1p(-x * x)`;
+# log1p is Cephes' rational function for `|x| < sqrt(2) - 1`, else `log(1 + x)`; the
+# float32 log is Cephes' polynomial (mantissa in [sqrt(1/2), sqrt(2)), split ln 2).
+# Every `a * b + c` that XLA contracts is an exactly rounded `fma` here.
+
+def _f32(bits: int) -> float:
+    return float(np.uint32(bits).view(np.float32))
+
+
+_LOG_F32_POLY = tuple(tuple(_f32(b) for b in chain) for chain in (
+    (0x3D9021BB, 0xBDEBD1B8, 0x3DEF251A), (0xBDFE5D4F, 0x3E11E9BF, 0xBE2AAE50),
+    (0x3E4CCEAC, 0xBE7FFFFC, 0x3EAAAAAA)))
+_LOG_F32_LN2 = (_f32(0x3F318000), _f32(0xB95E8083))  # 0.693359375 + -2.12194440e-4
+
+
+def _log_f32(y):
+    """XLA CPU's float32 `log`."""
+    t = type_of(y)
+    it = int32
+    tiny = float(np.finfo(np.float32).tiny)
+    v = lax.select(lax.gt(y, _c(y, tiny)), y, _c(y, tiny))
+    b = lax.bitcast_convert_type(v, it)
+    e = lax.convert_element_type(lax.sub(lax.shift_right_logical(b, full(t.shape, 23, it)),
+                                         full(t.shape, 127, it)), float32)
+    e = lax.add(e, _c(y, 1.0))
+    m = lax.bitcast_convert_type(lax.bitwise_or(
+        lax.bitwise_and(b, full(t.shape, -0x7F800001, it)), full(t.shape, 0x3F000000, it)),
+        float32)
+    low = lax.lt(m, _c(y, _f32(0x3F3504F3)))  # m in [1/2, 1): below sqrt(1/2), use 2m
+    x = lax.add(lax.sub(m, _c(y, 1.0)), lax.select(low, m, _c(y, 0.0)))
+    e = lax.sub(e, lax.select(low, _c(y, 1.0), _c(y, 0.0)))
+    z = lax.mul(x, x)
+    x3 = lax.mul(z, x)
+    p1, p2, p3 = (fma(fma(x, _c(y, c0), _c(y, c1)), x, _c(y, c2))
+                  for c0, c1, c2 in _LOG_F32_POLY)
+    hi, lo = _LOG_F32_LN2
+    r = fma(fma(fma(p1, x3, p2), x3, p3), x3, lax.mul(e, _c(y, lo)))
+    r = lax.add(fma(lax.neg(z), _c(y, 0.5), x), r)
+    r = fma(e, _c(y, hi), r)
+    r = lax.select(lax.eq(y, _c(y, np.inf)), y, r)
+    r = lax.select(lax.eq(y, _c(y, 0.0)), _c(y, -np.inf), r)
+    return lax.select(lax.bitwise_or(lax.lt(y, _c(y, 0.0)), lax.ne(y, y)), _c(y, np.nan), r)
+
+
+def _f64(bits: int) -> float:
+    return float(np.uint64(bits).view(np.float64))
+
+
+# log1p(x) = x - x²/2 + x³ P(x)/Q(x) for |x| < sqrt(2) - 1 (Cephes): threshold, leading
+# numerator coefficient, numerator and denominator (after a leading 1) coefficients
+_LOG1P = {
+    float32: (_f32(0x3ED413CD), float(np.float32(4.527e-05)),
+              tuple(map(_f32, (0x3EFF40C5, 0x40D284FA, 0x41EF4B9C, 0x4273CC76, 0x426473AD,
+                               0x41A05101))),
+              tuple(map(_f32, (0x417101AD, 0x42A6185B, 0x435DC32D, 0x439A8CA3, 0x43586D8A,
+                               0x42707982)))),
+    float64: (_f64(0x3FDA827999FCEF32), _f64(0x3F07BC0962B395CA),
+              tuple(map(_f64, (0x3FDFE818A0FE1A83, 0x401A509F46F4FA53, 0x403DE9738B8CB9C9,
+                               0x404E798EB86C3351, 0x404C8E7597479A10, 0x40340A202D99830A))),
+              tuple(map(_f64, (0x402E20359E903E37, 0x4054C30B52213498, 0x406BB86590FCFB56,
+                               0x407351945DC908A5, 0x406B0DB13E48E066, 0x404E0F304466448E)))),
+}
+
+
+def _log1p_xla(x):
+    """XLA's `log1p`."""
+    d = type_of(x).dtype
+    threshold, n0, num, den = _LOG1P[d]
+    x2 = lax.mul(x, x)
+    n, q = _c(x, n0), _c(x, 1.0)
+    for k in num:
+        n = fma(n, x, _c(x, k))
+    for k in den:
+        q = fma(q, x, _c(x, k))
+    small = fma(x2, _c(x, -0.5), lax.mul(lax.mul(x, x2), lax.div(n, q)))
+    small = lax.add(x, small)
+    y = lax.add(x, _c(x, 1.0))
+    large = _log_f32(y) if d is float32 else log(y)
+    return lax.select(lax.lt(lax.abs(x), _c(x, threshold)), small, large)
+
+
+# Giles' erf_inv polynomials: per region (upper end of w, shift of w or sqrt(w), is the
+# variable sqrt(w), coefficients from the highest power)
+_ERF_INV = {
+    float32: (
+        (5.0, 2.5, False, (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                           0.00021858087, -0.00125372503, -0.00417768164, 0.246640727,
+                           1.50140941)),
+        (np.inf, 3.0, True, (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                             0.00573950773, -0.0076224613, 0.00943887047, 1.00167406,
+                             2.83297682))),
+    float64: (
+        (6.25, 3.125, False, (
+            -3.64441206401782e-21, -1.6850591381820166e-19, 1.28584807152564e-18,
+            1.1157877678025181e-17, -1.3331716628546209e-16, 2.0972767875968562e-17,
+            6.6376381343583238e-15, -4.0545662729752069e-14, -8.1519341976054722e-14,
+            2.6335093153082323e-12, -1.2975133253453532e-11, -5.4154120542946279e-11,
+            1.0512122733215323e-09, -4.1126339803469837e-09, -2.9070369957882005e-08,
+            4.2347877827932404e-07, -1.3654692000834679e-06, -1.3882523362786469e-05,
+            0.00018673420803405714, -0.000740702534166267, -0.0060336708714301491,
+            0.24015818242558962, 1.6536545626831027)),
+        (16.0, 3.25, True, (
+            2.2137376921775787e-09, 9.0756561938885391e-08, -2.7517406297064545e-07,
+            1.8239629214389228e-08, 1.5027403968909828e-06, -4.013867526981546e-06,
+            2.9234449089955446e-06, 1.2475304481671779e-05, -4.7318229009055734e-05,
+            6.8284851459573175e-05, 2.4031110387097894e-05, -0.00035503752036284748,
+            0.0009532893797373805, -0.0016882755560235047, 0.0024914420961078508,
+            -0.0037512085075692412, 0.0053709145535900636, 1.0052589676941592,
+            3.0838856104922208)),
+        (np.inf, 5.0, True, (
+            -2.7109920616438573e-11, -2.5556418169965252e-10, 1.5076572693500548e-09,
+            -3.789465440126737e-09, 7.61570120807834e-09, -1.496002662714924e-08,
+            2.9147953450901081e-08, -6.7711997758452339e-08, 2.2900482228026655e-07,
+            -9.9298272942317e-07, 4.5260625972231537e-06, -1.9681778105531671e-05,
+            7.5995277030017761e-05, -0.00021503011930044477, -0.00013871931833623122,
+            1.0103004648645344, 4.8499064014085844))),
+}
+
+
+def erf_inv(u):
+    """Inverse error function, bit for bit as `jax.lax.erf_inv` on XLA's CPU backend
+    (`±inf` at `±1`, NaN outside [-1, 1]): `u * p(w)`, `w = -log1p(-u * u)`, with Giles'
+    polynomial p for the region of w, in `w - c` or `sqrt(w) - c`."""
+    d = type_of(u).dtype
+    w = lax.neg(_log1p_xla(lax.mul(u, lax.neg(u))))
+    rt = lax.sqrt(w)
+    p = None
+    for hi, shift, root, coeffs in reversed(_ERF_INV[d]):
+        v = lax.sub(rt if root else w, _c(u, shift))
+        acc = _c(u, coeffs[0])
+        for k in coeffs[1:]:
+            acc = fma(acc, v, _c(u, k))
+        p = acc if p is None else lax.select(lax.lt(w, _c(u, hi)), acc, p)
+    p = lax.select(lax.eq(lax.abs(u), _c(u, 1.0)), _c(u, np.inf), p)
+    return lax.mul(u, p)
