@@ -199,31 +199,20 @@ _ERFCX_F64 = (
       4.8309695226060365e-15, -7.224932337043964e-16, 1.0683063372619959e-16,
       -1.562286501680805e-17, 2.2602709241233146e-18)),
 )
-# erf(x) = x * s(x * x) for |x| <= 1: (mid, half-width, coefficients)
-_ERF_SMALL_F32 = (0.5, 0.5,
-    (0.9754769393826541, -0.14226120510371365, 0.010035582187599796, -0.0005768764699767485,
-     2.741993125219606e-05, -1.1043175507344507e-06, 3.8488755420345036e-08,
-     -1.1808582533875466e-09))
-# erfc(x) * exp(x * x) for x > 1, by intervals (upper end, mid, half-width, coefficients)
-_ERFCX_F32 = (
-    (4.0, 2.5, 1.5,
-     (0.24442575284923573, -0.13589862891594598, 0.03563511414853497, -0.00888409861822249,
-      0.002118423997553177, -0.00048539876408003704, 0.00010727375453771771,
-      -2.2936634481904863e-05, 4.7568746915755546e-06, -9.58994483266277e-07,
-      1.8829006882958966e-07, -3.606320662143091e-08, 6.7476020519374555e-09,
-      -1.234907042333986e-09)),
-)
 
 
 def erf(x):
-    """Error function: `x s(x²)` for `|x| <= 1`, else `±(1 - exp(-x²) erfcx(|x|))` with
-    erfcx Chebyshev series by interval, and `±1` beyond them."""
+    """Error function. float32: XLA CPU's, bit for bit (below). float64: `x s(x²)` for
+    `|x| <= 1`, else `±(1 - exp(-x²) erfcx(|x|))` with erfcx Chebyshev series by interval,
+    and `±1` beyond them."""
     d = type_of(x).dtype
-    mid, half, coeffs = _ERF_SMALL_F64 if d is float64 else _ERF_SMALL_F32
+    if d is float32:
+        return _erf_f32(x)
+    mid, half, coeffs = _ERF_SMALL_F64
     z = lax.mul(x, x)
     small = lax.mul(x, _chebyshev(z, mid, half, coeffs))
     a = lax.abs(x)
-    intervals = _ERFCX_F64 if d is float64 else _ERFCX_F32
+    intervals = _ERFCX_F64
     ex = None
     for hi, mid, half, coeffs in reversed(intervals):
         val = _chebyshev(lax.min(a, _c(x, hi)), mid, half, coeffs)
@@ -277,7 +266,10 @@ def _add_round_to_odd(a, b):
     away = lax.eq(lax.gt(e, _c(a, 0.0)), lax.gt(s, _c(a, 0.0)))  # exact sum beyond s
     odd = lax.bitcast_convert_type(lax.select(away, lax.add(bits, one), lax.sub(bits, one)),
                                    t.dtype)
-    return lax.select(lax.bitwise_and(even, lax.ne(e, _c(a, 0.0))), odd, s)
+    # s + (odd - s) is odd exactly, and keeps the derivative of s
+    odd = lax.add(s, lax.stop_gradient(lax.sub(odd, s)))
+    inexact = lax.bitwise_and(lax.ne(e, _c(a, 0.0)), lax.lt(lax.abs(s), _c(a, np.inf)))
+    return lax.select(lax.bitwise_and(even, inexact), odd, s)
 
 
 def fma(a, b, c):
@@ -424,3 +416,22 @@ def erf_inv(u):
         p = acc if p is None else lax.select(lax.lt(w, _c(u, hi)), acc, p)
     p = lax.select(lax.eq(lax.abs(u), _c(u, 1.0)), _c(u, np.inf), p)
     return lax.mul(u, p)
+
+
+# XLA CPU's float32 erf: x P(x²) / Q(x²) (FMA Horner steps), ±1 from |x| >= 3.8325...
+_ERF_F32_NUM = tuple(map(_f32, (0x39702D51, 0x3B5F5DA2, 0x3D50B6EB, 0x3E3DA740, 0x3F906EBA)))
+_ERF_F32_DEN = tuple(map(_f32, (0xB3FD3906, 0x37C588DF, 0x3A856D28, 0x3C6687D4, 0x3DE34C21,
+                                0x3EFEB44A))) + (1.0,)
+_ERF_F32_SAT = _f32(0x407547CB)
+
+
+def _erf_f32(x):
+    z = lax.mul(x, x)
+    n, q = _c(x, _ERF_F32_NUM[0]), _c(x, _ERF_F32_DEN[0])
+    for k in _ERF_F32_NUM[1:]:
+        n = fma(z, n, _c(x, k))
+    for k in _ERF_F32_DEN[1:]:
+        q = fma(z, q, _c(x, k))
+    r = lax.div(lax.mul(x, n), q)
+    sat = lax.select(lax.lt(x, _c(x, 0.0)), _c(x, -1.0), _c(x, 1.0))
+    return lax.select(lax.ge(lax.abs(x), _c(x, _ERF_F32_SAT)), sat, r)
