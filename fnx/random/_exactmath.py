@@ -318,8 +318,9 @@ def _log_f32(y):
                   for c0, c1, c2 in _LOG_F32_POLY)
     hi, lo = _LOG_F32_LN2
     r = fma(fma(fma(p1, x3, p2), x3, p3), x3, lax.mul(e, _c(y, lo)))
-    r = lax.add(fma(lax.neg(z), _c(y, 0.5), x), r)
-    r = fma(e, _c(y, hi), r)
+    # (XLA's FMAs with exact products, z / 2 and e * hi, are plain operations)
+    r = lax.add(lax.sub(x, lax.mul(z, _c(y, 0.5))), r)
+    r = lax.add(lax.mul(e, _c(y, hi)), r)
     r = lax.select(lax.eq(y, _c(y, np.inf)), y, r)
     r = lax.select(lax.eq(y, _c(y, 0.0)), _c(y, -np.inf), r)
     return lax.select(lax.bitwise_or(lax.lt(y, _c(y, 0.0)), lax.ne(y, y)), _c(y, np.nan), r)
@@ -350,12 +351,12 @@ def _log1p_xla(x):
     d = type_of(x).dtype
     threshold, n0, num, den = _LOG1P[d]
     x2 = lax.mul(x, x)
-    n, q = _c(x, n0), _c(x, 1.0)
+    n, q = _c(x, n0), lax.add(x, _c(x, den[0]))  # the leading 1 * x is exact
     for k in num:
         n = fma(n, x, _c(x, k))
-    for k in den:
+    for k in den[1:]:
         q = fma(q, x, _c(x, k))
-    small = fma(x2, _c(x, -0.5), lax.mul(lax.mul(x, x2), lax.div(n, q)))
+    small = lax.sub(lax.mul(lax.mul(x, x2), lax.div(n, q)), lax.mul(x2, _c(x, 0.5)))
     small = lax.add(x, small)
     y = lax.add(x, _c(x, 1.0))
     large = _log_f32(y) if d is float32 else log(y)
@@ -406,14 +407,26 @@ def erf_inv(u):
     polynomial p for the region of w, in `w - c` or `sqrt(w) - c`."""
     d = type_of(u).dtype
     w = lax.neg(_log1p_xla(lax.mul(u, lax.neg(u))))
-    rt = lax.sqrt(w)
-    p = None
-    for hi, shift, root, coeffs in reversed(_ERF_INV[d]):
-        v = lax.sub(rt if root else w, _c(u, shift))
-        acc = _c(u, coeffs[0])
-        for k in coeffs[1:]:
-            acc = fma(acc, v, _c(u, k))
-        p = acc if p is None else lax.select(lax.lt(w, _c(u, hi)), acc, p)
+    regions = _ERF_INV[d]
+    # the tails' sqrt(w) away from w = 0, so that no 0 * inf reaches a gradient
+    central = _c(u, regions[0][0])
+    rt = lax.sqrt(lax.select(lax.lt(w, central), central, w))
+    # one Horner chain with the variable and coefficients of each element's region; the
+    # shorter polynomials get leading zeros (fma(0, v, c) is c for finite v)
+    below = [lax.lt(w, _c(u, hi)) for hi, _, _, _ in regions[:-1]]
+
+    def pick(values):
+        out = values[-1]
+        for cond, val in zip(reversed(below), reversed(values[:-1])):
+            out = lax.select(cond, val, out)
+        return out
+
+    v = pick([lax.sub(rt if root else w, _c(u, shift)) for _, shift, root, _ in regions])
+    n = max(len(r[3]) for r in regions)
+    coeffs = [(0.0,) * (n - len(r[3])) + r[3] for r in regions]
+    p = pick([_c(u, c[0]) for c in coeffs])
+    for i in range(1, n):
+        p = fma(p, v, pick([_c(u, c[i]) for c in coeffs]))
     p = lax.select(lax.eq(lax.abs(u), _c(u, 1.0)), _c(u, np.inf), p)
     return lax.mul(u, p)
 
