@@ -228,7 +228,7 @@ def erf(x):
 # no other use. To give its bits, such steps use `fma` below: the exactly rounded
 # `a * b + c` from plain IEEE operations, the same bits everywhere.
 
-_SPLITTER = {float32: 4097.0, float64: 134217729.0}  # 2**ceil(p/2) + 1
+_SPLITTER = 134217729.0  # 2**27 + 1 splits a float64 into two 26-bit halves
 
 
 def _two_sum(a, b):
@@ -239,9 +239,9 @@ def _two_sum(a, b):
 
 
 def _two_product(a, b):
-    """`p = a * b` rounded and its error `e`, `p + e == a * b` exactly (Dekker; no
+    """float64 `p = a * b` rounded and its error `e`, `p + e == a * b` exactly (Dekker; no
     overflow or underflow in the operands' range the samplers use)."""
-    c = _c(a, _SPLITTER[type_of(a).dtype])
+    c = _c(a, _SPLITTER)
 
     def split(x):
         t = lax.mul(c, x)
@@ -273,8 +273,14 @@ def _add_round_to_odd(a, b):
 
 
 def fma(a, b, c):
-    """`a * b + c` with one rounding (Boldo & Melquiond's emulation: the exact product
-    `ph + pl`, `c + ph` as an exact sum `th + tl`, then `th + RO(tl + pl)`)."""
+    """`a * b + c` with one rounding. float32: the product is exact in float64, and the
+    float64 sum rounded to odd rounds to float32 as the exact sum would. float64: Boldo &
+    Melquiond's emulation: the exact product `ph + pl`, `c + ph` as an exact sum
+    `th + tl`, then `th + RO(tl + pl)`."""
+    if type_of(a).dtype is float32:
+        wide = [lax.convert_element_type(v, float64) for v in (a, b, c)]
+        s = _add_round_to_odd(lax.mul(wide[0], wide[1]), wide[2])
+        return lax.convert_element_type(s, float32)
     ph, pl = _two_product(a, b)
     th, tl = _two_sum(c, ph)
     return lax.add(th, _add_round_to_odd(tl, pl))
