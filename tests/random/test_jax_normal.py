@@ -241,3 +241,23 @@ def test_float32_bit_identical_to_live_jax(jax):
         for g, w in zip(got, want):
             np.testing.assert_array_equal(np.asarray(g, np.float32).view(np.uint32),
                                           w.view(np.uint32))
+
+
+@pytest.mark.x64
+def test_float64_log_is_nearly_correctly_rounded():
+    """XLA's float64 log1p calls the C library's log, itself nearly correctly rounded; fnx's
+    double-double log for it is too (a differing result would shift `normal`'s value)."""
+    from decimal import Decimal, getcontext
+    getcontext().prec = 40
+    rng = np.random.default_rng(11)
+    y = np.concatenate([rng.uniform(0.0, 0.6, 3000), np.exp(rng.uniform(-700, 700, 1000)),
+                        rng.uniform(0.7, 1.5, 1000), [5e-324, 1.0, 2.0]])
+    want = np.array([float(Decimal(float(v)).ln()) for v in y])
+    got = np.asarray(xm._log_f64(y))
+    assert np.count_nonzero(got != want) <= 2
+    np.testing.assert_allclose(got, want, rtol=2.3e-16, atol=0)
+    for backend in available_backends():
+        np.testing.assert_array_equal(np.asarray(fnx.jit(xm._log_f64, backend=backend)(y)),
+                                      got, err_msg=backend)
+    np.testing.assert_array_equal(xm._log_f64(np.array([0.0, np.inf, -1.0, np.nan])),
+                                  [-np.inf, np.inf, np.nan, np.nan])
