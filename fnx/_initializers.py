@@ -4,7 +4,8 @@ An initializer is `init(key, shape, dtype=None, out_sharding=None) -> array`; th
 (`normal(stddev)`, `variance_scaling(scale, mode, distribution)`, ...) return one. Each draws
 with the same `fnx.random` sampler JAX uses and combines in the same order and dtype, so the
 values are JAX's for the same key wherever the sampler's are (`uniform` and everything built on
-it bit for bit; `normal`/`truncated_normal` within a few ulps, see docs/random.md).
+it bit for bit; `normal`/`truncated_normal` bit for bit in float32, within a few ulps in
+float64, see docs/random.md).
 `dtype=None` is the default float dtype (that of `fnx.numpy.asarray(0.0)`). `out_sharding` is
 accepted and has no effect (one CPU device). `orthogonal` needs a QR factorisation, which fnx
 computes with NumPy: it needs a concrete key (not under `jit`).

@@ -57,7 +57,8 @@ def _uniform(key, shape, dtype, minval, maxval):
     minval = bcast(param(minval, dtype), shape)
     maxval = bcast(param(maxval, dtype), shape)
     f = _uniform01(key, shape, dtype)
-    return lax.max(minval, lax.add(lax.mul(f, lax.sub(maxval, minval)), minval))
+    # one rounding, as XLA's contraction of `f * (maxval - minval) + minval` into an FMA
+    return lax.max(minval, xm.fma(f, lax.sub(maxval, minval), minval))
 
 
 @compiled("minval", "maxval")

@@ -1,5 +1,6 @@
 """fnx.random's transcendentals from exact operations: the same bits eagerly (numpy), on the
-interpreter and compiled, and their accuracy (ULPs of the result dtype)."""
+interpreter and compiled, and their accuracy (ULPs of the result dtype). erf_inv and float32
+erf are XLA's (tests/random/test_jax_normal.py checks their bits against JAX)."""
 import math
 
 import numpy as np
@@ -33,8 +34,10 @@ REFERENCE = {"log": np.log, "log1p": np.log1p, "exp": np.exp, "tan": np.tan,
              "erf_inv": np.vectorize(_erf_inv_scalar), "erf": np.vectorize(math.erf)}
 # max ULPs (float32 against float64 references rounded once; float64 references are
 # themselves within about 1 ULP)
-BOUND = {"log": (1, 2), "log1p": (1, 2), "exp": (1, 2), "tan": (3, 4), "erf_inv": (2, 5),
-         "erf": (2, 3)}
+BOUND = {"log": (1, 2), "log1p": (1, 2), "exp": (1, 2), "tan": (3, 4), "erf": (3, 3),
+         # XLA's erf_inv (reproduced bit for bit): Giles' float32 polynomial is good to tens
+         # of ulps; w = -log1p(-u * u) loses the low bits of 1 - u² as |u| -> 1
+         "erf_inv": (64, 5e5)}
 SPECIAL = {"log": ([0.0, np.inf, -1.0, np.nan], [-np.inf, np.inf, np.nan, np.nan]),
            "log1p": ([-1.0, 0.0], [-np.inf, 0.0]),
            "exp": ([-np.inf, np.inf, 1e5, -1e5, np.nan], [0.0, np.inf, np.inf, 0.0, np.nan]),
