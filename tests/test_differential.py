@@ -155,8 +155,10 @@ def test_ieee_results_raise_no_numpy_warnings():
     import warnings
     x = fnp.asarray(np.array([0.0, -1.0, np.inf, 1e38], np.float32))
     i = fnp.asarray(np.array([0, 5, -7], np.int32))
-    ops = [lambda: fnp.log(x), lambda: x / 0.0, lambda: fnp.sqrt(x), lambda: x * x * x,
-           lambda: x - x, lambda: i // 0, lambda: i % 0, lambda: fnp.power(x, -1.0),
+    # (fnx.numpy functions: numpy's own operators on an eager result are numpy's, warnings too)
+    ops = [lambda: fnp.log(x), lambda: fnp.divide(x, 0.0), lambda: fnp.sqrt(x),
+           lambda: fnp.multiply(fnp.multiply(x, x), x), lambda: fnp.subtract(x, x),
+           lambda: fnp.floor_divide(i, 0), lambda: fnp.remainder(i, 0), lambda: fnp.power(x, -1.0),
            lambda: fnp.arcsin(x), lambda: fnx.grad(lambda v: fnp.sum(fnp.log(v)))(x)]
     with warnings.catch_warnings():
         warnings.simplefilter("error")

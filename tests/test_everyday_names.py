@@ -91,7 +91,8 @@ def test_device_put_get_block():
     a = np.arange(3, dtype=F32)
     put = fnx.device_put({"a": a, "s": 1.5})
     assert type(put["a"]) is fnx.Array and not np.shares_memory(put["a"], a)
-    assert type(put["s"]) is fnx.Array and put["s"].shape == ()
+    assert isinstance(put["s"], fnx.Array) and put["s"].shape == ()
+    assert put["s"].weak_type and not put["a"].weak_type  # a Python scalar is weak, as in JAX
     x = fnp.ones(2, dtype=F32)
     assert fnx.device_put(x) is x and fnx.device_put(x, fnx.devices()[0]) is x
     assert fnx.device_put(x, may_alias=False) is not x

@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._core.dtypes import default_int
 from .._core.trace import Tracer
 from ._util import check_key
 
@@ -44,6 +45,8 @@ def _as_argument(value):
         return value
     if isinstance(value, int) and not -2**63 <= value < 2**63:
         return value
+    if isinstance(value, int):  # beyond the default int (int32 with x64 off): OverflowError,
+        return np.asarray(value, default_int().np)  # as for JAX's jit arguments
     return np.asarray(value)
 
 

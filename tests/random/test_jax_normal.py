@@ -171,7 +171,7 @@ def _fma_exact(a, b, c, dt):
     return lo
 
 
-@pytest.mark.parametrize("dt", [np.float32, np.float64])
+@pytest.mark.parametrize("dt", [np.float32, pytest.param(np.float64, marks=pytest.mark.x64)])
 def test_fma_rounds_once(dt):
     rng = np.random.default_rng(3)
     n = 400

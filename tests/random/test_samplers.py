@@ -246,7 +246,10 @@ def test_randint_small_range(dtype):
 
 
 @pytest.mark.parametrize("dtype,lo,hi", [
-    (np.int32, -2**31, 2**31 - 1), (np.int32, -2**31, 2**31), (np.uint32, 0, 2**32),
+    (np.int32, -2**31, 2**31 - 1),
+    # Python-int bounds beyond int32 need x64, as in JAX (else OverflowError, tested below)
+    pytest.param(np.int32, -2**31, 2**31, marks=pytest.mark.x64),
+    pytest.param(np.uint32, 0, 2**32, marks=pytest.mark.x64),
     *(pytest.param(np.int64, lo, hi, marks=pytest.mark.x64)
       for lo, hi in [(-2**62, 2**62), (-2**63, 2**63 - 1), (5, 5 + 3 * 2**40)]),
 ])
@@ -266,8 +269,11 @@ def test_randint_bounds_and_arrays():
     x = fr.randint(k, (1000, 3), lo, hi)
     assert x.dtype == np.int32 and np.all(x >= lo) and np.all(x < hi)
     assert set(np.unique(x[:, 0])) == {0, 1}
-    # out-of-range bounds clip to the dtype's range
-    y = fr.randint(k, (1000,), -2**40, 2**40)
+    # Python-int bounds beyond int32 with x64 off: JAX's OverflowError, not wrapped bounds
+    with pytest.raises(OverflowError):
+        fr.randint(k, (1000,), -2**40, 2**40)
+    with fnx.enable_x64():  # out-of-range bounds clip to the dtype's range
+        y = fr.randint(k, (1000,), -2**40, 2**40, dtype=np.int32)
     assert y.dtype == np.int32 and y.min() < -2**30 and y.max() > 2**30
     with pytest.raises(TypeError):
         fr.randint(k, (2,), 0, 5, dtype=np.float32)
@@ -397,7 +403,13 @@ def _same_bits(got, want, where):
                                   np.ascontiguousarray(want).view(np.uint8), err_msg=where)
 
 
-@pytest.mark.parametrize("name", sorted(SAMPLERS))
+def _sampler_names():
+    """The SAMPLERS keys; the int64 one runs with x64 on (its bounds need 64 bits)."""
+    return [pytest.param(n, marks=pytest.mark.x64) if n.endswith("64") else n
+            for n in sorted(SAMPLERS)]
+
+
+@pytest.mark.parametrize("name", _sampler_names())
 def test_reproducible_eager_traced_jit(name):
     f = SAMPLERS[name]
     k = fr.key(31)
@@ -412,7 +424,7 @@ def test_reproducible_eager_traced_jit(name):
     assert not np.array_equal(other, eager)
 
 
-@pytest.mark.parametrize("name", sorted(SAMPLERS))
+@pytest.mark.parametrize("name", _sampler_names())
 def test_vmap_of_sampler_is_batch_of_streams(name):
     f = SAMPLERS[name]
     keys = fr.split(fr.key(33), 3)
@@ -423,6 +435,7 @@ def test_vmap_of_sampler_is_batch_of_streams(name):
         _same_bits(fnx.jit(fnx.vmap(f), backend=backend)(keys), want, f"jit(vmap) on {backend}")
 
 
+@pytest.mark.x64  # (float64 too)
 def test_eager_normal_is_the_jit_bits():
     """Issue 9: eagerly and under jit, the same key gave different last bits."""
     k = fr.key(0)
@@ -433,6 +446,7 @@ def test_eager_normal_is_the_jit_bits():
         np.testing.assert_array_equal(eager.view(np.uint8), jitted.view(np.uint8))
 
 
+@pytest.mark.x64  # (an int64 randint)
 def test_eager_sampler_parameters_are_arguments():
     """A new Python number for a float or integer parameter reuses the compiled program."""
     k = fr.key(1)
