@@ -607,3 +607,12 @@ def _scan(prim, ins, body, length, reverse, num_consts, num_carry, unroll):
 
 register("scan", "control_flow",
          ("body", "length", "reverse", "num_consts", "num_carry", "unroll"), _scan, None)
+
+
+# Primitives that only move their operands' bits (or hold sub-programs that compute): 2-byte
+# floats (float16, bfloat16) flow through them as they are. Every other primitive computes on
+# 2-byte floats in float32 and rounds each result once, as XLA does on CPU.
+MOVES_BITS = frozenset({
+    "broadcast_in_dim", "reshape", "transpose", "squeeze", "expand_dims", "rev", "concatenate",
+    "pad", "slice", "dynamic_slice", "dynamic_update_slice", "gather", "scatter", "select",
+    "stop_gradient", "convert_element_type", "bitcast_convert_type", "cond", "while", "scan"})
