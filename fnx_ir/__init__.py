@@ -1,5 +1,6 @@
 """fnx_ir: the typed SSA intermediate representation of fnx (numpy is its only dependency)."""
-from .dtypes import (DType, bool_, int32, int64, uint32, float32, float64, ALL_DTYPES,
+from .dtypes import (DType, bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+                     float16, bfloat16, float32, float64, ALL_DTYPES,
                      FLOAT_DTYPES, INT_DTYPES, dtype, result_type, python_scalar_dtype,
                      promote, canonical, to_inexact)
 from .types import ShapedType, shaped

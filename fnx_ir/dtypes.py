@@ -15,11 +15,13 @@ class DType:
 
     __slots__ = ("name", "short", "np", "kind", "itemsize")
 
-    def __init__(self, name: str, short: str):
+    def __init__(self, name: str, short: str, np_dtype=None):
         self.name = name
         self.short = short
-        self.np = np.dtype(name)
-        self.kind = self.np.kind  # 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex
+        self.np = np.dtype(name if np_dtype is None else np_dtype)
+        # 'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex (ml_dtypes' bfloat16
+        # says 'V' to numpy: a float all the same).
+        self.kind = "f" if name == "bfloat16" else self.np.kind
         self.itemsize = self.np.itemsize
 
     def __repr__(self) -> str:
@@ -40,15 +42,32 @@ class DType:
     def is_bool(self) -> bool:
         return self.kind == "b"
 
+    @property
+    def is_storage_float(self) -> bool:
+        """float16 / bfloat16: stored in 2 bytes, computed in float32 (as XLA on CPU)."""
+        return self.kind == "f" and self.itemsize == 2
+
 
 bool_ = DType("bool", "bool")
+int8 = DType("int8", "i8")
+int16 = DType("int16", "i16")
 int32 = DType("int32", "i32")
 int64 = DType("int64", "i64")
+uint8 = DType("uint8", "u8")
+uint16 = DType("uint16", "u16")
 uint32 = DType("uint32", "u32")
+uint64 = DType("uint64", "u64")
+float16 = DType("float16", "f16")
 float32 = DType("float32", "f32")
 float64 = DType("float64", "f64")
+try:  # numpy has no bfloat16; ml_dtypes (JAX's own dtype package) adds it when installed
+    import ml_dtypes as _ml_dtypes
+    bfloat16: DType | None = DType("bfloat16", "bf16", _ml_dtypes.bfloat16)
+except ImportError:
+    bfloat16 = None
 
-ALL_DTYPES = (bool_, int32, int64, uint32, float32, float64)
+ALL_DTYPES = tuple(d for d in (bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+                               float16, bfloat16, float32, float64) if d is not None)
 FLOAT_DTYPES = tuple(d for d in ALL_DTYPES if d.is_float)
 INT_DTYPES = tuple(d for d in ALL_DTYPES if d.is_integer)
 

@@ -681,3 +681,14 @@ def _axis_index(prim, ins, axis_name):
 
 
 register("axis_index", "collective", ("axis_name",), _axis_index, 0)
+
+
+# Primitives that only move their operands' bits (or hold sub-programs that compute): 2-byte
+# floats (float16, bfloat16) flow through them as they are. Every other primitive computes on
+# 2-byte floats in float32 and rounds each result once, as XLA does on CPU.
+MOVES_BITS = frozenset({
+    "broadcast_in_dim", "reshape", "transpose", "squeeze", "expand_dims", "rev", "concatenate",
+    "pad", "slice", "dynamic_slice", "dynamic_update_slice", "gather", "scatter", "select",
+    "stop_gradient", "convert_element_type", "bitcast_convert_type", "cond", "while", "scan",
+    "jit", "checkpoint", "custom_jvp_call", "custom_vjp_call", "name", "pmax", "pmin",
+    "all_gather"})

@@ -17,7 +17,12 @@ from __future__ import annotations
 
 from typing import Callable, NamedTuple
 
+import numpy as np
+
 import fnx_ir
+from fnx_ir.primitives import MOVES_BITS
+
+_STORAGE_FLOATS = frozenset(d.np for d in fnx_ir.ALL_DTYPES if d.is_storage_float)
 
 
 class Rules(NamedTuple):
@@ -38,7 +43,25 @@ def define(name: str, *, impl: Callable, jvp: Callable | None = None,
     fnx_ir.get_primitive(name)
     if name in RULES:
         raise ValueError(f"rules for {name} are already defined")
+    if name not in MOVES_BITS:
+        impl = _computing_in_float32(impl)
     RULES[name] = Rules(impl, jvp, transpose, batch, multiple_results)
+
+
+def _computing_in_float32(impl: Callable) -> Callable:
+    """`impl`, computing on float16/bfloat16 operands in float32 and rounding its results once
+    (XLA's CPU semantics; numpy would round after every step of a sum, dot or power)."""
+    def run(*args, **params):
+        storage = next((a.dtype for a in args
+                        if isinstance(a, np.ndarray) and a.dtype in _STORAGE_FLOATS), None)
+        if storage is None:
+            return impl(*args, **params)
+        res = impl(*(a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == storage
+                     else a for a in args), **params)
+        down = [r.astype(storage) if np.asarray(r).dtype == np.float32 else r
+                for r in (res if isinstance(res, list) else [res])]
+        return down if isinstance(res, list) else down[0]
+    return run
 
 
 def rules(name: str) -> Rules:

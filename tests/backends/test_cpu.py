@@ -74,7 +74,7 @@ def rand(rng, shape, dtype, special=True):
 
 def ulp_distance(a, b):
     """Distance in units in the last place (NaN equals NaN)."""
-    itype = np.int32 if a.dtype == np.float32 else np.int64
+    itype = {2: np.int16, 4: np.int32, 8: np.int64}[a.dtype.itemsize]
     def ordered(x):
         i = np.asarray(x).view(itype).astype(np.int64)  # (numpy's astype: fnx.Array's narrows)
         return np.where(i < 0, np.iinfo(itype).min - i, i)

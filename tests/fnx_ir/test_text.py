@@ -238,7 +238,7 @@ ERRORS = [
      "add: operand dtypes differ: f32[], i32[]"),
     ("program(a:f32[]) {\n  b:f32[] = frobnicate a\n  return b\n}", 2, 13,
      "frobnicate: unknown primitive"),
-    ("program(a:f16[]) {\n  return a\n}", 1, 11, "unknown dtype 'f16'"),
+    ("program(a:f128[]) {\n  return a\n}", 1, 11, "unknown dtype 'f128'"),
     ("program() consts(a:f32[3] = [1.0, 2.0]) {\n  return a\n}", 1, 29,
      "needs 3 values, got 2"),
     ("program() {\n  return -1:u32\n}", 2, 10, "-1 is out of range for u32"),

@@ -8,11 +8,16 @@
   operand whose layout does not fit (batch dims not leading, free and contracting dims
   interleaved) is transposed to (batch, free, contract) / (batch, contract, free) order first,
   by an ordinary fused kernel. Scalar literal operands become 1-element arrays.
+- float16 / bfloat16 are storage types, as on XLA's CPU backend: an equation that computes on
+  them runs in float32 between conversions (so sums, products and dots accumulate in float32,
+  and every result is rounded once). Only bit moves (reshape, slice, gather, select, ...) and
+  conversions see the 2-byte types, so no emitter needs 2-byte float arithmetic.
 """
 from __future__ import annotations
 
 import fnx_ir as ir
 from fnx_ir import Equation, Literal, Program, Var
+from fnx_ir.primitives import MOVES_BITS
 
 from .kernels import dot_operands
 
@@ -22,12 +27,16 @@ def expand(program: Program) -> Program:
         return program
     eqs: list[Equation] = []
     for e in program.equations:
-        rewrite = _rewrites(e)
-        if rewrite:
-            rewrite(e, _Emitter(eqs, e.source))
-        else:
-            eqs.append(e)
+        _emit_rewritten(e, _Emitter(eqs, e.source))
     return Program(program.inputs, program.constants, eqs, program.outputs)
+
+
+def _emit_rewritten(e: Equation, emit: "_Emitter") -> None:
+    rewrite = _rewrites(e)
+    if rewrite:
+        rewrite(e, emit)
+    else:
+        emit.eqs.append(e)
 
 
 class _Emitter:
@@ -94,8 +103,38 @@ def _canonical_dot(e: Equation) -> bool:
     return None not in dot_operands(e)
 
 
+def _computes_on_storage_floats(e: Equation) -> bool:
+    if e.primitive in MOVES_BITS:
+        return False
+    return (any(a.type.dtype.is_storage_float for a in e.inputs)
+            or any(v.type.dtype.is_storage_float for v in e.outputs)
+            or getattr(e.params.get("dtype"), "is_storage_float", False))
+
+
+def _upcast(e: Equation, emit: _Emitter) -> None:
+    """`e` computed in float32: operands converted up, results rounded once back down."""
+    def up(a):
+        if not a.type.dtype.is_storage_float:
+            return a
+        if isinstance(a, Literal):
+            return ir.literal(float(a.value), ir.float32, a.type.weak)
+        return emit("convert_element_type", [a], new_dtype=ir.float32, weak=a.type.weak)
+    params = dict(e.params)
+    if getattr(params.get("dtype"), "is_storage_float", False):
+        params["dtype"] = ir.float32
+    ins = [up(a) for a in e.inputs]
+    types = ir.get_primitive(e.primitive).infer([a.type for a in ins], params)
+    wide = [v if not v.type.dtype.is_storage_float else Var(t) for v, t in zip(e.outputs, types)]
+    _emit_rewritten(Equation(e.primitive, ins, wide, params, emit.source), emit)
+    for v, w in zip(e.outputs, wide):
+        if w is not v:
+            emit("convert_element_type", [w], v, new_dtype=v.type.dtype, weak=v.type.weak)
+
+
 def _rewrites(e: Equation):
     """The rewrite `e` needs, if any."""
+    if _computes_on_storage_floats(e):
+        return _upcast
     if e.primitive in ("argmax", "argmin"):
         return _argminmax
     if e.primitive == "dot_general" and not _canonical_dot(e):

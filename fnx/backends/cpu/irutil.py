@@ -1,6 +1,8 @@
 """Small LLVM IR helpers shared by the CPU backend's emitters: types, constants, loops, intrinsics.
 
-Booleans are `i1` in registers and one byte (0/1, as numpy stores them) in memory.
+Booleans are `i1` in registers and one byte (0/1, as numpy stores them) in memory. float16 is
+LLVM's `half`; bfloat16 travels as its 16 raw bits (`i16`): the only operations on either are
+bit moves and conversions (see `expand`).
 """
 from __future__ import annotations
 
@@ -11,12 +13,14 @@ from llvmlite import ir
 
 from fnx_ir import DType
 
-I1, I8, I32, I64 = ir.IntType(1), ir.IntType(8), ir.IntType(32), ir.IntType(64)
-F32, F64 = ir.FloatType(), ir.DoubleType()
+I1, I8, I16, I32, I64 = (ir.IntType(n) for n in (1, 8, 16, 32, 64))
+F16, F32, F64 = ir.HalfType(), ir.FloatType(), ir.DoubleType()
 PTR = ir.PointerType()
 VOID = ir.VoidType()
 
-_REG = {"bool": I1, "int32": I32, "uint32": I32, "int64": I64, "float32": F32, "float64": F64}
+_REG = {"bool": I1, "int8": I8, "uint8": I8, "int16": I16, "uint16": I16, "int32": I32,
+        "uint32": I32, "int64": I64, "uint64": I64, "float16": F16, "bfloat16": I16,
+        "float32": F32, "float64": F64}
 _MEM = dict(_REG, bool=I8)
 
 
@@ -33,6 +37,8 @@ def mem_type(dtype: DType) -> ir.Type:
 def const(dtype: DType, value) -> ir.Constant:
     """An LLVM constant of `dtype` holding `value` (wrapped or rounded as numpy converts it)."""
     v = np.asarray(value).astype(dtype.np)[()]
+    if dtype.name == "bfloat16":
+        return ir.Constant(I16, int(np.asarray(v).view(np.uint16)))
     if dtype.is_float:
         return ir.Constant(reg_type(dtype), float(v))
     if dtype.is_bool:

@@ -11,10 +11,10 @@ import math
 
 from llvmlite import ir
 
-from fnx_ir import DType
+from fnx_ir import DType, float32
 
 from . import mathlib
-from .irutil import const, intrinsic, reg_type
+from .irutil import F16, F32, F64, I16, I32, const, intrinsic, reg_type
 
 def _emit_math(b: ir.IRBuilder, name: str, args: list):
     """Transcendental `name` of float32/float64 `args`: inline and vectorisable (see mathlib)."""
@@ -90,9 +90,20 @@ def _shift(b, prim, x, y, dtype: DType):
 # ------------------------------------------------------------------ conversions
 
 def convert(b, x, src: DType, dst: DType):
-    """convert_element_type: float->int truncates and saturates (NaN -> 0); ->bool is x != 0."""
+    """convert_element_type: float->int truncates and saturates (NaN -> 0); ->bool is x != 0.
+
+    float16 / bfloat16 widen exactly to float32 first; a conversion to them is correctly
+    rounded from any source (through float32 rounded to odd, which a second rounding to the
+    2-byte format cannot spoil).
+    """
     if src is dst:
         return x
+    if src.is_storage_float:
+        x, src = _storage_to_f32(b, x, src), float32
+        if src is dst:
+            return x
+    if dst.is_storage_float:
+        return _f32_to_storage(b, _to_f32_round_to_odd(b, x, src), dst)
     st, dt_ = reg_type(src), reg_type(dst)
     if dst.is_bool:
         if src.is_float:
@@ -110,6 +121,48 @@ def convert(b, x, src: DType, dst: DType):
     if dst.itemsize < src.itemsize:
         return b.trunc(x, dt_)
     return b.sext(x, dt_) if src.kind == "i" else b.zext(x, dt_)
+
+
+def _storage_to_f32(b, x, src: DType):
+    if src.name == "float16":
+        return b.fpext(x, F32)
+    return b.bitcast(b.shl(b.zext(x, I32), ir.Constant(I32, 16)), F32)  # bfloat16: high half
+
+
+def _to_f32_round_to_odd(b, x, src: DType):
+    """x as float32, rounded to odd when inexact (integers go through float64 first)."""
+    if src is float32:
+        return x
+    if src.is_bool:
+        return b.uitofp(x, F32)
+    if src.is_integer:
+        x = b.sitofp(x, F64) if src.kind == "i" else b.uitofp(x, F64)
+    y = b.fptrunc(x, F32)
+    back = b.fpext(y, F64)
+    bits = b.bitcast(y, I32)
+    # Truncate toward zero (one step down in magnitude if rounding went up), then set the
+    # lowest bit if anything was lost. NaN compares unordered and stays as it is.
+    went_up = b.fcmp_ordered(">", _fabs(b, back), _fabs(b, x))
+    bits = b.select(went_up, b.sub(bits, ir.Constant(I32, 1)), bits)
+    inexact = b.fcmp_ordered("!=", back, x)
+    bits = b.select(inexact, b.or_(bits, ir.Constant(I32, 1)), bits)
+    return b.bitcast(bits, F32)
+
+
+def _fabs(b, x):
+    return b.call(intrinsic(b.module, "llvm.fabs", x.type, [x.type], [x.type]), [x])
+
+
+def _f32_to_storage(b, x, dst: DType):
+    """Round a float32 to nearest-even float16 / bfloat16 (NaN stays a quiet NaN)."""
+    if dst.name == "float16":
+        return b.fptrunc(x, F16)
+    bits = b.bitcast(x, I32)
+    lsb = b.and_(b.lshr(bits, ir.Constant(I32, 16)), ir.Constant(I32, 1))
+    rounded = b.lshr(b.add(bits, b.add(ir.Constant(I32, 0x7FFF), lsb)), ir.Constant(I32, 16))
+    quiet_nan = b.or_(b.lshr(bits, ir.Constant(I32, 16)), ir.Constant(I32, 0x40))
+    is_nan = b.fcmp_unordered("uno", x, x)
+    return b.trunc(b.select(is_nan, quiet_nan, rounded), I16)
 
 
 def bitcast(b, x, src: DType, dst: DType):
