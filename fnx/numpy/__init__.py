@@ -6,7 +6,9 @@ unless the x64 switch is on, JAX's promotion, weak Python scalars (`float32_arra
 stays float32); see docs/semantics.md, "Dtypes and the x64 switch".
 
 Documented differences from numpy:
-- dtypes (JAX's): bool, int32, int64, uint32, float32, float64 only; `int32 + float32` is
+- dtypes (JAX's): bool, int8/16/32/64, uint8/16/32/64, float16, bfloat16 (with ml_dtypes),
+  float32, float64 (float16/bfloat16 compute in float32, rounding each result once, as XLA on
+  CPU); no complex yet; `int32 + float32` is
   float32 and `sin(int32)` is float32 (JAX's rules); sums and products of uint32 stay uint32.
 - results are always new arrays (never views); `out=` is not supported.
 - `x.at[idx].set(v)` exists on traced values (as in JAX); for numpy arrays write
@@ -18,11 +20,16 @@ Documented differences from numpy:
 """
 import numpy as _np
 
-from ._dtypes import (bool_, int32, int64, uint32, float32, float64, generic, number, integer,
+import fnx_ir as _ir
+
+from ._dtypes import (bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64, float16,
+                      float32, float64, generic, number, integer,
                       signedinteger, unsignedinteger, inexact, floating, complexfloating, dtype,
                       finfo, iinfo, issubdtype, promote_types, can_cast, result_type, isdtype,
                       shape, ndim, size, iscomplexobj, isrealobj, isscalar)
 from ._elementwise import *  # noqa: F401,F403
+if _ir.bfloat16 is not None:
+    from ._dtypes import bfloat16  # noqa: F401
 from ._elementwise import abs, round, divmod  # noqa: F401  (shadow builtins on purpose)
 from ._reductions import *  # noqa: F401,F403
 from ._reductions import sum, max, min, any, all  # noqa: F401

@@ -74,12 +74,13 @@ def asarray_or_tracer(x):
         from ._shape import stack  # a nested list of traced scalars/arrays
         return stack([asarray_or_tracer(e) for e in x])
     arr = np.asarray(x)
-    if arr.dtype.kind not in "biuf":
+    if arr.dtype.kind not in "biuf" and arr.dtype != _BFLOAT16:
         raise TypeError(f"fnx.numpy cannot use a value of type {type(x).__name__} "
                         f"(dtype {arr.dtype}) as an array")
-    if arr.dtype == np.float16:
-        arr = arr.astype(np.float32)
     return _dt.canonical_array(arr)
+
+
+_BFLOAT16 = fnx_ir.bfloat16.np if fnx_ir.bfloat16 is not None else None
 
 
 def _flat(x):
@@ -154,16 +155,10 @@ def result_dtype(*xs) -> DType:
     return result_weak(*xs)[0]
 
 
-# Loop dtypes numpy picks that fnx does not have: use the nearest wider fnx dtype.
-_NARROW = {"float16": fnx_ir.float32, "int8": fnx_ir.int32, "int16": fnx_ir.int32,
-           "uint8": fnx_ir.uint32, "uint16": fnx_ir.uint32}
-
-
 def to_dtype(d) -> DType:
     if isinstance(d, DType):
         return d
-    d = np.dtype(d)
-    return _NARROW.get(d.name) or fnx_ir.dtype(d)
+    return fnx_ir.dtype(np.dtype(d))
 
 
 @functools.lru_cache(maxsize=4096)

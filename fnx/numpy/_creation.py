@@ -39,8 +39,6 @@ def _shape(shape) -> tuple[int, ...]:
 
 def _np_dtype_check(arr: np.ndarray) -> Array:
     """A numpy result as what fnx.numpy returns eagerly (an `fnx.Array` of an fnx dtype)."""
-    if arr.dtype == np.float16:
-        return as_array(arr.astype(np.float32))
     arr = canonical_array(arr)
     fnx_ir.dtype(arr.dtype)  # raises a clear TypeError for unsupported dtypes
     return as_array(arr)

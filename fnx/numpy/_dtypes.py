@@ -43,11 +43,20 @@ class _ScalarType:
 
 
 bool_ = _ScalarType(np.bool_)
+int8 = _ScalarType(np.int8)
+int16 = _ScalarType(np.int16)
 int32 = _ScalarType(np.int32)
 int64 = _ScalarType(np.int64)
+uint8 = _ScalarType(np.uint8)
+uint16 = _ScalarType(np.uint16)
 uint32 = _ScalarType(np.uint32)
+uint64 = _ScalarType(np.uint64)
+float16 = _ScalarType(np.float16)
 float32 = _ScalarType(np.float32)
 float64 = _ScalarType(np.float64)
+# bfloat16 needs ml_dtypes (the `fnx[bfloat16]` extra): without it, fnx.numpy.bfloat16 is absent.
+if fnx_ir.bfloat16 is not None:
+    bfloat16 = _ScalarType(fnx_ir.bfloat16.np.type)
 
 # The abstract scalar types (for issubdtype) and dtype helpers are numpy's own.
 generic, number, integer, signedinteger, unsignedinteger = (

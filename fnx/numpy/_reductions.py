@@ -1,8 +1,8 @@
 """Reductions of `fnx.numpy`: sum, mean, var, max, argmax, any, cumsum, ...
 
-Result dtypes are JAX's: sums and products of bool and int32 accumulate in the default
-integer (int32, or int64 with x64 on), means of integers are JAX's inexact dtype (float32 for
-int32), and JAX's uint64 accumulators (of uint32 with x64 on) are uint32 here: fnx has no uint64.
+Result dtypes are JAX's: sums and products of bool and signed integers accumulate in the
+default integer (int32, or int64 with x64 on), of unsigned ones in the default unsigned
+(uint32, or uint64 with x64 on); means of integers are JAX's inexact dtype (float32 for int32).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import fnx_ir
 
 from .. import lax
 from .._core.trace import type_of
-from .._core.dtypes import default_int
+from .._core.dtypes import canonical, default_int
 from ._base import (canonical_dtype, float_dtype_for, convert, dtype_of, ensure_array, finish, normalize_axes,
                     normalize_axis, broadcast_to, broadcast_shapes, type_error)
 
@@ -33,10 +33,14 @@ def _keepdims(out, x_shape, axes, keepdims):
 
 
 def _acc_dtype(dtype: fnx_ir.DType, cumulative: bool = False) -> fnx_ir.DType:
-    """JAX sums/products bool and int32 in the default integer (cumulative ones: bool only)."""
-    if dtype.is_bool or (dtype is fnx_ir.int32 and not cumulative):
+    """JAX sums/products integers in at least the default (unsigned) integer; cumulative ones
+    keep integer dtypes (bool: the default integer)."""
+    if dtype.is_bool:
         return default_int()
-    return dtype  # uint32 stays uint32 (JAX's uint64 is not an fnx dtype)
+    if cumulative or not dtype.is_integer:
+        return dtype
+    wide = default_int() if dtype.kind == "i" else canonical(fnx_ir.uint64)
+    return wide if wide.itemsize > dtype.itemsize else dtype
 
 
 def _where_fill(x, where, fill):
