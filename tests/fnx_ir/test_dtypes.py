@@ -13,29 +13,47 @@ import pytest
 import fnx_ir
 from fnx_ir import ALL_DTYPES, bool_, float32, float64, int32, int64, uint32
 
-OPS = ["bool", "int32", "int64", "uint32", "float32", "float64", "int", "float"]
+ALL_OPS = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+           "float16", "bfloat16", "float32", "float64", "int", "float"]
 JAX_X64_OFF = {
-    'bool': ['bool', 'int32', 'int32', 'uint32', 'float32', 'float32', 'int32~', 'float32~'],
-    'int32': ['int32', 'int32', 'int32', 'int32', 'float32', 'float32', 'int32', 'float32~'],
-    'int64': ['int32', 'int32', 'int32', 'int32', 'float32', 'float32', 'int32', 'float32~'],
-    'uint32': ['uint32', 'int32', 'int32', 'uint32', 'float32', 'float32', 'uint32', 'float32~'],
-    'float32': ['float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32'],
-    'float64': ['float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32'],
-    'int': ['int32~', 'int32', 'int32', 'uint32', 'float32', 'float32', 'int32~', 'float32~'],
-    'float': ['float32~', 'float32~', 'float32~', 'float32~', 'float32', 'float32', 'float32~', 'float32~'],
+    'bool': ['bool', 'int8', 'int16', 'int32', 'int32', 'uint8', 'uint16', 'uint32', 'uint32', 'float16', 'bfloat16', 'float32', 'float32', 'int32~', 'float32~'],
+    'int8': ['int8', 'int8', 'int16', 'int32', 'int32', 'int16', 'int32', 'int32', 'int32', 'float16', 'bfloat16', 'float32', 'float32', 'int8', 'float32~'],
+    'int16': ['int16', 'int16', 'int16', 'int32', 'int32', 'int16', 'int32', 'int32', 'int32', 'float16', 'bfloat16', 'float32', 'float32', 'int16', 'float32~'],
+    'int32': ['int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'float16', 'bfloat16', 'float32', 'float32', 'int32', 'float32~'],
+    'int64': ['int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'int32', 'float16', 'bfloat16', 'float32', 'float32', 'int32', 'float32~'],
+    'uint8': ['uint8', 'int16', 'int16', 'int32', 'int32', 'uint8', 'uint16', 'uint32', 'uint32', 'float16', 'bfloat16', 'float32', 'float32', 'uint8', 'float32~'],
+    'uint16': ['uint16', 'int32', 'int32', 'int32', 'int32', 'uint16', 'uint16', 'uint32', 'uint32', 'float16', 'bfloat16', 'float32', 'float32', 'uint16', 'float32~'],
+    'uint32': ['uint32', 'int32', 'int32', 'int32', 'int32', 'uint32', 'uint32', 'uint32', 'uint32', 'float16', 'bfloat16', 'float32', 'float32', 'uint32', 'float32~'],
+    'uint64': ['uint32', 'int32', 'int32', 'int32', 'int32', 'uint32', 'uint32', 'uint32', 'uint32', 'float16', 'bfloat16', 'float32', 'float32', 'uint32', 'float32~'],
+    'float16': ['float16', 'float16', 'float16', 'float16', 'float16', 'float16', 'float16', 'float16', 'float16', 'float16', 'float32', 'float32', 'float32', 'float16', 'float16'],
+    'bfloat16': ['bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'float32', 'bfloat16', 'float32', 'float32', 'bfloat16', 'bfloat16'],
+    'float32': ['float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32'],
+    'float64': ['float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32'],
+    'int': ['int32~', 'int8', 'int16', 'int32', 'int32', 'uint8', 'uint16', 'uint32', 'uint32', 'float16', 'bfloat16', 'float32', 'float32', 'int32~', 'float32~'],
+    'float': ['float32~', 'float32~', 'float32~', 'float32~', 'float32~', 'float32~', 'float32~', 'float32~', 'float32~', 'float16', 'bfloat16', 'float32', 'float32', 'float32~', 'float32~'],
 }
 JAX_X64_ON = {
-    'bool': ['bool', 'int32', 'int64', 'uint32', 'float32', 'float64', 'int64~', 'float64~'],
-    'int32': ['int32', 'int32', 'int64', 'int64', 'float32', 'float64', 'int32', 'float64~'],
-    'int64': ['int64', 'int64', 'int64', 'int64', 'float32', 'float64', 'int64', 'float64~'],
-    'uint32': ['uint32', 'int64', 'int64', 'uint32', 'float32', 'float64', 'uint32', 'float64~'],
-    'float32': ['float32', 'float32', 'float32', 'float32', 'float32', 'float64', 'float32', 'float32'],
-    'float64': ['float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64'],
-    'int': ['int64~', 'int32', 'int64', 'uint32', 'float32', 'float64', 'int64~', 'float64~'],
-    'float': ['float64~', 'float64~', 'float64~', 'float64~', 'float32', 'float64', 'float64~', 'float64~'],
+    'bool': ['bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float16', 'bfloat16', 'float32', 'float64', 'int64~', 'float64~'],
+    'int8': ['int8', 'int8', 'int16', 'int32', 'int64', 'int16', 'int32', 'int64', 'float64~', 'float16', 'bfloat16', 'float32', 'float64', 'int8', 'float64~'],
+    'int16': ['int16', 'int16', 'int16', 'int32', 'int64', 'int16', 'int32', 'int64', 'float64~', 'float16', 'bfloat16', 'float32', 'float64', 'int16', 'float64~'],
+    'int32': ['int32', 'int32', 'int32', 'int32', 'int64', 'int32', 'int32', 'int64', 'float64~', 'float16', 'bfloat16', 'float32', 'float64', 'int32', 'float64~'],
+    'int64': ['int64', 'int64', 'int64', 'int64', 'int64', 'int64', 'int64', 'int64', 'float64~', 'float16', 'bfloat16', 'float32', 'float64', 'int64', 'float64~'],
+    'uint8': ['uint8', 'int16', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float16', 'bfloat16', 'float32', 'float64', 'uint8', 'float64~'],
+    'uint16': ['uint16', 'int32', 'int32', 'int32', 'int64', 'uint16', 'uint16', 'uint32', 'uint64', 'float16', 'bfloat16', 'float32', 'float64', 'uint16', 'float64~'],
+    'uint32': ['uint32', 'int64', 'int64', 'int64', 'int64', 'uint32', 'uint32', 'uint32', 'uint64', 'float16', 'bfloat16', 'float32', 'float64', 'uint32', 'float64~'],
+    'uint64': ['uint64', 'float64~', 'float64~', 'float64~', 'float64~', 'uint64', 'uint64', 'uint64', 'uint64', 'float16', 'bfloat16', 'float32', 'float64', 'uint64', 'float64~'],
+    'float16': ['float16', 'float16', 'float16', 'float16', 'float16', 'float16', 'float16', 'float16', 'float16', 'float16', 'float32', 'float32', 'float64', 'float16', 'float16'],
+    'bfloat16': ['bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'bfloat16', 'float32', 'bfloat16', 'float32', 'float64', 'bfloat16', 'bfloat16'],
+    'float32': ['float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float32', 'float64', 'float32', 'float32'],
+    'float64': ['float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64', 'float64'],
+    'int': ['int64~', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float16', 'bfloat16', 'float32', 'float64', 'int64~', 'float64~'],
+    'float': ['float64~', 'float64~', 'float64~', 'float64~', 'float64~', 'float64~', 'float64~', 'float64~', 'float64~', 'float16', 'bfloat16', 'float32', 'float64', 'float64~', 'float64~'],
 }
-CASES = [(x64, a, b, (JAX_X64_ON if x64 else JAX_X64_OFF)[a][j])
-         for x64 in (False, True) for a in OPS for j, b in enumerate(OPS)]
+# bfloat16 exists only with ml_dtypes installed
+OPS = [n for n in ALL_OPS if n != "bfloat16" or fnx_ir.bfloat16 is not None]
+_COL = {n: i for i, n in enumerate(ALL_OPS)}
+CASES = [(x64, a, b, (JAX_X64_ON if x64 else JAX_X64_OFF)[a][_COL[b]])
+         for x64 in (False, True) for a in OPS for b in OPS]
 
 
 def operand(name: str, x64: bool) -> tuple[fnx_ir.DType, bool]:
@@ -62,8 +80,9 @@ def test_promotion_is_associative_and_commutative(x64):
 
 
 def test_canonical_narrows_64_bit_types_only_with_x64_off():
-    assert [fnx_ir.canonical(d, False) for d in ALL_DTYPES] == [bool_, int32, int32, uint32,
-                                                                float32, float32]
+    narrow = {int64: int32, fnx_ir.uint64: uint32, float64: float32}
+    assert [fnx_ir.canonical(d, False) for d in ALL_DTYPES] == [narrow.get(d, d)
+                                                                for d in ALL_DTYPES]
     assert [fnx_ir.canonical(d, True) for d in ALL_DTYPES] == list(ALL_DTYPES)
 
 
@@ -72,7 +91,9 @@ def test_to_inexact_is_jax(x64):
     # jnp.exp of an array of each dtype; of a Python int (weak): the default float
     f64 = float64 if x64 else float32
     expected = {bool_: float32, int32: float32, int64: f64, uint32: float32,
-                float32: float32, float64: f64}
+                float32: float32, float64: f64, fnx_ir.int8: float32, fnx_ir.int16: float32,
+                fnx_ir.uint8: float32, fnx_ir.uint16: float32, fnx_ir.uint64: f64,
+                fnx_ir.float16: fnx_ir.float16, fnx_ir.bfloat16: fnx_ir.bfloat16}
     for d in ALL_DTYPES:
         assert fnx_ir.to_inexact(fnx_ir.canonical(d, x64), False, x64=x64) is fnx_ir.canonical(
             expected[d], x64)
