@@ -52,12 +52,12 @@ def _computing_in_float32(impl: Callable) -> Callable:
     """`impl`, computing on float16/bfloat16 operands in float32 and rounding its results once
     (XLA's CPU semantics; numpy would round after every step of a sum, dot or power)."""
     def run(*args, **params):
-        storage = next((a.dtype for a in args
-                        if isinstance(a, np.ndarray) and a.dtype in _STORAGE_FLOATS), None)
+        storage = next((a.dtype for a in args if isinstance(a, (np.ndarray, np.generic))
+                        and a.dtype in _STORAGE_FLOATS), None)
         if storage is None:
             return impl(*args, **params)
-        res = impl(*(a.astype(np.float32) if isinstance(a, np.ndarray) and a.dtype == storage
-                     else a for a in args), **params)
+        res = impl(*(np.asarray(a, np.float32) if getattr(a, "dtype", None) == storage else a
+                     for a in args), **params)
         down = [r.astype(storage) if np.asarray(r).dtype == np.float32 else r
                 for r in (res if isinstance(res, list) else [res])]
         return down if isinstance(res, list) else down[0]

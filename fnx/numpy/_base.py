@@ -175,8 +175,8 @@ def _resolve(ufunc: np.ufunc, key: tuple, x64: bool) -> tuple[DType, DType, bool
     if out.is_float and not d.is_float:
         f = fnx_ir.to_inexact(d, weak, x64)
         return f, f, weak
-    if out.kind != d.kind:  # bool operands of integer arithmetic (square, power, shifts)
-        return to_dtype(loop[0]), out, weak
+    if out.kind != d.kind:  # bool operands of integer arithmetic (square, power, shifts):
+        return fnx_ir.int32, fnx_ir.int32, weak  # JAX computes them in int32 (x64 or not)
     return d, d, weak
 
 

@@ -85,6 +85,7 @@ def ulp_distance(a, b):
 
 
 def assert_same(got, want, ulp=0, rtol=0.0, signed_zeros=True):
+    got, want = np.asarray(got), np.asarray(want)  # numpy's operators below, not fnx.Array's
     assert got.dtype == want.dtype, (got.dtype, want.dtype)
     assert got.shape == want.shape, (got.shape, want.shape)
     if got.dtype.kind == "f" and ulp:

@@ -15,6 +15,8 @@
 """
 from __future__ import annotations
 
+import numpy as np
+
 import fnx_ir as ir
 from fnx_ir import Equation, Literal, Program, Var
 from fnx_ir.primitives import MOVES_BITS
@@ -111,30 +113,49 @@ def _computes_on_storage_floats(e: Equation) -> bool:
             or getattr(e.params.get("dtype"), "is_storage_float", False))
 
 
-def _upcast(e: Equation, emit: _Emitter) -> None:
-    """`e` computed in float32: operands converted up, results rounded once back down."""
+def _widened(e: Equation, emit: _Emitter, narrow, wide) -> None:
+    """`e` computed in dtype `wide`: operands of a dtype `narrow(d)` accepts converted up,
+    results converted back (rounded once for floats, wrapped for integers)."""
     def up(a):
-        if not a.type.dtype.is_storage_float:
+        if not narrow(a.type.dtype):
             return a
         if isinstance(a, Literal):
-            return ir.literal(float(a.value), ir.float32, a.type.weak)
-        return emit("convert_element_type", [a], new_dtype=ir.float32, weak=a.type.weak)
+            return ir.literal(np.asarray(a.value).astype(wide.np)[()], wide, a.type.weak)
+        return emit("convert_element_type", [a], new_dtype=wide, weak=a.type.weak)
     params = dict(e.params)
-    if getattr(params.get("dtype"), "is_storage_float", False):
-        params["dtype"] = ir.float32
+    if "dtype" in params and narrow(params["dtype"]):
+        params["dtype"] = wide
     ins = [up(a) for a in e.inputs]
     types = ir.get_primitive(e.primitive).infer([a.type for a in ins], params)
-    wide = [v if not v.type.dtype.is_storage_float else Var(t) for v, t in zip(e.outputs, types)]
-    _emit_rewritten(Equation(e.primitive, ins, wide, params, emit.source), emit)
-    for v, w in zip(e.outputs, wide):
+    outs = [Var(t) if narrow(v.type.dtype) else v for v, t in zip(e.outputs, types)]
+    _emit_rewritten(Equation(e.primitive, ins, outs, params, emit.source), emit)
+    for v, w in zip(e.outputs, outs):
         if w is not v:
             emit("convert_element_type", [w], v, new_dtype=v.type.dtype, weak=v.type.weak)
+
+
+def _upcast(e: Equation, emit: _Emitter) -> None:
+    """`e` computed in float32: operands converted up, results rounded once back down."""
+    _widened(e, emit, lambda d: getattr(d, "is_storage_float", False), ir.float32)
+
+
+# The GEMM's integer types: a product of narrower (or unsigned 64-bit) integers is computed in
+# one of these, with the same bits modulo 2**bits after the conversion back.
+_GEMM_INT = {"int8": ir.int32, "int16": ir.int32, "uint8": ir.int32, "uint16": ir.int32,
+             "uint64": ir.int64}
+
+
+def _dot_in_gemm_int(e: Equation, emit: _Emitter) -> None:
+    d = e.inputs[0].type.dtype
+    _widened(e, emit, lambda t: t is d, _GEMM_INT[d.name])
 
 
 def _rewrites(e: Equation):
     """The rewrite `e` needs, if any."""
     if _computes_on_storage_floats(e):
         return _upcast
+    if e.primitive == "dot_general" and e.inputs[0].type.dtype.name in _GEMM_INT:
+        return _dot_in_gemm_int
     if e.primitive in ("argmax", "argmin"):
         return _argminmax
     if e.primitive == "dot_general" and not _canonical_dot(e):
