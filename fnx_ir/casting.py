@@ -14,10 +14,12 @@ def cast(value, dtype: DType, copy: bool | None = None) -> np.ndarray:
     other conversion is numpy's (→ bool: `x != 0`; integers wrap). `copy` as `numpy.asarray`."""
     target = dtype.np
     x = value if isinstance(value, np.ndarray) else np.asarray(value)
-    if x.dtype.kind != "f" or target.kind not in "iu":
+    if not (x.dtype.kind == "f" or x.dtype.name == "bfloat16") or target.kind not in "iu":
         return np.asarray(value, dtype=target, copy=copy)
     info = np.iinfo(target)
     lo, hi = float(info.min), float(info.max) + 1.0  # both exact powers of two
+    if x.dtype.kind != "f":  # bfloat16 (ml_dtypes): compare exactly in float32
+        x = x.astype(np.float32)
     inside = (x >= lo) & (x < hi)  # False for NaN
     out = np.where(inside, x, 0).astype(target)
     out = np.where(x >= hi, info.max, out)
