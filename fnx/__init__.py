@@ -13,7 +13,8 @@ from ._core import methods as _methods
 from ._core.api import make_ir, jit
 from ._core.vmap_api import vmap
 from ._core.ad_api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd, jacrev, hessian,
-                           checkpoint, remat, custom_jvp, custom_vjp)
+                           checkpoint, remat)
+from ._core.custom_derivatives import custom_jvp, custom_vjp
 from ._core.errors import FnxTypeError, ConcretizationError, TracerLeakError
 from . import ad_checkpoint, custom_derivatives
 from .ad_checkpoint import checkpoint_policies
