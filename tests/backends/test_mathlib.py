@@ -22,6 +22,7 @@ import llvmlite.binding as llvm  # noqa: E402
 from llvmlite import ir  # noqa: E402
 
 from fnx.backends.cpu import mathlib as M  # noqa: E402
+from fnx.backends.cpu.mathlib import exponential as M_exp  # noqa: E402  (its USE_LDEXP switch)
 from fnx._rules.elementwise import _FLOAT_UNARY  # noqa: E402
 
 try:
@@ -517,15 +518,15 @@ def test_f32_exp_ldexp_and_bit_scaling_agree():
     bit construction give the same bits, subnormal and overflow ranges included."""
     outs = []
     for use in (True, False):
-        old = M.USE_LDEXP
-        M.USE_LDEXP = use
+        old = M_exp.USE_LDEXP
+        M_exp.USE_LDEXP = use
         try:
             mod = ir.Module(name="exp_ldexp_%d" % use)
             _loop(mod, "f", F32, 1, lambda b, x: M.emit_unary(b, "exp", x))
             assert ("llvm.ldexp" in str(mod)) == use
             m, _ = _optimize(mod)
         finally:
-            M.USE_LDEXP = old
+            M_exp.USE_LDEXP = old
         ee = llvm.create_mcjit_compiler(m, _target_machine())
         ee.finalize_object()
         f = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p)(ee.get_function_address("f"))

@@ -1,0 +1,329 @@
+"""The small language the mathlib algorithms are written in: operator overloading over llvmlite.
+
+A `Ctx` fixes the builder and the float type (float or double, scalar or vector); `Float`, `Int`
+and `Mask` wrap float, integer (same width and lane count) and boolean values of that shape, so
+that `fma(r * r, q, rh)` reads like the formula and appends fmul and llvm.fma to the builder.
+Python numbers mixed in become constants of the value's type. Besides the wrappers: `select`
+(the branch-free choice), Horner `poly`, the error-free transformations (`two_prod`, `two_sum`,
+`fast_two_sum`), exact power-of-two scaling (`pow2i`, `scale2`), clamps, the float32
+magic-number rounding (`magic_round`) and `finish` (NaN and signed zero passed through).
+"""
+from __future__ import annotations
+
+import math
+import struct
+
+from llvmlite import ir
+
+
+def mangle(t):
+    if isinstance(t, ir.VectorType):
+        return "v%d%s" % (t.count, mangle(t.element))
+    if isinstance(t, ir.FloatType):
+        return "f32"
+    if isinstance(t, ir.DoubleType):
+        return "f64"
+    if isinstance(t, ir.IntType):
+        return "i%d" % t.width
+    raise TypeError(t)
+
+
+def to_f32(v):
+    return struct.unpack("f", struct.pack("f", v))[0]
+
+
+class Ctx:
+    __slots__ = ("b", "ty", "n", "fty", "bits", "ity", "bty", "mod", "is64")
+
+    def __init__(self, builder, ty):
+        self.b = builder
+        self.ty = ty
+        if isinstance(ty, ir.VectorType):
+            self.n = ty.count
+            self.fty = ty.element
+        else:
+            self.n = 0
+            self.fty = ty
+        if isinstance(self.fty, ir.FloatType):
+            self.bits = 32
+        elif isinstance(self.fty, ir.DoubleType):
+            self.bits = 64
+        else:
+            raise TypeError("mathlib: expected float or double (or a vector of them), got %s" % ty)
+        self.is64 = self.bits == 64
+        self.ity = self.shape(ir.IntType(self.bits))
+        self.bty = self.shape(ir.IntType(1))
+        self.mod = builder.module
+
+    def shape(self, t):
+        return ir.VectorType(t, self.n) if self.n else t
+
+    def other(self):
+        """The context of the other float width, same lane count."""
+        return Ctx(self.b, self.shape(ir.FloatType() if self.is64 else ir.DoubleType()))
+
+    # constants
+    def f(self, v):
+        v = float(v)
+        if not self.is64:
+            v = to_f32(v)
+        return Float(self, ir.Constant(self.ty, v))
+
+    def i(self, v):
+        return Int(self, ir.Constant(self.ity, int(v)))
+
+    def true(self):
+        return Mask(self, ir.Constant(self.bty, 1))
+
+    def intrinsic(self, name, args, ret=None):
+        tys = [a.type for a in args]
+        ret = ret or tys[0]
+        fname = "%s.%s" % (name, mangle(tys[0]))
+        fn = self.mod.globals.get(fname)
+        if fn is None:
+            fn = ir.Function(self.mod, ir.FunctionType(ret, tys), fname)
+        return self.b.call(fn, args)
+
+    def wrap(self, v):
+        return Float(self, v)
+
+
+class Float:
+    __slots__ = ("c", "v")
+
+    def __init__(self, c, v):
+        self.c = c
+        self.v = v
+
+    def _o(self, o):
+        if isinstance(o, Float):
+            return o.v
+        return self.c.f(o).v
+
+    def __add__(self, o): return Float(self.c, self.c.b.fadd(self.v, self._o(o)))
+    def __radd__(self, o): return Float(self.c, self.c.b.fadd(self._o(o), self.v))
+    def __sub__(self, o): return Float(self.c, self.c.b.fsub(self.v, self._o(o)))
+    def __rsub__(self, o): return Float(self.c, self.c.b.fsub(self._o(o), self.v))
+    def __mul__(self, o): return Float(self.c, self.c.b.fmul(self.v, self._o(o)))
+    def __rmul__(self, o): return Float(self.c, self.c.b.fmul(self._o(o), self.v))
+    def __truediv__(self, o): return Float(self.c, self.c.b.fdiv(self.v, self._o(o)))
+    def __rtruediv__(self, o): return Float(self.c, self.c.b.fdiv(self._o(o), self.v))
+    def __neg__(self): return Float(self.c, self.c.b.fneg(self.v))
+
+    def _cmp(self, op, o):
+        return Mask(self.c, self.c.b.fcmp_ordered(op, self.v, self._o(o)))
+
+    def __lt__(self, o): return self._cmp("<", o)
+    def __le__(self, o): return self._cmp("<=", o)
+    def __gt__(self, o): return self._cmp(">", o)
+    def __ge__(self, o): return self._cmp(">=", o)
+    def eq(self, o): return self._cmp("==", o)
+    def ne(self, o): return Mask(self.c, self.c.b.fcmp_unordered("!=", self.v, self._o(o)))
+    def isnan(self): return Mask(self.c, self.c.b.fcmp_unordered("uno", self.v, self.v))
+    def notnan(self): return Mask(self.c, self.c.b.fcmp_ordered("ord", self.v, self.v))
+
+    def _un(self, name): return Float(self.c, self.c.intrinsic(name, [self.v]))
+    def abs(self): return self._un("llvm.fabs")
+    def floor(self): return self._un("llvm.floor")
+    def ceil(self): return self._un("llvm.ceil")
+    def trunc(self): return self._un("llvm.trunc")
+    def rint(self): return self._un("llvm.roundeven")
+    def sqrt(self): return self._un("llvm.sqrt")
+    def copysign(self, s): return Float(self.c, self.c.intrinsic("llvm.copysign", [self.v, self._o(s)]))
+
+    def bits(self): return Int(self.c, self.c.b.bitcast(self.v, self.c.ity))
+
+    def toi(self):
+        """fptosi; the caller guarantees a finite value in range."""
+        return Int(self.c, self.c.b.fptosi(self.v, self.c.ity))
+
+    def convert(self, c2):
+        """fpext / fptrunc to the float type of context c2 (same lane count)."""
+        if c2.bits > self.c.bits:
+            return Float(c2, self.c.b.fpext(self.v, c2.ty))
+        if c2.bits < self.c.bits:
+            return Float(c2, self.c.b.fptrunc(self.v, c2.ty))
+        return self
+
+
+class Int:
+    __slots__ = ("c", "v")
+
+    def __init__(self, c, v):
+        self.c = c
+        self.v = v
+
+    def _o(self, o):
+        if isinstance(o, Int):
+            return o.v
+        return self.c.i(o).v
+
+    def __add__(self, o): return Int(self.c, self.c.b.add(self.v, self._o(o)))
+    def __radd__(self, o): return Int(self.c, self.c.b.add(self._o(o), self.v))
+    def __sub__(self, o): return Int(self.c, self.c.b.sub(self.v, self._o(o)))
+    def __rsub__(self, o): return Int(self.c, self.c.b.sub(self._o(o), self.v))
+    def __mul__(self, o): return Int(self.c, self.c.b.mul(self.v, self._o(o)))
+    def __and__(self, o): return Int(self.c, self.c.b.and_(self.v, self._o(o)))
+    def __or__(self, o): return Int(self.c, self.c.b.or_(self.v, self._o(o)))
+    def __xor__(self, o): return Int(self.c, self.c.b.xor(self.v, self._o(o)))
+    def __lshift__(self, o): return Int(self.c, self.c.b.shl(self.v, self._o(o)))
+    def __rshift__(self, o): return Int(self.c, self.c.b.ashr(self.v, self._o(o)))
+    def lshr(self, o): return Int(self.c, self.c.b.lshr(self.v, self._o(o)))
+
+    def _cmp(self, op, o):
+        return Mask(self.c, self.c.b.icmp_signed(op, self.v, self._o(o)))
+
+    def __lt__(self, o): return self._cmp("<", o)
+    def __le__(self, o): return self._cmp("<=", o)
+    def __gt__(self, o): return self._cmp(">", o)
+    def __ge__(self, o): return self._cmp(">=", o)
+    def eq(self, o): return self._cmp("==", o)
+    def ne(self, o): return self._cmp("!=", o)
+
+    def asf(self): return Float(self.c, self.c.b.bitcast(self.v, self.c.ty))
+    def tof(self): return Float(self.c, self.c.b.sitofp(self.v, self.c.ty))
+
+
+class Mask:
+    __slots__ = ("c", "v")
+
+    def __init__(self, c, v):
+        self.c = c
+        self.v = v
+
+    def __and__(self, o): return Mask(self.c, self.c.b.and_(self.v, o.v))
+    def __or__(self, o): return Mask(self.c, self.c.b.or_(self.v, o.v))
+    def __xor__(self, o): return Mask(self.c, self.c.b.xor(self.v, o.v))
+    def __invert__(self): return Mask(self.c, self.c.b.not_(self.v))
+
+
+def select(cond, a, b):
+    """cond ? a : b, elementwise; a/b may be python numbers (taken as the other's kind)."""
+    c = cond.c
+    if isinstance(a, (Float, Int)):
+        kind = type(a)
+    elif isinstance(b, (Float, Int)):
+        kind = type(b)
+    else:
+        kind = Float
+    if kind is Float:
+        av = a.v if isinstance(a, Float) else c.f(a).v
+        bv = b.v if isinstance(b, Float) else c.f(b).v
+    else:
+        av = a.v if isinstance(a, Int) else c.i(a).v
+        bv = b.v if isinstance(b, Int) else c.i(b).v
+    return kind(c, c.b.select(cond.v, av, bv))
+
+
+def fma(a, b, c):
+    """a*b + c with a single rounding (llvm.fma). At least one of the operands is an Float."""
+    ctx = next(v.c for v in (a, b, c) if isinstance(v, Float))
+    args = [v.v if isinstance(v, Float) else ctx.f(v).v for v in (a, b, c)]
+    return Float(ctx, ctx.intrinsic("llvm.fma", args))
+
+
+def poly(x, coeffs):
+    """coeffs[0] + coeffs[1]*x + ... (Horner with fma)."""
+    c = x.c
+    acc = c.f(coeffs[-1])
+    for k in reversed(coeffs[:-1]):
+        acc = fma(acc, x, k)
+    return acc
+
+
+def two_prod(a, b):
+    p = a * b
+    return p, fma(a, b, -p)
+
+
+def two_sum(a, b):
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def fast_two_sum(a, b):
+    """|a| >= |b| (or a == 0)."""
+    s = a + b
+    return s, b - (s - a)
+
+
+def infinity(c):
+    return c.f(math.inf)
+
+
+def nan(c):
+    return c.f(math.nan)
+
+
+# float-format parameters
+def float_format(c):
+    if c.is64:
+        return dict(mant=52, bias=1023, emask=0x7FF, sign=1 << 63, one=0x3FF0000000000000)
+    return dict(mant=23, bias=127, emask=0xFF, sign=1 << 31, one=0x3F800000)
+
+
+def pow2i(c, n):
+    """2.0**n for an integer Int n in the normal exponent range."""
+    p = float_format(c)
+    return ((n + p["bias"]) << p["mant"]).asf()
+
+
+def scale2(p, n, clamp=True):
+    """p * 2**n (n an Int, |n| <= 2*bias - 4 after clamping) with a single final rounding.
+    clamp=False: the caller guarantees |n| <= 2000 (float64) / 250 (float32)."""
+    c = p.c
+    if clamp:
+        lim = 2000 if c.is64 else 250
+        n = select(n > lim, c.i(lim), n)
+        n = select(n < -lim, c.i(-lim), n)
+    n1 = n >> 1
+    n2 = n - n1
+    return (p * pow2i(c, n1)) * pow2i(c, n2)
+
+
+def clamp_nan0(x, lo, hi):
+    """min(max(x, lo), hi) with NaN mapped to 0 (safe to convert to int afterwards)."""
+    c = x.c
+    x = select(x > hi, c.f(hi), x)
+    x = select(x < lo, c.f(lo), x)
+    return select(x.isnan(), c.f(0.0), x)
+
+
+def clamp(x, lo, hi):
+    """min(max(x, lo), hi), NaN stays NaN: integer conversions of it give poison, so the
+    caller must select the NaN lanes away (select does not propagate the unselected poison)
+    and must not use them for memory addresses."""
+    c = x.c
+    x = select(x > hi, c.f(hi), x)
+    return select(x < lo, c.f(lo), x)
+
+
+def iclamp(n, lo, hi):
+    n = select(n < lo, n.c.i(lo), n)
+    return select(n > hi, n.c.i(hi), n)
+
+
+def signbit(x):
+    return x.bits() < 0
+
+
+def finish(x, res, keep_zero=False):
+    """NaN in -> the same NaN out; optionally x == ±0 -> x (sign-preserving odd functions)."""
+    cond = x.isnan()
+    if keep_zero:
+        cond = cond | x.eq(0.0)
+    return select(cond, x, res)
+
+
+# 1.5 * 2**23: for |v| < 2**22, fl(v + MAGIC32) holds rint(v) in its low mantissa bits (the
+# integer and its float value at once: no conversion instruction, no poison for NaN/inf).
+MAGIC32 = 12582912.0
+MAGIC32_BITS = 0x4B400000
+
+
+def magic_round(v, scale):
+    """(nb, nf): nb = fl(v*scale + MAGIC32) (rint(v*scale) in its low bits), nf = that integer
+    as a float32. |v*scale| < 2**22."""
+    nb = fma(v, scale, MAGIC32)
+    return nb, nb - MAGIC32
