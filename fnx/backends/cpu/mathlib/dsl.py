@@ -33,7 +33,9 @@ def to_f32(v):
 
 
 class Ctx:
-    __slots__ = ("b", "ty", "n", "fty", "bits", "ity", "bty", "mod", "is64")
+    """The builder and the float type (scalar or vector) an algorithm is emitted for; its
+    constants (`f`, `i`) and intrinsic calls."""
+    __slots__ = ("b", "ty", "n", "fty", "bits", "ity", "mod", "is64")
 
     def __init__(self, builder, ty):
         self.b = builder
@@ -52,7 +54,6 @@ class Ctx:
             raise TypeError("mathlib: expected float or double (or a vector of them), got %s" % ty)
         self.is64 = self.bits == 64
         self.ity = self.shape(ir.IntType(self.bits))
-        self.bty = self.shape(ir.IntType(1))
         self.mod = builder.module
 
     def shape(self, t):
@@ -72,28 +73,39 @@ class Ctx:
     def i(self, v):
         return Int(self, ir.Constant(self.ity, int(v)))
 
-    def true(self):
-        return Mask(self, ir.Constant(self.bty, 1))
-
-    def intrinsic(self, name, args, ret=None):
+    def intrinsic(self, name, args):
+        """Call the overloaded intrinsic `name` whose result has its first argument's type."""
         tys = [a.type for a in args]
-        ret = ret or tys[0]
         fname = "%s.%s" % (name, mangle(tys[0]))
         fn = self.mod.globals.get(fname)
         if fn is None:
-            fn = ir.Function(self.mod, ir.FunctionType(ret, tys), fname)
+            fn = ir.Function(self.mod, ir.FunctionType(tys[0], tys), fname)
         return self.b.call(fn, args)
 
-    def wrap(self, v):
-        return Float(self, v)
 
-
-class Float:
+class _Value:
+    """An llvmlite value `v` of context `c`'s shape."""
     __slots__ = ("c", "v")
 
     def __init__(self, c, v):
         self.c = c
         self.v = v
+
+
+class _Ordered(_Value):
+    """The comparisons, through the subclass's `_cmp` (ordered for floats, signed for ints)."""
+    __slots__ = ()
+
+    def __lt__(self, o): return self._cmp("<", o)
+    def __le__(self, o): return self._cmp("<=", o)
+    def __gt__(self, o): return self._cmp(">", o)
+    def __ge__(self, o): return self._cmp(">=", o)
+    def eq(self, o): return self._cmp("==", o)
+
+
+class Float(_Ordered):
+    """A float (vector) value; python numbers as operands become constants of its type."""
+    __slots__ = ()
 
     def _o(self, o):
         if isinstance(o, Float):
@@ -113,11 +125,6 @@ class Float:
     def _cmp(self, op, o):
         return Mask(self.c, self.c.b.fcmp_ordered(op, self.v, self._o(o)))
 
-    def __lt__(self, o): return self._cmp("<", o)
-    def __le__(self, o): return self._cmp("<=", o)
-    def __gt__(self, o): return self._cmp(">", o)
-    def __ge__(self, o): return self._cmp(">=", o)
-    def eq(self, o): return self._cmp("==", o)
     def ne(self, o): return Mask(self.c, self.c.b.fcmp_unordered("!=", self.v, self._o(o)))
     def isnan(self): return Mask(self.c, self.c.b.fcmp_unordered("uno", self.v, self.v))
     def notnan(self): return Mask(self.c, self.c.b.fcmp_ordered("ord", self.v, self.v))
@@ -126,7 +133,6 @@ class Float:
     def abs(self): return self._un("llvm.fabs")
     def floor(self): return self._un("llvm.floor")
     def ceil(self): return self._un("llvm.ceil")
-    def trunc(self): return self._un("llvm.trunc")
     def rint(self): return self._un("llvm.roundeven")
     def sqrt(self): return self._un("llvm.sqrt")
     def copysign(self, s): return Float(self.c, self.c.intrinsic("llvm.copysign", [self.v, self._o(s)]))
@@ -146,12 +152,9 @@ class Float:
         return self
 
 
-class Int:
-    __slots__ = ("c", "v")
-
-    def __init__(self, c, v):
-        self.c = c
-        self.v = v
+class Int(_Ordered):
+    """An integer (vector) value of the float type's width and lane count."""
+    __slots__ = ()
 
     def _o(self, o):
         if isinstance(o, Int):
@@ -168,28 +171,19 @@ class Int:
     def __xor__(self, o): return Int(self.c, self.c.b.xor(self.v, self._o(o)))
     def __lshift__(self, o): return Int(self.c, self.c.b.shl(self.v, self._o(o)))
     def __rshift__(self, o): return Int(self.c, self.c.b.ashr(self.v, self._o(o)))
-    def lshr(self, o): return Int(self.c, self.c.b.lshr(self.v, self._o(o)))
 
     def _cmp(self, op, o):
         return Mask(self.c, self.c.b.icmp_signed(op, self.v, self._o(o)))
 
-    def __lt__(self, o): return self._cmp("<", o)
-    def __le__(self, o): return self._cmp("<=", o)
-    def __gt__(self, o): return self._cmp(">", o)
-    def __ge__(self, o): return self._cmp(">=", o)
-    def eq(self, o): return self._cmp("==", o)
     def ne(self, o): return self._cmp("!=", o)
 
     def asf(self): return Float(self.c, self.c.b.bitcast(self.v, self.c.ty))
     def tof(self): return Float(self.c, self.c.b.sitofp(self.v, self.c.ty))
 
 
-class Mask:
-    __slots__ = ("c", "v")
-
-    def __init__(self, c, v):
-        self.c = c
-        self.v = v
+class Mask(_Value):
+    """A boolean (vector) value: a comparison's result."""
+    __slots__ = ()
 
     def __and__(self, o): return Mask(self.c, self.c.b.and_(self.v, o.v))
     def __or__(self, o): return Mask(self.c, self.c.b.or_(self.v, o.v))
@@ -216,7 +210,7 @@ def select(cond, a, b):
 
 
 def fma(a, b, c):
-    """a*b + c with a single rounding (llvm.fma). At least one of the operands is an Float."""
+    """a*b + c with a single rounding (llvm.fma). At least one of the operands is a Float."""
     ctx = next(v.c for v in (a, b, c) if isinstance(v, Float))
     args = [v.v if isinstance(v, Float) else ctx.f(v).v for v in (a, b, c)]
     return Float(ctx, ctx.intrinsic("llvm.fma", args))
@@ -259,8 +253,8 @@ def nan(c):
 # float-format parameters
 def float_format(c):
     if c.is64:
-        return dict(mant=52, bias=1023, emask=0x7FF, sign=1 << 63, one=0x3FF0000000000000)
-    return dict(mant=23, bias=127, emask=0xFF, sign=1 << 31, one=0x3F800000)
+        return dict(mant=52, bias=1023, one=0x3FF0000000000000)
+    return dict(mant=23, bias=127, one=0x3F800000)
 
 
 def pow2i(c, n):
@@ -275,33 +269,33 @@ def scale2(p, n, clamp=True):
     c = p.c
     if clamp:
         lim = 2000 if c.is64 else 250
-        n = select(n > lim, c.i(lim), n)
-        n = select(n < -lim, c.i(-lim), n)
+        n = at_least(at_most(n, lim), -lim)
     n1 = n >> 1
     n2 = n - n1
     return (p * pow2i(c, n1)) * pow2i(c, n2)
 
 
-def clamp_nan0(x, lo, hi):
-    """min(max(x, lo), hi) with NaN mapped to 0 (safe to convert to int afterwards)."""
-    c = x.c
-    x = select(x > hi, c.f(hi), x)
-    x = select(x < lo, c.f(lo), x)
-    return select(x.isnan(), c.f(0.0), x)
+def at_most(x, hi):
+    """min(x, hi) for a Float or Int x and a number hi; NaN stays NaN."""
+    return select(x > hi, hi, x)
+
+
+def at_least(x, lo):
+    """max(x, lo) for a Float or Int x and a number lo; NaN stays NaN."""
+    return select(x < lo, lo, x)
 
 
 def clamp(x, lo, hi):
     """min(max(x, lo), hi), NaN stays NaN: integer conversions of it give poison, so the
     caller must select the NaN lanes away (select does not propagate the unselected poison)
     and must not use them for memory addresses."""
-    c = x.c
-    x = select(x > hi, c.f(hi), x)
-    return select(x < lo, c.f(lo), x)
+    return at_least(at_most(x, hi), lo)
 
 
-def iclamp(n, lo, hi):
-    n = select(n < lo, n.c.i(lo), n)
-    return select(n > hi, n.c.i(hi), n)
+def clamp_nan0(x, lo, hi):
+    """min(max(x, lo), hi) with NaN mapped to 0 (safe to convert to int afterwards)."""
+    x = clamp(x, lo, hi)
+    return select(x.isnan(), 0.0, x)
 
 
 def signbit(x):

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import math
 
-from .dsl import finish, fma, infinity, nan, poly, scale2, select, two_prod
+from .dsl import at_least, at_most, finish, fma, infinity, nan, poly, scale2, select, two_prod
 from .coefficients import COEFFS
 from .exponential import exp_core
 from .logarithm import log
 
 
-_TWO_OVER_SQRT_PI_HI = 1.1283791670955126               # 2/sqrt(pi)
+_TWO_OVER_SQRT_PI_HI = 1.1283791670955126               # 2/sqrt(pi) = hi + lo
 _TWO_OVER_SQRT_PI_LO = 1.533545961316588e-17
 _TWO_OVER_SQRT_PI_HI32 = 1.128379225730896
 _TWO_OVER_SQRT_PI_LO32 = -5.8635382771399236e-08
-
-
-_ERFC_K = 3.0
+_ERFC_K = 3.0                                          # erfc's y = (a - K)/(a + K)
 
 
 def _erfc_pos(a, lite):
@@ -24,7 +22,7 @@ def _erfc_pos(a, lite):
     g = (1+2a) exp(a^2) erfc(a) is a polynomial in y = (a - K)/(a + K) (a truncated Chebyshev
     series, Shepherd & Laframboise's variable, converted to monomials)."""
     c = a.c
-    a = select(a > 28.0, c.f(28.0), a)
+    a = at_most(a, 28.0)
     y = (a - _ERFC_K) / (a + _ERFC_K)
     g = poly(y, COEFFS["ERFC_POLY32" if lite else "ERFC_POLY"])
     sh, sl = two_prod(a, a)
@@ -34,24 +32,27 @@ def _erfc_pos(a, lite):
     return scale2(v, n)
 
 
-def _erf_small64(a):
-    """erf(a), |a| <= 1/2 (odd: sign follows a)."""
+def _erf_small(a):
+    """erf(a) for |a| <= 1/2 (float64) or < 3/4 (float32), odd: the sign follows a."""
+    if a.c.is64:
+        hi, lo, coeffs = _TWO_OVER_SQRT_PI_HI, _TWO_OVER_SQRT_PI_LO, COEFFS["ERF64"]
+    else:
+        hi, lo, coeffs = _TWO_OVER_SQRT_PI_HI32, _TWO_OVER_SQRT_PI_LO32, COEFFS["ERF32S"]
     z = a * a
-    return fma(a, _TWO_OVER_SQRT_PI_HI, fma(a * z, poly(z, COEFFS["ERF64"]), a * _TWO_OVER_SQRT_PI_LO))
+    return fma(a, hi, fma(a * z, poly(z, coeffs), a * lo))
 
 
 def erf(x, lite=False):
     c = x.c
     a = x.abs()
     if c.is64:
-        es = _erf_small64(a)
+        es = _erf_small(a)
         el = 1.0 - _erfc_pos(a, lite)
         res = select(a < 0.5, es, el)
     else:
-        z = a * a
-        es = fma(a, _TWO_OVER_SQRT_PI_HI32, fma(a * z, poly(z, COEFFS["ERF32S"]), a * _TWO_OVER_SQRT_PI_LO32))
-        g = poly(select(a > 3.93, c.f(3.93), a), COEFFS["ERF32L"])     # log(erfc(a)), a >= 0.75
-        p, n = exp_core(select(g < -20.0, c.f(-20.0), g))
+        es = _erf_small(a)
+        g = poly(at_most(a, 3.93), COEFFS["ERF32L"])     # log(erfc(a)), a >= 0.75
+        p, n = exp_core(at_least(g, -20.0))
         el = 1.0 - scale2(p, n)
         res = select(a < 0.75, es, el)
         res = select(a > 3.92, c.f(1.0), res)
@@ -60,7 +61,7 @@ def erf(x, lite=False):
 
 def erfc(x, lite=False):
     a = x.abs()
-    es = _erf_small64(x)
+    es = _erf_small(x)
     ec = _erfc_pos(a, lite)
     res = select(x < 0.0, 2.0 - ec, ec)
     res = select(a < 0.5, 1.0 - es, res)

@@ -21,16 +21,11 @@ from .constants import LN2, LN2_HI, LN2_HI32, LN2_LO, LN2_LO32, LN2_TAIL, LOG2E
 def exp_reduce(x):
     """x (finite, |x| < ~1100) = n*ln2 + r, |r| <= ~0.347. Returns (rh, rl, n) with r = rh + rl
     and n an Int."""
-    c = x.c
+    ln2_hi, ln2_lo = (LN2_HI, LN2_LO) if x.c.is64 else (LN2_HI32, LN2_LO32)
     nf = (x * LOG2E).rint()
-    if c.is64:
-        r1 = fma(-nf, LN2_HI, x)                 # exact
-        rh = fma(-nf, LN2_LO, r1)
-        rl = fma(-nf, LN2_LO, r1 - rh)
-        return rh, rl, nf.toi()
-    r1 = fma(-nf, LN2_HI32, x)                    # exact
-    rh = fma(-nf, LN2_LO32, r1)
-    rl = fma(-nf, LN2_LO32, r1 - rh)              # keeps exp within 1 ulp
+    r1 = fma(-nf, ln2_hi, x)                        # exact
+    rh = fma(-nf, ln2_lo, r1)
+    rl = fma(-nf, ln2_lo, r1 - rh)                  # (float32: keeps exp within 1 ulp)
     return rh, rl, nf.toi()
 
 
@@ -38,8 +33,6 @@ def expm1_r(rh, rl):
     """expm1(rh + rl) for |r| <= 0.347 (the exp polynomial minus its constant term)."""
     c = rh.c
     q = poly(rh, COEFFS["EXP64"] if c.is64 else COEFFS["EXP32"])
-    if rl is None:
-        return fma(rh * rh, q, rh)
     return rh + fma(rh * rh, q, rl)
 
 
@@ -107,15 +100,20 @@ def _exp32_poly(r):
     return poly(r, (1.0, 1.0) + COEFFS["EXP32"])
 
 
+def _reduce32(x):
+    """float32 x = n*ln2 + r for |x*log2(e)| < 2**22: (nb, r), nb holding n (see `magic_round`), r in two
+    fma steps, the first exact."""
+    nb, nf = magic_round(x, LOG2E)
+    r = fma(-nf, LN2_HI32, x)                       # exact
+    return nb, fma(-nf, LN2_LO32, r)
+
+
 def _exp32(x):
     """float32 exp: clamp (NaN passes), x = n*ln2 + r (n by the magic-number rounding, r in two
     fma steps, the first exact), degree-6 polynomial, and p * 2**n as two exact power-of-two
     factors (so that results in the subnormal range are rounded once). ~20 vector instructions,
     no select, no float->int conversion."""
-    xc = clamp(x, -105.0, 89.0)
-    nb, nf = magic_round(xc, LOG2E)
-    r = fma(-nf, LN2_HI32, xc)                    # exact
-    r = fma(-nf, LN2_LO32, r)
+    nb, r = _reduce32(clamp(x, -105.0, 89.0))
     p = _exp32_poly(r)
     b = nb.bits()
     if _use_ldexp():
@@ -135,13 +133,12 @@ def exp2(x):
     nf = xc.rint()
     r = xc - nf                                     # exact
     if c.is64:
-        q = poly(r, COEFFS["EXP2_64"])
-        t = fma(r * r, q, r * LN2_TAIL)
-        t = fma(r, LN2, t)
+        coeffs, ln2_hi, ln2_lo = COEFFS["EXP2_64"], LN2, LN2_TAIL
     else:
-        q = poly(r, COEFFS["EXP2_32"])
-        t = fma(r * r, q, r * LN2_LO32)
-        t = fma(r, LN2_HI32, t)
+        coeffs, ln2_hi, ln2_lo = COEFFS["EXP2_32"], LN2_HI32, LN2_LO32
+    q = poly(r, coeffs)
+    t = fma(r * r, q, r * ln2_lo)
+    t = fma(r, ln2_hi, t)
     return finish(x, scale2(1.0 + t, nf.toi(), clamp=False))
 
 
@@ -150,7 +147,7 @@ def expm1(x):
     lo, hi = (-40.0, 710.0) if c.is64 else (-20.0, 89.0)
     rh, rl, n = exp_reduce(clamp(x, lo, hi))
     q = poly(rh, COEFFS["EXP64"] if c.is64 else COEFFS["EXP32"])
-    t = rh * rh * q if rl is None else fma(rh * rh, q, rl)     # expm1(r) = rh + t
+    t = fma(rh * rh, q, rl)                                    # expm1(r) = rh + t
     s = pow2i(c, n - 1)                                        # n - 1 in [-60, 1023]
     # expm1(x) = 2**n * expm1(r) + 2**n - 1 = 2 * (s*rh + (s - 1/2) + s*t), s*rh exact
     a, ae = two_sum(s * rh, s - 0.5)
@@ -161,9 +158,7 @@ def expm1(x):
 def expm1_32(y):
     """float32 expm1(y) for |y| <= 19 (NaN propagates): y = n*ln2 + r, expm1(r) = r + r^2 q(r),
     expm1(y) = 2**n * expm1(r) + (2**n - 1) in one fma."""
-    nb, n = magic_round(y, LOG2E)
-    r = fma(-n, LN2_HI32, y)                      # exact
-    r = fma(-n, LN2_LO32, r)
+    nb, r = _reduce32(y)
     em = fma(r * r, poly(r, COEFFS["EXP32"]), r)
     s = _exp2_bits(nb)
     return fma(s, em, s - 1.0)

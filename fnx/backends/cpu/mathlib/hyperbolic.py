@@ -2,7 +2,7 @@
 overflow."""
 from __future__ import annotations
 
-from .dsl import clamp, clamp_nan0, finish, fma, poly, pow2i, scale2, select
+from .dsl import at_most, clamp, clamp_nan0, finish, fma, poly, pow2i, scale2, select
 from .coefficients import COEFFS
 from .exponential import exp_core, exp_limits, exp_reduce, expm1, expm1_32, expm1_r
 
@@ -35,7 +35,7 @@ def tanh(x):
     a = x.abs()
     if c.is64:
         small = a < 1.0
-        t = expm1(select(small, -2.0 * a, 2.0 * select(a > 22.0, c.f(22.0), a)))
+        t = expm1(select(small, -2.0 * a, 2.0 * at_most(a, 22.0)))
         z = select(small, -t, c.f(2.0)) / (t + 2.0)
         z = select(small, z, 1.0 - z)
         z = select(a > 22.0, c.f(1.0), z)
@@ -52,9 +52,8 @@ def _tanh32(x):
     9.1, beyond which tanh rounds to 1. -0, subnormals: em = 2x exactly, so x; NaN propagates;
     +-inf -> +-1. 24 vector instructions (the odd-polynomial-below-0.625, 1 - 2/(exp(2|x|) + 1)
     above form it replaces: 1.3 ulp, 42)."""
-    c = x.c
     a = x.abs()
-    ac = select(a > 9.1, c.f(9.1), a)
+    ac = at_most(a, 9.1)
     em = expm1_32((ac + ac).copysign(a - 0.35))
     return (em / (em + 2.0)).copysign(x)
 
@@ -69,7 +68,7 @@ def logistic(x):
     em = expm1_r(rh, rl)                                      # p = 1 + em
     pos = x >= 0.0
     big = 1000 if c.is64 else 120
-    t = pow2i(c, c.i(0) - select(n > big, c.i(big), n))       # 2**-n (x < 0 lanes)
+    t = pow2i(c, c.i(0) - at_most(n, big))       # 2**-n (x < 0 lanes)
     d = select(pos, 1.0 + scale2(1.0 + em, n, clamp=False), 1.0 + (em + t))
     q = 1.0 / d
     res = select(pos, q, scale2(q, c.i(0) - n, clamp=False))

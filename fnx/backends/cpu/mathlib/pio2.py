@@ -14,7 +14,7 @@ from fractions import Fraction
 
 from llvmlite import ir
 
-from .dsl import Float, Int, Mask, fast_two_sum, fma, iclamp, select, to_f32, two_prod, two_sum
+from .dsl import Float, Int, Mask, clamp, fast_two_sum, fma, select, to_f32, two_prod, two_sum
 from .constants import PIO2_HI, PIO2_LO, TWO_OVER_PI
 
 
@@ -141,7 +141,7 @@ def _rem_pio2_ph64(a):
     bits = a.bits()
     e = ((bits >> 52) & 0x7FF) - (1023 + 52)
     m = ((bits & ((1 << 52) - 1)) | (1 << 52)).tof()        # exact 53-bit integer
-    row = iclamp(e - _PH64_ELO, 0, _PH64_EHI - _PH64_ELO) * _PH64_NCH
+    row = clamp(e - _PH64_ELO, 0, _PH64_EHI - _PH64_ELO) * _PH64_NCH
     F = [_table_load(c, "pio2_f64", row + j) for j in range(_PH64_NCH)]
     P0, Q0 = two_prod(m, F[0])
     P1, Q1 = two_prod(m, F[1])
@@ -188,7 +188,7 @@ def rem_pio2_32(x):
     bits = x.bits()
     ef = (bits >> 23) & 0xFF
     m32 = (bits & 0x7FFFFF) | 0x800000
-    row = iclamp(ef - (127 + 23) - _PH32_ELO, 0, _PH32_EHI - _PH32_ELO) * _PH32_NCH
+    row = clamp(ef - (127 + 23) - _PH32_ELO, 0, _PH32_EHI - _PH32_ELO) * _PH32_NCH
     row64 = Int(c64, c.b.sext(row.v, c64.ity))
     m = Int(c64, c.b.sext(m32.v, c64.ity)).tof()
     F0 = _table_load(c64, "pio2_f32", row64)

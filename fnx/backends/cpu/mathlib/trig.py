@@ -70,10 +70,11 @@ def _trig_reduce(x):
     return q, _sin_k64(rh, rl), _cos_k64(rh, rl)
 
 
-def _trig_finish(x, res):
+def _trig_finish(x, res, keep_zero=True):
+    """inf -> NaN, NaN passed through, and (keep_zero: sin, tan) x = +-0 -> x."""
     c = x.c
     res = select(x.abs().eq(math.inf), nan(c), res)
-    return finish(x, res, keep_zero=True)
+    return finish(x, res, keep_zero=keep_zero)
 
 
 def _sanitize(x):
@@ -89,14 +90,9 @@ def _quadrant(name, q, s, co):
     return select(((q + 1) & 2).ne(0), -res, res)
 
 
-def _sin64(x):
+def _sincos64(name, x):
     q, s, co = _trig_reduce(_sanitize(x))
-    return _trig_finish(x, _quadrant("sin", q, s, co))
-
-
-def _cos64(x):
-    q, s, co = _trig_reduce(_sanitize(x))
-    return finish(x, select(x.abs().eq(math.inf), nan(x.c), _quadrant("cos", q, s, co)))
+    return _trig_finish(x, _quadrant(name, q, s, co), keep_zero=name == "sin")
 
 
 def tan(x):
@@ -111,13 +107,15 @@ def tan(x):
     return _tan_finish(x, q, r64, c64.f(0.0)).convert(c)
 
 
-def _tan_finish(x, q, rh, rl):
-    s, co = _sin_k64(rh, rl), _cos_k64(rh, rl)
+def _tan_quotient(q, s, co):
+    """tan in quadrant q from s = sin(r), co = cos(r)."""
     odd = (q & 1).ne(0)
-    res = select(odd, -co, s) / select(odd, s, co)
-    x64 = x.convert(res.c)
-    res = select(x64.abs().eq(math.inf), nan(res.c), res)
-    return finish(x64, res, keep_zero=True)
+    return select(odd, -co, s) / select(odd, s, co)
+
+
+def _tan_finish(x, q, rh, rl):
+    res = _tan_quotient(q, _sin_k64(rh, rl), _cos_k64(rh, rl))
+    return _trig_finish(x.convert(res.c), res)
 
 
 # Cody-Waite-only versions (|x| below _trig_limit), the common case of the out-of-line
@@ -134,15 +132,9 @@ def _trig_fast(name, x):
     if name == "tan":
         if c.is64:
             return _tan_finish(x, q, rh, rl)
-        s, co = _sin_k32(rh, rl), _cos_k32(rh, rl)
-        odd = (q & 1).ne(0)
-        res = select(odd, -co, s) / select(odd, s, co)
-        return _trig_finish(x, res)
+        return _trig_finish(x, _tan_quotient(q, _sin_k32(rh, rl), _cos_k32(rh, rl)))
     s, co = _sin_k64(rh, rl), _cos_k64(rh, rl)             # float64 (float32: _sincos32_fast)
-    res = _quadrant(name, q, s, co)
-    if name == "sin":
-        return _trig_finish(x, res)
-    return finish(x, select(x.abs().eq(math.inf), nan(c), res))
+    return _trig_finish(x, _quadrant(name, q, s, co), keep_zero=name == "sin")
 
 
 # float32 sin/cos: a Cody-Waite reduction by pi/2 done in float32 as a double-word rh + rl, both
@@ -207,25 +199,28 @@ def _sincos32_huge(name, x):
     return _sincos32_pick(name, q, s, co, x)
 
 
-def _sincos32_is_huge(x):
+def _sincos32_with_huge(name, x, fast):
+    """`fast` (the result of _sincos32_fast) with its finite huge lanes replaced by the
+    Payne-Hanek result."""
+    c = x.c
     a = x.abs()
-    return (a >= _trig_limit(x.c)) & (a < math.inf)
+    huge = (a >= _trig_limit(c)) & (a < math.inf)
+    return select(huge, _sincos32_huge(name, select(huge, x, c.f(_trig_limit(c)))), fast)
 
 
 def _sincos32(name, x):
     """Branch-free: both reductions, selected per lane."""
-    c = x.c
-    huge = _sincos32_is_huge(x)
-    slow = _sincos32_huge(name, select(huge, x, c.f(_trig_limit(c))))
-    return select(huge, slow, _sincos32_fast(name, x))
+    return _sincos32_with_huge(name, x, _sincos32_fast(name, x))
 
 
 def sin(x):
-    return _sin64(x) if x.c.is64 else _sincos32("sin", x)
+    """sin, branch-free (the out-of-line functions of `emit_trig` branch to the huge path)."""
+    return _sincos64("sin", x) if x.c.is64 else _sincos32("sin", x)
 
 
 def cos(x):
-    return _cos64(x) if x.c.is64 else _sincos32("cos", x)
+    """cos, branch-free (see `sin`)."""
+    return _sincos64("cos", x) if x.c.is64 else _sincos32("cos", x)
 
 
 _TRIG_FULL = {"sin": sin, "cos": cos, "tan": tan}
@@ -289,8 +284,7 @@ def _define_trig(mod, name, ty):
     b.cbranch(anyh, slow, done)
     b.position_at_end(slow)
     if name != "tan" and not c.is64:
-        hf = _sincos32_is_huge(x)
-        mixed = select(hf, _sincos32_huge(name, select(hf, x, c.f(_trig_limit(c)))), fast)
+        mixed = _sincos32_with_huge(name, x, fast)
     else:
         mixed = select(huge, _TRIG_FULL[name](x), fast)
     slow_end = b.block
