@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Sequence
 
 from llvmlite import ir
 
 
-def mangle(t):
+def mangle(t: ir.Type) -> str:
+    """LLVM's overload suffix of a type: f32, f64, v8f32, i32, ..."""
     if isinstance(t, ir.VectorType):
         return "v%d%s" % (t.count, mangle(t.element))
     if isinstance(t, ir.FloatType):
@@ -28,7 +30,8 @@ def mangle(t):
     raise TypeError(t)
 
 
-def to_f32(v):
+def to_f32(v: float) -> float:
+    """v rounded to the nearest float32."""
     return struct.unpack("f", struct.pack("f", v))[0]
 
 
@@ -191,7 +194,7 @@ class Mask(_Value):
     def __invert__(self): return Mask(self.c, self.c.b.not_(self.v))
 
 
-def select(cond, a, b):
+def select(cond: Mask, a: Float | Int | float, b: Float | Int | float) -> Float | Int:
     """cond ? a : b, elementwise; a/b may be python numbers (taken as the other's kind)."""
     c = cond.c
     if isinstance(a, (Float, Int)):
@@ -209,14 +212,14 @@ def select(cond, a, b):
     return kind(c, c.b.select(cond.v, av, bv))
 
 
-def fma(a, b, c):
+def fma(a: Float | float, b: Float | float, c: Float | float) -> Float:
     """a*b + c with a single rounding (llvm.fma). At least one of the operands is a Float."""
     ctx = next(v.c for v in (a, b, c) if isinstance(v, Float))
     args = [v.v if isinstance(v, Float) else ctx.f(v).v for v in (a, b, c)]
     return Float(ctx, ctx.intrinsic("llvm.fma", args))
 
 
-def poly(x, coeffs):
+def poly(x: Float, coeffs: Sequence[float]) -> Float:
     """coeffs[0] + coeffs[1]*x + ... (Horner with fma)."""
     c = x.c
     acc = c.f(coeffs[-1])
@@ -225,45 +228,49 @@ def poly(x, coeffs):
     return acc
 
 
-def two_prod(a, b):
+def two_prod(a: Float, b: Float) -> tuple[Float, Float]:
+    """a*b = p + e exactly (e by fma)."""
     p = a * b
     return p, fma(a, b, -p)
 
 
-def two_sum(a, b):
+def two_sum(a: Float, b: Float) -> tuple[Float, Float]:
+    """a + b = s + e exactly (Knuth's TwoSum)."""
     s = a + b
     bb = s - a
     return s, (a - (s - bb)) + (b - bb)
 
 
-def fast_two_sum(a, b):
-    """|a| >= |b| (or a == 0)."""
+def fast_two_sum(a: Float, b: Float) -> tuple[Float, Float]:
+    """a + b = s + e exactly, given |a| >= |b| or a == 0 (Dekker's Fast2Sum)."""
     s = a + b
     return s, b - (s - a)
 
 
-def infinity(c):
+def infinity(c: Ctx) -> Float:
+    """+inf of the context's type."""
     return c.f(math.inf)
 
 
-def nan(c):
+def nan(c: Ctx) -> Float:
+    """A quiet NaN of the context's type."""
     return c.f(math.nan)
 
 
-# float-format parameters
-def float_format(c):
+def float_format(c: Ctx) -> dict[str, int]:
+    """The format's mantissa bits, exponent bias and the bits of 1.0."""
     if c.is64:
         return dict(mant=52, bias=1023, one=0x3FF0000000000000)
     return dict(mant=23, bias=127, one=0x3F800000)
 
 
-def pow2i(c, n):
+def pow2i(c: Ctx, n: Int) -> Float:
     """2.0**n for an integer Int n in the normal exponent range."""
     p = float_format(c)
     return ((n + p["bias"]) << p["mant"]).asf()
 
 
-def scale2(p, n, clamp=True):
+def scale2(p: Float, n: Int, clamp: bool = True) -> Float:
     """p * 2**n (n an Int, |n| <= 2*bias - 4 after clamping) with a single final rounding.
     clamp=False: the caller guarantees |n| <= 2000 (float64) / 250 (float32)."""
     c = p.c
@@ -275,34 +282,35 @@ def scale2(p, n, clamp=True):
     return (p * pow2i(c, n1)) * pow2i(c, n2)
 
 
-def at_most(x, hi):
+def at_most(x: Float | Int, hi: float) -> Float | Int:
     """min(x, hi) for a Float or Int x and a number hi; NaN stays NaN."""
     return select(x > hi, hi, x)
 
 
-def at_least(x, lo):
+def at_least(x: Float | Int, lo: float) -> Float | Int:
     """max(x, lo) for a Float or Int x and a number lo; NaN stays NaN."""
     return select(x < lo, lo, x)
 
 
-def clamp(x, lo, hi):
+def clamp(x: Float | Int, lo: float, hi: float) -> Float | Int:
     """min(max(x, lo), hi), NaN stays NaN: integer conversions of it give poison, so the
     caller must select the NaN lanes away (select does not propagate the unselected poison)
     and must not use them for memory addresses."""
     return at_least(at_most(x, hi), lo)
 
 
-def clamp_nan0(x, lo, hi):
+def clamp_nan0(x: Float, lo: float, hi: float) -> Float:
     """min(max(x, lo), hi) with NaN mapped to 0 (safe to convert to int afterwards)."""
     x = clamp(x, lo, hi)
     return select(x.isnan(), 0.0, x)
 
 
-def signbit(x):
+def signbit(x: Float) -> Mask:
+    """The sign bit of x (set for -0 and negative NaNs too)."""
     return x.bits() < 0
 
 
-def finish(x, res, keep_zero=False):
+def finish(x: Float, res: Float, keep_zero: bool = False) -> Float:
     """NaN in -> the same NaN out; optionally x == ±0 -> x (sign-preserving odd functions)."""
     cond = x.isnan()
     if keep_zero:
@@ -316,7 +324,7 @@ MAGIC32 = 12582912.0
 MAGIC32_BITS = 0x4B400000
 
 
-def magic_round(v, scale):
+def magic_round(v: Float, scale: float) -> tuple[Float, Float]:
     """(nb, nf): nb = fl(v*scale + MAGIC32) (rint(v*scale) in its low bits), nf = that integer
     as a float32. |v*scale| < 2**22."""
     nb = fma(v, scale, MAGIC32)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 
-from .dsl import at_least, at_most, finish, fma, infinity, nan, poly, scale2, select, two_prod
+from .dsl import (
+    Float, at_least, at_most, finish, fma, infinity, nan, poly, scale2, select, two_prod,
+)
 from .coefficients import COEFFS
 from .exponential import exp_core
 from .logarithm import log
@@ -42,7 +44,8 @@ def _erf_small(a):
     return fma(a, hi, fma(a * z, poly(z, coeffs), a * lo))
 
 
-def erf(x, lite=False):
+def erf(x: Float, lite: bool = False) -> Float:
+    """erf: a polynomial near 0, 1 - erfc beyond (float32: 1 - exp(a polynomial))."""
     c = x.c
     a = x.abs()
     if c.is64:
@@ -59,7 +62,8 @@ def erf(x, lite=False):
     return finish(x, res.copysign(x), keep_zero=True)
 
 
-def erfc(x, lite=False):
+def erfc(x: Float, lite: bool = False) -> Float:
+    """erfc (float64 code): 1 - erf below 1/2, `_erfc_pos` above, 2 - erfc(-x) for x < 0."""
     a = x.abs()
     es = _erf_small(x)
     ec = _erfc_pos(a, lite)
@@ -68,7 +72,7 @@ def erfc(x, lite=False):
     return finish(x, res)
 
 
-def erf_inv(x, lite=False):
+def erf_inv(x: Float, lite: bool = False) -> Float:
     """Giles' form: erf_inv(x) = x * P(w), w = -log(1 - x^2) (1 - x^2 by fma, exact input),
     P a polynomial in w (w < 6.25) or in sqrt(w) (tails), minimax fits in float64."""
     c = x.c

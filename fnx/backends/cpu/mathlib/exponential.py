@@ -12,13 +12,14 @@ from __future__ import annotations
 from llvmlite import ir
 
 from .dsl import (
-    Float, MAGIC32_BITS, clamp, finish, fma, magic_round, mangle, poly, pow2i, scale2, two_sum,
+    Ctx, Float, Int, MAGIC32_BITS, clamp, finish, fma, magic_round, mangle, poly, pow2i, scale2,
+    two_sum,
 )
 from .coefficients import COEFFS
 from .constants import LN2, LN2_HI, LN2_HI32, LN2_LO, LN2_LO32, LN2_TAIL, LOG2E
 
 
-def exp_reduce(x):
+def exp_reduce(x: Float) -> tuple[Float, Float, Int]:
     """x (finite, |x| < ~1100) = n*ln2 + r, |r| <= ~0.347. Returns (rh, rl, n) with r = rh + rl
     and n an Int."""
     ln2_hi, ln2_lo = (LN2_HI, LN2_LO) if x.c.is64 else (LN2_HI32, LN2_LO32)
@@ -29,24 +30,26 @@ def exp_reduce(x):
     return rh, rl, nf.toi()
 
 
-def expm1_r(rh, rl):
+def expm1_r(rh: Float, rl: Float) -> Float:
     """expm1(rh + rl) for |r| <= 0.347 (the exp polynomial minus its constant term)."""
     c = rh.c
     q = poly(rh, COEFFS["EXP64"] if c.is64 else COEFFS["EXP32"])
     return rh + fma(rh * rh, q, rl)
 
 
-def exp_core(x):
+def exp_core(x: Float) -> tuple[Float, Int]:
     """(p, n) with exp(x) = p * 2**n, p in [0.7, 1.42]; x finite, clamped by the caller."""
     rh, rl, n = exp_reduce(x)
     return 1.0 + expm1_r(rh, rl), n
 
 
-def exp_limits(c):
+def exp_limits(c: Ctx) -> tuple[float, float]:
+    """exp's argument range: below it the result is 0, above it inf."""
     return (-750.0, 710.0) if c.is64 else (-105.0, 89.0)
 
 
-def exp(x):
+def exp(x: Float) -> Float:
+    """exp(x) (float32: `_exp32`)."""
     c = x.c
     if not c.is64:
         return _exp32(x)
@@ -126,7 +129,8 @@ def _exp32(x):
     return (p * s1) * s2                            # NaN in p propagates
 
 
-def exp2(x):
+def exp2(x: Float) -> Float:
+    """2**x: x = n + r, |r| <= 1/2, a polynomial for 2**r - 1."""
     c = x.c
     lo, hi = (-1080.0, 1025.0) if c.is64 else (-152.0, 129.0)
     xc = clamp(x, lo, hi)
@@ -142,7 +146,8 @@ def exp2(x):
     return finish(x, scale2(1.0 + t, nf.toi(), clamp=False))
 
 
-def expm1(x):
+def expm1(x: Float) -> Float:
+    """exp(x) - 1, accurate near 0."""
     c = x.c
     lo, hi = (-40.0, 710.0) if c.is64 else (-20.0, 89.0)
     rh, rl, n = exp_reduce(clamp(x, lo, hi))
@@ -155,7 +160,7 @@ def expm1(x):
     return finish(x, res, keep_zero=True)
 
 
-def expm1_32(y):
+def expm1_32(y: Float) -> Float:
     """float32 expm1(y) for |y| <= 19 (NaN propagates): y = n*ln2 + r, expm1(r) = r + r^2 q(r),
     expm1(y) = 2**n * expm1(r) + (2**n - 1) in one fma."""
     nb, r = _reduce32(y)

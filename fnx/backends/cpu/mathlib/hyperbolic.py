@@ -2,19 +2,20 @@
 overflow."""
 from __future__ import annotations
 
-from .dsl import at_most, clamp, clamp_nan0, finish, fma, poly, pow2i, scale2, select
+from .dsl import Float, at_most, clamp, clamp_nan0, finish, fma, poly, pow2i, scale2, select
 from .coefficients import COEFFS
 from .exponential import exp_core, exp_limits, exp_reduce, expm1, expm1_32, expm1_r
 
 
 def _half_exp(a):
     """exp(a)/2 for a >= 0 (a clamped to the overflow range; inf for a huge)."""
-    lo, hi = exp_limits(a.c)
+    hi = exp_limits(a.c)[1]
     p, n = exp_core(clamp_nan0(a, 0.0, hi + 2.0))
     return scale2(p, n - 1)
 
 
-def sinh(x):
+def sinh(x: Float) -> Float:
+    """sinh: an odd polynomial below 1, e^a/2 - 1/(4 e^a/2) above (a = |x|)."""
     a = x.abs()
     z = a * a
     small = fma(a * z, poly(z, COEFFS["SINH64" if x.c.is64 else "SINH32"]), a)
@@ -24,23 +25,24 @@ def sinh(x):
     return finish(x, res, keep_zero=True)
 
 
-def cosh(x):
+def cosh(x: Float) -> Float:
+    """cosh = e^a/2 + 1/(4 e^a/2), a = |x|."""
     a = x.abs()
     E = _half_exp(a)
     return finish(x, E + 0.25 / E)
 
 
-def tanh(x):
+def tanh(x: Float) -> Float:
+    """tanh from expm1 of -2|x| (below 1) or 2|x| (float32: `_tanh32`)."""
     c = x.c
-    a = x.abs()
-    if c.is64:
-        small = a < 1.0
-        t = expm1(select(small, -2.0 * a, 2.0 * at_most(a, 22.0)))
-        z = select(small, -t, c.f(2.0)) / (t + 2.0)
-        z = select(small, z, 1.0 - z)
-        z = select(a > 22.0, c.f(1.0), z)
-    else:
+    if not c.is64:
         return _tanh32(x)
+    a = x.abs()
+    small = a < 1.0
+    t = expm1(select(small, -2.0 * a, 2.0 * at_most(a, 22.0)))
+    z = select(small, -t, c.f(2.0)) / (t + 2.0)
+    z = select(small, z, 1.0 - z)
+    z = select(a > 22.0, c.f(1.0), z)
     return finish(x, z.copysign(x), keep_zero=True)
 
 
@@ -58,7 +60,7 @@ def _tanh32(x):
     return (em / (em + 2.0)).copysign(x)
 
 
-def logistic(x):
+def logistic(x: Float) -> Float:
     """1/(1 + exp(-x)) with exp(-x) = p * 2**n: x >= 0 (n <= 0) divides by 1 + p*2**n, x < 0
     (n >= 0) computes 2**-n / (p + 2**-n), so nothing overflows and the result's binade does
     not amplify the error of exp."""
@@ -68,7 +70,7 @@ def logistic(x):
     em = expm1_r(rh, rl)                                      # p = 1 + em
     pos = x >= 0.0
     big = 1000 if c.is64 else 120
-    t = pow2i(c, c.i(0) - at_most(n, big))       # 2**-n (x < 0 lanes)
+    t = pow2i(c, c.i(0) - at_most(n, big))                  # 2**-n (x < 0 lanes)
     d = select(pos, 1.0 + scale2(1.0 + em, n, clamp=False), 1.0 + (em + t))
     q = 1.0 / d
     res = select(pos, q, scale2(q, c.i(0) - n, clamp=False))

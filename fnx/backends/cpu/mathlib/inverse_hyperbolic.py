@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import math
 
-from .dsl import finish, fma, infinity, nan, select
+from .dsl import Float, finish, fma, infinity, nan, select
 from .constants import LN2
 from .logarithm import log1p_core
 
 
-def asinh(x):
+def asinh(x: Float) -> Float:
+    """asinh(a) = log1p(a + a^2/(1 + sqrt(1 + a^2))), a = |x|; log(2a) above 2^28."""
     c = x.c
     a = x.abs()
     big = a > 2.0 ** 28
@@ -19,7 +20,8 @@ def asinh(x):
     return finish(x, res, keep_zero=True)
 
 
-def acosh(x):
+def acosh(x: Float) -> Float:
+    """acosh = log1p(t + sqrt(t^2 + 2t)), t = x - 1; log(2x) above 2^28."""
     c = x.c
     t = x - 1.0
     big = x > 2.0 ** 28
@@ -30,7 +32,8 @@ def acosh(x):
     return finish(x, res)
 
 
-def atanh(x):
+def atanh(x: Float) -> Float:
+    """atanh(a) = log1p(2a/(1 - a))/2, a = |x|, the sign of x."""
     c = x.c
     a = x.abs()
     ad = a / (1.0 - a)

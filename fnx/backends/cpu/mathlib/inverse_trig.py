@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import math
 
-from .dsl import finish, fma, nan, poly, select, signbit
+from .dsl import Float, finish, fma, nan, poly, select, signbit
 from .coefficients import COEFFS
 from .constants import PIO2_HI, PIO2_LO
 
 
+# pi, and in float32 pi/2 and pi, as hi + lo
 _PI_HI = 3.141592653589793
 _PI_LO = 1.2246467991473532e-16
-
-
 _PIO2_HI32 = 1.5707963705062866
 _PIO2_LO32 = -4.371138828673793e-08
 _PI_HI32 = 3.1415927410125732
 _PI_LO32 = -8.742277657347586e-08
+# atan(0.5), atan(1), atan(1.5), atan(inf) as hi + lo
 _ATAN_HI32 = (0.0, 0.46364760398864746, 0.7853981852531433, 0.9827937483787537, 1.5707963705062866)
 _ATAN_LO32 = (0.0, 5.01215868808913e-09, -2.1855694143368964e-08, -2.5131424052915463e-08,
               -4.371138828673793e-08)
-# atan(0.5), atan(1), atan(1.5), atan(inf) as hi + lo
 _ATAN_HI = (0.0, 0.4636476090008061, 0.7853981633974483, 0.982793723247329, 1.5707963267948966)
 _ATAN_LO = (0.0, 2.2698777452961687e-17, 3.061616997868383e-17, 1.3903311031230998e-17,
             6.123233995736766e-17)
@@ -52,12 +51,13 @@ def _atan_pos(t):
     return hi + (u + (w + lo))
 
 
-def atan(x):
+def atan(x: Float) -> Float:
+    """atan, odd (`_atan_pos` of |x|)."""
     return finish(x, _atan_pos(x.abs()).copysign(x), keep_zero=True)
 
 
 def _asin_parts(a):
-    """For a = |x| <= 1: (big, p, cc, z) with asin(a) = p for a <= 1/2, and for a > 1/2
+    """For a = |x| <= 1: (big, p, cc) with asin(a) = p for a <= 1/2, and for a > 1/2
     asin(a) = pi/2 - 2*(p + cc), p = asin(s) at s = fl(sqrt((1-a)/2)), cc the sqrt correction."""
     c = a.c
     big = a > 0.5
@@ -69,37 +69,42 @@ def _asin_parts(a):
 
 
 def _pi_parts(c):
+    """(pi/2 hi, lo, pi hi, lo) in the context's precision."""
     if c.is64:
         return PIO2_HI, PIO2_LO, _PI_HI, _PI_LO
     return _PIO2_HI32, _PIO2_LO32, _PI_HI32, _PI_LO32
 
 
-def asin(x):
+def asin(x: Float) -> Float:
+    """asin: a polynomial up to 1/2, pi/2 - 2 asin(sqrt((1 - |x|)/2)) above."""
     a = x.abs()
     big, p, cc = _asin_parts(a)
-    PIO2_HI, PIO2_LO, _, _ = _pi_parts(x.c)
-    rb = (PIO2_HI - 2.0 * p) + (PIO2_LO - 2.0 * cc)
+    pio2_hi, pio2_lo, _, _ = _pi_parts(x.c)
+    rb = (pio2_hi - 2.0 * p) + (pio2_lo - 2.0 * cc)
     res = select(big, rb, p).copysign(x)
     res = select(a > 1.0, nan(x.c), res)
     return finish(x, res, keep_zero=True)
 
 
-def acos(x):
+def acos(x: Float) -> Float:
+    """acos, from the pieces of asin."""
     c = x.c
     a = x.abs()
     big, p, cc = _asin_parts(a)
-    PIO2_HI, PIO2_LO, PI_HI, PI_LO = _pi_parts(c)
+    pio2_hi, pio2_lo, pi_hi, pi_lo = _pi_parts(c)
     # |x| <= 1/2: pi/2 - asin(x)
     ps = p.copysign(x)
-    small = PIO2_HI - (ps - PIO2_LO)
+    small = pio2_hi - (ps - pio2_lo)
     pos = 2.0 * (p + cc)
-    neg = (PI_HI - 2.0 * p) + (PI_LO - 2.0 * cc)
+    neg = (pi_hi - 2.0 * p) + (pi_lo - 2.0 * cc)
     res = select(big, select(x < 0.0, neg, pos), small)
     res = select(a > 1.0, nan(c), res)
     return finish(x, res)
 
 
-def atan2(y, x):
+def atan2(y: Float, x: Float) -> Float:
+    """atan2 (C99 edge cases): atan of the smaller magnitude over the larger, then
+    the octant."""
     c = y.c
     ay, ax = y.abs(), x.abs()
     swap = ay > ax
@@ -109,8 +114,8 @@ def atan2(y, x):
     t = select(den.eq(0.0), c.f(0.0), t)
     t = select(ax.eq(math.inf) & ay.eq(math.inf), c.f(1.0), t)
     at = _atan_pos(t)
-    PIO2_HI, PIO2_LO, PI_HI, PI_LO = _pi_parts(c)
-    at = select(swap, (PIO2_HI - at) + PIO2_LO, at)
-    at = select(signbit(x), (PI_HI - at) + PI_LO, at)
+    pio2_hi, pio2_lo, pi_hi, pi_lo = _pi_parts(c)
+    at = select(swap, (pio2_hi - at) + pio2_lo, at)
+    at = select(signbit(x), (pi_hi - at) + pi_lo, at)
     res = at.copysign(y)
     return select(x.isnan() | y.isnan(), x + y, res)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import math
 
-from .dsl import float_format, fma, infinity, nan, poly, select
+from .dsl import Float, float_format, fma, infinity, nan, poly, select
 from .coefficients import COEFFS
 from .constants import LN2_HI, LN2_HI32, LN2_LO, LN2_LO32
 
 
-_LOG2E_HI32 = 1.4426950216293335
+_LOG2E_HI32 = 1.4426950216293335            # log2(e) = hi + lo (float32 log2)
 _LOG2E_LO32 = 1.925963033500011e-08
 _IVLN2_HI = 1.4426946640014648            # 1/ln2 with the low 32 bits cleared
 _IVLN2_LO = 3.768874985636099e-07
 
 
-def log_reduce(x):
+def log_reduce(x: Float) -> tuple[Float, Float]:
     """x > 0 finite (other lanes: garbage) -> (k as Float, f) with x = 2**k * (1 + f),
     1 + f in [sqrt(2)/2, sqrt(2))."""
     c = x.c
@@ -53,25 +53,31 @@ def _log1pf_64(f):
     return s, hfsq, R
 
 
-def _log1pf_32(f):
-    """log(1+f), float32, f in [sqrt(2)/2-1, sqrt(2)-1]."""
-    q = poly(f, COEFFS["LOG32"])
-    return fma(f * f, fma(f, q, -0.5), f)
-
-
-def log(x):
-    c = x.c
-    k, f = log_reduce(x)
-    if c.is64:
+def _log_from_parts(k, f, cc=None):
+    """k*ln2 + log(1 + f) (+ cc, log1p's correction for the rounding of 1 + x) for f from
+    `log_reduce`: fdlibm's sum (float64), one final rounding by fma (float32)."""
+    if k.c.is64:
         s, hfsq, R = _log1pf_64(f)
-        res = k * LN2_HI - ((hfsq - (s * (hfsq + R) + k * LN2_LO)) - f)
+        hi = k * LN2_HI
+        t = s * (hfsq + R)
+        lo = k * LN2_LO if cc is None else k * LN2_LO + cc
+        return hi - ((hfsq - (t + lo)) - f)
+    q = poly(f, COEFFS["LOG32"])
+    if cc is None:
+        p = fma(f * f, fma(f, q, -0.5), f)          # log1p(f)
     else:
-        p = _log1pf_32(f)
-        res = fma(k, LN2_HI32, fma(k, LN2_LO32, p))
-    return _log_specials(x, res)
+        p = f + fma(f * f, fma(f, q, -0.5), cc)     # log1p(f) + cc, one final rounding
+    return fma(k, LN2_HI32, fma(k, LN2_LO32, p))
 
 
-def log2(x):
+def log(x: Float) -> Float:
+    """The natural logarithm."""
+    k, f = log_reduce(x)
+    return _log_specials(x, _log_from_parts(k, f))
+
+
+def log2(x: Float) -> Float:
+    """The base-2 logarithm (float64: fdlibm's hi + lo evaluation)."""
     c = x.c
     k, f = log_reduce(x)
     if c.is64:
@@ -91,21 +97,16 @@ def log2(x):
     return _log_specials(x, res)
 
 
-def log1p_core(x):
+def log1p_core(x: Float) -> Float:
     """log1p(x) for x > -1 (no special-case handling)."""
-    c = x.c
     u = 1.0 + x
     k, f = log_reduce(u)
     cc = select(x > 1.0, 1.0 - (u - x), x - (u - 1.0)) / u   # exact rounding error of u
-    if c.is64:
-        s, hfsq, R = _log1pf_64(f)
-        return k * LN2_HI - ((hfsq - (s * (hfsq + R) + (k * LN2_LO + cc))) - f)
-    q = poly(f, COEFFS["LOG32"])
-    p = f + fma(f * f, fma(f, q, -0.5), cc)       # log1p(f) + cc, one final rounding
-    return fma(k, LN2_HI32, fma(k, LN2_LO32, p))
+    return _log_from_parts(k, f, cc)
 
 
-def log1p(x):
+def log1p(x: Float) -> Float:
+    """log(1 + x), accurate near 0."""
     res = log1p_core(x)
     res = _log_specials(x, res, neg_one=-1.0)
     return select(x.eq(0.0), x, res)

@@ -119,7 +119,7 @@ def _table_load(c, key, idx):
     return Float(c, out)
 
 
-def rem_pio2_cw(x):
+def rem_pio2_cw(x: Float) -> tuple[Float, Float, Float]:
     """Cody-Waite with fma: x = n*pi/2 + (rh + rl), valid for |x| < 2**40 (float64, pi/2 in 4
     parts) or |x| < 2**16 (float32, 3 parts); the first step is exact, the rest double-word.
     Returns (nf, rh, rl)."""
@@ -163,7 +163,7 @@ def _rem_pio2_ph64(a):
     return n.toi(), rh, rl
 
 
-def rem_pio2_64(x):
+def rem_pio2_64(x: Float) -> tuple[Int, Float, Float]:
     """Any finite x -> (q, rh, rl): x = q*pi/2 + rh + rl (mod 2pi), |rh| <~ pi/4."""
     c = x.c
     a = x.abs()
@@ -179,7 +179,7 @@ def rem_pio2_64(x):
     return select(huge, q2, q), select(huge, rh2, rh), select(huge, rl2, rl)
 
 
-def rem_pio2_32(x):
+def rem_pio2_32(x: Float) -> tuple[Int, Float]:
     """float32 x (any finite) -> (q as float32-context Int, r as float64 Float), reduced in float64
     with the table F(e) = (2/pi * 2**e) mod 4: x*2/pi = m * F(e) mod 4, m the 24-bit integer
     significand (exact products, error ~2**-75 absolute). |x| < 2**-12 gives r = x, q = 0."""

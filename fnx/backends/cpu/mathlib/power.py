@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from .dsl import (
-    Int, clamp_nan0, fast_two_sum, finish, fma, infinity, nan, poly, pow2i, scale2, select,
+    Float, Int, clamp_nan0, fast_two_sum, finish, fma, infinity, nan, poly, pow2i, scale2, select,
     two_prod, two_sum,
 )
 from .coefficients import COEFFS
@@ -71,7 +71,9 @@ def _pow_special(x, y, r):
     return select(y.eq(0.0) | x.eq(1.0), c.f(1.0), r)
 
 
-def power(x, y, lite=False):
+def power(x: Float, y: Float, lite: bool = False) -> Float:
+    """x**y (float64 code) = exp(y * log|x|), log|x| a double-double (lite: a float64 log,
+    plenty for float32 operands), then the C99 edge cases."""
     c = x.c
     a = x.abs()
     ok = (a > 0.0) & (a < math.inf)
@@ -98,7 +100,7 @@ _CBRT2 = 1.2599210498948732
 _CBRT4 = 1.5874010519681994
 
 
-def cbrt(x):
+def cbrt(x: Float) -> Float:
     """float64 cube root: exponent split e = 3q + r, polynomial for cbrt(mantissa), one Halley
     step evaluated with an exact residual."""
     c = x.c

@@ -95,7 +95,8 @@ def _sincos64(name, x):
     return _trig_finish(x, _quadrant(name, q, s, co), keep_zero=name == "sin")
 
 
-def tan(x):
+def tan(x: Float) -> Float:
+    """tan, branch-free (float32: reduced and evaluated in float64)."""
     c = x.c
     xs = _sanitize(x)
     if c.is64:
@@ -213,12 +214,12 @@ def _sincos32(name, x):
     return _sincos32_with_huge(name, x, _sincos32_fast(name, x))
 
 
-def sin(x):
+def sin(x: Float) -> Float:
     """sin, branch-free (the out-of-line functions of `emit_trig` branch to the huge path)."""
     return _sincos64("sin", x) if x.c.is64 else _sincos32("sin", x)
 
 
-def cos(x):
+def cos(x: Float) -> Float:
     """cos, branch-free (see `sin`)."""
     return _sincos64("cos", x) if x.c.is64 else _sincos32("cos", x)
 
@@ -297,7 +298,9 @@ def _define_trig(mod, name, ty):
     return fn
 
 
-def emit_trig(builder, name, x):
+def emit_trig(builder: ir.IRBuilder, name: str, x: ir.Value) -> ir.Value:
+    """Emit sin/cos/tan of x: a call to the out-of-line function for a scalar or a vector of a
+    variant's width, the branch-free code for other vector widths."""
     ty = x.type
     if isinstance(ty, ir.VectorType):
         bits = 32 if isinstance(ty.element, ir.FloatType) else 64
