@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import pathlib
 import sys
 import re
 import warnings
@@ -21,6 +22,7 @@ import pytest
 import llvmlite.binding as llvm  # noqa: E402
 from llvmlite import ir  # noqa: E402
 
+from fnx.backends.cpu import cache as cpu_cache  # noqa: E402
 from fnx.backends.cpu import mathlib as M  # noqa: E402
 from fnx.backends.cpu.mathlib import exponential as M_exp  # noqa: E402  (its USE_LDEXP switch)
 from fnx._rules.elementwise import _FLOAT_UNARY  # noqa: E402
@@ -618,6 +620,14 @@ def test_accuracy_table_is_complete():
     assert set(M.ACCURACY) == set(M.UNARY_FUNCTIONS) | set(M.BINARY_FUNCTIONS)
     for name, (b32, b64) in M.ACCURACY.items():
         assert 0 <= b32 <= 4 and 0 <= b64 <= 4, name
+
+
+def test_disk_cache_key_covers_every_mathlib_module():
+    """The compiled-code cache's key digests the code generator's sources: the modules of the
+    mathlib package count too, so editing a coefficient recompiles instead of reusing stale code."""
+    keyed = {pathlib.Path(p.rsplit(":", 2)[0]) for p in cpu_cache.source_fingerprint().split(";")}
+    modules = set(pathlib.Path(M.__file__).parent.glob("*.py"))
+    assert len(modules) > 1 and modules <= keyed
 
 
 if __name__ == "__main__":
