@@ -58,12 +58,6 @@ def exp(x: Float) -> Float:
     return finish(x, scale2(p, n, clamp=False))
 
 
-def _exp2_bits(nb):
-    """2**n as a float32, n in [-126, 127] the integer held by nb (see magic_round); bits(nb) is
-    0x4B400000 + n and 0x4B400000 << 23 vanishes mod 2**32."""
-    return ((nb.bits() << 23) + (127 << 23)).asf()
-
-
 # llvm.ldexp is one instruction (vscalefps) on AVX-512 and a libm call elsewhere: used only when
 # the host, which the backend compiles for, has AVX-512F. None = decide from the host (Linux:
 # /proc/cpuinfo; elsewhere: no); tests may set True/False.
@@ -104,8 +98,8 @@ def _exp32_poly(r):
 
 
 def _reduce32(x):
-    """float32 x = n*ln2 + r for |x*log2(e)| < 2**22: (nb, r), nb holding n (see `magic_round`), r in two
-    fma steps, the first exact."""
+    """float32 x = n*ln2 + r for |x*log2(e)| < 2**22: (nb, r), nb holding n (see `magic_round`),
+    r in two fma steps, the first exact."""
     nb, nf = magic_round(x, LOG2E)
     r = fma(-nf, LN2_HI32, x)                       # exact
     return nb, fma(-nf, LN2_LO32, r)
@@ -116,7 +110,7 @@ def _exp32(x):
     fma steps, the first exact), degree-6 polynomial, and p * 2**n as two exact power-of-two
     factors (so that results in the subnormal range are rounded once). ~20 vector instructions,
     no select, no float->int conversion."""
-    nb, r = _reduce32(clamp(x, -105.0, 89.0))
+    nb, r = _reduce32(clamp(x, *exp_limits(x.c)))
     p = _exp32_poly(r)
     b = nb.bits()
     if _use_ldexp():
@@ -158,6 +152,12 @@ def expm1(x: Float) -> Float:
     a, ae = two_sum(s * rh, s - 0.5)
     res = (a + (ae + s * t)) * 2.0
     return finish(x, res, keep_zero=True)
+
+
+def _exp2_bits(nb):
+    """2**n as a float32, n in [-126, 127] the integer held by nb (see magic_round); bits(nb) is
+    0x4B400000 + n and 0x4B400000 << 23 vanishes mod 2**32."""
+    return ((nb.bits() << 23) + (127 << 23)).asf()
 
 
 def expm1_32(y: Float) -> Float:

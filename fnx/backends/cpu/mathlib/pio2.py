@@ -18,9 +18,6 @@ from .dsl import Float, Int, Mask, clamp, fast_two_sum, fma, select, to_f32, two
 from .constants import PIO2_HI, PIO2_LO, TWO_OVER_PI
 
 
-# pi/2 split into 4 doubles (Cody-Waite with fma) and 3 floats; computed exactly below.
-
-
 def _pi_scaled(prec):
     """floor(pi * 2**prec) (Machin's formula in integer arithmetic, 32 guard bits)."""
     g = prec + 32
@@ -51,6 +48,7 @@ def _split_const(num_scaled, shift, nparts, fmt):
 
 _PI_BITS = 1600
 _PI_INT = _pi_scaled(_PI_BITS)
+# pi/2 split into 4 doubles (Cody-Waite with fma) and 3 floats
 PIO2_64 = _split_const(_PI_INT, _PI_BITS + 1, 4, 64)
 PIO2_32 = _split_const(_PI_INT, _PI_BITS + 1, 3, 32)
 # floor(2/pi * 2**_TOP_BITS)
