@@ -157,10 +157,8 @@ _UNARY = dict(
 )
 _BINARY = dict(pow=_promoted(power, lite=True), atan2=atan2)
 
-UNARY_FUNCTIONS = ("exp exp2 expm1 log log2 log1p sin cos tan tanh logistic erf erfc erf_inv "
-                   "asin acos atan sinh cosh asinh acosh atanh cbrt sqrt rsqrt abs floor ceil "
-                   "round neg sign").split()
-BINARY_FUNCTIONS = ("pow", "atan2")
+UNARY_FUNCTIONS = list(_UNARY)
+BINARY_FUNCTIONS = tuple(_BINARY)
 
 # Guaranteed maximum error in ulps (float32, float64), checked by the tests. float32 functions
 # computed in float64 are correctly rounded except within ~1e-7 ulp of a midpoint (bound 0.51).
