@@ -9,7 +9,7 @@ from .coefficients import COEFFS
 from .constants import LN2_HI, LN2_HI32, LN2_LO, LN2_LO32
 
 
-_LOG2E_HI32 = 1.4426950216293335            # log2(e) = hi + lo (float32 log2)
+_LOG2E_HI32 = 1.4426950216293335          # log2(e) = hi + lo (float32 log2)
 _LOG2E_LO32 = 1.925963033500011e-08
 _IVLN2_HI = 1.4426946640014648            # 1/ln2 with the low 32 bits cleared
 _IVLN2_LO = 3.768874985636099e-07

@@ -26,7 +26,7 @@ def _log_dd(a):
     dh = m + 1.0
     dl = m - (dh - 1.0)                           # exact: m + 1 = dh + dl
     sh = f / dh
-    rho = fma(-sh, dh, f)                        # exact residual
+    rho = fma(-sh, dh, f)                         # exact residual
     rho = fma(-sh, dl, rho)
     sl = rho / dh                                 # s = f/(m+1) = sh + sl
     z = sh * sh
@@ -35,11 +35,11 @@ def _log_dd(a):
     qh, ql = two_prod(ph, sh)
     ql = ql + pl * sh                             # s^3 = qh + ql
     rh, rl = two_prod(c.f(_TWO_THIRDS_HI), qh)
-    rl = rl + (_TWO_THIRDS_HI * ql + _TWO_THIRDS_LO * qh)          # (2/3) s^3 = rh + rl
+    rl = rl + (_TWO_THIRDS_HI * ql + _TWO_THIRDS_LO * qh)   # (2/3) s^3 = rh + rl
     tail = sh * z * z * poly(z, COEFFS["POWLOG"])
     Lh, e1 = fast_two_sum(2.0 * sh, rh)
     Ll = e1 + ((2.0 * sl + rl) + (2.0 * z * sl + tail))
-    kh = k * LN2_HI                              # exact
+    kh = k * LN2_HI                               # exact
     Gh, e2 = two_sum(kh, Lh)
     Gl = e2 + (Ll + k * LN2_LO)
     return fast_two_sum(Gh, Gl)
