@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import pathlib
 import sys
 import re
 import warnings
@@ -21,7 +22,9 @@ import pytest
 import llvmlite.binding as llvm  # noqa: E402
 from llvmlite import ir  # noqa: E402
 
+from fnx.backends.cpu import cache as cpu_cache  # noqa: E402
 from fnx.backends.cpu import mathlib as M  # noqa: E402
+from fnx.backends.cpu.mathlib import exponential as M_exp  # noqa: E402  (its USE_LDEXP switch)
 from fnx._rules.elementwise import _FLOAT_UNARY  # noqa: E402
 
 try:
@@ -517,15 +520,15 @@ def test_f32_exp_ldexp_and_bit_scaling_agree():
     bit construction give the same bits, subnormal and overflow ranges included."""
     outs = []
     for use in (True, False):
-        old = M.USE_LDEXP
-        M.USE_LDEXP = use
+        old = M_exp.USE_LDEXP
+        M_exp.USE_LDEXP = use
         try:
             mod = ir.Module(name="exp_ldexp_%d" % use)
             _loop(mod, "f", F32, 1, lambda b, x: M.emit_unary(b, "exp", x))
             assert ("llvm.ldexp" in str(mod)) == use
             m, _ = _optimize(mod)
         finally:
-            M.USE_LDEXP = old
+            M_exp.USE_LDEXP = old
         ee = llvm.create_mcjit_compiler(m, _target_machine())
         ee.finalize_object()
         f = ctypes.CFUNCTYPE(None, ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p)(ee.get_function_address("f"))
@@ -617,6 +620,14 @@ def test_accuracy_table_is_complete():
     assert set(M.ACCURACY) == set(M.UNARY_FUNCTIONS) | set(M.BINARY_FUNCTIONS)
     for name, (b32, b64) in M.ACCURACY.items():
         assert 0 <= b32 <= 4 and 0 <= b64 <= 4, name
+
+
+def test_disk_cache_key_covers_every_mathlib_module():
+    """The compiled-code cache's key digests the code generator's sources: the modules of the
+    mathlib package count too, so editing a coefficient recompiles instead of reusing stale code."""
+    keyed = {pathlib.Path(p.rsplit(":", 2)[0]) for p in cpu_cache.source_fingerprint().split(";")}
+    modules = set(pathlib.Path(M.__file__).parent.glob("*.py"))
+    assert len(modules) > 1 and modules <= keyed
 
 
 if __name__ == "__main__":

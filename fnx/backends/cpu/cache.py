@@ -92,17 +92,19 @@ def llvm_fingerprint() -> str:
 
 
 def source_fingerprint() -> str:
-    """The code generator: every source file of this package and of fnx_ir, by path, size and
-    modification time (any edit, checkout or install changes one; reading and hashing them all
-    would cost more than the rest of a cache hit)."""
+    """The code generator: every source file of this package and of fnx_ir, subpackages
+    included, by path, size and modification time (any edit, checkout or install changes one;
+    reading and hashing them all would cost more than the rest of a cache hit)."""
     import fnx_ir
     parts = []
     for d in (os.path.dirname(__file__), os.path.dirname(fnx_ir.__file__)):
-        with os.scandir(d) as it:
-            for e in sorted(it, key=lambda e: e.name):
-                if e.name.endswith(".py"):
-                    st = e.stat()
-                    parts.append(f"{e.path}:{st.st_size}:{st.st_mtime_ns}")
+        for root, dirs, files in os.walk(d):
+            dirs[:] = sorted(x for x in dirs if x != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    path = os.path.join(root, name)
+                    st = os.stat(path)
+                    parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
     return ";".join(parts)
 
 
