@@ -27,6 +27,8 @@ from typing import Callable
 import numpy as np
 
 from fnx_ir import Equation, Program, Var
+from fnx_ir.passes.control_flow import prune_call
+from fnx_ir.passes.dce import dce
 
 from .._core import ad as _ad
 from .._core import batching as _bat
@@ -103,7 +105,7 @@ def _split(program: Program, unknowns: tuple):
     residuals = known.outputs[n_known_out:]
     forwarded = tuple(position.get(r) if isinstance(r, Var) else None for r in residuals)
     made = [r for r, f in zip(residuals, forwarded) if f is None]
-    known = _ad.dce(Program(known.inputs, known.constants, known.equations,
+    known = dce(Program(known.inputs, known.constants, known.equations,
                             known.outputs[:n_known_out] + made))
     return known, pe.unknown, pe.out_unknowns, forwarded
 
@@ -132,7 +134,6 @@ def _jit_partial_eval(eq: Equation, in_unknowns):
     return known_eqs, unknown_eqs, out_unk
 
 
-_ad.PE_RULES["jit"] = _jit_partial_eval
 
 
 # ------------------------------------------------------------------- transpose
@@ -195,4 +196,4 @@ def _jit_batch(args, dims, *, program, name, backend):
 
 
 define("jit", impl=_jit_impl, jvp=_jit_jvp, transpose=_jit_transpose, batch=_jit_batch,
-       multiple_results=True)
+       partial_eval=_jit_partial_eval, dce=prune_call)

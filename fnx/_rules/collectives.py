@@ -15,7 +15,7 @@ import fnx_ir
 from .._core import ad as _ad
 from .._core import batching as _bat
 from .._core import errors
-from .._core.rules import define
+from .._core.rules import NOT_DIFFERENTIABLE, define
 from .._core.trace import bind
 
 
@@ -52,18 +52,10 @@ def _psum_transpose(ct, x, *, axis_name):
     return [None if ct is None else bind("psum", ct, axis_name=axis_name)]
 
 
-def _no_jvp(prim: str):
-    def rule(primals, tangents, **params):
-        raise NotImplementedError(f"differentiation rule for '{prim}' is not implemented "
-                                  "(as in JAX)")
-    rule.__name__ = f"jvp_{prim}"
-    return rule
-
-
 define("psum", impl=_unbound_impl, jvp=_ad.linear_jvp("psum"), transpose=_psum_transpose,
        batch=_reduction_batch("psum", "reduce_sum", _times))
 for _prim, _reduce in (("pmax", "reduce_max"), ("pmin", "reduce_min")):
-    define(_prim, impl=_unbound_impl, jvp=_no_jvp(_prim),
+    define(_prim, impl=_unbound_impl, jvp=NOT_DIFFERENTIABLE,  # (as in JAX)
            batch=_reduction_batch(_prim, _reduce, lambda x, size: x))
 
 

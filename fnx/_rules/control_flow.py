@@ -14,7 +14,7 @@ so the program's size never depends on the trip count.
 - **jvp**: the sub-programs are differentiated; a loop carry gets a tangent if its initial
   value has one or if the body gives it one (a fixed point), so every iteration has the same
   carry type.
-- **partial evaluation** (`ad.PE_RULES`): `cond` splits each branch into a known and an
+- **partial evaluation** (their `partial_eval` rules): `cond` splits each branch into a known and an
   unknown branch; the known cond also returns the residuals of every branch (the union,
   zero-filled outside the taken branch), the unknown cond reads them. `scan` splits its body
   the same way; per-iteration residuals become extra stacked outputs (ys) of the known scan
@@ -38,6 +38,8 @@ import numpy as np
 
 import fnx_ir
 from fnx_ir import Equation, Literal, Program, ShapedType, Var
+from fnx_ir.passes.control_flow import prune_cond, prune_scan, prune_while
+from fnx_ir.passes.dce import dce
 
 from .._core import ad as _ad
 from .._core import errors as _errors
@@ -165,7 +167,7 @@ def _known_outputs_only(program: Program, unknowns: Sequence[bool]) -> tuple[Pro
     pe = _ad.partial_eval(program, unknowns)
     k = pe.known
     n = len(k.outputs) - pe.num_res
-    return _ad.dce(Program(k.inputs, k.constants, k.equations, k.outputs[:n])), pe.out_unknowns
+    return dce(Program(k.inputs, k.constants, k.equations, k.outputs[:n])), pe.out_unknowns
 
 
 # --------------------------------------------------------------------------- batching
@@ -338,8 +340,7 @@ def _cond_batch(args, dims, *, branches):
 
 
 define("cond", impl=_cond_impl, jvp=_cond_jvp, transpose=_cond_transpose, batch=_cond_batch,
-       multiple_results=True)
-_ad.PE_RULES["cond"] = _cond_partial_eval
+       partial_eval=_cond_partial_eval, dce=prune_cond)
 
 
 # =========================================================================== while
@@ -482,8 +483,7 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
 
 
 define("while", impl=_while_impl, jvp=_while_jvp, transpose=_while_transpose,
-       batch=_while_batch, multiple_results=True)
-_ad.PE_RULES["while"] = _while_partial_eval
+       batch=_while_batch, partial_eval=_while_partial_eval, dce=prune_while)
 
 
 # =========================================================================== scan
@@ -589,7 +589,7 @@ def _scan_partial_eval(eq: Equation, in_unknowns):
     stack_vars = [Var(ShapedType((length,) + r.type.shape, r.type.dtype, r.type.weak))
                   for r in stacked]
     if known_outs or stack_vars:
-        kbody = _ad.dce(Program(kb.inputs, kb.constants, kb.equations,
+        kbody = dce(Program(kb.inputs, kb.constants, kb.equations,
                                 kb.outputs[:n_kout] + stacked))
         kparams = dict(p, body=kbody, num_consts=c_uk.count(False),
                        num_carry=carry_uk.count(False))
@@ -732,5 +732,4 @@ def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry, unr
 
 
 define("scan", impl=_scan_impl, jvp=_scan_jvp, transpose=_scan_transpose, batch=_scan_batch,
-       multiple_results=True)
-_ad.PE_RULES["scan"] = _scan_partial_eval
+       partial_eval=_scan_partial_eval, dce=prune_scan)

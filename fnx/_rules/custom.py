@@ -19,8 +19,8 @@
   elementwise identity for backends.
 
 Each primitive's `impl` evaluates the nested program with the interpreter; `jvp`,
-`transpose` and `batch` rules are defined here; the registration in the primitive
-table is here too (fnx_ir does not know these primitives' rules, only their types).
+`transpose` and `batch` rules are defined here; their rows (types and traits) are in the
+primitive table, `fnx_ir/primitives.py`.
 """
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ import numpy as np
 
 import fnx_ir
 from fnx_ir import Equation, Program, ShapedType
+from fnx_ir.passes.dce import dce
+from fnx_ir.primitives import custom_lin_out_types
 
 from .._core import ad as _ad
 from .._core.rules import define
@@ -141,67 +143,6 @@ def _differentiated_closure_error(kind: str):
         "value as an explicit argument of the function instead")
 
 
-# ------------------------------------------------------------------- table entries
-
-def _check_inputs(prim: str, ins, expected) -> None:
-    if len(ins) != len(expected):
-        raise fnx_ir.IRTypeError(prim, f"takes {len(expected)} operands, got {len(ins)}")
-    for i, (a, b) in enumerate(zip(ins, expected)):
-        if a.shape != b.shape or a.dtype is not b.dtype:
-            raise fnx_ir.IRTypeError(prim, f"operand {i} has type {a}, the nested program "
-                                     f"expects {b}")
-
-
-def _custom_jvp_call_type(prim, ins, *, call, jvp, num_consts):
-    _check_inputs(prim, ins, call.in_types)
-    return [t for t in call.out_types]
-
-
-def _custom_vjp_call_type(prim, ins, *, call, fwd, bwd, num_consts):
-    _check_inputs(prim, ins, call.in_types)
-    return [t for t in call.out_types]
-
-
-def _lin_out_types(bwd, num_res: int, num_consts: int) -> list[ShapedType]:
-    return bwd.in_types[num_res:len(bwd.in_types) - num_consts]
-
-
-def _custom_lin_type(prim, ins, *, bwd, num_res, num_consts):
-    in_types, out_types = bwd.in_types, bwd.out_types
-    n_args = len(out_types)
-    expected = in_types[:num_res] + in_types[len(in_types) - num_consts:] + list(out_types)
-    _check_inputs(prim, ins, expected)
-    assert len(ins) == num_res + num_consts + n_args
-    return _lin_out_types(bwd, num_res, num_consts)
-
-
-def _checkpoint_type(prim, ins, *, program, prevent_cse, policy):
-    _check_inputs(prim, ins, program.in_types)
-    return [t for t in program.out_types]
-
-
-def _register(name, params, rule):
-    if name not in fnx_ir.PRIMITIVES:
-        fnx_ir.register(name, "custom", params, rule, None)
-
-
-_register("custom_jvp_call", ("call", "jvp", "num_consts"), _custom_jvp_call_type)
-_register("custom_vjp_call", ("call", "fwd", "bwd", "num_consts"),
-          _custom_vjp_call_type)
-_register("custom_lin", ("bwd", "num_res", "num_consts"), _custom_lin_type)
-_register("checkpoint", ("program", "prevent_cse", "policy"), _checkpoint_type)
-
-
-def _name_type(prim, ins, *, name):
-    if not isinstance(name, str):
-        raise fnx_ir.IRTypeError(prim, f"name must be a str, got {name!r}")
-    return ins[0]
-
-
-if "name" not in fnx_ir.PRIMITIVES:  # elementwise: backends fuse it as the identity
-    fnx_ir.register("name", "elementwise", ("name",), _name_type, 1)
-
-
 # ------------------------------------------------------------------- impl
 
 def _evaluate(program: Program, args) -> list[np.ndarray]:
@@ -285,7 +226,7 @@ def _known_only(pe: _ad.PartialEval, keep_outputs: bool) -> Program:
     n_res = pe.num_res
     n_out = len(known.outputs) - n_res
     outs = known.outputs[:n_out] if keep_outputs else known.outputs[n_out:]
-    return _ad.dce(Program(known.inputs, known.constants, known.equations, outs))
+    return dce(Program(known.inputs, known.constants, known.equations, outs))
 
 
 def _checkpoint_transpose(cts, *args, program, **params):
@@ -351,7 +292,7 @@ def _checkpoint_partial_eval(eq: Equation, in_unknowns):
     known_eqs, unknown_eqs = [], []
     known_outs = [o for o, u in zip(eq.outputs, out_unk) if not u]
     if known_outs or saved_vars:
-        qk = _ad.dce(Program(known.inputs, known.constants, known.equations,
+        qk = dce(Program(known.inputs, known.constants, known.equations,
                              known.outputs[:n_kout] + saved_vars))
         known_eqs.append(Equation("checkpoint", [outer[v] for v in known.inputs],
                                   known_outs + saved_outer, dict(eq.params, program=qk),
@@ -362,7 +303,7 @@ def _checkpoint_partial_eval(eq: Equation, in_unknowns):
         read.update(x for x in pe.unknown.outputs if isinstance(x, fnx_ir.Var))
         ins = [v for v in q.inputs if v in known_in and v in read]
         u_ins = [v for v, u in zip(q.inputs, in_unknowns) if u]
-        qu = _ad.dce(Program(ins + saved_vars + u_ins, q.constants, eqs, pe.unknown.outputs))
+        qu = dce(Program(ins + saved_vars + u_ins, q.constants, eqs, pe.unknown.outputs))
         unknown_eqs.append(Equation(
             "checkpoint", [outer[v] for v in ins] + saved_outer + [outer[v] for v in u_ins],
             [o for o, u in zip(eq.outputs, out_unk) if u], dict(eq.params, program=qu),
@@ -370,7 +311,6 @@ def _checkpoint_partial_eval(eq: Equation, in_unknowns):
     return known_eqs, unknown_eqs, out_unk
 
 
-_ad.PE_RULES["checkpoint"] = _checkpoint_partial_eval
 
 
 # ------------------------------------------------------------------- batching
@@ -453,16 +393,18 @@ def _custom_vjp_call_batch(args, dims, *, call, fwd, bwd, num_consts):
 
 
 define("custom_jvp_call", impl=_call_impl, jvp=_custom_jvp_call_jvp,
-       batch=_custom_jvp_call_batch, multiple_results=True)
+       batch=_custom_jvp_call_batch)
 define("custom_vjp_call", impl=_call_impl, jvp=_custom_vjp_call_jvp,
-       batch=_custom_vjp_call_batch, multiple_results=True)
+       batch=_custom_vjp_call_batch)
+
+
 def _custom_lin_batch(args, dims, *, bwd, num_res, num_consts):
     """Every result batched at 0; `bwd` batched to take those results' cotangents (batched
     at 0) and give each tangent's cotangent (summed over the batch for unbatched ones)."""
     moved, types, dims0, size = _batch_setup(args, dims)
     k = num_res + num_consts
     ct_types = [ShapedType((size,) + t.shape, t.dtype)
-                for t in _lin_out_types(bwd, num_res, num_consts)]
+                for t in custom_lin_out_types(bwd, num_res, num_consts)]
     bwd_b = _batched_program(force(bwd), types[:num_res] + ct_types + types[num_res:k],
                              dims0[:num_res] + [0] * len(ct_types) + dims0[num_res:k],
                              size, out_sum=[d is None for d in dims0[k:]])
@@ -471,9 +413,9 @@ def _custom_lin_batch(args, dims, *, bwd, num_res, num_consts):
 
 
 define("custom_lin", impl=_custom_lin_impl, jvp=_custom_lin_jvp,
-       transpose=_custom_lin_transpose, batch=_custom_lin_batch, multiple_results=True)
+       transpose=_custom_lin_transpose, batch=_custom_lin_batch)
 define("checkpoint", impl=_checkpoint_impl, jvp=_checkpoint_jvp, transpose=_checkpoint_transpose,
-       batch=_checkpoint_batch, multiple_results=True)
+       batch=_checkpoint_batch, partial_eval=_checkpoint_partial_eval)
 
 
 # ------------------------------------------------------------------- name (identity)

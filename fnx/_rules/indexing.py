@@ -370,4 +370,4 @@ define("gather", impl=_gather, batch=_gather_batch, jvp=_JVP["gather"],
 for _name in ("scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"):
     define(_name, impl=_scatter(_name), batch=_scatter_batch(_name), jvp=_JVP[_name],
            transpose=_TRANSPOSE.get(_name))
-define("sort", impl=_sort, multiple_results=True, batch=_sort_batch, jvp=_JVP["sort"])
+define("sort", impl=_sort, batch=_sort_batch, jvp=_JVP["sort"])
