@@ -31,6 +31,8 @@ from fnx_ir.passes.control_flow import prune_call
 from fnx_ir.passes.dce import dce
 
 from .._core import ad as _ad
+from .._core.api import default_backend, optimize
+from ..backends.base import LoweringOptions, get_backend
 from .._core import batching as _bat
 from .._core import errors
 from .._core.rules import define
@@ -62,8 +64,6 @@ def memo(program: Program, key, build: Callable):
 # ------------------------------------------------------------------- impl
 
 def _compile(program: Program, backend: str | None):
-    from .._core.api import default_backend, optimize
-    from ..backends.base import LoweringOptions, get_backend
     return get_backend(backend or default_backend()).lower(optimize(program),
                                                            LoweringOptions())
 

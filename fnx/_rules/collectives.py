@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnx_ir
 
+from . import binders as _lax
 from .._core import ad as _ad
 from .._core import batching as _bat
 from .._core import errors
@@ -44,8 +45,7 @@ def _reduction_batch(prim: str, reduce: str, unbatched):
 
 
 def _times(x, size: int):
-    L = _ad.lax()
-    return L.mul(x, L.full_like(x, size))
+    return _lax.mul(x, _lax.full_like(x, size))
 
 
 def _psum_transpose(ct, x, *, axis_name):
@@ -63,7 +63,6 @@ for _prim, _reduce in (("pmax", "reduce_max"), ("pmin", "reduce_min")):
 
 def _all_gather_batch(args, dims, *, axis_name, axis, tiled, axis_size):
     (x,), (d,) = args, dims
-    L = _ad.lax()
     here, size, _ = _here(axis_name)
     if not here:  # batch at 0: the gathered axis moves one up
         x = _bat.moveaxis(x, d, 0)
@@ -72,12 +71,12 @@ def _all_gather_batch(args, dims, *, axis_name, axis, tiled, axis_size):
     t = _ad.aval_of(x)
     if d is None:
         shape = t.shape[:axis] + (size,) + t.shape[axis:]
-        y = L.broadcast_in_dim(x, shape, tuple(i if i < axis else i + 1 for i in range(t.ndim)))
+        y = _lax.broadcast_in_dim(x, shape, tuple(i if i < axis else i + 1 for i in range(t.ndim)))
     else:
         y = _bat.moveaxis(x, d, axis)
     if tiled:
         s = _ad.aval_of(y).shape
-        y = L.reshape(y, s[:axis] + (s[axis] * s[axis + 1],) + s[axis + 2:])
+        y = _lax.reshape(y, s[:axis] + (s[axis] * s[axis + 1],) + s[axis + 2:])
     return y, None
 
 
@@ -86,17 +85,16 @@ def _all_gather_transpose(ct, x, *, axis_name, axis, tiled, axis_size):
     takes its own block."""
     if ct is None:
         return [None]
-    L = _ad.lax()
     total = bind("psum", ct, axis_name=axis_name)
     t = x.aval
     index = bind("axis_index", axis_name=axis_name)
     block = t.shape[axis] if tiled else 1
-    start = L.mul(index, fnx_ir.literal(block, fnx_ir.int32))
+    start = _lax.mul(index, fnx_ir.literal(block, fnx_ir.int32))
     zero = fnx_ir.literal(0, fnx_ir.int32)
     sizes = list(_ad.aval_of(total).shape)
     sizes[axis] = block
     starts = [start if i == axis else zero for i in range(len(sizes))]
-    return [L.reshape(L.dynamic_slice(total, starts, sizes), t.shape)]
+    return [_lax.reshape(_lax.dynamic_slice(total, starts, sizes), t.shape)]
 
 
 define("all_gather", impl=_unbound_impl, jvp=_ad.linear_jvp("all_gather"),
@@ -109,7 +107,7 @@ def _axis_index_batch(args, dims, *, axis_name):
     here, size, _ = _here(axis_name)
     if not here:
         return bind("axis_index", axis_name=axis_name), None
-    return _ad.lax().iota(fnx_ir.int32, (size,), 0), 0
+    return _lax.iota(fnx_ir.int32, (size,), 0), 0
 
 
 define("axis_index", impl=_unbound_impl, jvp=_ad.zero_jvp("axis_index"),

@@ -41,7 +41,10 @@ from fnx_ir import Equation, Literal, Program, ShapedType, Var
 from fnx_ir.passes.control_flow import prune_cond, prune_scan, prune_while
 from fnx_ir.passes.dce import dce
 
+from . import binders as lax
 from .._core import ad as _ad
+from .._core import batching as bat
+from ..backends.interpreter import evaluate  # (to become the core's evaluator: see layers)
 from .._core import errors as _errors
 from .._core.rules import define
 from .._core.trace import bind, eval_program, trace_flat, type_of
@@ -50,7 +53,6 @@ from .._core.trace import bind, eval_program, trace_flat, type_of
 # =========================================================================== helpers
 
 def _evaluate(program: Program, args) -> list[np.ndarray]:
-    from ..backends.interpreter import evaluate
     arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args)]
     return evaluate(program, arrays)
 
@@ -177,7 +179,6 @@ def batch_sub(program: Program, batched: Sequence[bool], size: int,
     """A closed sub-program batched: inputs marked `batched` get a leading batch axis of
     `size`; an output is batched (at axis 0) if it depends on a batched input or is marked
     in `force`, and left unbatched otherwise. Returns `(program, out_batched)`."""
-    from .._core import batching as bat
     force = [False] * len(program.outputs) if force is None else list(force)
     box: list = []
 
@@ -199,14 +200,12 @@ def batch_sub(program: Program, batched: Sequence[bool], size: int,
 
 
 def _batch_setup(args, dims):
-    from .._core import batching as bat
     size = bat.batch_size(args, dims)
     moved = [a if d is None else bat.moveaxis(a, d, 0) for a, d in zip(args, dims)]
     return size, moved, [d is not None for d in dims]
 
 
 def _to_front(x, batched: bool, size: int):
-    from .._core import batching as bat
     return x if batched else bat.broadcast_batch(x, size, 0)
 
 
@@ -310,8 +309,6 @@ def _cond_transpose(cts, index, *ops, branches):
 
 
 def _cond_batch(args, dims, *, branches):
-    from .._core import batching as bat
-    from .. import lax
     size, moved, flags = _batch_setup(args, dims)
     index, ops, ops_b = moved[0], moved[1:], flags[1:]
     n_out = len(branches[0].outputs)
@@ -434,7 +431,6 @@ def _while_transpose(cts, *args, **params):
 
 
 def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
-    from .. import lax
     size, moved, flags = _batch_setup(args, dims)
     cc, bc, carry = _split_while(moved, cond_nconsts, body_nconsts)
     cc_b, bc_b, carry_b = _split_while(flags, cond_nconsts, body_nconsts)
@@ -705,7 +701,6 @@ def _scan_transpose(cts, *args, body, length, reverse, num_consts, num_carry, un
 
 
 def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry, unroll):
-    from .._core import batching as bat
     size = bat.batch_size(args, dims)
     consts, carry, xs = _split_scan(args, num_consts, num_carry)
     cd, card, xd = _split_scan(dims, num_consts, num_carry)

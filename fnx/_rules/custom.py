@@ -31,7 +31,10 @@ from fnx_ir import Equation, Program, ShapedType
 from fnx_ir.passes.dce import dce
 from fnx_ir.primitives import custom_lin_out_types
 
+from . import binders as lax
 from .._core import ad as _ad
+from .._core import batching as bat
+from ..backends.interpreter import evaluate  # (to become the core's evaluator: see layers)
 from .._core.rules import define
 from .._core.errors import TracerLeakError
 from .._core.trace import bind, eval_program, substituting, trace_flat, type_of
@@ -146,7 +149,6 @@ def _differentiated_closure_error(kind: str):
 # ------------------------------------------------------------------- impl
 
 def _evaluate(program: Program, args) -> list[np.ndarray]:
-    from ..backends.interpreter import evaluate
     arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args)]
     return evaluate(program, arrays)
 
@@ -318,7 +320,6 @@ def _checkpoint_partial_eval(eq: Equation, in_unknowns):
 # moved to axis 0, every result at axis 0), and the primitive is re-bound with them.
 
 def _moved(args, dims):
-    from .._core import batching as bat
     return [a if d is None else bat.moveaxis(a, d, 0) for a, d in zip(args, dims)]
 
 
@@ -326,8 +327,6 @@ def _batched_program(program: Program, types, dims0, size: int, out_sum=None) ->
     """`program` on operands of `types` (batched at axis 0 where `dims0[i] == 0`), with
     every result batched at axis 0, except results `i` with `out_sum[i]`, which are
     summed over the batch (cotangents of unbatched arguments)."""
-    from .._core import batching as bat
-    from .. import lax
 
     def fun(*xs):
         outs, out_dims = bat.batch_program(program, xs, dims0)
@@ -345,7 +344,6 @@ def _batched_program(program: Program, types, dims0, size: int, out_sum=None) ->
 
 
 def _batch_setup(args, dims):
-    from .._core import batching as bat
     size = bat.batch_size(args, dims)
     moved = _moved(args, dims)
     return moved, [type_of(a) for a in moved], [None if d is None else 0 for d in dims], size

@@ -10,7 +10,7 @@ from .._core.rules import define
 from ._util import quiet
 from .._core import batching as _bat
 from .._core import ad as _ad
-from .. import lax as _lax
+from . import binders as _lax
 import math
 import fnx_ir as _fnx_ir
 
@@ -108,7 +108,6 @@ def _zero_start(starts):
 def _dynamic_slice_batch(args, dims, *, slice_sizes):
     (x, *starts), (dx, *ds) = args, dims
     size = _bat.batch_size(args, dims)
-    L = _bat.lax()
     if all(d is None for d in ds):  # only the operand is batched: take its whole batch axis
         starts = starts[:dx] + [_zero_start(starts)] + starts[dx:]
         sizes = slice_sizes[:dx] + (size,) + slice_sizes[dx:]
@@ -118,16 +117,15 @@ def _dynamic_slice_batch(args, dims, *, slice_sizes):
     idx = _bat.window_indices(starts, ds, shape, slice_sizes, size)
     axes = tuple(range(len(shape)))
     if dx is None:
-        return L.gather(x, idx, axes), 0
-    batch_idx = L.iota(_bat.type_of(idx[0]).dtype, (size,) + tuple(slice_sizes), 0)
+        return _lax.gather(x, idx, axes), 0
+    batch_idx = _lax.iota(_bat.type_of(idx[0]).dtype, (size,) + tuple(slice_sizes), 0)
     axes = (dx,) + tuple(_bat.batched_axis(dx, a) for a in axes)
-    return L.gather(x, [batch_idx] + idx, axes), 0
+    return _lax.gather(x, [batch_idx] + idx, axes), 0
 
 
 def _dynamic_update_slice_batch(args, dims):
     (x, update, *starts), (dx, du, *ds) = args, dims
     size = _bat.batch_size(args, dims)
-    L = _bat.lax()
     if all(d is None for d in ds):  # one window for all examples: update the whole batch axis
         d = dx if dx is not None else 0
         x, update = _bat.matchaxis(x, dx, size, d), _bat.matchaxis(update, du, size, d)
@@ -136,9 +134,9 @@ def _dynamic_update_slice_batch(args, dims):
     x, update = _bat.matchaxis(x, dx, size, 0), _bat.matchaxis(update, du, size, 0)
     window = _bat.type_of(update).shape[1:]
     idx = _bat.window_indices(starts, ds, _bat.type_of(x).shape[1:], window, size)
-    batch_idx = L.iota(_bat.type_of(idx[0]).dtype, (size,) + window, 0)
+    batch_idx = _lax.iota(_bat.type_of(idx[0]).dtype, (size,) + window, 0)
     axes = tuple(range(len(window) + 1))
-    return L.scatter(x, update, [batch_idx] + idx, axes, mode="clip"), 0
+    return _lax.scatter(x, update, [batch_idx] + idx, axes, mode="clip"), 0
 
 
 def _gather_batch(args, dims, *, axes):
@@ -152,7 +150,7 @@ def _gather_batch(args, dims, *, axes):
     if dx is None:
         return _bat.bind("gather", x, *idx, axes=axes), d
     t = _bat.type_of(idx[0])  # both batched: example b reads its own slice of the operand
-    batch_idx = _bat.lax().iota(t.dtype, t.shape, d)
+    batch_idx = _lax.iota(t.dtype, t.shape, d)
     new_axes = (dx,) + tuple(_bat.batched_axis(dx, a) for a in axes)
     return _bat.bind("gather", x, batch_idx, *idx, axes=new_axes), d
 
@@ -171,7 +169,7 @@ def _scatter_batch(name):
             return _bat.bind(name, x, updates, *idx, axes=new_axes, mode=mode), d
         idx, di0 = _bat.common_layout(idx, di)
         t = _bat.type_of(idx[0])  # example b scatters into its own slice of the operand
-        batch_idx = _bat.lax().iota(t.dtype, t.shape, di0)
+        batch_idx = _lax.iota(t.dtype, t.shape, di0)
         new_axes = (d,) + tuple(_bat.batched_axis(d, a) for a in axes)
         updates = _bat.matchaxis(updates, du, size, di0)
         return _bat.bind(name, x, updates, batch_idx, *idx, axes=new_axes, mode=mode), d

@@ -8,7 +8,7 @@ import numpy as np
 from .._core.rules import define
 from .._core import batching as _bat
 from .._core import ad as _ad
-from .. import lax as _lax
+from . import binders as _lax
 
 
 def _dot_general(lhs, rhs, *, dimension_numbers):

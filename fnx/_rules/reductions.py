@@ -8,7 +8,7 @@ from ._util import quiet
 from .elementwise import balanced_weights
 from .._core import batching as _bat
 from .._core import ad as _ad
-from .. import lax as _lax
+from . import binders as _lax
 import math
 import fnx_ir as _fnx_ir
 

@@ -6,7 +6,7 @@ import numpy as np
 from .._core.rules import define
 from .._core import batching as _bat
 from .._core import ad as _ad
-from .. import lax as _lax
+from . import binders as _lax
 import fnx_ir as _fnx_ir
 
 
@@ -65,7 +65,7 @@ def _broadcast_in_dim_batch(args, dims, *, shape, broadcast_dimensions):
 def _reshape_batch(args, dims, *, new_sizes):
     (x,), (d,) = args, dims
     x = _bat.moveaxis(x, d, 0)
-    return _bat.lax().reshape(x, (_bat.type_of(x).shape[0],) + new_sizes), 0
+    return _lax.reshape(x, (_bat.type_of(x).shape[0],) + new_sizes), 0
 
 
 def _transpose_batch(args, dims, *, permutation):
@@ -110,19 +110,18 @@ def _pad_batch(args, dims, *, padding_config):
         return _bat.bind("pad", x, value, padding_config=cfg), dx
     # A padding value per example: pad with zeros, then select each example's value
     # where an (unbatched) mask of the padded positions says so.
-    L = _bat.lax()
     size = _bat.batch_size(args, dims)
     x = _bat.matchaxis(x, dx, size, 0)
     t = _bat.type_of(x)
     padded = _bat.bind("pad", x, _bat.fnx_ir.literal(0, t.dtype),
                        padding_config=((0, 0, 0),) + padding_config)
-    inside = L.full(t.shape[1:], True, _bat.fnx_ir.bool_)
+    inside = _lax.full(t.shape[1:], True, _bat.fnx_ir.bool_)
     inside = _bat.bind("pad", inside, _bat.fnx_ir.literal(False, _bat.fnx_ir.bool_),
                        padding_config=padding_config)
     out_shape = _bat.type_of(padded).shape
     inside = _bat.broadcast_batch(inside, size, 0)
-    value = L.broadcast_in_dim(_bat.moveaxis(value, dv, 0), out_shape, (0,))
-    return L.select(inside, padded, value), 0
+    value = _lax.broadcast_in_dim(_bat.moveaxis(value, dv, 0), out_shape, (0,))
+    return _lax.select(inside, padded, value), 0
 
 
 # ------------------------------------------------------------------- derivative rules
