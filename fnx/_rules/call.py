@@ -195,5 +195,9 @@ def _jit_batch(args, dims, *, program, name, backend):
     return bind("jit", *moved, program=pb, name=f"vmap({name})", backend=backend), out_dims
 
 
-define("jit", impl=_jit_impl, jvp=_jit_jvp, transpose=_jit_transpose, batch=_jit_batch,
-       partial_eval=_jit_partial_eval, dce=prune_call)
+define("jit", impl=_jit_impl,
+       jvp=_jit_jvp,
+       transpose=_jit_transpose,
+       batch=_jit_batch,
+       partial_eval=_jit_partial_eval,
+       dce=prune_call)

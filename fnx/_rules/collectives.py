@@ -14,6 +14,7 @@ import fnx_ir
 
 from . import binders as _lax
 from .._core import ad as _ad
+from .._core import collectives
 from .._core import batching as _bat
 from .._core import errors
 from .._core.rules import NOT_DIFFERENTIABLE, define
@@ -52,11 +53,18 @@ def _psum_transpose(ct, x, *, axis_name):
     return [None if ct is None else bind("psum", ct, axis_name=axis_name)]
 
 
-define("psum", impl=_unbound_impl, jvp=_ad.linear_jvp("psum"), transpose=_psum_transpose,
+define("psum", binder=collectives.psum, impl=_unbound_impl,
+       jvp=_ad.linear_jvp("psum"),
+       transpose=_psum_transpose,
        batch=_reduction_batch("psum", "reduce_sum", _times))
-for _prim, _reduce in (("pmax", "reduce_max"), ("pmin", "reduce_min")):
-    define(_prim, impl=_unbound_impl, jvp=NOT_DIFFERENTIABLE,  # (as in JAX)
-           batch=_reduction_batch(_prim, _reduce, lambda x, size: x))
+
+define("pmax", binder=collectives.pmax, impl=_unbound_impl,
+       jvp=NOT_DIFFERENTIABLE,  # (as in JAX)
+       batch=_reduction_batch("pmax", "reduce_max", lambda x, size: x))
+
+define("pmin", binder=collectives.pmin, impl=_unbound_impl,
+       jvp=NOT_DIFFERENTIABLE,
+       batch=_reduction_batch("pmin", "reduce_min", lambda x, size: x))
 
 
 # ------------------------------------------------------------------- all_gather
@@ -97,8 +105,10 @@ def _all_gather_transpose(ct, x, *, axis_name, axis, tiled, axis_size):
     return [_lax.reshape(_lax.dynamic_slice(total, starts, sizes), t.shape)]
 
 
-define("all_gather", impl=_unbound_impl, jvp=_ad.linear_jvp("all_gather"),
-       transpose=_all_gather_transpose, batch=_all_gather_batch)
+define("all_gather", binder=collectives.all_gather, impl=_unbound_impl,
+       jvp=_ad.linear_jvp("all_gather"),
+       transpose=_all_gather_transpose,
+       batch=_all_gather_batch)
 
 
 # ------------------------------------------------------------------- axis_index
@@ -110,5 +120,6 @@ def _axis_index_batch(args, dims, *, axis_name):
     return _lax.iota(fnx_ir.int32, (size,), 0), 0
 
 
-define("axis_index", impl=_unbound_impl, jvp=_ad.zero_jvp("axis_index"),
+define("axis_index", binder=collectives.axis_index, impl=_unbound_impl,
+       jvp=_ad.zero_jvp("axis_index"),
        batch=_axis_index_batch)

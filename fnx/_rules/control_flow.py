@@ -44,6 +44,7 @@ from fnx_ir.passes.dce import dce
 from . import binders as lax
 from .._core import ad as _ad
 from .._core import batching as bat
+from .._core import control_flow as structured  # (the binders: tracing the branch/body functions)
 from ..backends.interpreter import evaluate  # (to become the core's evaluator: see layers)
 from .._core import errors as _errors
 from .._core.rules import define
@@ -336,8 +337,12 @@ def _cond_batch(args, dims, *, branches):
     return final, [0] * n_out
 
 
-define("cond", impl=_cond_impl, jvp=_cond_jvp, transpose=_cond_transpose, batch=_cond_batch,
-       partial_eval=_cond_partial_eval, dce=prune_cond)
+define("cond", binder=structured.cond, impl=_cond_impl,
+       jvp=_cond_jvp,
+       transpose=_cond_transpose,
+       batch=_cond_batch,
+       partial_eval=_cond_partial_eval,
+       dce=prune_cond)
 
 
 # =========================================================================== while
@@ -478,8 +483,12 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
     return outs, [0] * len(outs)
 
 
-define("while", impl=_while_impl, jvp=_while_jvp, transpose=_while_transpose,
-       batch=_while_batch, partial_eval=_while_partial_eval, dce=prune_while)
+define("while", binder=structured.while_loop, impl=_while_impl,
+       jvp=_while_jvp,
+       transpose=_while_transpose,  # (not linear: an error naming the way out)
+       batch=_while_batch,
+       partial_eval=_while_partial_eval,
+       dce=prune_while)
 
 
 # =========================================================================== scan
@@ -726,5 +735,9 @@ def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry, unr
                   + [1 if b else None for b in out_b[num_carry:]])
 
 
-define("scan", impl=_scan_impl, jvp=_scan_jvp, transpose=_scan_transpose, batch=_scan_batch,
-       partial_eval=_scan_partial_eval, dce=prune_scan)
+define("scan", binder=structured.scan, impl=_scan_impl,
+       jvp=_scan_jvp,
+       transpose=_scan_transpose,
+       batch=_scan_batch,
+       partial_eval=_scan_partial_eval,
+       dce=prune_scan)

@@ -390,9 +390,12 @@ def _custom_vjp_call_batch(args, dims, *, call, fwd, bwd, num_consts):
     return outs, [0] * len(outs)
 
 
-define("custom_jvp_call", impl=_call_impl, jvp=_custom_jvp_call_jvp,
+define("custom_jvp_call", impl=_call_impl,
+       jvp=_custom_jvp_call_jvp,
        batch=_custom_jvp_call_batch)
-define("custom_vjp_call", impl=_call_impl, jvp=_custom_vjp_call_jvp,
+
+define("custom_vjp_call", impl=_call_impl,
+       jvp=_custom_vjp_call_jvp,
        batch=_custom_vjp_call_batch)
 
 
@@ -410,10 +413,16 @@ def _custom_lin_batch(args, dims, *, bwd, num_res, num_consts):
     return outs, [0] * len(outs)
 
 
-define("custom_lin", impl=_custom_lin_impl, jvp=_custom_lin_jvp,
-       transpose=_custom_lin_transpose, batch=_custom_lin_batch)
-define("checkpoint", impl=_checkpoint_impl, jvp=_checkpoint_jvp, transpose=_checkpoint_transpose,
-       batch=_checkpoint_batch, partial_eval=_checkpoint_partial_eval)
+define("custom_lin", impl=_custom_lin_impl,
+       jvp=_custom_lin_jvp,
+       transpose=_custom_lin_transpose,
+       batch=_custom_lin_batch)
+
+define("checkpoint", impl=_checkpoint_impl,
+       jvp=_checkpoint_jvp,
+       transpose=_checkpoint_transpose,
+       batch=_checkpoint_batch,
+       partial_eval=_checkpoint_partial_eval)
 
 
 # ------------------------------------------------------------------- name (identity)
@@ -427,5 +436,7 @@ def _name_batch(args, dims, *, name):
     return bind("name", args[0], name=name), dims[0]
 
 
-define("name", impl=lambda x, *, name: np.array(x), jvp=_name_jvp,
-       transpose=lambda ct, x, *, name: [ct], batch=_name_batch)
+define("name", impl=lambda x, *, name: np.array(x),
+       jvp=_name_jvp,
+       transpose=lambda ct, x, *, name: [ct],
+       batch=_name_batch)

@@ -333,39 +333,52 @@ def _sort_jvp(primals, tangents, *, dimension, num_keys):
                        for t in tangents]
 
 
-_JVP = {
-    "slice": _ad.linear_jvp("slice"),
-    "dynamic_slice": _ad.linear_jvp("dynamic_slice", linear=(0,)),
-    "dynamic_update_slice": _ad.linear_jvp("dynamic_update_slice", linear=(0, 1)),
-    "gather": _ad.linear_jvp("gather", linear=(0,)),
-    "scatter": _ad.linear_jvp("scatter", linear=(0, 1)),
-    "scatter_add": _ad.linear_jvp("scatter_add", linear=(0, 1)),
-    "scatter_mul": _scatter_mul_jvp,
-    "scatter_min": _scatter_extremal_jvp("scatter_min"),
-    "scatter_max": _scatter_extremal_jvp("scatter_max"),
-    "sort": _sort_jvp,
-}
-_TRANSPOSE = {
-    "slice": _slice_transpose,
-    "dynamic_slice": _dynamic_slice_transpose,
-    "dynamic_update_slice": _dynamic_update_slice_transpose,
-    "gather": _gather_transpose,
-    "scatter": _scatter_transpose,
-    "scatter_add": _scatter_add_transpose,
-    "scatter_mul": _scatter_mul_transpose,
-}
+# ------------------------------------------------------------------- registration
+# One block per primitive: binder, impl, jvp, transpose (when linear), batch.
 
+define("slice", binder=_lax.slice, impl=_slice,
+       jvp=_ad.linear_jvp("slice"),
+       transpose=_slice_transpose,
+       batch=_slice_batch)
 
-define("slice", impl=_slice, batch=_slice_batch, jvp=_JVP["slice"],
-       transpose=_TRANSPOSE["slice"])
-define("dynamic_slice", impl=_dynamic_slice, batch=_dynamic_slice_batch,
-       jvp=_JVP["dynamic_slice"], transpose=_TRANSPOSE["dynamic_slice"])
-define("dynamic_update_slice", impl=_dynamic_update_slice,
-       batch=_dynamic_update_slice_batch, jvp=_JVP["dynamic_update_slice"],
-       transpose=_TRANSPOSE["dynamic_update_slice"])
-define("gather", impl=_gather, batch=_gather_batch, jvp=_JVP["gather"],
-       transpose=_TRANSPOSE["gather"])
-for _name in ("scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"):
-    define(_name, impl=_scatter(_name), batch=_scatter_batch(_name), jvp=_JVP[_name],
-           transpose=_TRANSPOSE.get(_name))
-define("sort", impl=_sort, batch=_sort_batch, jvp=_JVP["sort"])
+define("dynamic_slice", binder=_lax.dynamic_slice, impl=_dynamic_slice,
+       jvp=_ad.linear_jvp("dynamic_slice", linear=(0,)),
+       transpose=_dynamic_slice_transpose,
+       batch=_dynamic_slice_batch)
+
+define("dynamic_update_slice", binder=_lax.dynamic_update_slice, impl=_dynamic_update_slice,
+       jvp=_ad.linear_jvp("dynamic_update_slice", linear=(0, 1)),
+       transpose=_dynamic_update_slice_transpose,
+       batch=_dynamic_update_slice_batch)
+
+define("gather", binder=_lax.gather, impl=_gather,
+       jvp=_ad.linear_jvp("gather", linear=(0,)),
+       transpose=_gather_transpose,
+       batch=_gather_batch)
+
+define("scatter", binder=_lax.scatter, impl=_scatter("scatter"),
+       jvp=_ad.linear_jvp("scatter", linear=(0, 1)),
+       transpose=_scatter_transpose,
+       batch=_scatter_batch("scatter"))
+
+define("scatter_add", binder=_lax.scatter_add, impl=_scatter("scatter_add"),
+       jvp=_ad.linear_jvp("scatter_add", linear=(0, 1)),
+       transpose=_scatter_add_transpose,
+       batch=_scatter_batch("scatter_add"))
+
+define("scatter_mul", binder=_lax.scatter_mul, impl=_scatter("scatter_mul"),
+       jvp=_scatter_mul_jvp,
+       transpose=_scatter_mul_transpose,
+       batch=_scatter_batch("scatter_mul"))
+
+define("scatter_min", binder=_lax.scatter_min, impl=_scatter("scatter_min"),
+       jvp=_scatter_extremal_jvp("scatter_min"),
+       batch=_scatter_batch("scatter_min"))
+
+define("scatter_max", binder=_lax.scatter_max, impl=_scatter("scatter_max"),
+       jvp=_scatter_extremal_jvp("scatter_max"),
+       batch=_scatter_batch("scatter_max"))
+
+define("sort", binder=_lax.sort, impl=_sort,
+       jvp=_sort_jvp,
+       batch=_sort_batch)
