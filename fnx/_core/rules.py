@@ -70,14 +70,14 @@ def define(name: str, *, impl: Callable, jvp: Callable | _Marker, batch: Callabl
     prim = fnx_ir.get_primitive(name)
     if name in RULES:
         raise ValueError(f"rules for {name} are already defined")
-    missing = [rule for rule, fn in (("impl", impl), ("jvp", jvp), ("batch", batch))
-               if fn is None]
-    if prim.linear_in and transpose is None:
-        missing.append(f"transpose (the table says it is linear in {prim.linear_in!r})")
+    given = {"impl": impl, "jvp": jvp, "batch": batch}
+    if prim.linear_in:
+        given["transpose"] = transpose
+    why = {"jvp": " (say jvp=NOT_DIFFERENTIABLE if it has no derivative)",
+           "transpose": f" (the table says it is linear in {prim.linear_in!r})"}
+    missing = [f"{rule} rule{why.get(rule, '')}" for rule, fn in given.items() if fn is None]
     if missing:
-        raise IncompleteRulesError(
-            f"primitive {name}: missing {' and '.join(missing)} rule"
-            + (" (say jvp=NOT_DIFFERENTIABLE if it has no derivative)" if jvp is None else ""))
+        raise IncompleteRulesError(f"primitive {name}: missing {' and '.join(missing)}")
     if not prim.moves_bits:
         impl = _computing_in_float32(impl)
     if dce is not None:

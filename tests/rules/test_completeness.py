@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+import fnx.lax
 import fnx_ir
 from fnx._core import ad
 from fnx._core.rules import (NOT_DIFFERENTIABLE, RULES, IncompleteRulesError, check_complete,
@@ -41,6 +42,8 @@ def test_every_primitive_has_its_rules(name):
         f"{name}: only pmax/pmin are NOT_DIFFERENTIABLE (as in JAX)"
     assert not p.linear_in or r.transpose is not None, f"{name}: linear without a transpose"
     assert r.multiple_results == p.multiple_results
+    if r.binder is not None:  # the binder registered with the rules is the public function
+        assert getattr(fnx.lax, r.binder.__name__) is r.binder
 
 
 @pytest.mark.parametrize("name", TABLE)
@@ -75,7 +78,7 @@ def test_registration_refuses_an_incomplete_primitive(scratch_primitives):
                                                    "NOT_DIFFERENTIABLE"):
         define(name, impl=lambda x: 2 * x, jvp=None, batch=lambda a, d: (a[0], d[0]),
                transpose=lambda ct, x: [ct])
-    with pytest.raises(IncompleteRulesError, match=r"scratch_double: missing transpose "
+    with pytest.raises(IncompleteRulesError, match=r"scratch_double: missing transpose rule "
                                                    r"\(the table says it is linear in \(0,\)\)"):
         define(name, impl=lambda x: 2 * x, jvp=ad.linear_jvp(name),
                batch=lambda a, d: (a[0], d[0]))
