@@ -54,7 +54,7 @@ from .._core.trace import bind, eval_program, trace_flat, type_of
 # =========================================================================== helpers
 
 def _evaluate(program: Program, args) -> list[np.ndarray]:
-    arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args)]
+    arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args, strict=True)]
     return evaluate(program, arrays)
 
 
@@ -67,11 +67,11 @@ def _trace(fun: Callable, types: Sequence[ShapedType]) -> Program:
 
 
 def _or(a: Sequence[bool], b: Sequence[bool]) -> list[bool]:
-    return [bool(x or y) for x, y in zip(a, b)]
+    return [bool(x or y) for x, y in zip(a, b, strict=True)]
 
 
 def _pick(items: Sequence, mask: Sequence[bool], keep: bool = True) -> list:
-    return [x for x, m in zip(items, mask) if bool(m) == keep]
+    return [x for x, m in zip(items, mask, strict=True) if bool(m) == keep]
 
 
 def _with_inputs(p: Program, inputs: Sequence[Var]) -> Program:
@@ -97,7 +97,7 @@ def jvp_sub(program: Program, diff: Sequence[bool], instantiate: Sequence[bool])
     differentiable inputs, returned), and returns the outputs, then a tangent for every
     output that has a nonzero one or is marked in `instantiate` (zeros then);
     `nonzero[j]` says which outputs have a tangent in `J`."""
-    diff = [bool(d) and _ad.differentiable(v.type) for v, d in zip(program.inputs, diff)]
+    diff = [bool(d) and _ad.differentiable(v.type) for v, d in zip(program.inputs, diff, strict=True)]
     n = len(program.inputs)
     box: list = []
 
@@ -106,7 +106,7 @@ def jvp_sub(program: Program, diff: Sequence[bool], instantiate: Sequence[bool])
         ts = [next(it) if d else None for d in diff]
         outs, touts = _ad.jvp_eval(program, list(args[:n]), ts)
         res, nz = [], []
-        for o, t, inst in zip(program.outputs, touts, instantiate):
+        for o, t, inst in zip(program.outputs, touts, instantiate, strict=True):
             if t is None and inst and _ad.differentiable(o.type):
                 t = _ad.zeros_like_aval(o.type.strong())
             nz.append(t is not None)
@@ -115,7 +115,7 @@ def jvp_sub(program: Program, diff: Sequence[bool], instantiate: Sequence[bool])
         box.append(nz)
         return list(outs) + res
 
-    types = program.in_types + [v.type.strong() for v, d in zip(program.inputs, diff) if d]
+    types = program.in_types + [v.type.strong() for v, d in zip(program.inputs, diff, strict=True) if d]
     J = _trace(fun, types)
     return J, box[0], diff
 
@@ -154,7 +154,7 @@ def pe_sub(program: Program, unknowns: Sequence[bool], force: Sequence[bool]):
     extra_vars = [Var(x.type) for x in extra]
     u_it, e_it = iter(u.outputs), iter(extra_vars)
     outs = []
-    for f, fo in zip(out_uk, force):
+    for f, fo in zip(out_uk, force, strict=True):
         if f:
             outs.append(next(u_it))
         elif fo:
@@ -186,7 +186,7 @@ def batch_sub(program: Program, batched: Sequence[bool], size: int,
     def fun(*xs):
         outs, dims = bat.batch_program(program, xs, [0 if b else None for b in batched])
         res, flags = [], []
-        for o, d, f in zip(outs, dims, force):
+        for o, d, f in zip(outs, dims, force, strict=True):
             if d is None and not f:
                 res.append(o)
                 flags.append(False)
@@ -196,13 +196,13 @@ def batch_sub(program: Program, batched: Sequence[bool], size: int,
         box.append(flags)
         return res
 
-    types = [_batched_type(t, size) if b else t for t, b in zip(program.in_types, batched)]
+    types = [_batched_type(t, size) if b else t for t, b in zip(program.in_types, batched, strict=True)]
     return _trace(fun, types), box[0]
 
 
 def _batch_setup(args, dims):
     size = bat.batch_size(args, dims)
-    moved = [a if d is None else bat.moveaxis(a, d, 0) for a, d in zip(args, dims)]
+    moved = [a if d is None else bat.moveaxis(a, d, 0) for a, d in zip(args, dims, strict=True)]
     return size, moved, [d is not None for d in dims]
 
 
@@ -228,7 +228,7 @@ def _cond_jvp(primals, tangents, *, branches):
         _, nz, diff = jvp_sub(b, [t is not None for t in ts], [False] * n_out)
         union = _or(union, nz)
     progs = [jvp_sub(b, diff, union)[0] for b in branches]
-    tin = [t for t, d in zip(ts, diff) if d]
+    tin = [t for t, d in zip(ts, diff, strict=True) if d]
     outs = bind("cond", index, *ops, *tin, branches=tuple(progs))
     it = iter(outs[n_out:])
     return outs[:n_out], [next(it) if u else None for u in union]
@@ -289,18 +289,18 @@ def _cond_transpose(cts, index, *ops, branches):
     lin_types = [o.aval.strong() for o in _pick(ops, lin)]
     out_types = branches[0].out_types
     ct_nz = [c is not None for c in cts]
-    ct_types = [t.strong() for t, nz in zip(out_types, ct_nz) if nz]
+    ct_types = [t.strong() for t, nz in zip(out_types, ct_nz, strict=True) if nz]
 
     def transposed(b: Program) -> Program:
         def fun(*args):
             rit = iter(args[:len(res)])
             bp_args = [_ad.UndefinedPrimal(v.type) if l else next(rit)
-                       for v, l in zip(b.inputs, lin)]
+                       for v, l in zip(b.inputs, lin, strict=True)]
             cit = iter(args[len(res):])
             full = [next(cit) if nz else None for nz in ct_nz]
             got = _ad.backward_pass(b, bp_args, full)
             return [_ad.instantiate(g, _ad.UndefinedPrimal(t))
-                    for g, t in zip(_pick(got, lin), lin_types)]
+                    for g, t in zip(_pick(got, lin), lin_types, strict=True)]
         return _trace(fun, res_types + ct_types)
 
     progs = tuple(transposed(b) for b in branches)
@@ -326,7 +326,7 @@ def _cond_batch(args, dims, *, branches):
     results = []
     for b in branches:
         outs, odims = bat.batch_program(b, ops, [0 if f else None for f in ops_b])
-        results.append([bat.matchaxis(o, d, size, 0) for o, d in zip(outs, odims)])
+        results.append([bat.matchaxis(o, d, size, 0) for o, d in zip(outs, odims, strict=True)])
     final = list(results[0])
     for k in range(1, len(branches)):
         hit = lax.eq(index, lax.full((size,), k, it))
@@ -361,7 +361,7 @@ def _split_while(args, cond_nconsts, body_nconsts):
 def _while_impl(*args, cond, body, cond_nconsts, body_nconsts):
     cc, bc, carry = _split_while(args, cond_nconsts, body_nconsts)
     carry = [np.asarray(c, dtype=v.type.dtype.np) for c, v in
-             zip(carry, body.inputs[body_nconsts:])]
+             zip(carry, body.inputs[body_nconsts:], strict=True)]
     while _evaluate(cond, cc + carry)[0]:
         carry = _evaluate(body, bc + carry)
     return carry
@@ -372,9 +372,9 @@ def _while_jvp(primals, tangents, *, cond, body, cond_nconsts, body_nconsts):
     _, bct, ct = _split_while(tangents, cond_nconsts, body_nconsts)
     n = len(carry)
     bc_nz = [t is not None and _ad.differentiable(v.type)
-             for t, v in zip(bct, body.inputs[:body_nconsts])]
+             for t, v in zip(bct, body.inputs[:body_nconsts], strict=True)]
     carry_nz = [t is not None and _ad.differentiable(v.type)
-                for t, v in zip(ct, body.inputs[body_nconsts:])]
+                for t, v in zip(ct, body.inputs[body_nconsts:], strict=True)]
     carry_nz = _jvp_fixed_point(body, bc_nz, carry_nz)
     if not any(carry_nz):
         return bind("while", *primals, cond=cond, body=body, cond_nconsts=cond_nconsts,
@@ -385,10 +385,10 @@ def _while_jvp(primals, tangents, *, cond, body, cond_nconsts, body_nconsts):
     nb, nbt = len(bc), sum(bc_nz)
     ins = J.inputs
     J = _with_inputs(J, ins[:nb] + ins[nb + n:nb + n + nbt] + ins[nb:nb + n] + ins[nb + n + nbt:])
-    carry_t_types = [v.type.strong() for v, nz in zip(body.inputs[body_nconsts:], carry_nz) if nz]
+    carry_t_types = [v.type.strong() for v, nz in zip(body.inputs[body_nconsts:], carry_nz, strict=True) if nz]
     cond_j = _with_inputs(cond, list(cond.inputs) + [Var(t) for t in carry_t_types])
-    ct_in = [_ad.instantiate(t, c) for t, c, nz in zip(ct, carry, carry_nz) if nz]
-    bct_in = [t for t, nz in zip(bct, bc_nz) if nz]
+    ct_in = [_ad.instantiate(t, c) for t, c, nz in zip(ct, carry, carry_nz, strict=True) if nz]
+    bct_in = [t for t, nz in zip(bct, bc_nz, strict=True) if nz]
     outs = bind("while", *cc, *bc, *bct_in, *carry, *ct_in, cond=cond_j, body=J,
                 cond_nconsts=cond_nconsts, body_nconsts=nb + nbt)
     it = iter(outs[n:])
@@ -426,7 +426,7 @@ def _while_partial_eval(eq: Equation, in_unknowns):
             dict(p, cond=cond_k, body=body_k, body_nconsts=bc_uk.count(False)), eq.source))
     unknown_eqs = []
     if any(carry_uk):
-        outs = [o if u else Var(o.type) for o, u in zip(eq.outputs, carry_uk)]
+        outs = [o if u else Var(o.type) for o, u in zip(eq.outputs, carry_uk, strict=True)]
         unknown_eqs.append(Equation("while", eq.inputs, outs, p, eq.source))
     return known_eqs, unknown_eqs, carry_uk
 
@@ -450,14 +450,14 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
         cond_p, _ = batch_sub(cond, cc_b + carry_b, size)
         body_p, _ = batch_sub(body, bc_b + carry_b, size, carry_b)
         carry = [_to_front(c, was, size) if b else c
-                 for c, b, was in zip(carry, carry_b, flags[cond_nconsts + body_nconsts:])]
+                 for c, b, was in zip(carry, carry_b, flags[cond_nconsts + body_nconsts:], strict=True)]
         outs = bind("while", *cc, *bc, *carry, cond=cond_p, body=body_p,
                     cond_nconsts=cond_nconsts, body_nconsts=body_nconsts)
         return outs, [0 if b else None for b in carry_b]
     # A batched predicate: every carry is batched; the loop runs while any member's predicate
     # holds, and the body leaves the carries of finished members as they are.
     carry_b = [True] * len(carry)
-    carry = [_to_front(c, b, size) for c, b in zip(carry, flags[cond_nconsts + body_nconsts:])]
+    carry = [_to_front(c, b, size) for c, b in zip(carry, flags[cond_nconsts + body_nconsts:], strict=True)]
     cond_p, _ = batch_sub(cond, cc_b + carry_b, size, [True])
     body_p, _ = batch_sub(body, bc_b + carry_b, size, carry_b)
     nc, nb = len(cc), len(bc)
@@ -471,7 +471,7 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
         (pred,) = eval_program(cond_p, list(cc_v) + list(carry_v))
         new = eval_program(body_p, list(bc_v) + list(carry_v))
         out = []
-        for old, nw in zip(carry_v, new):
+        for old, nw in zip(carry_v, new, strict=True):
             shape = type_of(old).shape
             out.append(lax.select(lax.broadcast_in_dim(pred, shape, (0,)), nw, old))
         return out
@@ -505,10 +505,10 @@ def _scan_impl(*args, body, length, reverse, num_consts, num_carry, unroll):
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
         out = _evaluate(body, consts + carry + [x[i] for x in xs])
         carry = out[:num_carry]
-        for y, o in zip(ys, out[num_carry:]):
+        for y, o in zip(ys, out[num_carry:], strict=True):
             y[i] = o
     return [np.asarray(c, dtype=t.dtype.np) for c, t in
-            zip(carry, body.in_types[num_consts:num_consts + num_carry])] + ys
+            zip(carry, body.in_types[num_consts:num_consts + num_carry], strict=True)] + ys
 
 
 def _scan_jvp(primals, tangents, *, body, length, reverse, num_consts, num_carry, unroll):
@@ -519,7 +519,7 @@ def _scan_jvp(primals, tangents, *, body, length, reverse, num_consts, num_carry
     n_ys = len(body.outputs) - ncar
 
     def nz(ts, vs):
-        return [t is not None and _ad.differentiable(v.type) for t, v in zip(ts, vs)]
+        return [t is not None and _ad.differentiable(v.type) for t, v in zip(ts, vs, strict=True)]
     c_nz = nz(tc, ins[:nc])
     carry_nz = nz(tcarry, ins[nc:nc + ncar])
     x_nz = nz(txs, ins[nc + ncar:])
@@ -540,9 +540,9 @@ def _scan_jvp(primals, tangents, *, body, length, reverse, num_consts, num_carry
     t_out_car, t_ys = o[ncar + n_ys:ncar + n_ys + ncart], o[ncar + n_ys + ncart:]
     J = Program(p_c + t_c + p_car + t_car + p_x + t_x, J.constants, J.equations,
                 p_out_car + t_out_car + p_ys + t_ys)
-    tc_in = [tt for tt, f in zip(tc, c_nz) if f]
-    tcar_in = [_ad.instantiate(tt, c) for tt, c, f in zip(tcarry, carry, carry_nz) if f]
-    tx_in = [tt for tt, f in zip(txs, x_nz) if f]
+    tc_in = [tt for tt, f in zip(tc, c_nz, strict=True) if f]
+    tcar_in = [_ad.instantiate(tt, c) for tt, c, f in zip(tcarry, carry, carry_nz, strict=True) if f]
+    tx_in = [tt for tt, f in zip(txs, x_nz, strict=True) if f]
     outs = bind("scan", *consts, *tc_in, *carry, *tcar_in, *xs, *tx_in, body=J, length=length,
                 reverse=reverse, num_consts=nc + nct, num_carry=ncar + ncart, unroll=unroll)
     car_out, car_t = outs[:ncar], outs[ncar:ncar + ncart]
@@ -571,8 +571,8 @@ def _scan_partial_eval(eq: Equation, in_unknowns):
     kb, ub, out_uk, nres = pe_sub(body, c_uk + carry_uk + x_uk, carry_uk + [False] * n_ys)
     c_in, carry_in, x_in = _split_scan(eq.inputs, nc, ncar)
     b_c, _, b_x = _split_scan(body.inputs, nc, ncar)
-    outer_const = {v: x for v, x, u in zip(b_c, c_in, c_uk) if not u}
-    outer_xs = {v: x for v, x, u in zip(b_x, x_in, x_uk) if not u}
+    outer_const = {v: x for v, x, u in zip(b_c, c_in, c_uk, strict=True) if not u}
+    outer_xs = {v: x for v, x, u in zip(b_x, x_in, x_uk, strict=True) if not u}
     n_kout = out_uk.count(False)
     res = kb.outputs[n_kout:]
     kinds = []  # per residual: ("const", operand) | ("xs", operand) | ("stack", None)
@@ -587,7 +587,7 @@ def _scan_partial_eval(eq: Equation, in_unknowns):
             kinds.append(("stack", None))
     known_eqs = _hoist_invariant_residuals(kb, n_kout, c_uk.count(False),
                                            _pick(c_in, c_uk, False), kinds, eq.source)
-    stacked = [r for r, (k, _) in zip(res, kinds) if k == "stack"]
+    stacked = [r for r, (k, _) in zip(res, kinds, strict=True) if k == "stack"]
     length = p["length"]
 
     known_outs = _pick(eq.outputs, out_uk, False)
@@ -595,7 +595,7 @@ def _scan_partial_eval(eq: Equation, in_unknowns):
                   for r in stacked]
     if known_outs or stack_vars:
         kbody = dce(Program(kb.inputs, kb.constants, kb.equations,
-                                kb.outputs[:n_kout] + stacked))
+                            kb.outputs[:n_kout] + stacked))
         kparams = dict(p, body=kbody, num_consts=c_uk.count(False),
                        num_carry=carry_uk.count(False))
         k_inputs = (_pick(c_in, c_uk, False) + _pick(carry_in, carry_uk, False)
@@ -609,9 +609,9 @@ def _scan_partial_eval(eq: Equation, in_unknowns):
         u_res, u_rest = ub.inputs[:nres], ub.inputs[nres:]
         n_ukc, n_ukcar = sum(c_uk), sum(carry_uk)
         u_c, u_car, u_x = u_rest[:n_ukc], u_rest[n_ukc:n_ukc + n_ukcar], u_rest[n_ukc + n_ukcar:]
-        res_c = [v for v, (k, _) in zip(u_res, kinds) if k == "const"]
-        res_s = [v for v, (k, _) in zip(u_res, kinds) if k == "stack"]
-        res_x = [v for v, (k, _) in zip(u_res, kinds) if k == "xs"]
+        res_c = [v for v, (k, _) in zip(u_res, kinds, strict=True) if k == "const"]
+        res_s = [v for v, (k, _) in zip(u_res, kinds, strict=True) if k == "stack"]
+        res_x = [v for v, (k, _) in zip(u_res, kinds, strict=True) if k == "xs"]
         ubody = Program(res_c + u_c + u_car + res_s + res_x + u_x, ub.constants, ub.equations,
                         ub.outputs)
         op_c = [x for k, x in kinds if k == "const"]
@@ -643,15 +643,15 @@ def _hoist_invariant_residuals(kb: Program, n_kout: int, n_consts: int, outer_co
                                          [res[k] for k in hoist]), unknown)
     if inv.constants:  # (cannot add constants to the enclosing program from here)
         return []
-    env = dict(zip(inv.inputs, outer_consts))
+    env = dict(zip(inv.inputs, outer_consts, strict=True))
     eqs = []
     for e in inv.equations:
         outs = [Var(v.type) for v in e.outputs]
         eqs.append(Equation(e.primitive, [env.get(x, x) if isinstance(x, Var) else x
                                           for x in e.inputs], outs, e.params,
                             e.source or source))
-        env.update(zip(e.outputs, outs))
-    for k, v in zip(hoist, inv.outputs):
+        env.update(zip(e.outputs, outs, strict=True))
+    for k, v in zip(hoist, inv.outputs, strict=True):
         kinds[k] = ("const", env.get(v, v) if isinstance(v, Var) else v)
     return eqs
 
@@ -680,32 +680,32 @@ def _scan_transpose(cts, *args, body, length, reverse, num_consts, num_carry, un
         ct_car = a[n_rc + n_acc:n_rc + n_acc + num_carry]
         rest = a[n_rc + n_acc + num_carry:]
         rx, cy = iter(rest[:n_rx]), iter(rest[n_rx:])
-        bp_args = ([_ad.UndefinedPrimal(v.type) if l else next(rc) for v, l in zip(b_c, c_lin)]
+        bp_args = ([_ad.UndefinedPrimal(v.type) if l else next(rc) for v, l in zip(b_c, c_lin, strict=True)]
                    + [_ad.UndefinedPrimal(v.type) for v in b_car]
-                   + [_ad.UndefinedPrimal(v.type) if l else next(rx) for v, l in zip(b_x, x_lin)])
+                   + [_ad.UndefinedPrimal(v.type) if l else next(rx) for v, l in zip(b_x, x_lin, strict=True)])
         full = list(ct_car) + [next(cy) if nz else None for nz in ys_nz]
         got = _ad.backward_pass(body, bp_args, full)
         g_c, g_car, g_x = _split_scan(got, num_consts, num_carry)
-        new_acc = [_ad.add_tangents(s, g) for s, g in zip(acc, _pick(g_c, c_lin))]
-        out_car = [_ad.instantiate(g, _ad.UndefinedPrimal(t)) for g, t in zip(g_car, carry_types)]
+        new_acc = [_ad.add_tangents(s, g) for s, g in zip(acc, _pick(g_c, c_lin), strict=True)]
+        out_car = [_ad.instantiate(g, _ad.UndefinedPrimal(t)) for g, t in zip(g_car, carry_types, strict=True)]
         out_x = [_ad.instantiate(g, _ad.UndefinedPrimal(t))
-                 for g, t in zip(_pick(g_x, x_lin), lin_x_types)]
+                 for g, t in zip(_pick(g_x, x_lin), lin_x_types, strict=True)]
         return list(new_acc) + out_car + out_x
 
     types = ([type_of(r) for r in res_c] + lin_c_types + carry_types
              + [type_of(r).with_shape(type_of(r).shape[1:]) for r in res_x]
-             + [t for t, nz in zip(y_types, ys_nz) if nz])
+             + [t for t, nz in zip(y_types, ys_nz, strict=True) if nz])
     body_tp = _trace(body_t, types)
     acc0 = [_ad.zeros_like_aval(t) for t in lin_c_types]
     ct_car0 = [_ad.instantiate(c, _ad.UndefinedPrimal(t))
-               for c, t in zip(ct_carry_out, carry_types)]
+               for c, t in zip(ct_carry_out, carry_types, strict=True)]
     outs = bind("scan", *res_c, *acc0, *ct_car0, *res_x, *[c for c in ct_ys if c is not None],
                 body=body_tp, length=length, reverse=not reverse, num_consts=n_rc,
                 num_carry=n_acc + num_carry, unroll=unroll)
     acc, ct_car, ct_x = outs[:n_acc], outs[n_acc:n_acc + num_carry], outs[n_acc + num_carry:]
     ai, xi = iter(acc), iter(ct_x)
     return ([next(ai) if l else None for l in c_lin]
-            + [c if _ad.is_undefined(a) else None for c, a in zip(ct_car, carry)]
+            + [c if _ad.is_undefined(a) else None for c, a in zip(ct_car, carry, strict=True)]
             + [next(xi) if l else None for l in x_lin])
 
 
@@ -713,9 +713,9 @@ def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry, unr
     size = bat.batch_size(args, dims)
     consts, carry, xs = _split_scan(args, num_consts, num_carry)
     cd, card, xd = _split_scan(dims, num_consts, num_carry)
-    consts = [c if d is None else bat.moveaxis(c, d, 0) for c, d in zip(consts, cd)]
-    carry = [c if d is None else bat.moveaxis(c, d, 0) for c, d in zip(carry, card)]
-    xs = [x if d is None else bat.moveaxis(x, d, 1) for x, d in zip(xs, xd)]
+    consts = [c if d is None else bat.moveaxis(c, d, 0) for c, d in zip(consts, cd, strict=True)]
+    carry = [c if d is None else bat.moveaxis(c, d, 0) for c, d in zip(carry, card, strict=True)]
+    xs = [x if d is None else bat.moveaxis(x, d, 1) for x, d in zip(xs, xd, strict=True)]
     c_b = [d is not None for d in cd]
     carry_b = [d is not None for d in card]
     x_b = [d is not None for d in xd]
@@ -728,7 +728,7 @@ def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry, unr
         carry_b = new
     body_b, out_b = batch_sub(body, c_b + carry_b + x_b, size, carry_b + [False] * n_ys)
     carry = [_to_front(c, d is not None, size) if b else c
-             for c, b, d in zip(carry, carry_b, card)]
+             for c, b, d in zip(carry, carry_b, card, strict=True)]
     outs = bind("scan", *consts, *carry, *xs, body=body_b, length=length, reverse=reverse,
                 num_consts=num_consts, num_carry=num_carry, unroll=unroll)
     return outs, ([0 if b else None for b in carry_b]

@@ -129,7 +129,7 @@ def _apply(p, args, **kw) -> list:
     if isinstance(p, Rule):
         return p(args, **kw)
     return eval_program(p, [_ad.zeros_like_aval(t.strong()) if a is None else a
-                            for a, t in zip(args, p.in_types)])
+                            for a, t in zip(args, p.in_types, strict=True)])
 
 
 def _closure_error(rule: str):
@@ -149,7 +149,7 @@ def _differentiated_closure_error(kind: str):
 # ------------------------------------------------------------------- impl
 
 def _evaluate(program: Program, args) -> list[np.ndarray]:
-    arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args)]
+    arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args, strict=True)]
     return evaluate(program, arrays)
 
 
@@ -187,7 +187,7 @@ def _custom_vjp_call_jvp(primals, tangents, *, call, fwd, bwd, num_consts):
     outs, residuals = res[:n_out], res[n_out:]
     if all(t is None for t in tangents[:n]):
         return outs, [None] * n_out
-    ts = [_ad.instantiate(t, p) for t, p in zip(tangents[:n], primals[:n])]
+    ts = [_ad.instantiate(t, p) for t, p in zip(tangents[:n], primals[:n], strict=True)]
     consts = list(primals[n:])
     lin_rule = bwd
     if isinstance(bwd, Rule):  # its argument types are known now
@@ -236,13 +236,13 @@ def _checkpoint_transpose(cts, *args, program, **params):
     transpose the linear part with those residuals."""
     unknowns = [_ad.is_undefined(a) for a in args]
     pe = _ad.partial_eval(program, unknowns)
-    known_args = [a for a, u in zip(args, unknowns) if not u]
+    known_args = [a for a, u in zip(args, unknowns, strict=True) if not u]
     recompute = _known_only(pe, keep_outputs=False)
     if not recompute.equations:
         residuals = eval_program(recompute, known_args)
     else:
         residuals = bind("checkpoint", *known_args, program=recompute, **params)
-    lin_cts = [c for c, u in zip(cts, pe.out_unknowns) if u]
+    lin_cts = [c for c, u in zip(cts, pe.out_unknowns, strict=True) if u]
     undefined = [a for a in args if _ad.is_undefined(a)]
     in_cts = _ad.backward_pass(pe.unknown, list(residuals) + undefined, lin_cts)
     it = iter(in_cts[pe.num_res:])
@@ -265,7 +265,7 @@ def _checkpoint_partial_eval(eq: Equation, in_unknowns):
     out_unk = pe.out_unknowns
     known = pe.known
     n_kout = len(known.outputs) - pe.num_res
-    known_in = {v for v, u in zip(q.inputs, in_unknowns) if not u}
+    known_in = {v for v, u in zip(q.inputs, in_unknowns, strict=True) if not u}
     const_vars = {v for v, _ in q.constants}
     producer = {o: e for e in known.equations for o in e.outputs}
     saved: dict = {}   # (ordered) values of q saved for the unknown side
@@ -290,12 +290,12 @@ def _checkpoint_partial_eval(eq: Equation, in_unknowns):
     recompute.reverse()
     saved_vars = list(saved)
     saved_outer = [fnx_ir.Var(v.type) for v in saved_vars]
-    outer = dict(zip(q.inputs, eq.inputs))
+    outer = dict(zip(q.inputs, eq.inputs, strict=True))
     known_eqs, unknown_eqs = [], []
-    known_outs = [o for o, u in zip(eq.outputs, out_unk) if not u]
+    known_outs = [o for o, u in zip(eq.outputs, out_unk, strict=True) if not u]
     if known_outs or saved_vars:
         qk = dce(Program(known.inputs, known.constants, known.equations,
-                             known.outputs[:n_kout] + saved_vars))
+                         known.outputs[:n_kout] + saved_vars))
         known_eqs.append(Equation("checkpoint", [outer[v] for v in known.inputs],
                                   known_outs + saved_outer, dict(eq.params, program=qk),
                                   eq.source))
@@ -304,11 +304,11 @@ def _checkpoint_partial_eval(eq: Equation, in_unknowns):
         read = {x for e in eqs for x in e.inputs if isinstance(x, fnx_ir.Var)}
         read.update(x for x in pe.unknown.outputs if isinstance(x, fnx_ir.Var))
         ins = [v for v in q.inputs if v in known_in and v in read]
-        u_ins = [v for v, u in zip(q.inputs, in_unknowns) if u]
+        u_ins = [v for v, u in zip(q.inputs, in_unknowns, strict=True) if u]
         qu = dce(Program(ins + saved_vars + u_ins, q.constants, eqs, pe.unknown.outputs))
         unknown_eqs.append(Equation(
             "checkpoint", [outer[v] for v in ins] + saved_outer + [outer[v] for v in u_ins],
-            [o for o, u in zip(eq.outputs, out_unk) if u], dict(eq.params, program=qu),
+            [o for o, u in zip(eq.outputs, out_unk, strict=True) if u], dict(eq.params, program=qu),
             eq.source))
     return known_eqs, unknown_eqs, out_unk
 
@@ -320,7 +320,7 @@ def _checkpoint_partial_eval(eq: Equation, in_unknowns):
 # moved to axis 0, every result at axis 0), and the primitive is re-bound with them.
 
 def _moved(args, dims):
-    return [a if d is None else bat.moveaxis(a, d, 0) for a, d in zip(args, dims)]
+    return [a if d is None else bat.moveaxis(a, d, 0) for a, d in zip(args, dims, strict=True)]
 
 
 def _batched_program(program: Program, types, dims0, size: int, out_sum=None) -> Program:
@@ -331,7 +331,7 @@ def _batched_program(program: Program, types, dims0, size: int, out_sum=None) ->
     def fun(*xs):
         outs, out_dims = bat.batch_program(program, xs, dims0)
         res = []
-        for i, (o, d) in enumerate(zip(outs, out_dims)):
+        for i, (o, d) in enumerate(zip(outs, out_dims, strict=True)):
             if out_sum is not None and out_sum[i]:
                 res.append(o if d is None else lax.reduce_sum(o, (d,)))
             else:

@@ -16,31 +16,31 @@ import fnx_ir as _fnx_ir
 
 
 def _slice(x, *, start_indices, limit_indices, strides):
-    return np.asarray(x)[tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides))]
+    return np.asarray(x)[tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides, strict=True))]
 
 
 def _clamped_starts(shape, sizes, starts):
-    return [int(np.clip(int(s), 0, d - n)) for s, d, n in zip(starts, shape, sizes)]
+    return [int(np.clip(int(s), 0, d - n)) for s, d, n in zip(starts, shape, sizes, strict=True)]
 
 
 def _dynamic_slice(x, *starts, slice_sizes):
     x = np.asarray(x)
     lo = _clamped_starts(x.shape, slice_sizes, starts)
-    return x[tuple(slice(a, a + n) for a, n in zip(lo, slice_sizes))]
+    return x[tuple(slice(a, a + n) for a, n in zip(lo, slice_sizes, strict=True))]
 
 
 def _dynamic_update_slice(x, update, *starts):
     out = np.array(x)
     update = np.asarray(update)
     lo = _clamped_starts(out.shape, update.shape, starts)
-    out[tuple(slice(a, a + n) for a, n in zip(lo, update.shape))] = update
+    out[tuple(slice(a, a + n) for a, n in zip(lo, update.shape, strict=True))] = update
     return out
 
 
 def _gather(x, *indices, axes):
     x = np.asarray(x)
     front = np.moveaxis(x, axes, range(len(axes)))
-    clamped = tuple(np.clip(i, 0, x.shape[a] - 1) for i, a in zip(indices, axes))
+    clamped = tuple(np.clip(i, 0, x.shape[a] - 1) for i, a in zip(indices, axes, strict=True))
     return front[clamped]
 
 
@@ -60,10 +60,10 @@ def _scatter(name):
         rest = front.shape[len(axes):]
         upd = np.asarray(updates).reshape((-1,) + rest)
         if mode == "clip":
-            idx = [np.clip(i, 0, d - 1) for i, d in zip(idx, dims)]
+            idx = [np.clip(i, 0, d - 1) for i, d in zip(idx, dims, strict=True)]
         else:
             keep = np.ones(upd.shape[0], bool)
-            for i, d in zip(idx, dims):
+            for i, d in zip(idx, dims, strict=True):
                 keep &= (i >= 0) & (i < d)
             idx, upd = [i[keep] for i in idx], upd[keep]
         if name == "scatter":
@@ -199,7 +199,7 @@ def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
     shape = x.aval.shape
     out_shape = _ad.aval_of(ct).shape
     pads = []
-    for start, n, stride, dim in zip(start_indices, out_shape, strides, shape):
+    for start, n, stride, dim in zip(start_indices, out_shape, strides, shape, strict=True):
         real_limit = start + (n - 1) * stride + 1 if n > 0 else start
         pads.append((start, dim - real_limit, stride - 1))
     return [_lax.pad(ct, _fnx_ir.literal(0, x.aval.dtype), pads)]
@@ -224,7 +224,7 @@ def _gather_transpose(ct, x, *indices, axes):
 def _in_range(x_aval, update_aval, indices, axes):
     """Which updates land inside the operand (mode='drop' ignores the others)."""
     ok = None
-    for i, a in zip(indices, axes):
+    for i, a in zip(indices, axes, strict=True):
         t = _ad.aval_of(i)
         lo = _lax.ge(i, _lax.full(t.shape, 0, t.dtype))
         hi = _lax.lt(i, _lax.full(t.shape, x_aval.shape[a], t.dtype))

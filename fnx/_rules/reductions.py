@@ -122,8 +122,8 @@ def _associative_scan(fn, elems, axis):
     else:
         even = fn(odd, [_slice_axis(e, 2, n, 2, axis) for e in elems])
     even = [_lax.concatenate([_slice_axis(e, 0, 1, 1, axis), r], axis)
-            for e, r in zip(elems, even)]
-    return [_interleave(e, o, axis) for e, o in zip(even, odd)]
+            for e, r in zip(elems, even, strict=True)]
+    return [_interleave(e, o, axis) for e, o in zip(even, odd, strict=True)]
 
 
 def _cumprod_jvp(primals, tangents, *, axis, reverse):

@@ -30,7 +30,7 @@ def _pad(x, value, *, padding_config):
     also for an empty dim (whose output is all padding)."""
     x = np.asarray(x)
     shape, src, dst = [], [], []
-    for n, (lo, hi, interior) in zip(x.shape, padding_config):
+    for n, (lo, hi, interior) in zip(x.shape, padding_config, strict=True):
         step = interior + 1
         size = lo + hi + n + max(n - 1, 0) * interior
         first = max(0, -(lo // step))  # the first element landing at >= 0
