@@ -22,7 +22,7 @@ import llvmlite.binding as llvm  # noqa: E402
 from llvmlite import ir  # noqa: E402
 
 from fnx.backends.cpu import mathlib as M  # noqa: E402
-from fnx._rules.elementwise import _FLOAT_UNARY  # noqa: E402
+from fnx._core.rules import rules  # noqa: E402
 
 try:
     import scipy.special as sps
@@ -186,7 +186,7 @@ def reference(name, x):
             if sps is not None:
                 f = dict(erf=sps.erf, erfc=sps.erfc, erf_inv=sps.erfinv)[name]
             else:  # fnx's own numpy implementations: libm's erf/erfc, Newton-refined erf_inv
-                f = _FLOAT_UNARY[name]
+                f = rules(name).impl
             return f(x.astype(F64))
         if x.dtype == F32 or not HAVE_LONGDOUBLE:
             return _NP[name](x.astype(F64))

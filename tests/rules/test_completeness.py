@@ -30,6 +30,7 @@ TABLE = sorted(fnx_ir.PRIMITIVES)
 
 
 def _transformed_elsewhere(p: fnx_ir.Primitive) -> bool:
+    """Whether the impl and gradient suites leave `p` to its own tests (see the docstring)."""
     return p.has_subprograms or p.family == "collective"
 
 
@@ -38,8 +39,8 @@ def test_every_primitive_has_its_rules(name):
     p, r = fnx_ir.PRIMITIVES[name], RULES.get(name)
     assert r is not None, f"{name}: no rules (define them in its fnx/_rules family file)"
     assert r.impl is not None and r.batch is not None
-    assert r.jvp is not None or name in ("pmax", "pmin"), \
-        f"{name}: only pmax/pmin are NOT_DIFFERENTIABLE (as in JAX)"
+    assert r.jvp is not None or p.family == "collective", \
+        f"{name}: only collectives (pmax, pmin: as in JAX) are NOT_DIFFERENTIABLE"
     assert not p.linear_in or r.transpose is not None, f"{name}: linear without a transpose"
     assert r.multiple_results == p.multiple_results
     if r.binder is not None:  # the binder registered with the rules is the public function
@@ -47,10 +48,19 @@ def test_every_primitive_has_its_rules(name):
 
 
 @pytest.mark.parametrize("name", TABLE)
+def test_traits_fit_the_row(name):
+    p = fnx_ir.PRIMITIVES[name]
+    if p.linear_in != fnx_ir.primitives.ALL_OPERANDS:
+        assert all(0 <= i < (p.nin if p.nin is not None else i + 1) for i in p.linear_in)
+    assert not p.transcendental or (p.family == "elementwise" and not p.moves_bits)
+    assert p.has_subprograms <= p.multiple_results  # (sub-programs return lists of values)
+
+
+@pytest.mark.parametrize("name", TABLE)
 def test_every_primitive_is_exercised(name):
     p = fnx_ir.PRIMITIVES[name]
     if not _transformed_elsewhere(p):
-        assert name in {c.prim for c in IMPL_CASES}, f"add cases to tests/rules/test_impl.py"
+        assert name in {c.prim for c in IMPL_CASES}, "add cases to tests/rules/test_impl.py"
         zero = getattr(RULES[name].jvp, "zero_tangent", False)
         assert zero or name in GRADIENT_CASES, "add a case to tests/autodiff/test_rules.py"
     assert name in VMAP_CASES or name in TESTED_ELSEWHERE or p.family == "collective", \
