@@ -1,8 +1,10 @@
-"""The primitive table: every primitive's name, parameters and shape/dtype rule.
+"""The primitive table: every primitive's name, parameters, shape/dtype rule and traits.
 
 Each rule takes the input types and the params and returns the output types, or
 raises `IRTypeError` naming the primitive and what is wrong. The table is the
-single source of truth that the verifier, the builder and every backend use.
+single source of truth that the verifier, the builder, the transformation rules
+(`fnx/_rules`, which must cover every row) and every backend use; any list of
+primitive names elsewhere is derived from its traits (see `Primitive`).
 Conventions (as in XLA/JAX `lax`): elementwise operands have equal shapes and
 dtypes (the `fnx.numpy` layer broadcasts and promotes before binding).
 """
@@ -23,17 +25,42 @@ class IRTypeError(TypeError):
         self.primitive = primitive
 
 
+ALL_OPERANDS = "all"  # `linear_in` of a primitive that may be linear in any of its operands
+
+
 class Primitive:
-    """One row of the table. `infer(in_types, params) -> list[ShapedType]`."""
+    """One row of the table. `infer(in_types, params) -> list[ShapedType]`.
+
+    Traits (facts that passes, transformations and backends read instead of keeping lists):
+    - `multiple_results`: binding it gives a list of values (else one value);
+    - `linear_in`: the operand positions it can be linear in (`ALL_OPERANDS`: any), so its
+      rules must include a transpose; empty: not linear;
+    - `effectful`: never removed as dead code, even with unused outputs;
+    - `has_subprograms`: params hold closed sub-programs (control flow, calls, custom rules);
+    - `transcendental`: computed by an approximation (a backend's math library), not one
+      machine instruction;
+    - `moves_bits`: only moves its operands' bits (or holds sub-programs that compute), so
+      2-byte floats flow through as they are; every other primitive computes them in
+      float32 and rounds each result once, as XLA does on CPU.
+    """
 
     def __init__(self, name: str, family: str, params: Sequence[str],
-                 rule: Callable, nin: int | None):
+                 rule: Callable, nin: int | None, *, multiple_results: bool = False,
+                 linear_in: tuple[int, ...] | str = (), effectful: bool = False,
+                 has_subprograms: bool = False, transcendental: bool = False,
+                 moves_bits: bool = False):
         self.name = name
         self.family = family
         self.params = tuple(params)
         self._param_set = frozenset(params)
         self.rule = rule
         self.nin = nin  # None: variadic
+        self.multiple_results = multiple_results
+        self.linear_in = linear_in
+        self.effectful = effectful
+        self.has_subprograms = has_subprograms
+        self.transcendental = transcendental
+        self.moves_bits = moves_bits
 
     def infer(self, in_types: Sequence[ShapedType], params: dict) -> list[ShapedType]:
         if self.nin is not None and len(in_types) != self.nin:
@@ -60,12 +87,18 @@ def get_primitive(name: str) -> Primitive:
 
 
 def register(name: str, family: str, params: Sequence[str], rule: Callable,
-             nin: int | None) -> Primitive:
-    """Add a primitive to the table (also the hook for new primitives, see docs)."""
+             nin: int | None, **traits) -> Primitive:
+    """Add a primitive to the table, with its traits as keywords (see `Primitive` and
+    docs/adding-a-primitive.md)."""
     if name in PRIMITIVES:
         raise ValueError(f"primitive {name} is already registered")
-    PRIMITIVES[name] = p = Primitive(name, family, params, rule, nin)
+    PRIMITIVES[name] = p = Primitive(name, family, params, rule, nin, **traits)
     return p
+
+
+def names_with(trait: str) -> frozenset[str]:
+    """The names of the primitives whose `trait` is set (e.g. `names_with("moves_bits")`)."""
+    return frozenset(n for n, p in PRIMITIVES.items() if getattr(p, trait))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -127,24 +160,28 @@ def _binary(kinds: str, what: str, out_dtype=None):
     return rule
 
 
-for _name in ("exp exp2 expm1 log log2 log1p sqrt rsqrt cbrt sin cos tan asin acos atan "
-              "sinh cosh tanh asinh acosh atanh logistic erf erfc erf_inv floor ceil round").split():
+for _name in ("exp exp2 expm1 log log2 log1p cbrt sin cos tan asin acos atan sinh cosh tanh "
+              "asinh acosh atanh logistic erf erfc erf_inv").split():
+    register(_name, "elementwise", (), _unary(FLOAT, "floating-point"), 1, transcendental=True)
+for _name in ("sqrt", "rsqrt", "floor", "ceil", "round"):
     register(_name, "elementwise", (), _unary(FLOAT, "floating-point"), 1)
-for _name in ("neg", "sign"):
-    register(_name, "elementwise", (), _unary(NUM, "numeric"), 1)
+register("neg", "elementwise", (), _unary(NUM, "numeric"), 1, linear_in=(0,))
+register("sign", "elementwise", (), _unary(NUM, "numeric"), 1)
 register("abs", "elementwise", (), _unary(NUM, "numeric"), 1)
 register("not", "elementwise", (), _unary(INTBOOL, "bool or integer"), 1)
-register("stop_gradient", "elementwise", (), _unary(ANY, "any"), 1)
+register("stop_gradient", "elementwise", (), _unary(ANY, "any"), 1, moves_bits=True)
 register("isfinite", "elementwise", (),
          lambda p, ins: (_kinds(p, ins[0], FLOAT, "floating-point"),
                          ShapedType(ins[0].shape, dt.bool_))[1], 1)
 
-for _name in ("add", "sub", "mul", "div", "rem"):
-    register(_name, "elementwise", (), _binary(NUM, "numeric"), 2)
+for _name in ("add", "sub", "mul"):  # (mul: in one operand at a time)
+    register(_name, "elementwise", (), _binary(NUM, "numeric"), 2, linear_in=(0, 1))
+register("div", "elementwise", (), _binary(NUM, "numeric"), 2, linear_in=(0,))
+register("rem", "elementwise", (), _binary(NUM, "numeric"), 2)
 for _name in ("max", "min"):
     register(_name, "elementwise", (), _binary(ANY, "any"), 2)
 for _name in ("pow", "atan2"):
-    register(_name, "elementwise", (), _binary(FLOAT, "floating-point"), 2)
+    register(_name, "elementwise", (), _binary(FLOAT, "floating-point"), 2, transcendental=True)
 for _name in ("and", "or", "xor"):
     register(_name, "elementwise", (), _binary(INTBOOL, "bool or integer"), 2)
 for _name in ("shift_left", "shift_right_logical", "shift_right_arithmetic"):
@@ -175,7 +212,7 @@ def _select(prim, ins):
     return t
 
 
-register("select", "elementwise", (), _select, 3)
+register("select", "elementwise", (), _select, 3, linear_in=(1, 2), moves_bits=True)
 
 
 def _clamp(prim, ins):
@@ -197,7 +234,8 @@ def _convert(prim, ins, new_dtype, weak):
     return ShapedType(ins[0].shape, new_dtype, bool(weak))
 
 
-register("convert_element_type", "elementwise", ("new_dtype", "weak"), _convert, 1)
+register("convert_element_type", "elementwise", ("new_dtype", "weak"), _convert, 1,
+         linear_in=(0,), moves_bits=True)
 
 
 def _bitcast(prim, ins, new_dtype):
@@ -206,7 +244,7 @@ def _bitcast(prim, ins, new_dtype):
     return ShapedType(ins[0].shape, new_dtype)
 
 
-register("bitcast_convert_type", "elementwise", ("new_dtype",), _bitcast, 1)
+register("bitcast_convert_type", "elementwise", ("new_dtype",), _bitcast, 1, moves_bits=True)
 
 
 # ------------------------------------------------------------------ shape ops
@@ -243,7 +281,8 @@ def _broadcast_in_dim(prim, ins, shape, broadcast_dimensions):
     return x.with_shape(shape)
 
 
-register("broadcast_in_dim", "shape", ("shape", "broadcast_dimensions"), _broadcast_in_dim, 1)
+register("broadcast_in_dim", "shape", ("shape", "broadcast_dimensions"), _broadcast_in_dim, 1,
+         linear_in=(0,), moves_bits=True)
 
 
 def _reshape(prim, ins, new_sizes):
@@ -254,7 +293,7 @@ def _reshape(prim, ins, new_sizes):
     return x.with_shape(new_sizes)
 
 
-register("reshape", "shape", ("new_sizes",), _reshape, 1)
+register("reshape", "shape", ("new_sizes",), _reshape, 1, linear_in=(0,), moves_bits=True)
 
 
 def _transpose(prim, ins, permutation):
@@ -264,7 +303,7 @@ def _transpose(prim, ins, permutation):
     return x.with_shape(tuple(x.shape[p] for p in permutation))
 
 
-register("transpose", "shape", ("permutation",), _transpose, 1)
+register("transpose", "shape", ("permutation",), _transpose, 1, linear_in=(0,), moves_bits=True)
 
 
 def _squeeze(prim, ins, dimensions):
@@ -275,7 +314,7 @@ def _squeeze(prim, ins, dimensions):
     return x.with_shape(tuple(s for i, s in enumerate(x.shape) if i not in dimensions))
 
 
-register("squeeze", "shape", ("dimensions",), _squeeze, 1)
+register("squeeze", "shape", ("dimensions",), _squeeze, 1, linear_in=(0,), moves_bits=True)
 
 
 def _expand_dims(prim, ins, dimensions):
@@ -286,7 +325,8 @@ def _expand_dims(prim, ins, dimensions):
     return x.with_shape(tuple(1 if i in dimensions else next(rest) for i in range(out_ndim)))
 
 
-register("expand_dims", "shape", ("dimensions",), _expand_dims, 1)
+register("expand_dims", "shape", ("dimensions",), _expand_dims, 1, linear_in=(0,),
+         moves_bits=True)
 
 
 def _rev(prim, ins, dimensions):
@@ -294,7 +334,7 @@ def _rev(prim, ins, dimensions):
     return ins[0]
 
 
-register("rev", "shape", ("dimensions",), _rev, 1)
+register("rev", "shape", ("dimensions",), _rev, 1, linear_in=(0,), moves_bits=True)
 
 
 def _concatenate(prim, ins, dimension):
@@ -313,7 +353,8 @@ def _concatenate(prim, ins, dimension):
     return ShapedType(tuple(shape), first.dtype, all(t.weak for t in ins))
 
 
-register("concatenate", "shape", ("dimension",), _concatenate, None)
+register("concatenate", "shape", ("dimension",), _concatenate, None, linear_in=ALL_OPERANDS,
+         moves_bits=True)
 
 
 def _pad(prim, ins, padding_config):
@@ -323,7 +364,7 @@ def _pad(prim, ins, padding_config):
     if not (isinstance(padding_config, tuple) and len(padding_config) == x.ndim):
         raise IRTypeError(prim, f"padding_config needs one (lo, hi, interior) per dim of {x}")
     shape = []
-    for size, (lo, hi, interior) in zip(x.shape, padding_config):
+    for size, (lo, hi, interior) in zip(x.shape, padding_config, strict=True):
         if not (interior >= 0):
             raise IRTypeError(prim, f"interior padding must be >= 0, got {interior}")
         out = lo + hi + size + max(size - 1, 0) * interior
@@ -333,7 +374,7 @@ def _pad(prim, ins, padding_config):
     return x.with_shape(shape)
 
 
-register("pad", "shape", ("padding_config",), _pad, 2)
+register("pad", "shape", ("padding_config",), _pad, 2, linear_in=(0, 1), moves_bits=True)
 
 
 # ------------------------------------------------------------------ reductions
@@ -347,8 +388,8 @@ def _reduce(kinds: str, what: str):
     return rule
 
 
-for _name in ("reduce_sum", "reduce_prod"):
-    register(_name, "reductions", ("axes",), _reduce(NUM, "numeric"), 1)
+register("reduce_sum", "reductions", ("axes",), _reduce(NUM, "numeric"), 1, linear_in=(0,))
+register("reduce_prod", "reductions", ("axes",), _reduce(NUM, "numeric"), 1)
 for _name in ("reduce_max", "reduce_min"):
     register(_name, "reductions", ("axes",), _reduce(ANY, "any"), 1)
 for _name in ("reduce_and", "reduce_or"):
@@ -378,7 +419,8 @@ def _cumulative(prim, ins, axis, reverse):
     return x
 
 
-for _name in ("cumsum", "cumprod", "cummax", "cummin"):
+register("cumsum", "reductions", ("axis", "reverse"), _cumulative, 1, linear_in=(0,))
+for _name in ("cumprod", "cummax", "cummin"):
     register(_name, "reductions", ("axis", "reverse"), _cumulative, 1)
 
 
@@ -394,10 +436,10 @@ def _dot_general(prim, ins, dimension_numbers):
     _axis_tuple(prim, rc + rb, rhs.ndim, "rhs dimensions")
     if not (len(lc) == len(rc) and len(lb) == len(rb)):
         raise IRTypeError(prim, f"dimension_numbers {dimension_numbers} pair up unequal counts")
-    for a, b in zip(lc, rc):
+    for a, b in zip(lc, rc, strict=True):
         if not (lhs.shape[a] == rhs.shape[b]):
             raise IRTypeError(prim, f"contracting dims differ: lhs dim {a} of {lhs} vs rhs dim {b} of {rhs}")
-    for a, b in zip(lb, rb):
+    for a, b in zip(lb, rb, strict=True):
         if not (lhs.shape[a] == rhs.shape[b]):
             raise IRTypeError(prim, f"batch dims differ: lhs dim {a} of {lhs} vs rhs dim {b} of {rhs}")
     batch = tuple(lhs.shape[a] for a in lb)
@@ -406,7 +448,7 @@ def _dot_general(prim, ins, dimension_numbers):
     return ShapedType(batch + lfree + rfree, lhs.dtype, lhs.weak and rhs.weak)
 
 
-register("dot_general", "linalg", ("dimension_numbers",), _dot_general, 2)
+register("dot_general", "linalg", ("dimension_numbers",), _dot_general, 2, linear_in=(0, 1))
 
 
 # ------------------------------------------------------------------ indexing
@@ -416,14 +458,15 @@ def _slice(prim, ins, start_indices, limit_indices, strides):
     if not (len(start_indices) == len(limit_indices) == len(strides) == x.ndim):
         raise IRTypeError(prim, f"start/limit/strides need one entry per dim of {x}")
     shape = []
-    for size, lo, hi, st in zip(x.shape, start_indices, limit_indices, strides):
+    for size, lo, hi, st in zip(x.shape, start_indices, limit_indices, strides, strict=True):
         if not (0 <= lo <= hi <= size and st >= 1):
             raise IRTypeError(prim, f"slice {start_indices}:{limit_indices}:{strides} out of bounds for {x}")
         shape.append(-(-(hi - lo) // st))
     return x.with_shape(shape)
 
 
-register("slice", "indexing", ("start_indices", "limit_indices", "strides"), _slice, 1)
+register("slice", "indexing", ("start_indices", "limit_indices", "strides"), _slice, 1,
+         linear_in=(0,), moves_bits=True)
 
 
 def _scalar_indices(prim, idx: Sequence[ShapedType], count: int):
@@ -437,12 +480,13 @@ def _scalar_indices(prim, idx: Sequence[ShapedType], count: int):
 def _dynamic_slice(prim, ins, slice_sizes):
     x, *idx = ins
     _scalar_indices(prim, idx, x.ndim)
-    if not (len(slice_sizes) == x.ndim and all(0 <= s <= d for s, d in zip(slice_sizes, x.shape))):
+    if not (len(slice_sizes) == x.ndim and all(0 <= s <= d for s, d in zip(slice_sizes, x.shape, strict=True))):
         raise IRTypeError(prim, f"slice_sizes {slice_sizes} do not fit {x}")
     return x.with_shape(slice_sizes)
 
 
-register("dynamic_slice", "indexing", ("slice_sizes",), _dynamic_slice, None)
+register("dynamic_slice", "indexing", ("slice_sizes",), _dynamic_slice, None, linear_in=(0,),
+         moves_bits=True)
 
 
 def _dynamic_update_slice(prim, ins):
@@ -450,12 +494,13 @@ def _dynamic_update_slice(prim, ins):
     _scalar_indices(prim, idx, x.ndim)
     if not (update.dtype is x.dtype and update.ndim == x.ndim):
         raise IRTypeError(prim, f"update must match the operand's dtype and rank: {_fmt(ins[:2])}")
-    if not (all(u <= s for u, s in zip(update.shape, x.shape))):
+    if not (all(u <= s for u, s in zip(update.shape, x.shape, strict=True))):
         raise IRTypeError(prim, f"update {update} is larger than operand {x}")
     return x
 
 
-register("dynamic_update_slice", "indexing", (), _dynamic_update_slice, None)
+register("dynamic_update_slice", "indexing", (), _dynamic_update_slice, None, linear_in=(0, 1),
+         moves_bits=True)
 
 
 def _index_arrays(prim, x: ShapedType, axes, indices: Sequence[ShapedType]):
@@ -479,7 +524,7 @@ def _gather(prim, ins, axes):
     return x.with_shape(shape)
 
 
-register("gather", "indexing", ("axes",), _gather, None)
+register("gather", "indexing", ("axes",), _gather, None, linear_in=(0,), moves_bits=True)
 
 
 def _scatter(prim, ins, axes, mode):
@@ -492,7 +537,11 @@ def _scatter(prim, ins, axes, mode):
     return x
 
 
-for _name in ("scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"):
+register("scatter", "indexing", ("axes", "mode"), _scatter, None, linear_in=(0, 1),
+         moves_bits=True)
+register("scatter_add", "indexing", ("axes", "mode"), _scatter, None, linear_in=(0, 1))
+register("scatter_mul", "indexing", ("axes", "mode"), _scatter, None, linear_in=(0,))
+for _name in ("scatter_min", "scatter_max"):
     register(_name, "indexing", ("axes", "mode"), _scatter, None)
 
 
@@ -507,13 +556,19 @@ def _sort(prim, ins, dimension, num_keys):
     return list(ins)
 
 
-register("sort", "indexing", ("dimension", "num_keys"), _sort, None)
+register("sort", "indexing", ("dimension", "num_keys"), _sort, None, multiple_results=True)
 
 
 # ------------------------------------------------------------------ control_flow
 # Primitives whose params hold closed sub-programs (see docs/control-flow.md). Operands are
 # checked against the sub-programs' input types by shape and dtype; weak typing is not part
 # of the check (a transform may make a value weak or strong without changing its meaning).
+
+# A primitive holding sub-programs: several results, linear in any operand its sub-programs
+# are linear in, and only moving bits itself (its sub-programs' equations compute).
+_HOLDS_PROGRAMS = dict(multiple_results=True, has_subprograms=True, linear_in=ALL_OPERANDS,
+                       moves_bits=True)
+
 
 def _program_param(prim: str, p, what: str):
     from .program import Program  # program.py imports this module lazily; no cycle
@@ -526,7 +581,7 @@ def _match(prim: str, got: Sequence[ShapedType], expected: Sequence[ShapedType],
            what: str) -> None:
     if not (len(got) == len(expected)):
         raise IRTypeError(prim, f"{what}: {len(got)} values for {len(expected)} expected ({_fmt(expected)})")
-    for i, (a, b) in enumerate(zip(got, expected)):
+    for i, (a, b) in enumerate(zip(got, expected, strict=True)):
         if a.shape != b.shape or a.dtype is not b.dtype:
             raise IRTypeError(prim, f"{what}: value {i} has type {a}, expected {b}")
 
@@ -553,11 +608,11 @@ def _cond(prim, ins, branches):
             outs = list(b.out_types)
         else:
             _match(prim, b.out_types, outs, f"outputs of branches[{k}] against branches[0]")
-            outs = [t if t.weak and u.weak else t.strong() for t, u in zip(outs, b.out_types)]
+            outs = [t if t.weak and u.weak else t.strong() for t, u in zip(outs, b.out_types, strict=True)]
     return outs
 
 
-register("cond", "control_flow", ("branches",), _cond, None)
+register("cond", "control_flow", ("branches",), _cond, None, **_HOLDS_PROGRAMS)
 
 
 def _while(prim, ins, cond, body, cond_nconsts, body_nconsts):
@@ -577,7 +632,8 @@ def _while(prim, ins, cond, body, cond_nconsts, body_nconsts):
     return list(carry)
 
 
-register("while", "control_flow", ("cond", "body", "cond_nconsts", "body_nconsts"), _while, None)
+register("while", "control_flow", ("cond", "body", "cond_nconsts", "body_nconsts"), _while, None,
+         **dict(_HOLDS_PROGRAMS, linear_in=()))  # (a loop has no transpose: fnx.grad refuses it)
 
 
 def _scan(prim, ins, body, length, reverse, num_consts, num_carry, unroll):
@@ -606,7 +662,8 @@ def _scan(prim, ins, body, length, reverse, num_consts, num_carry, unroll):
 
 
 register("scan", "control_flow",
-         ("body", "length", "reverse", "num_consts", "num_carry", "unroll"), _scan, None)
+         ("body", "length", "reverse", "num_consts", "num_carry", "unroll"), _scan, None,
+         **_HOLDS_PROGRAMS)
 
 
 # ------------------------------------------------------------------ call
@@ -624,7 +681,53 @@ def _jit(prim, ins, program, name, backend):
     return list(program.out_types)
 
 
-register("jit", "call", ("name", "backend", "program"), _jit, None)
+register("jit", "call", ("name", "backend", "program"), _jit, None, **_HOLDS_PROGRAMS)
+
+
+# ------------------------------------------------------------------ custom
+# User-defined derivatives and rematerialisation (docs/autodiff.md; rules in
+# fnx/_rules/custom.py). `jvp`, `fwd` and `bwd` are the user's rules: Programs or lazily
+# traced rule objects with `in_types`/`out_types`.
+
+def _custom_call(prim, ins, *, call, num_consts, **rules):
+    _match(prim, ins, call.in_types, "operands of call")
+    return list(call.out_types)
+
+
+def custom_lin_out_types(bwd, num_res: int, num_consts: int) -> list[ShapedType]:
+    """custom_lin's results: the tangents of the arguments, which `bwd` gives cotangents of."""
+    return bwd.in_types[num_res:len(bwd.in_types) - num_consts]
+
+
+def _custom_lin(prim, ins, *, bwd, num_res, num_consts):
+    in_types = bwd.in_types
+    expected = in_types[:num_res] + in_types[len(in_types) - num_consts:] + list(bwd.out_types)
+    _match(prim, ins, expected, "operands (residuals, consts, then tangents)")
+    return custom_lin_out_types(bwd, num_res, num_consts)
+
+
+def _checkpoint(prim, ins, *, program, prevent_cse, policy):
+    _match(prim, ins, program.in_types, "operands of program")
+    return list(program.out_types)
+
+
+def _name(prim, ins, *, name):
+    if not isinstance(name, str):
+        raise IRTypeError(prim, f"name must be a str, got {name!r}")
+    return ins[0]
+
+
+# (custom_jvp_call and custom_vjp_call are differentiated by the user's rules: no transpose)
+register("custom_jvp_call", "custom", ("call", "jvp", "num_consts"), _custom_call, None,
+         **dict(_HOLDS_PROGRAMS, linear_in=()))
+register("custom_vjp_call", "custom", ("call", "fwd", "bwd", "num_consts"), _custom_call, None,
+         **dict(_HOLDS_PROGRAMS, linear_in=()))
+register("custom_lin", "custom", ("bwd", "num_res", "num_consts"), _custom_lin, None,
+         **_HOLDS_PROGRAMS)
+register("checkpoint", "custom", ("program", "prevent_cse", "policy"), _checkpoint, None,
+         **_HOLDS_PROGRAMS)
+# `name`: the identity naming a value for checkpoint policies; elementwise, so backends fuse it
+register("name", "elementwise", ("name",), _name, 1, linear_in=(0,), moves_bits=True)
 
 
 # ------------------------------------------------------------------ collective
@@ -652,9 +755,10 @@ def _reduce_collective(kinds: str, what: str):
     return rule
 
 
-register("psum", "collective", ("axis_name",), _reduce_collective(NUM, "numeric"), 1)
-register("pmax", "collective", ("axis_name",), _reduce_collective(ANY, "any"), 1)
-register("pmin", "collective", ("axis_name",), _reduce_collective(ANY, "any"), 1)
+register("psum", "collective", ("axis_name",), _reduce_collective(NUM, "numeric"), 1,
+         linear_in=(0,))
+register("pmax", "collective", ("axis_name",), _reduce_collective(ANY, "any"), 1, moves_bits=True)
+register("pmin", "collective", ("axis_name",), _reduce_collective(ANY, "any"), 1, moves_bits=True)
 
 
 def _all_gather(prim, ins, axis_name, axis, tiled, axis_size):
@@ -672,7 +776,8 @@ def _all_gather(prim, ins, axis_name, axis, tiled, axis_size):
     return x.with_shape(tuple(shape))
 
 
-register("all_gather", "collective", ("axis_name", "axis", "tiled", "axis_size"), _all_gather, 1)
+register("all_gather", "collective", ("axis_name", "axis", "tiled", "axis_size"), _all_gather, 1,
+         linear_in=(0,), moves_bits=True)
 
 
 def _axis_index(prim, ins, axis_name):
@@ -683,12 +788,4 @@ def _axis_index(prim, ins, axis_name):
 register("axis_index", "collective", ("axis_name",), _axis_index, 0)
 
 
-# Primitives that only move their operands' bits (or hold sub-programs that compute): 2-byte
-# floats (float16, bfloat16) flow through them as they are. Every other primitive computes on
-# 2-byte floats in float32 and rounds each result once, as XLA does on CPU.
-MOVES_BITS = frozenset({
-    "broadcast_in_dim", "reshape", "transpose", "squeeze", "expand_dims", "rev", "concatenate",
-    "pad", "slice", "dynamic_slice", "dynamic_update_slice", "gather", "scatter", "select",
-    "stop_gradient", "convert_element_type", "bitcast_convert_type", "cond", "while", "scan",
-    "jit", "checkpoint", "custom_jvp_call", "custom_vjp_call", "name", "pmax", "pmin",
-    "all_gather"})
+MOVES_BITS = names_with("moves_bits")  # (read by backends; see `Primitive.moves_bits`)

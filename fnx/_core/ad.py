@@ -10,8 +10,8 @@ Three transforms, each driven by one rule per primitive (see `fnx/_core/rules.py
   from a set of *unknown* inputs (the tangents) into a *known* program (primal
   work, plus the residuals the tangent side needs) and an *unknown* program
   (residuals + tangents → output tangents), which is linear in the tangents.
-  Primitives may register a custom split in `PE_RULES` (`checkpoint` does, to
-  recompute instead of saving residuals).
+  Primitives may define a custom split, their `partial_eval` rule (`checkpoint` does,
+  to recompute instead of saving residuals).
 - **transpose** (`backward_pass`): walk a linear program backwards calling each
   primitive's `transpose` rule, with `UndefinedPrimal` markers for the linear
   inputs, accumulating cotangents with `add`; a `None` cotangent is a zero.
@@ -33,6 +33,7 @@ import numpy as np
 
 import fnx_ir
 from fnx_ir import Equation, Literal, Program, ShapedType, Var
+from fnx_ir.passes.dce import dce
 
 from . import errors
 from .rules import rules
@@ -136,6 +137,7 @@ def zero_jvp(name: str) -> Callable:
             return ans, [None] * len(ans)
         return ans, None
     rule.__name__ = f"jvp_{name}"
+    rule.zero_tangent = True  # (read by the completeness test: checked by its own test)
     return rule
 
 
@@ -146,22 +148,6 @@ def _undefined_count_error(name: str):
 
 
 # =========================================================================== small IR utilities
-
-EFFECTFUL: set[str] = set()  # primitives never removed as dead code (host callbacks, …)
-
-
-def dce(program: Program) -> Program:
-    """Drop equations whose outputs are not used (and constants nobody reads)."""
-    live = {o for o in program.outputs if isinstance(o, Var)}
-    kept = []
-    for eq in reversed(program.equations):
-        if eq.primitive in EFFECTFUL or any(o in live for o in eq.outputs):
-            kept.append(eq)
-            live.update(x for x in eq.inputs if isinstance(x, Var))
-    kept.reverse()
-    consts = [(v, c) for v, c in program.constants if v in live]
-    return Program(program.inputs, consts, kept, program.outputs)
-
 
 def _read(env, x):
     return x if isinstance(x, Literal) else env[x]
@@ -283,10 +269,6 @@ class PartialEval(NamedTuple):
     num_res: int
 
 
-# primitive -> rule(eq, in_unknowns) -> (known_eqs, unknown_eqs, out_unknowns)
-PE_RULES: dict[str, Callable] = {}
-
-
 def partial_eval(program: Program, unknowns: Sequence[bool]) -> PartialEval:
     """Split `program` by forward dataflow from the inputs marked unknown."""
     unk = {v for v, u in zip(program.inputs, unknowns) if u}
@@ -297,7 +279,7 @@ def partial_eval(program: Program, unknowns: Sequence[bool]) -> PartialEval:
         if not any(in_unk):
             keqs.append(eq)
             continue
-        rule = PE_RULES.get(eq.primitive)
+        rule = rules(eq.primitive).partial_eval  # (eq, in_unknowns) -> (known, unknown, out_unknowns)
         if rule is None:
             ueqs.append(eq)
             unk.update(eq.outputs)
@@ -309,13 +291,8 @@ def partial_eval(program: Program, unknowns: Sequence[bool]) -> PartialEval:
     out_unk = [isinstance(o, Var) and o in unk for o in program.outputs]
     u_outs = [o for o, f in zip(program.outputs, out_unk) if f]
 
-    live = set(u_outs)
-    kept = []
-    for eq in reversed(ueqs):
-        if eq.primitive in EFFECTFUL or any(o in live for o in eq.outputs):
-            kept.append(eq)
-            live.update(x for x in eq.inputs if isinstance(x, Var))
-    kept.reverse()
+    needed = dce(Program([], program.constants, ueqs, u_outs))
+    kept = needed.equations
 
     const_vars = {v for v, _ in program.constants}
     residuals: list[Var] = []
@@ -327,8 +304,7 @@ def partial_eval(program: Program, unknowns: Sequence[bool]) -> PartialEval:
                 residuals.append(x)
     u_inputs = [v for v, u in zip(program.inputs, unknowns) if u]
     k_inputs = [v for v, u in zip(program.inputs, unknowns) if not u]
-    uconsts = [(v, c) for v, c in program.constants if v in live]
-    unknown = Program(residuals + u_inputs, uconsts, kept, u_outs)
+    unknown = Program(residuals + u_inputs, needed.constants, kept, u_outs)
     k_outs = [o for o, f in zip(program.outputs, out_unk) if not f] + residuals
     known = dce(Program(k_inputs, program.constants, keqs, k_outs))
     return PartialEval(known, unknown, out_unk, len(residuals))

@@ -14,7 +14,3 @@ def quiet(fn):
         with np.errstate(all="ignore"):
             return fn(*args, **kwargs)
     return wrapper
-
-
-def as_array(x) -> np.ndarray:
-    return np.asarray(x)

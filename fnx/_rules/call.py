@@ -27,8 +27,12 @@ from typing import Callable
 import numpy as np
 
 from fnx_ir import Equation, Program, Var
+from fnx_ir.passes.control_flow import prune_call
+from fnx_ir.passes.dce import dce
 
 from .._core import ad as _ad
+from .._core.api import default_backend, optimize
+from ..backends.base import LoweringOptions, get_backend
 from .._core import batching as _bat
 from .._core import errors
 from .._core.rules import define
@@ -60,8 +64,6 @@ def memo(program: Program, key, build: Callable):
 # ------------------------------------------------------------------- impl
 
 def _compile(program: Program, backend: str | None):
-    from .._core.api import default_backend, optimize
-    from ..backends.base import LoweringOptions, get_backend
     return get_backend(backend or default_backend()).lower(optimize(program),
                                                            LoweringOptions())
 
@@ -71,19 +73,19 @@ def _jit_impl(*args, program, name, backend):
         raise errors.UnboundAxisError(f"{name} holds a collective over a named axis that no "
                                     "vmap batches (unbound axis name)")
     exe = memo(program, ("executable", backend), lambda: _compile(program, backend))
-    return exe(*[np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args)])
+    return exe(*[np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args, strict=True)])
 
 
 # ------------------------------------------------------------------- jvp
 
 def _jit_jvp(primals, tangents, *, program, name, backend):
     diff = tuple(t is not None and _ad.differentiable(v.type)
-                 for t, v in zip(tangents, program.inputs))
+                 for t, v in zip(tangents, program.inputs, strict=True))
     if not any(diff):
         return bind("jit", *primals, program=program, name=name, backend=backend), \
             [None] * len(program.outputs)
     J, nonzero = memo(program, ("jvp", diff), lambda: _ad.jvp_program(program, diff))
-    outs = bind("jit", *primals, *[t for t, d in zip(tangents, diff) if d], program=J,
+    outs = bind("jit", *primals, *[t for t, d in zip(tangents, diff, strict=True) if d], program=J,
                 name=f"jvp({name})", backend=backend)
     n = len(program.outputs)
     it = iter(outs[n:])
@@ -102,9 +104,9 @@ def _split(program: Program, unknowns: tuple):
     position = {v: i for i, v in enumerate(known.inputs)}
     residuals = known.outputs[n_known_out:]
     forwarded = tuple(position.get(r) if isinstance(r, Var) else None for r in residuals)
-    made = [r for r, f in zip(residuals, forwarded) if f is None]
-    known = _ad.dce(Program(known.inputs, known.constants, known.equations,
-                            known.outputs[:n_known_out] + made))
+    made = [r for r, f in zip(residuals, forwarded, strict=True) if f is None]
+    known = dce(Program(known.inputs, known.constants, known.equations,
+                        known.outputs[:n_known_out] + made))
     return known, pe.unknown, pe.out_unknowns, forwarded
 
 
@@ -112,8 +114,9 @@ def _jit_partial_eval(eq: Equation, in_unknowns):
     program, name = eq.params["program"], eq.params["name"]
     known, unknown, out_unk, forwarded = memo(
         program, ("partial_eval", tuple(in_unknowns)), lambda: _split(program, tuple(in_unknowns)))
-    known_ins = [x for x, u in zip(eq.inputs, in_unknowns) if not u]
-    known_outs = [o for o, u in zip(eq.outputs, out_unk) if not u]
+    known_ins = [x for x, u in zip(eq.inputs, in_unknowns, strict=True) if not u]
+    known_outs = [o for o, u in zip(eq.outputs, out_unk, strict=True) if not u]
+    # (the residuals lead the unknown program's inputs: `forwarded` pairs with that prefix)
     made = [Var(t) for t, f in zip(unknown.in_types, forwarded) if f is None]
     known_eqs = []
     if known_outs or made:
@@ -124,15 +127,14 @@ def _jit_partial_eval(eq: Equation, in_unknowns):
     residuals = [known_ins[f] if f is not None else next(it) for f in forwarded]
     unknown_eqs = []
     if any(out_unk):
-        unknown_ins = [x for x, u in zip(eq.inputs, in_unknowns) if u]
+        unknown_ins = [x for x, u in zip(eq.inputs, in_unknowns, strict=True) if u]
         unknown_eqs.append(Equation("jit", residuals + unknown_ins,
-                                    [o for o, u in zip(eq.outputs, out_unk) if u],
+                                    [o for o, u in zip(eq.outputs, out_unk, strict=True) if u],
                                     dict(eq.params, program=unknown, name=f"linear({name})"),
                                     eq.source))
     return known_eqs, unknown_eqs, out_unk
 
 
-_ad.PE_RULES["jit"] = _jit_partial_eval
 
 
 # ------------------------------------------------------------------- transpose
@@ -140,16 +142,16 @@ _ad.PE_RULES["jit"] = _jit_partial_eval
 def _transposed(program: Program, linear: tuple, ct_nonzero: tuple):
     """The transpose of `program` in its `linear` inputs as a program: (non-linear inputs,
     nonzero cotangents) -> the linear inputs' nonzero cotangents; and which are nonzero."""
-    types = ([v.type for v, u in zip(program.inputs, linear) if not u]
-             + [t.strong() for t, nz in zip(program.out_types, ct_nonzero) if nz])
+    types = ([v.type for v, u in zip(program.inputs, linear, strict=True) if not u]
+             + [t.strong() for t, nz in zip(program.out_types, ct_nonzero, strict=True) if nz])
     box = []
 
     def fun(*xs):
         it = iter(xs)
         args = [_ad.UndefinedPrimal(v.type) if u else next(it)
-                for v, u in zip(program.inputs, linear)]
+                for v, u in zip(program.inputs, linear, strict=True)]
         cts = [next(it) if nz else None for nz in ct_nonzero]
-        res = [c for c, u in zip(_ad.backward_pass(program, args, cts), linear) if u]
+        res = [c for c, u in zip(_ad.backward_pass(program, args, cts), linear, strict=True) if u]
         box.append(tuple(c is not None for c in res))
         return [c for c in res if c is not None]
 
@@ -163,7 +165,7 @@ def _jit_transpose(cts, *args, program, name, backend):
     ct_nonzero = tuple(c is not None for c in cts)
     T, nonzero = memo(program, ("transpose", linear, ct_nonzero),
                       lambda: _transposed(program, linear, ct_nonzero))
-    res = iter(bind("jit", *[a for a, u in zip(args, linear) if not u],
+    res = iter(bind("jit", *[a for a, u in zip(args, linear, strict=True) if not u],
                     *[c for c in cts if c is not None], program=T,
                     name=f"transpose({name})", backend=backend) if any(nonzero) else ())
     nz = iter(nonzero)
@@ -180,7 +182,7 @@ def _batched(program: Program, types, dims0):
     def fun(*xs):
         outs, out_dims = _bat.batch_program(program, xs, dims0)
         box.append([None if d is None else 0 for d in out_dims])
-        return [o if d is None else _bat.moveaxis(o, d, 0) for o, d in zip(outs, out_dims)]
+        return [o if d is None else _bat.moveaxis(o, d, 0) for o, d in zip(outs, out_dims, strict=True)]
 
     traced = trace_flat(fun, list(types), concrete=False, types=list(types))
     assert not traced.captured, "jit batching: the program captured outer values"
@@ -194,5 +196,9 @@ def _jit_batch(args, dims, *, program, name, backend):
     return bind("jit", *moved, program=pb, name=f"vmap({name})", backend=backend), out_dims
 
 
-define("jit", impl=_jit_impl, jvp=_jit_jvp, transpose=_jit_transpose, batch=_jit_batch,
-       multiple_results=True)
+define("jit", impl=_jit_impl,
+       jvp=_jit_jvp,
+       transpose=_jit_transpose,
+       batch=_jit_batch,
+       partial_eval=_jit_partial_eval,
+       dce=prune_call)

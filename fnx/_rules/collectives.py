@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import fnx_ir
 
+from . import binders as _lax
 from .._core import ad as _ad
+from .._core import collectives
 from .._core import batching as _bat
 from .._core import errors
-from .._core.rules import define
+from .._core.rules import NOT_DIFFERENTIABLE, define
 from .._core.trace import bind
 
 
@@ -44,34 +46,31 @@ def _reduction_batch(prim: str, reduce: str, unbatched):
 
 
 def _times(x, size: int):
-    L = _ad.lax()
-    return L.mul(x, L.full_like(x, size))
+    return _lax.mul(x, _lax.full_like(x, size))
 
 
 def _psum_transpose(ct, x, *, axis_name):
     return [None if ct is None else bind("psum", ct, axis_name=axis_name)]
 
 
-def _no_jvp(prim: str):
-    def rule(primals, tangents, **params):
-        raise NotImplementedError(f"differentiation rule for '{prim}' is not implemented "
-                                  "(as in JAX)")
-    rule.__name__ = f"jvp_{prim}"
-    return rule
-
-
-define("psum", impl=_unbound_impl, jvp=_ad.linear_jvp("psum"), transpose=_psum_transpose,
+define("psum", binder=collectives.psum, impl=_unbound_impl,
+       jvp=_ad.linear_jvp("psum"),
+       transpose=_psum_transpose,
        batch=_reduction_batch("psum", "reduce_sum", _times))
-for _prim, _reduce in (("pmax", "reduce_max"), ("pmin", "reduce_min")):
-    define(_prim, impl=_unbound_impl, jvp=_no_jvp(_prim),
-           batch=_reduction_batch(_prim, _reduce, lambda x, size: x))
+
+define("pmax", binder=collectives.pmax, impl=_unbound_impl,
+       jvp=NOT_DIFFERENTIABLE,  # (as in JAX)
+       batch=_reduction_batch("pmax", "reduce_max", lambda x, size: x))
+
+define("pmin", binder=collectives.pmin, impl=_unbound_impl,
+       jvp=NOT_DIFFERENTIABLE,
+       batch=_reduction_batch("pmin", "reduce_min", lambda x, size: x))
 
 
 # ------------------------------------------------------------------- all_gather
 
 def _all_gather_batch(args, dims, *, axis_name, axis, tiled, axis_size):
     (x,), (d,) = args, dims
-    L = _ad.lax()
     here, size, _ = _here(axis_name)
     if not here:  # batch at 0: the gathered axis moves one up
         x = _bat.moveaxis(x, d, 0)
@@ -80,12 +79,12 @@ def _all_gather_batch(args, dims, *, axis_name, axis, tiled, axis_size):
     t = _ad.aval_of(x)
     if d is None:
         shape = t.shape[:axis] + (size,) + t.shape[axis:]
-        y = L.broadcast_in_dim(x, shape, tuple(i if i < axis else i + 1 for i in range(t.ndim)))
+        y = _lax.broadcast_in_dim(x, shape, tuple(i if i < axis else i + 1 for i in range(t.ndim)))
     else:
         y = _bat.moveaxis(x, d, axis)
     if tiled:
         s = _ad.aval_of(y).shape
-        y = L.reshape(y, s[:axis] + (s[axis] * s[axis + 1],) + s[axis + 2:])
+        y = _lax.reshape(y, s[:axis] + (s[axis] * s[axis + 1],) + s[axis + 2:])
     return y, None
 
 
@@ -94,21 +93,22 @@ def _all_gather_transpose(ct, x, *, axis_name, axis, tiled, axis_size):
     takes its own block."""
     if ct is None:
         return [None]
-    L = _ad.lax()
     total = bind("psum", ct, axis_name=axis_name)
     t = x.aval
     index = bind("axis_index", axis_name=axis_name)
     block = t.shape[axis] if tiled else 1
-    start = L.mul(index, fnx_ir.literal(block, fnx_ir.int32))
+    start = _lax.mul(index, fnx_ir.literal(block, fnx_ir.int32))
     zero = fnx_ir.literal(0, fnx_ir.int32)
     sizes = list(_ad.aval_of(total).shape)
     sizes[axis] = block
     starts = [start if i == axis else zero for i in range(len(sizes))]
-    return [L.reshape(L.dynamic_slice(total, starts, sizes), t.shape)]
+    return [_lax.reshape(_lax.dynamic_slice(total, starts, sizes), t.shape)]
 
 
-define("all_gather", impl=_unbound_impl, jvp=_ad.linear_jvp("all_gather"),
-       transpose=_all_gather_transpose, batch=_all_gather_batch)
+define("all_gather", binder=collectives.all_gather, impl=_unbound_impl,
+       jvp=_ad.linear_jvp("all_gather"),
+       transpose=_all_gather_transpose,
+       batch=_all_gather_batch)
 
 
 # ------------------------------------------------------------------- axis_index
@@ -117,8 +117,9 @@ def _axis_index_batch(args, dims, *, axis_name):
     here, size, _ = _here(axis_name)
     if not here:
         return bind("axis_index", axis_name=axis_name), None
-    return _ad.lax().iota(fnx_ir.int32, (size,), 0), 0
+    return _lax.iota(fnx_ir.int32, (size,), 0), 0
 
 
-define("axis_index", impl=_unbound_impl, jvp=_ad.zero_jvp("axis_index"),
+define("axis_index", binder=collectives.axis_index, impl=_unbound_impl,
+       jvp=_ad.zero_jvp("axis_index"),
        batch=_axis_index_batch)

@@ -14,7 +14,7 @@ so the program's size never depends on the trip count.
 - **jvp**: the sub-programs are differentiated; a loop carry gets a tangent if its initial
   value has one or if the body gives it one (a fixed point), so every iteration has the same
   carry type.
-- **partial evaluation** (`ad.PE_RULES`): `cond` splits each branch into a known and an
+- **partial evaluation** (their `partial_eval` rules): `cond` splits each branch into a known and an
   unknown branch; the known cond also returns the residuals of every branch (the union,
   zero-filled outside the taken branch), the unknown cond reads them. `scan` splits its body
   the same way; per-iteration residuals become extra stacked outputs (ys) of the known scan
@@ -38,8 +38,14 @@ import numpy as np
 
 import fnx_ir
 from fnx_ir import Equation, Literal, Program, ShapedType, Var
+from fnx_ir.passes.control_flow import prune_cond, prune_scan, prune_while
+from fnx_ir.passes.dce import dce
 
+from . import binders as lax
 from .._core import ad as _ad
+from .._core import batching as bat
+from .._core import control_flow as structured  # (the binders: tracing the branch/body functions)
+from ..backends.interpreter import evaluate  # (to become the core's evaluator: see layers)
 from .._core import errors as _errors
 from .._core.rules import define
 from .._core.trace import bind, eval_program, trace_flat, type_of
@@ -48,8 +54,7 @@ from .._core.trace import bind, eval_program, trace_flat, type_of
 # =========================================================================== helpers
 
 def _evaluate(program: Program, args) -> list[np.ndarray]:
-    from ..backends.interpreter import evaluate
-    arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args)]
+    arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args, strict=True)]
     return evaluate(program, arrays)
 
 
@@ -62,11 +67,11 @@ def _trace(fun: Callable, types: Sequence[ShapedType]) -> Program:
 
 
 def _or(a: Sequence[bool], b: Sequence[bool]) -> list[bool]:
-    return [bool(x or y) for x, y in zip(a, b)]
+    return [bool(x or y) for x, y in zip(a, b, strict=True)]
 
 
 def _pick(items: Sequence, mask: Sequence[bool], keep: bool = True) -> list:
-    return [x for x, m in zip(items, mask) if bool(m) == keep]
+    return [x for x, m in zip(items, mask, strict=True) if bool(m) == keep]
 
 
 def _with_inputs(p: Program, inputs: Sequence[Var]) -> Program:
@@ -92,7 +97,7 @@ def jvp_sub(program: Program, diff: Sequence[bool], instantiate: Sequence[bool])
     differentiable inputs, returned), and returns the outputs, then a tangent for every
     output that has a nonzero one or is marked in `instantiate` (zeros then);
     `nonzero[j]` says which outputs have a tangent in `J`."""
-    diff = [bool(d) and _ad.differentiable(v.type) for v, d in zip(program.inputs, diff)]
+    diff = [bool(d) and _ad.differentiable(v.type) for v, d in zip(program.inputs, diff, strict=True)]
     n = len(program.inputs)
     box: list = []
 
@@ -101,7 +106,7 @@ def jvp_sub(program: Program, diff: Sequence[bool], instantiate: Sequence[bool])
         ts = [next(it) if d else None for d in diff]
         outs, touts = _ad.jvp_eval(program, list(args[:n]), ts)
         res, nz = [], []
-        for o, t, inst in zip(program.outputs, touts, instantiate):
+        for o, t, inst in zip(program.outputs, touts, instantiate, strict=True):
             if t is None and inst and _ad.differentiable(o.type):
                 t = _ad.zeros_like_aval(o.type.strong())
             nz.append(t is not None)
@@ -110,7 +115,7 @@ def jvp_sub(program: Program, diff: Sequence[bool], instantiate: Sequence[bool])
         box.append(nz)
         return list(outs) + res
 
-    types = program.in_types + [v.type.strong() for v, d in zip(program.inputs, diff) if d]
+    types = program.in_types + [v.type.strong() for v, d in zip(program.inputs, diff, strict=True) if d]
     J = _trace(fun, types)
     return J, box[0], diff
 
@@ -149,7 +154,7 @@ def pe_sub(program: Program, unknowns: Sequence[bool], force: Sequence[bool]):
     extra_vars = [Var(x.type) for x in extra]
     u_it, e_it = iter(u.outputs), iter(extra_vars)
     outs = []
-    for f, fo in zip(out_uk, force):
+    for f, fo in zip(out_uk, force, strict=True):
         if f:
             outs.append(next(u_it))
         elif fo:
@@ -165,7 +170,7 @@ def _known_outputs_only(program: Program, unknowns: Sequence[bool]) -> tuple[Pro
     pe = _ad.partial_eval(program, unknowns)
     k = pe.known
     n = len(k.outputs) - pe.num_res
-    return _ad.dce(Program(k.inputs, k.constants, k.equations, k.outputs[:n])), pe.out_unknowns
+    return dce(Program(k.inputs, k.constants, k.equations, k.outputs[:n])), pe.out_unknowns
 
 
 # --------------------------------------------------------------------------- batching
@@ -175,14 +180,13 @@ def batch_sub(program: Program, batched: Sequence[bool], size: int,
     """A closed sub-program batched: inputs marked `batched` get a leading batch axis of
     `size`; an output is batched (at axis 0) if it depends on a batched input or is marked
     in `force`, and left unbatched otherwise. Returns `(program, out_batched)`."""
-    from .._core import batching as bat
     force = [False] * len(program.outputs) if force is None else list(force)
     box: list = []
 
     def fun(*xs):
         outs, dims = bat.batch_program(program, xs, [0 if b else None for b in batched])
         res, flags = [], []
-        for o, d, f in zip(outs, dims, force):
+        for o, d, f in zip(outs, dims, force, strict=True):
             if d is None and not f:
                 res.append(o)
                 flags.append(False)
@@ -192,19 +196,17 @@ def batch_sub(program: Program, batched: Sequence[bool], size: int,
         box.append(flags)
         return res
 
-    types = [_batched_type(t, size) if b else t for t, b in zip(program.in_types, batched)]
+    types = [_batched_type(t, size) if b else t for t, b in zip(program.in_types, batched, strict=True)]
     return _trace(fun, types), box[0]
 
 
 def _batch_setup(args, dims):
-    from .._core import batching as bat
     size = bat.batch_size(args, dims)
-    moved = [a if d is None else bat.moveaxis(a, d, 0) for a, d in zip(args, dims)]
+    moved = [a if d is None else bat.moveaxis(a, d, 0) for a, d in zip(args, dims, strict=True)]
     return size, moved, [d is not None for d in dims]
 
 
 def _to_front(x, batched: bool, size: int):
-    from .._core import batching as bat
     return x if batched else bat.broadcast_batch(x, size, 0)
 
 
@@ -226,7 +228,7 @@ def _cond_jvp(primals, tangents, *, branches):
         _, nz, diff = jvp_sub(b, [t is not None for t in ts], [False] * n_out)
         union = _or(union, nz)
     progs = [jvp_sub(b, diff, union)[0] for b in branches]
-    tin = [t for t, d in zip(ts, diff) if d]
+    tin = [t for t, d in zip(ts, diff, strict=True) if d]
     outs = bind("cond", index, *ops, *tin, branches=tuple(progs))
     it = iter(outs[n_out:])
     return outs[:n_out], [next(it) if u else None for u in union]
@@ -287,18 +289,18 @@ def _cond_transpose(cts, index, *ops, branches):
     lin_types = [o.aval.strong() for o in _pick(ops, lin)]
     out_types = branches[0].out_types
     ct_nz = [c is not None for c in cts]
-    ct_types = [t.strong() for t, nz in zip(out_types, ct_nz) if nz]
+    ct_types = [t.strong() for t, nz in zip(out_types, ct_nz, strict=True) if nz]
 
     def transposed(b: Program) -> Program:
         def fun(*args):
             rit = iter(args[:len(res)])
             bp_args = [_ad.UndefinedPrimal(v.type) if l else next(rit)
-                       for v, l in zip(b.inputs, lin)]
+                       for v, l in zip(b.inputs, lin, strict=True)]
             cit = iter(args[len(res):])
             full = [next(cit) if nz else None for nz in ct_nz]
             got = _ad.backward_pass(b, bp_args, full)
             return [_ad.instantiate(g, _ad.UndefinedPrimal(t))
-                    for g, t in zip(_pick(got, lin), lin_types)]
+                    for g, t in zip(_pick(got, lin), lin_types, strict=True)]
         return _trace(fun, res_types + ct_types)
 
     progs = tuple(transposed(b) for b in branches)
@@ -308,8 +310,6 @@ def _cond_transpose(cts, index, *ops, branches):
 
 
 def _cond_batch(args, dims, *, branches):
-    from .._core import batching as bat
-    from .. import lax
     size, moved, flags = _batch_setup(args, dims)
     index, ops, ops_b = moved[0], moved[1:], flags[1:]
     n_out = len(branches[0].outputs)
@@ -326,7 +326,7 @@ def _cond_batch(args, dims, *, branches):
     results = []
     for b in branches:
         outs, odims = bat.batch_program(b, ops, [0 if f else None for f in ops_b])
-        results.append([bat.matchaxis(o, d, size, 0) for o, d in zip(outs, odims)])
+        results.append([bat.matchaxis(o, d, size, 0) for o, d in zip(outs, odims, strict=True)])
     final = list(results[0])
     for k in range(1, len(branches)):
         hit = lax.eq(index, lax.full((size,), k, it))
@@ -337,9 +337,12 @@ def _cond_batch(args, dims, *, branches):
     return final, [0] * n_out
 
 
-define("cond", impl=_cond_impl, jvp=_cond_jvp, transpose=_cond_transpose, batch=_cond_batch,
-       multiple_results=True)
-_ad.PE_RULES["cond"] = _cond_partial_eval
+define("cond", binder=structured.cond, impl=_cond_impl,
+       jvp=_cond_jvp,
+       transpose=_cond_transpose,
+       batch=_cond_batch,
+       partial_eval=_cond_partial_eval,
+       dce=prune_cond)
 
 
 # =========================================================================== while
@@ -358,7 +361,7 @@ def _split_while(args, cond_nconsts, body_nconsts):
 def _while_impl(*args, cond, body, cond_nconsts, body_nconsts):
     cc, bc, carry = _split_while(args, cond_nconsts, body_nconsts)
     carry = [np.asarray(c, dtype=v.type.dtype.np) for c, v in
-             zip(carry, body.inputs[body_nconsts:])]
+             zip(carry, body.inputs[body_nconsts:], strict=True)]
     while _evaluate(cond, cc + carry)[0]:
         carry = _evaluate(body, bc + carry)
     return carry
@@ -369,9 +372,9 @@ def _while_jvp(primals, tangents, *, cond, body, cond_nconsts, body_nconsts):
     _, bct, ct = _split_while(tangents, cond_nconsts, body_nconsts)
     n = len(carry)
     bc_nz = [t is not None and _ad.differentiable(v.type)
-             for t, v in zip(bct, body.inputs[:body_nconsts])]
+             for t, v in zip(bct, body.inputs[:body_nconsts], strict=True)]
     carry_nz = [t is not None and _ad.differentiable(v.type)
-                for t, v in zip(ct, body.inputs[body_nconsts:])]
+                for t, v in zip(ct, body.inputs[body_nconsts:], strict=True)]
     carry_nz = _jvp_fixed_point(body, bc_nz, carry_nz)
     if not any(carry_nz):
         return bind("while", *primals, cond=cond, body=body, cond_nconsts=cond_nconsts,
@@ -382,10 +385,10 @@ def _while_jvp(primals, tangents, *, cond, body, cond_nconsts, body_nconsts):
     nb, nbt = len(bc), sum(bc_nz)
     ins = J.inputs
     J = _with_inputs(J, ins[:nb] + ins[nb + n:nb + n + nbt] + ins[nb:nb + n] + ins[nb + n + nbt:])
-    carry_t_types = [v.type.strong() for v, nz in zip(body.inputs[body_nconsts:], carry_nz) if nz]
+    carry_t_types = [v.type.strong() for v, nz in zip(body.inputs[body_nconsts:], carry_nz, strict=True) if nz]
     cond_j = _with_inputs(cond, list(cond.inputs) + [Var(t) for t in carry_t_types])
-    ct_in = [_ad.instantiate(t, c) for t, c, nz in zip(ct, carry, carry_nz) if nz]
-    bct_in = [t for t, nz in zip(bct, bc_nz) if nz]
+    ct_in = [_ad.instantiate(t, c) for t, c, nz in zip(ct, carry, carry_nz, strict=True) if nz]
+    bct_in = [t for t, nz in zip(bct, bc_nz, strict=True) if nz]
     outs = bind("while", *cc, *bc, *bct_in, *carry, *ct_in, cond=cond_j, body=J,
                 cond_nconsts=cond_nconsts, body_nconsts=nb + nbt)
     it = iter(outs[n:])
@@ -423,7 +426,7 @@ def _while_partial_eval(eq: Equation, in_unknowns):
             dict(p, cond=cond_k, body=body_k, body_nconsts=bc_uk.count(False)), eq.source))
     unknown_eqs = []
     if any(carry_uk):
-        outs = [o if u else Var(o.type) for o, u in zip(eq.outputs, carry_uk)]
+        outs = [o if u else Var(o.type) for o, u in zip(eq.outputs, carry_uk, strict=True)]
         unknown_eqs.append(Equation("while", eq.inputs, outs, p, eq.source))
     return known_eqs, unknown_eqs, carry_uk
 
@@ -433,7 +436,6 @@ def _while_transpose(cts, *args, **params):
 
 
 def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
-    from .. import lax
     size, moved, flags = _batch_setup(args, dims)
     cc, bc, carry = _split_while(moved, cond_nconsts, body_nconsts)
     cc_b, bc_b, carry_b = _split_while(flags, cond_nconsts, body_nconsts)
@@ -448,14 +450,14 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
         cond_p, _ = batch_sub(cond, cc_b + carry_b, size)
         body_p, _ = batch_sub(body, bc_b + carry_b, size, carry_b)
         carry = [_to_front(c, was, size) if b else c
-                 for c, b, was in zip(carry, carry_b, flags[cond_nconsts + body_nconsts:])]
+                 for c, b, was in zip(carry, carry_b, flags[cond_nconsts + body_nconsts:], strict=True)]
         outs = bind("while", *cc, *bc, *carry, cond=cond_p, body=body_p,
                     cond_nconsts=cond_nconsts, body_nconsts=body_nconsts)
         return outs, [0 if b else None for b in carry_b]
     # A batched predicate: every carry is batched; the loop runs while any member's predicate
     # holds, and the body leaves the carries of finished members as they are.
     carry_b = [True] * len(carry)
-    carry = [_to_front(c, b, size) for c, b in zip(carry, flags[cond_nconsts + body_nconsts:])]
+    carry = [_to_front(c, b, size) for c, b in zip(carry, flags[cond_nconsts + body_nconsts:], strict=True)]
     cond_p, _ = batch_sub(cond, cc_b + carry_b, size, [True])
     body_p, _ = batch_sub(body, bc_b + carry_b, size, carry_b)
     nc, nb = len(cc), len(bc)
@@ -469,7 +471,7 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
         (pred,) = eval_program(cond_p, list(cc_v) + list(carry_v))
         new = eval_program(body_p, list(bc_v) + list(carry_v))
         out = []
-        for old, nw in zip(carry_v, new):
+        for old, nw in zip(carry_v, new, strict=True):
             shape = type_of(old).shape
             out.append(lax.select(lax.broadcast_in_dim(pred, shape, (0,)), nw, old))
         return out
@@ -481,9 +483,12 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
     return outs, [0] * len(outs)
 
 
-define("while", impl=_while_impl, jvp=_while_jvp, transpose=_while_transpose,
-       batch=_while_batch, multiple_results=True)
-_ad.PE_RULES["while"] = _while_partial_eval
+define("while", binder=structured.while_loop, impl=_while_impl,
+       jvp=_while_jvp,
+       transpose=_while_transpose,  # (not linear: an error naming the way out)
+       batch=_while_batch,
+       partial_eval=_while_partial_eval,
+       dce=prune_while)
 
 
 # =========================================================================== scan
@@ -500,10 +505,10 @@ def _scan_impl(*args, body, length, reverse, num_consts, num_carry, unroll):
     for i in (range(length - 1, -1, -1) if reverse else range(length)):
         out = _evaluate(body, consts + carry + [x[i] for x in xs])
         carry = out[:num_carry]
-        for y, o in zip(ys, out[num_carry:]):
+        for y, o in zip(ys, out[num_carry:], strict=True):
             y[i] = o
     return [np.asarray(c, dtype=t.dtype.np) for c, t in
-            zip(carry, body.in_types[num_consts:num_consts + num_carry])] + ys
+            zip(carry, body.in_types[num_consts:num_consts + num_carry], strict=True)] + ys
 
 
 def _scan_jvp(primals, tangents, *, body, length, reverse, num_consts, num_carry, unroll):
@@ -514,7 +519,7 @@ def _scan_jvp(primals, tangents, *, body, length, reverse, num_consts, num_carry
     n_ys = len(body.outputs) - ncar
 
     def nz(ts, vs):
-        return [t is not None and _ad.differentiable(v.type) for t, v in zip(ts, vs)]
+        return [t is not None and _ad.differentiable(v.type) for t, v in zip(ts, vs, strict=True)]
     c_nz = nz(tc, ins[:nc])
     carry_nz = nz(tcarry, ins[nc:nc + ncar])
     x_nz = nz(txs, ins[nc + ncar:])
@@ -535,9 +540,9 @@ def _scan_jvp(primals, tangents, *, body, length, reverse, num_consts, num_carry
     t_out_car, t_ys = o[ncar + n_ys:ncar + n_ys + ncart], o[ncar + n_ys + ncart:]
     J = Program(p_c + t_c + p_car + t_car + p_x + t_x, J.constants, J.equations,
                 p_out_car + t_out_car + p_ys + t_ys)
-    tc_in = [tt for tt, f in zip(tc, c_nz) if f]
-    tcar_in = [_ad.instantiate(tt, c) for tt, c, f in zip(tcarry, carry, carry_nz) if f]
-    tx_in = [tt for tt, f in zip(txs, x_nz) if f]
+    tc_in = [tt for tt, f in zip(tc, c_nz, strict=True) if f]
+    tcar_in = [_ad.instantiate(tt, c) for tt, c, f in zip(tcarry, carry, carry_nz, strict=True) if f]
+    tx_in = [tt for tt, f in zip(txs, x_nz, strict=True) if f]
     outs = bind("scan", *consts, *tc_in, *carry, *tcar_in, *xs, *tx_in, body=J, length=length,
                 reverse=reverse, num_consts=nc + nct, num_carry=ncar + ncart, unroll=unroll)
     car_out, car_t = outs[:ncar], outs[ncar:ncar + ncart]
@@ -566,8 +571,8 @@ def _scan_partial_eval(eq: Equation, in_unknowns):
     kb, ub, out_uk, nres = pe_sub(body, c_uk + carry_uk + x_uk, carry_uk + [False] * n_ys)
     c_in, carry_in, x_in = _split_scan(eq.inputs, nc, ncar)
     b_c, _, b_x = _split_scan(body.inputs, nc, ncar)
-    outer_const = {v: x for v, x, u in zip(b_c, c_in, c_uk) if not u}
-    outer_xs = {v: x for v, x, u in zip(b_x, x_in, x_uk) if not u}
+    outer_const = {v: x for v, x, u in zip(b_c, c_in, c_uk, strict=True) if not u}
+    outer_xs = {v: x for v, x, u in zip(b_x, x_in, x_uk, strict=True) if not u}
     n_kout = out_uk.count(False)
     res = kb.outputs[n_kout:]
     kinds = []  # per residual: ("const", operand) | ("xs", operand) | ("stack", None)
@@ -582,15 +587,15 @@ def _scan_partial_eval(eq: Equation, in_unknowns):
             kinds.append(("stack", None))
     known_eqs = _hoist_invariant_residuals(kb, n_kout, c_uk.count(False),
                                            _pick(c_in, c_uk, False), kinds, eq.source)
-    stacked = [r for r, (k, _) in zip(res, kinds) if k == "stack"]
+    stacked = [r for r, (k, _) in zip(res, kinds, strict=True) if k == "stack"]
     length = p["length"]
 
     known_outs = _pick(eq.outputs, out_uk, False)
     stack_vars = [Var(ShapedType((length,) + r.type.shape, r.type.dtype, r.type.weak))
                   for r in stacked]
     if known_outs or stack_vars:
-        kbody = _ad.dce(Program(kb.inputs, kb.constants, kb.equations,
-                                kb.outputs[:n_kout] + stacked))
+        kbody = dce(Program(kb.inputs, kb.constants, kb.equations,
+                            kb.outputs[:n_kout] + stacked))
         kparams = dict(p, body=kbody, num_consts=c_uk.count(False),
                        num_carry=carry_uk.count(False))
         k_inputs = (_pick(c_in, c_uk, False) + _pick(carry_in, carry_uk, False)
@@ -604,9 +609,9 @@ def _scan_partial_eval(eq: Equation, in_unknowns):
         u_res, u_rest = ub.inputs[:nres], ub.inputs[nres:]
         n_ukc, n_ukcar = sum(c_uk), sum(carry_uk)
         u_c, u_car, u_x = u_rest[:n_ukc], u_rest[n_ukc:n_ukc + n_ukcar], u_rest[n_ukc + n_ukcar:]
-        res_c = [v for v, (k, _) in zip(u_res, kinds) if k == "const"]
-        res_s = [v for v, (k, _) in zip(u_res, kinds) if k == "stack"]
-        res_x = [v for v, (k, _) in zip(u_res, kinds) if k == "xs"]
+        res_c = [v for v, (k, _) in zip(u_res, kinds, strict=True) if k == "const"]
+        res_s = [v for v, (k, _) in zip(u_res, kinds, strict=True) if k == "stack"]
+        res_x = [v for v, (k, _) in zip(u_res, kinds, strict=True) if k == "xs"]
         ubody = Program(res_c + u_c + u_car + res_s + res_x + u_x, ub.constants, ub.equations,
                         ub.outputs)
         op_c = [x for k, x in kinds if k == "const"]
@@ -638,15 +643,15 @@ def _hoist_invariant_residuals(kb: Program, n_kout: int, n_consts: int, outer_co
                                          [res[k] for k in hoist]), unknown)
     if inv.constants:  # (cannot add constants to the enclosing program from here)
         return []
-    env = dict(zip(inv.inputs, outer_consts))
+    env = dict(zip(inv.inputs, outer_consts, strict=True))
     eqs = []
     for e in inv.equations:
         outs = [Var(v.type) for v in e.outputs]
         eqs.append(Equation(e.primitive, [env.get(x, x) if isinstance(x, Var) else x
                                           for x in e.inputs], outs, e.params,
                             e.source or source))
-        env.update(zip(e.outputs, outs))
-    for k, v in zip(hoist, inv.outputs):
+        env.update(zip(e.outputs, outs, strict=True))
+    for k, v in zip(hoist, inv.outputs, strict=True):
         kinds[k] = ("const", env.get(v, v) if isinstance(v, Var) else v)
     return eqs
 
@@ -675,43 +680,42 @@ def _scan_transpose(cts, *args, body, length, reverse, num_consts, num_carry, un
         ct_car = a[n_rc + n_acc:n_rc + n_acc + num_carry]
         rest = a[n_rc + n_acc + num_carry:]
         rx, cy = iter(rest[:n_rx]), iter(rest[n_rx:])
-        bp_args = ([_ad.UndefinedPrimal(v.type) if l else next(rc) for v, l in zip(b_c, c_lin)]
+        bp_args = ([_ad.UndefinedPrimal(v.type) if l else next(rc) for v, l in zip(b_c, c_lin, strict=True)]
                    + [_ad.UndefinedPrimal(v.type) for v in b_car]
-                   + [_ad.UndefinedPrimal(v.type) if l else next(rx) for v, l in zip(b_x, x_lin)])
+                   + [_ad.UndefinedPrimal(v.type) if l else next(rx) for v, l in zip(b_x, x_lin, strict=True)])
         full = list(ct_car) + [next(cy) if nz else None for nz in ys_nz]
         got = _ad.backward_pass(body, bp_args, full)
         g_c, g_car, g_x = _split_scan(got, num_consts, num_carry)
-        new_acc = [_ad.add_tangents(s, g) for s, g in zip(acc, _pick(g_c, c_lin))]
-        out_car = [_ad.instantiate(g, _ad.UndefinedPrimal(t)) for g, t in zip(g_car, carry_types)]
+        new_acc = [_ad.add_tangents(s, g) for s, g in zip(acc, _pick(g_c, c_lin), strict=True)]
+        out_car = [_ad.instantiate(g, _ad.UndefinedPrimal(t)) for g, t in zip(g_car, carry_types, strict=True)]
         out_x = [_ad.instantiate(g, _ad.UndefinedPrimal(t))
-                 for g, t in zip(_pick(g_x, x_lin), lin_x_types)]
+                 for g, t in zip(_pick(g_x, x_lin), lin_x_types, strict=True)]
         return list(new_acc) + out_car + out_x
 
     types = ([type_of(r) for r in res_c] + lin_c_types + carry_types
              + [type_of(r).with_shape(type_of(r).shape[1:]) for r in res_x]
-             + [t for t, nz in zip(y_types, ys_nz) if nz])
+             + [t for t, nz in zip(y_types, ys_nz, strict=True) if nz])
     body_tp = _trace(body_t, types)
     acc0 = [_ad.zeros_like_aval(t) for t in lin_c_types]
     ct_car0 = [_ad.instantiate(c, _ad.UndefinedPrimal(t))
-               for c, t in zip(ct_carry_out, carry_types)]
+               for c, t in zip(ct_carry_out, carry_types, strict=True)]
     outs = bind("scan", *res_c, *acc0, *ct_car0, *res_x, *[c for c in ct_ys if c is not None],
                 body=body_tp, length=length, reverse=not reverse, num_consts=n_rc,
                 num_carry=n_acc + num_carry, unroll=unroll)
     acc, ct_car, ct_x = outs[:n_acc], outs[n_acc:n_acc + num_carry], outs[n_acc + num_carry:]
     ai, xi = iter(acc), iter(ct_x)
     return ([next(ai) if l else None for l in c_lin]
-            + [c if _ad.is_undefined(a) else None for c, a in zip(ct_car, carry)]
+            + [c if _ad.is_undefined(a) else None for c, a in zip(ct_car, carry, strict=True)]
             + [next(xi) if l else None for l in x_lin])
 
 
 def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry, unroll):
-    from .._core import batching as bat
     size = bat.batch_size(args, dims)
     consts, carry, xs = _split_scan(args, num_consts, num_carry)
     cd, card, xd = _split_scan(dims, num_consts, num_carry)
-    consts = [c if d is None else bat.moveaxis(c, d, 0) for c, d in zip(consts, cd)]
-    carry = [c if d is None else bat.moveaxis(c, d, 0) for c, d in zip(carry, card)]
-    xs = [x if d is None else bat.moveaxis(x, d, 1) for x, d in zip(xs, xd)]
+    consts = [c if d is None else bat.moveaxis(c, d, 0) for c, d in zip(consts, cd, strict=True)]
+    carry = [c if d is None else bat.moveaxis(c, d, 0) for c, d in zip(carry, card, strict=True)]
+    xs = [x if d is None else bat.moveaxis(x, d, 1) for x, d in zip(xs, xd, strict=True)]
     c_b = [d is not None for d in cd]
     carry_b = [d is not None for d in card]
     x_b = [d is not None for d in xd]
@@ -724,13 +728,16 @@ def _scan_batch(args, dims, *, body, length, reverse, num_consts, num_carry, unr
         carry_b = new
     body_b, out_b = batch_sub(body, c_b + carry_b + x_b, size, carry_b + [False] * n_ys)
     carry = [_to_front(c, d is not None, size) if b else c
-             for c, b, d in zip(carry, carry_b, card)]
+             for c, b, d in zip(carry, carry_b, card, strict=True)]
     outs = bind("scan", *consts, *carry, *xs, body=body_b, length=length, reverse=reverse,
                 num_consts=num_consts, num_carry=num_carry, unroll=unroll)
     return outs, ([0 if b else None for b in carry_b]
                   + [1 if b else None for b in out_b[num_carry:]])
 
 
-define("scan", impl=_scan_impl, jvp=_scan_jvp, transpose=_scan_transpose, batch=_scan_batch,
-       multiple_results=True)
-_ad.PE_RULES["scan"] = _scan_partial_eval
+define("scan", binder=structured.scan, impl=_scan_impl,
+       jvp=_scan_jvp,
+       transpose=_scan_transpose,
+       batch=_scan_batch,
+       partial_eval=_scan_partial_eval,
+       dce=prune_scan)

@@ -19,8 +19,8 @@
   elementwise identity for backends.
 
 Each primitive's `impl` evaluates the nested program with the interpreter; `jvp`,
-`transpose` and `batch` rules are defined here; the registration in the primitive
-table is here too (fnx_ir does not know these primitives' rules, only their types).
+`transpose` and `batch` rules are defined here; their rows (types and traits) are in the
+primitive table, `fnx_ir/primitives.py`.
 """
 from __future__ import annotations
 
@@ -28,8 +28,13 @@ import numpy as np
 
 import fnx_ir
 from fnx_ir import Equation, Program, ShapedType
+from fnx_ir.passes.dce import dce
+from fnx_ir.primitives import custom_lin_out_types
 
+from . import binders as lax
 from .._core import ad as _ad
+from .._core import batching as bat
+from ..backends.interpreter import evaluate  # (to become the core's evaluator: see layers)
 from .._core.rules import define
 from .._core.errors import TracerLeakError
 from .._core.trace import bind, eval_program, substituting, trace_flat, type_of
@@ -124,7 +129,7 @@ def _apply(p, args, **kw) -> list:
     if isinstance(p, Rule):
         return p(args, **kw)
     return eval_program(p, [_ad.zeros_like_aval(t.strong()) if a is None else a
-                            for a, t in zip(args, p.in_types)])
+                            for a, t in zip(args, p.in_types, strict=True)])
 
 
 def _closure_error(rule: str):
@@ -141,72 +146,10 @@ def _differentiated_closure_error(kind: str):
         "value as an explicit argument of the function instead")
 
 
-# ------------------------------------------------------------------- table entries
-
-def _check_inputs(prim: str, ins, expected) -> None:
-    if len(ins) != len(expected):
-        raise fnx_ir.IRTypeError(prim, f"takes {len(expected)} operands, got {len(ins)}")
-    for i, (a, b) in enumerate(zip(ins, expected)):
-        if a.shape != b.shape or a.dtype is not b.dtype:
-            raise fnx_ir.IRTypeError(prim, f"operand {i} has type {a}, the nested program "
-                                     f"expects {b}")
-
-
-def _custom_jvp_call_type(prim, ins, *, call, jvp, num_consts):
-    _check_inputs(prim, ins, call.in_types)
-    return [t for t in call.out_types]
-
-
-def _custom_vjp_call_type(prim, ins, *, call, fwd, bwd, num_consts):
-    _check_inputs(prim, ins, call.in_types)
-    return [t for t in call.out_types]
-
-
-def _lin_out_types(bwd, num_res: int, num_consts: int) -> list[ShapedType]:
-    return bwd.in_types[num_res:len(bwd.in_types) - num_consts]
-
-
-def _custom_lin_type(prim, ins, *, bwd, num_res, num_consts):
-    in_types, out_types = bwd.in_types, bwd.out_types
-    n_args = len(out_types)
-    expected = in_types[:num_res] + in_types[len(in_types) - num_consts:] + list(out_types)
-    _check_inputs(prim, ins, expected)
-    assert len(ins) == num_res + num_consts + n_args
-    return _lin_out_types(bwd, num_res, num_consts)
-
-
-def _checkpoint_type(prim, ins, *, program, prevent_cse, policy):
-    _check_inputs(prim, ins, program.in_types)
-    return [t for t in program.out_types]
-
-
-def _register(name, params, rule):
-    if name not in fnx_ir.PRIMITIVES:
-        fnx_ir.register(name, "custom", params, rule, None)
-
-
-_register("custom_jvp_call", ("call", "jvp", "num_consts"), _custom_jvp_call_type)
-_register("custom_vjp_call", ("call", "fwd", "bwd", "num_consts"),
-          _custom_vjp_call_type)
-_register("custom_lin", ("bwd", "num_res", "num_consts"), _custom_lin_type)
-_register("checkpoint", ("program", "prevent_cse", "policy"), _checkpoint_type)
-
-
-def _name_type(prim, ins, *, name):
-    if not isinstance(name, str):
-        raise fnx_ir.IRTypeError(prim, f"name must be a str, got {name!r}")
-    return ins[0]
-
-
-if "name" not in fnx_ir.PRIMITIVES:  # elementwise: backends fuse it as the identity
-    fnx_ir.register("name", "elementwise", ("name",), _name_type, 1)
-
-
 # ------------------------------------------------------------------- impl
 
 def _evaluate(program: Program, args) -> list[np.ndarray]:
-    from ..backends.interpreter import evaluate
-    arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args)]
+    arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args, strict=True)]
     return evaluate(program, arrays)
 
 
@@ -244,7 +187,7 @@ def _custom_vjp_call_jvp(primals, tangents, *, call, fwd, bwd, num_consts):
     outs, residuals = res[:n_out], res[n_out:]
     if all(t is None for t in tangents[:n]):
         return outs, [None] * n_out
-    ts = [_ad.instantiate(t, p) for t, p in zip(tangents[:n], primals[:n])]
+    ts = [_ad.instantiate(t, p) for t, p in zip(tangents[:n], primals[:n], strict=True)]
     consts = list(primals[n:])
     lin_rule = bwd
     if isinstance(bwd, Rule):  # its argument types are known now
@@ -285,7 +228,7 @@ def _known_only(pe: _ad.PartialEval, keep_outputs: bool) -> Program:
     n_res = pe.num_res
     n_out = len(known.outputs) - n_res
     outs = known.outputs[:n_out] if keep_outputs else known.outputs[n_out:]
-    return _ad.dce(Program(known.inputs, known.constants, known.equations, outs))
+    return dce(Program(known.inputs, known.constants, known.equations, outs))
 
 
 def _checkpoint_transpose(cts, *args, program, **params):
@@ -293,13 +236,13 @@ def _checkpoint_transpose(cts, *args, program, **params):
     transpose the linear part with those residuals."""
     unknowns = [_ad.is_undefined(a) for a in args]
     pe = _ad.partial_eval(program, unknowns)
-    known_args = [a for a, u in zip(args, unknowns) if not u]
+    known_args = [a for a, u in zip(args, unknowns, strict=True) if not u]
     recompute = _known_only(pe, keep_outputs=False)
     if not recompute.equations:
         residuals = eval_program(recompute, known_args)
     else:
         residuals = bind("checkpoint", *known_args, program=recompute, **params)
-    lin_cts = [c for c, u in zip(cts, pe.out_unknowns) if u]
+    lin_cts = [c for c, u in zip(cts, pe.out_unknowns, strict=True) if u]
     undefined = [a for a in args if _ad.is_undefined(a)]
     in_cts = _ad.backward_pass(pe.unknown, list(residuals) + undefined, lin_cts)
     it = iter(in_cts[pe.num_res:])
@@ -322,7 +265,7 @@ def _checkpoint_partial_eval(eq: Equation, in_unknowns):
     out_unk = pe.out_unknowns
     known = pe.known
     n_kout = len(known.outputs) - pe.num_res
-    known_in = {v for v, u in zip(q.inputs, in_unknowns) if not u}
+    known_in = {v for v, u in zip(q.inputs, in_unknowns, strict=True) if not u}
     const_vars = {v for v, _ in q.constants}
     producer = {o: e for e in known.equations for o in e.outputs}
     saved: dict = {}   # (ordered) values of q saved for the unknown side
@@ -347,12 +290,12 @@ def _checkpoint_partial_eval(eq: Equation, in_unknowns):
     recompute.reverse()
     saved_vars = list(saved)
     saved_outer = [fnx_ir.Var(v.type) for v in saved_vars]
-    outer = dict(zip(q.inputs, eq.inputs))
+    outer = dict(zip(q.inputs, eq.inputs, strict=True))
     known_eqs, unknown_eqs = [], []
-    known_outs = [o for o, u in zip(eq.outputs, out_unk) if not u]
+    known_outs = [o for o, u in zip(eq.outputs, out_unk, strict=True) if not u]
     if known_outs or saved_vars:
-        qk = _ad.dce(Program(known.inputs, known.constants, known.equations,
-                             known.outputs[:n_kout] + saved_vars))
+        qk = dce(Program(known.inputs, known.constants, known.equations,
+                         known.outputs[:n_kout] + saved_vars))
         known_eqs.append(Equation("checkpoint", [outer[v] for v in known.inputs],
                                   known_outs + saved_outer, dict(eq.params, program=qk),
                                   eq.source))
@@ -361,16 +304,15 @@ def _checkpoint_partial_eval(eq: Equation, in_unknowns):
         read = {x for e in eqs for x in e.inputs if isinstance(x, fnx_ir.Var)}
         read.update(x for x in pe.unknown.outputs if isinstance(x, fnx_ir.Var))
         ins = [v for v in q.inputs if v in known_in and v in read]
-        u_ins = [v for v, u in zip(q.inputs, in_unknowns) if u]
-        qu = _ad.dce(Program(ins + saved_vars + u_ins, q.constants, eqs, pe.unknown.outputs))
+        u_ins = [v for v, u in zip(q.inputs, in_unknowns, strict=True) if u]
+        qu = dce(Program(ins + saved_vars + u_ins, q.constants, eqs, pe.unknown.outputs))
         unknown_eqs.append(Equation(
             "checkpoint", [outer[v] for v in ins] + saved_outer + [outer[v] for v in u_ins],
-            [o for o, u in zip(eq.outputs, out_unk) if u], dict(eq.params, program=qu),
+            [o for o, u in zip(eq.outputs, out_unk, strict=True) if u], dict(eq.params, program=qu),
             eq.source))
     return known_eqs, unknown_eqs, out_unk
 
 
-_ad.PE_RULES["checkpoint"] = _checkpoint_partial_eval
 
 
 # ------------------------------------------------------------------- batching
@@ -378,21 +320,18 @@ _ad.PE_RULES["checkpoint"] = _checkpoint_partial_eval
 # moved to axis 0, every result at axis 0), and the primitive is re-bound with them.
 
 def _moved(args, dims):
-    from .._core import batching as bat
-    return [a if d is None else bat.moveaxis(a, d, 0) for a, d in zip(args, dims)]
+    return [a if d is None else bat.moveaxis(a, d, 0) for a, d in zip(args, dims, strict=True)]
 
 
 def _batched_program(program: Program, types, dims0, size: int, out_sum=None) -> Program:
     """`program` on operands of `types` (batched at axis 0 where `dims0[i] == 0`), with
     every result batched at axis 0, except results `i` with `out_sum[i]`, which are
     summed over the batch (cotangents of unbatched arguments)."""
-    from .._core import batching as bat
-    from .. import lax
 
     def fun(*xs):
         outs, out_dims = bat.batch_program(program, xs, dims0)
         res = []
-        for i, (o, d) in enumerate(zip(outs, out_dims)):
+        for i, (o, d) in enumerate(zip(outs, out_dims, strict=True)):
             if out_sum is not None and out_sum[i]:
                 res.append(o if d is None else lax.reduce_sum(o, (d,)))
             else:
@@ -405,7 +344,6 @@ def _batched_program(program: Program, types, dims0, size: int, out_sum=None) ->
 
 
 def _batch_setup(args, dims):
-    from .._core import batching as bat
     size = bat.batch_size(args, dims)
     moved = _moved(args, dims)
     return moved, [type_of(a) for a in moved], [None if d is None else 0 for d in dims], size
@@ -452,17 +390,22 @@ def _custom_vjp_call_batch(args, dims, *, call, fwd, bwd, num_consts):
     return outs, [0] * len(outs)
 
 
-define("custom_jvp_call", impl=_call_impl, jvp=_custom_jvp_call_jvp,
-       batch=_custom_jvp_call_batch, multiple_results=True)
-define("custom_vjp_call", impl=_call_impl, jvp=_custom_vjp_call_jvp,
-       batch=_custom_vjp_call_batch, multiple_results=True)
+define("custom_jvp_call", impl=_call_impl,
+       jvp=_custom_jvp_call_jvp,
+       batch=_custom_jvp_call_batch)
+
+define("custom_vjp_call", impl=_call_impl,
+       jvp=_custom_vjp_call_jvp,
+       batch=_custom_vjp_call_batch)
+
+
 def _custom_lin_batch(args, dims, *, bwd, num_res, num_consts):
     """Every result batched at 0; `bwd` batched to take those results' cotangents (batched
     at 0) and give each tangent's cotangent (summed over the batch for unbatched ones)."""
     moved, types, dims0, size = _batch_setup(args, dims)
     k = num_res + num_consts
     ct_types = [ShapedType((size,) + t.shape, t.dtype)
-                for t in _lin_out_types(bwd, num_res, num_consts)]
+                for t in custom_lin_out_types(bwd, num_res, num_consts)]
     bwd_b = _batched_program(force(bwd), types[:num_res] + ct_types + types[num_res:k],
                              dims0[:num_res] + [0] * len(ct_types) + dims0[num_res:k],
                              size, out_sum=[d is None for d in dims0[k:]])
@@ -470,10 +413,16 @@ def _custom_lin_batch(args, dims, *, bwd, num_res, num_consts):
     return outs, [0] * len(outs)
 
 
-define("custom_lin", impl=_custom_lin_impl, jvp=_custom_lin_jvp,
-       transpose=_custom_lin_transpose, batch=_custom_lin_batch, multiple_results=True)
-define("checkpoint", impl=_checkpoint_impl, jvp=_checkpoint_jvp, transpose=_checkpoint_transpose,
-       batch=_checkpoint_batch, multiple_results=True)
+define("custom_lin", impl=_custom_lin_impl,
+       jvp=_custom_lin_jvp,
+       transpose=_custom_lin_transpose,
+       batch=_custom_lin_batch)
+
+define("checkpoint", impl=_checkpoint_impl,
+       jvp=_checkpoint_jvp,
+       transpose=_checkpoint_transpose,
+       batch=_checkpoint_batch,
+       partial_eval=_checkpoint_partial_eval)
 
 
 # ------------------------------------------------------------------- name (identity)
@@ -487,5 +436,7 @@ def _name_batch(args, dims, *, name):
     return bind("name", args[0], name=name), dims[0]
 
 
-define("name", impl=lambda x, *, name: np.array(x), jvp=_name_jvp,
-       transpose=lambda ct, x, *, name: [ct], batch=_name_batch)
+define("name", impl=lambda x, *, name: np.array(x),
+       jvp=_name_jvp,
+       transpose=lambda ct, x, *, name: [ct],
+       batch=_name_batch)

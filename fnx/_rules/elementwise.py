@@ -10,17 +10,8 @@ from .._core.rules import define
 from ._util import quiet
 from .._core import batching as _bat
 from .._core import ad as _ad
-from .. import lax as _lax
+from . import binders as lax
 import fnx_ir as _fnx_ir
-
-_FLOAT_UNARY = {
-    "neg": np.negative, "abs": np.abs, "sign": np.sign, "floor": np.floor, "ceil": np.ceil,
-    "round": np.round, "exp": np.exp, "exp2": np.exp2, "expm1": np.expm1, "log": np.log,
-    "log2": np.log2, "log1p": np.log1p, "sqrt": np.sqrt, "cbrt": np.cbrt, "sin": np.sin,
-    "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
-    "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "asinh": np.arcsinh,
-    "acosh": np.arccosh, "atanh": np.arctanh, "isfinite": np.isfinite, "not": np.invert,
-}
 
 
 def _rsqrt(x):
@@ -61,9 +52,6 @@ def _erf_inv_scalar(y: float) -> float:
     return math.copysign(x, y)
 
 
-_FLOAT_UNARY.update({"rsqrt": _rsqrt, "logistic": _logistic, "erf": _libm(math.erf),
-                     "erfc": _libm(math.erfc), "erf_inv": _libm(_erf_inv_scalar)})
-
 # ------------------------------------------------------------------- derivative rules
 # jvp(primals, tangents, **params) -> (out, out_tangent), a None tangent is a zero;
 # transpose(ct, *args, **params) -> one cotangent per operand (linear operands are
@@ -77,87 +65,34 @@ def _c(x, value):
 def _bcast_to(v, x):
     """A scalar bound `v` broadcast to the shape of `x` (clamp's scalar bounds)."""
     tx, tv = _ad.aval_of(x), _ad.aval_of(v)
-    return v if tv.shape == tx.shape else _lax.broadcast_in_dim(v, tx.shape, ())
+    return v if tv.shape == tx.shape else lax.broadcast_in_dim(v, tx.shape, ())
 
 
-def _unary_jvp(name, fn):
-    return _ad.jvp_rule(name, fn)
-
-
-_L = _lax
 _LN2 = math.log(2.0)
-_JVP = {
-    "neg": _ad.linear_jvp("neg"),
-    # abs' = +1 where x >= 0 (so 1 at 0 and -0), -1 elsewhere (NaN included), as JAX
-    "abs": _unary_jvp("abs", lambda g, y, x: _L.select(_L.ge(x, _c(x, 0)), g, _L.neg(g))),
-    "exp": _unary_jvp("exp", lambda g, y, x: _L.mul(g, y)),
-    "exp2": _unary_jvp("exp2", lambda g, y, x: _L.mul(g, _L.mul(y, _c(y, _LN2)))),
-    "expm1": _unary_jvp("expm1", lambda g, y, x: _L.mul(g, _L.add(y, _c(y, 1)))),
-    "log": _unary_jvp("log", lambda g, y, x: _L.div(g, x)),
-    "log2": _unary_jvp("log2", lambda g, y, x: _L.div(g, _L.mul(x, _c(x, _LN2)))),
-    "log1p": _unary_jvp("log1p", lambda g, y, x: _L.div(g, _L.add(x, _c(x, 1)))),
-    # sqrt'(0) = +inf, as in JAX: 0.5 / sqrt(x)
-    "sqrt": _unary_jvp("sqrt", lambda g, y, x: _L.mul(g, _L.div(_c(y, 0.5), y))),
-    "rsqrt": _unary_jvp("rsqrt", lambda g, y, x: _L.mul(g, _L.mul(_c(x, -0.5), _L.div(y, x)))),
-    "cbrt": _unary_jvp("cbrt", lambda g, y, x: _L.mul(
-        g, _L.mul(_c(x, 1 / 3), _L.integer_pow(y, -2)))),
-    "sin": _unary_jvp("sin", lambda g, y, x: _L.mul(g, _L.cos(x))),
-    "cos": _unary_jvp("cos", lambda g, y, x: _L.neg(_L.mul(g, _L.sin(x)))),
-    "tan": _unary_jvp("tan", lambda g, y, x: _L.mul(g, _L.add(_c(y, 1), _L.mul(y, y)))),
-    "asin": _unary_jvp("asin", lambda g, y, x: _L.mul(
-        g, _L.rsqrt(_L.sub(_c(x, 1), _L.mul(x, x))))),
-    "acos": _unary_jvp("acos", lambda g, y, x: _L.neg(_L.mul(
-        g, _L.rsqrt(_L.sub(_c(x, 1), _L.mul(x, x)))))),
-    "atan": _unary_jvp("atan", lambda g, y, x: _L.div(g, _L.add(_c(x, 1), _L.mul(x, x)))),
-    "sinh": _unary_jvp("sinh", lambda g, y, x: _L.mul(g, _L.cosh(x))),
-    "cosh": _unary_jvp("cosh", lambda g, y, x: _L.mul(g, _L.sinh(x))),
-    # tanh' = 1 - y² computed as (1 - y)(1 + y): no cancellation as |y| -> 1
-    "tanh": _unary_jvp("tanh", lambda g, y, x: _L.mul(
-        g, _L.mul(_L.sub(_c(y, 1), y), _L.add(_c(y, 1), y)))),
-    "asinh": _unary_jvp("asinh", lambda g, y, x: _L.mul(
-        g, _L.rsqrt(_L.add(_L.mul(x, x), _c(x, 1))))),
-    "acosh": _unary_jvp("acosh", lambda g, y, x: _L.mul(
-        g, _L.rsqrt(_L.mul(_L.sub(x, _c(x, 1)), _L.add(x, _c(x, 1)))))),
-    "atanh": _unary_jvp("atanh", lambda g, y, x: _L.div(
-        g, _L.mul(_L.sub(_c(x, 1), x), _L.add(_c(x, 1), x)))),
-    # logistic' = s (1 - s): from the (stable) output, never exp of a large argument
-    "logistic": _unary_jvp("logistic", lambda g, y, x: _L.mul(g, _L.mul(y, _L.sub(_c(y, 1), y)))),
-    "erf": _unary_jvp("erf", lambda g, y, x: _L.mul(
-        g, _L.mul(_c(x, 2 / math.sqrt(math.pi)), _L.exp(_L.neg(_L.mul(x, x)))))),
-    "erfc": _unary_jvp("erfc", lambda g, y, x: _L.mul(
-        g, _L.mul(_c(x, -2 / math.sqrt(math.pi)), _L.exp(_L.neg(_L.mul(x, x)))))),
-    "erf_inv": _unary_jvp("erf_inv", lambda g, y, x: _L.mul(
-        g, _L.mul(_c(y, math.sqrt(math.pi) / 2), _L.exp(_L.mul(y, y))))),
-}
-for _name in ("sign", "floor", "ceil", "round", "isfinite", "not", "stop_gradient",
-              "and", "or", "xor", "shift_left", "shift_right_logical",
-              "shift_right_arithmetic", "eq", "ne", "lt", "le", "gt", "ge",
-              "bitcast_convert_type"):
-    _JVP[_name] = _ad.zero_jvp(_name)  # piecewise constant, boolean or integer results
 
 
 def _add_jvp(primals, tangents):
-    return _L.add(*primals), _ad.add_tangents(*tangents)
+    return lax.add(*primals), _ad.add_tangents(*tangents)
 
 
 def _sub_jvp(primals, tangents):
     tx, ty = tangents
-    return _L.sub(*primals), (_L.neg(ty) if tx is None else tx if ty is None else _L.sub(tx, ty))
+    return lax.sub(*primals), (lax.neg(ty) if tx is None else tx if ty is None else lax.sub(tx, ty))
 
 
 def _pow_jvp_x(g, ans, x, y):
     # y * x**(y-1), as JAX for float exponents (so 0 * 0**-1 = NaN at x = y = 0)
-    return _L.mul(g, _L.mul(y, _L.pow(x, _L.sub(y, _c(y, 1)))))
+    return lax.mul(g, lax.mul(y, lax.pow(x, lax.sub(y, _c(y, 1)))))
 
 
 def _pow_jvp_y(g, ans, x, y):
     # log(x) * x**y, and 0 where x == 0 (log(0) replaced by log(1)), as JAX
-    safe = _L.select(_L.eq(x, _c(x, 0)), _c(x, 1), x)
-    return _L.mul(g, _L.mul(_L.log(safe), ans))
+    safe = lax.select(lax.eq(x, _c(x, 0)), _c(x, 1), x)
+    return lax.mul(g, lax.mul(lax.log(safe), ans))
 
 
 def _atan2_denominator(x, y):
-    return _L.add(_L.mul(x, x), _L.mul(y, y))
+    return lax.add(lax.mul(x, x), lax.mul(y, y))
 
 
 def balanced_weights(x, y, ans):
@@ -165,9 +100,9 @@ def balanced_weights(x, y, ans):
     the operand equal to the result takes it all, ties split it equally, and where the
     result is NaN nobody takes anything."""
     one, zero = _c(ans, 1), _c(ans, 0)
-    hit_x, hit_y = _L.eq(x, ans), _L.eq(y, ans)
-    wx = _L.div(_L.select(hit_x, one, zero), _L.select(hit_y, _c(ans, 2), one))
-    wy = _L.div(_L.select(hit_y, one, zero), _L.select(hit_x, _c(ans, 2), one))
+    hit_x, hit_y = lax.eq(x, ans), lax.eq(y, ans)
+    wx = lax.div(lax.select(hit_x, one, zero), lax.select(hit_y, _c(ans, 2), one))
+    wy = lax.div(lax.select(hit_y, one, zero), lax.select(hit_x, _c(ans, 2), one))
     return wx, wy
 
 
@@ -178,33 +113,17 @@ def _minmax_jvp(name):
         tx, ty = tangents
         ans = _ad.bind(name, x, y)
         wx, wy = balanced_weights(x, y, ans)
-        out = None if tx is None else _L.mul(tx, wx)
+        out = None if tx is None else lax.mul(tx, wx)
         if ty is not None:
-            out = _ad.add_tangents(out, _L.mul(ty, wy))
+            out = _ad.add_tangents(out, lax.mul(ty, wy))
         return ans, out
     rule.__name__ = f"jvp_{name}"
     return rule
 
 
 def _rem_jvp_y(g, ans, x, y):
-    q = _L.div(x, y)  # d/dy rem(x, y) = -trunc(x / y)
-    return _L.mul(_L.neg(g), _L.mul(_L.sign(q), _L.floor(_L.abs(q))))
-
-
-_JVP.update({
-    "add": _add_jvp,
-    "sub": _sub_jvp,
-    "mul": _ad.jvp_rule("mul", lambda g, a, x, y: _L.mul(g, y), lambda g, a, x, y: _L.mul(x, g)),
-    "div": _ad.jvp_rule("div", lambda g, a, x, y: _L.div(g, y),
-                        lambda g, a, x, y: _L.mul(_L.mul(_L.neg(g), x), _L.integer_pow(y, -2))),
-    "rem": _ad.jvp_rule("rem", lambda g, a, x, y: g, _rem_jvp_y),
-    "pow": _ad.jvp_rule("pow", _pow_jvp_x, _pow_jvp_y),
-    "atan2": _ad.jvp_rule("atan2",
-                          lambda g, a, x, y: _L.mul(g, _L.div(y, _atan2_denominator(x, y))),
-                          lambda g, a, x, y: _L.mul(g, _L.div(_L.neg(x), _atan2_denominator(x, y)))),
-    "max": _minmax_jvp("max"),
-    "min": _minmax_jvp("min"),
-})
+    q = lax.div(x, y)  # d/dy rem(x, y) = -trunc(x / y)
+    return lax.mul(lax.neg(g), lax.mul(lax.sign(q), lax.floor(lax.abs(q))))
 
 
 def _integer_pow_jvp(g, ans, x, *, y):
@@ -212,22 +131,22 @@ def _integer_pow_jvp(g, ans, x, *, y):
         return None
     if y == 1:
         return g
-    return _L.mul(g, _L.mul(_c(x, y), x if y == 2 else _L.integer_pow(x, y - 1)))
+    return lax.mul(g, lax.mul(_c(x, y), x if y == 2 else lax.integer_pow(x, y - 1)))
 
 
 def _clamp_jvp_lo(g, ans, lo, x, hi):
     lo_b, hi_b = _bcast_to(lo, x), _bcast_to(hi, x)
-    inside = _L.bitwise_and(_L.gt(lo_b, x), _L.lt(lo_b, hi_b))
-    return _L.select(inside, _bcast_to(g, x), _c(x, 0))
+    inside = lax.bitwise_and(lax.gt(lo_b, x), lax.lt(lo_b, hi_b))
+    return lax.select(inside, _bcast_to(g, x), _c(x, 0))
 
 
 def _clamp_jvp_x(g, ans, lo, x, hi):
-    inside = _L.bitwise_and(_L.gt(x, _bcast_to(lo, x)), _L.lt(x, _bcast_to(hi, x)))
-    return _L.select(inside, g, _c(x, 0))
+    inside = lax.bitwise_and(lax.gt(x, _bcast_to(lo, x)), lax.lt(x, _bcast_to(hi, x)))
+    return lax.select(inside, g, _c(x, 0))
 
 
 def _clamp_jvp_hi(g, ans, lo, x, hi):
-    return _L.select(_L.lt(_bcast_to(hi, x), x), _bcast_to(g, x), _c(x, 0))
+    return lax.select(lax.lt(_bcast_to(hi, x), x), _bcast_to(g, x), _c(x, 0))
 
 
 def _convert_jvp(primals, tangents, *, new_dtype, weak):
@@ -238,14 +157,6 @@ def _convert_jvp(primals, tangents, *, new_dtype, weak):
     return ans, _ad.bind("convert_element_type", t, new_dtype=new_dtype, weak=weak)
 
 
-_JVP.update({
-    "integer_pow": _ad.jvp_rule("integer_pow", _integer_pow_jvp),
-    "select": _ad.linear_jvp("select", linear=(1, 2)),
-    "clamp": _ad.jvp_rule("clamp", _clamp_jvp_lo, _clamp_jvp_x, _clamp_jvp_hi),
-    "convert_element_type": _convert_jvp,
-})
-
-
 def _undef(x):
     return _ad.is_undefined(x)
 
@@ -254,19 +165,19 @@ def _mul_transpose(ct, x, y):
     if _undef(x) and _undef(y):
         raise NotImplementedError("transpose of mul: both operands are linear (x * y is not "
                                   "linear in (x, y))")
-    return [_L.mul(ct, y), None] if _undef(x) else [None, _L.mul(x, ct)]
+    return [lax.mul(ct, y), None] if _undef(x) else [None, lax.mul(x, ct)]
 
 
 def _div_transpose(ct, x, y):
     if _undef(y):
         raise NotImplementedError("transpose of div: it is linear only in the numerator")
-    return [_L.div(ct, y), None]
+    return [lax.div(ct, y), None]
 
 
 def _select_transpose(ct, pred, a, b):
     zeros = _ad.zeros_like_aval(_ad.aval_of(a).strong())
-    return [None, _L.select(pred, ct, zeros) if _undef(a) else None,
-            _L.select(pred, zeros, ct) if _undef(b) else None]
+    return [None, lax.select(pred, ct, zeros) if _undef(a) else None,
+            lax.select(pred, zeros, ct) if _undef(b) else None]
 
 
 def _convert_transpose(ct, x, *, new_dtype, weak):
@@ -274,26 +185,7 @@ def _convert_transpose(ct, x, *, new_dtype, weak):
     return [_ad.bind("convert_element_type", ct, new_dtype=t.dtype, weak=t.weak)]
 
 
-_TRANSPOSE = {
-    "neg": lambda ct, x: [_L.neg(ct)],
-    "add": lambda ct, x, y: [ct if _undef(x) else None, ct if _undef(y) else None],
-    "sub": lambda ct, x, y: [ct if _undef(x) else None, _L.neg(ct) if _undef(y) else None],
-    "mul": _mul_transpose,
-    "div": _div_transpose,
-    "select": _select_transpose,
-    "convert_element_type": _convert_transpose,
-}
-
-
-for _name, _fn in _FLOAT_UNARY.items():
-    define(_name, impl=quiet(_fn), batch=_bat.make_elementwise_batch(_name),
-           jvp=_JVP[_name], transpose=_TRANSPOSE.get(_name))
-
-define("stop_gradient", impl=np.array, batch=_bat.make_elementwise_batch("stop_gradient"),
-       jvp=_JVP["stop_gradient"])
-
-
-# ------------------------------------------------------------------- binary
+# ------------------------------------------------------------------- binary implementations
 
 def _int_div(x, y):
     """Truncating division with defined results for y == 0 and INT_MIN / -1."""
@@ -351,19 +243,6 @@ def _pow(x, y):
     return np.power(x.ravel(), y.ravel()).reshape(x.shape)
 
 
-_BINARY = {
-    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": _div, "rem": _rem,
-    "pow": _pow, "atan2": np.arctan2, "max": np.maximum, "min": np.minimum,
-    "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor,
-    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
-    "gt": np.greater, "ge": np.greater_equal, "shift_left": _shift("left"),
-    "shift_right_logical": _shift("logical"), "shift_right_arithmetic": _shift("arithmetic"),
-}
-for _name, _fn in _BINARY.items():
-    define(_name, impl=quiet(_fn), batch=_bat.make_elementwise_batch(_name),
-           jvp=_JVP[_name], transpose=_TRANSPOSE.get(_name))
-
-
 @quiet
 def _integer_pow(x, *, y):
     """Binary exponentiation: the same multiplications every backend performs."""
@@ -391,19 +270,10 @@ def _clamp_batch(args, dims):
         if db is None and scalar:
             bounds.append(b)
         elif scalar:
-            bounds.append(_bat.lax().broadcast_in_dim(b, full, (d,)))
+            bounds.append(lax.broadcast_in_dim(b, full, (d,)))
         else:
             bounds.append(_bat.matchaxis(b, db, size, d))
     return _bat.bind("clamp", bounds[0], x, bounds[1]), d
-
-
-define("integer_pow", impl=_integer_pow, batch=_bat.make_elementwise_batch("integer_pow"),
-       jvp=_JVP["integer_pow"])
-define("select", impl=lambda pred, a, b: np.where(pred, a, b),
-       batch=_bat.make_elementwise_batch("select"), jvp=_JVP["select"],
-       transpose=_TRANSPOSE["select"])
-define("clamp", impl=quiet(lambda lo, x, hi: np.minimum(np.maximum(x, lo), hi)),
-       batch=_clamp_batch, jvp=_JVP["clamp"])
 
 
 @quiet
@@ -411,11 +281,270 @@ def _convert(x, *, new_dtype, weak):
     return _fnx_ir.cast(x, new_dtype, copy=True)
 
 
-define("convert_element_type", impl=_convert,
-       batch=_bat.make_elementwise_batch("convert_element_type"),
-       jvp=_JVP["convert_element_type"], transpose=_TRANSPOSE["convert_element_type"])
-define("bitcast_convert_type",
-       impl=lambda x, *, new_dtype: np.ascontiguousarray(x).view(new_dtype.np)  # ascontiguousarray
-       .reshape(np.shape(x)).copy(),  # makes 0-d inputs 1-d: restore the shape
-       batch=_bat.make_elementwise_batch("bitcast_convert_type"),
-       jvp=_JVP["bitcast_convert_type"])
+def _bitcast(x, *, new_dtype):
+    # (ascontiguousarray makes 0-d inputs 1-d: restore the shape)
+    return np.ascontiguousarray(x).view(new_dtype.np).reshape(np.shape(x)).copy()
+
+
+# ------------------------------------------------------------------- registration
+# One block per primitive: binder, impl, jvp, transpose (when linear), batch.
+
+define("neg", binder=lax.neg, impl=quiet(np.negative),
+       jvp=_ad.linear_jvp("neg"),
+       transpose=lambda ct, x: [lax.neg(ct)],
+       batch=_bat.make_elementwise_batch("neg"))
+
+define("abs", binder=lax.abs, impl=quiet(np.abs),
+       jvp=_ad.jvp_rule("abs", lambda g, y, x: lax.select(lax.ge(x, _c(x, 0)), g, lax.neg(g))),
+       batch=_bat.make_elementwise_batch("abs"))
+
+define("sign", binder=lax.sign, impl=quiet(np.sign),
+       jvp=_ad.zero_jvp("sign"),
+       batch=_bat.make_elementwise_batch("sign"))
+
+define("floor", binder=lax.floor, impl=quiet(np.floor),
+       jvp=_ad.zero_jvp("floor"),
+       batch=_bat.make_elementwise_batch("floor"))
+
+define("ceil", binder=lax.ceil, impl=quiet(np.ceil),
+       jvp=_ad.zero_jvp("ceil"),
+       batch=_bat.make_elementwise_batch("ceil"))
+
+define("round", binder=lax.round, impl=quiet(np.round),
+       jvp=_ad.zero_jvp("round"),
+       batch=_bat.make_elementwise_batch("round"))
+
+define("exp", binder=lax.exp, impl=quiet(np.exp),
+       jvp=_ad.jvp_rule("exp", lambda g, y, x: lax.mul(g, y)),
+       batch=_bat.make_elementwise_batch("exp"))
+
+define("exp2", binder=lax.exp2, impl=quiet(np.exp2),
+       jvp=_ad.jvp_rule("exp2", lambda g, y, x: lax.mul(g, lax.mul(y, _c(y, _LN2)))),
+       batch=_bat.make_elementwise_batch("exp2"))
+
+define("expm1", binder=lax.expm1, impl=quiet(np.expm1),
+       jvp=_ad.jvp_rule("expm1", lambda g, y, x: lax.mul(g, lax.add(y, _c(y, 1)))),
+       batch=_bat.make_elementwise_batch("expm1"))
+
+define("log", binder=lax.log, impl=quiet(np.log),
+       jvp=_ad.jvp_rule("log", lambda g, y, x: lax.div(g, x)),
+       batch=_bat.make_elementwise_batch("log"))
+
+define("log2", binder=lax.log2, impl=quiet(np.log2),
+       jvp=_ad.jvp_rule("log2", lambda g, y, x: lax.div(g, lax.mul(x, _c(x, _LN2)))),
+       batch=_bat.make_elementwise_batch("log2"))
+
+define("log1p", binder=lax.log1p, impl=quiet(np.log1p),
+       jvp=_ad.jvp_rule("log1p", lambda g, y, x: lax.div(g, lax.add(x, _c(x, 1)))),
+       batch=_bat.make_elementwise_batch("log1p"))
+
+define("sqrt", binder=lax.sqrt, impl=quiet(np.sqrt),
+       jvp=_ad.jvp_rule("sqrt", lambda g, y, x: lax.mul(g, lax.div(_c(y, 0.5), y))),
+       batch=_bat.make_elementwise_batch("sqrt"))
+
+define("cbrt", binder=lax.cbrt, impl=quiet(np.cbrt),
+       jvp=_ad.jvp_rule("cbrt", lambda g, y, x: lax.mul(
+       g, lax.mul(_c(x, 1 / 3), lax.integer_pow(y, -2)))),
+       batch=_bat.make_elementwise_batch("cbrt"))
+
+define("sin", binder=lax.sin, impl=quiet(np.sin),
+       jvp=_ad.jvp_rule("sin", lambda g, y, x: lax.mul(g, lax.cos(x))),
+       batch=_bat.make_elementwise_batch("sin"))
+
+define("cos", binder=lax.cos, impl=quiet(np.cos),
+       jvp=_ad.jvp_rule("cos", lambda g, y, x: lax.neg(lax.mul(g, lax.sin(x)))),
+       batch=_bat.make_elementwise_batch("cos"))
+
+define("tan", binder=lax.tan, impl=quiet(np.tan),
+       jvp=_ad.jvp_rule("tan", lambda g, y, x: lax.mul(g, lax.add(_c(y, 1), lax.mul(y, y)))),
+       batch=_bat.make_elementwise_batch("tan"))
+
+define("asin", binder=lax.asin, impl=quiet(np.arcsin),
+       jvp=_ad.jvp_rule("asin", lambda g, y, x: lax.mul(
+       g, lax.rsqrt(lax.sub(_c(x, 1), lax.mul(x, x))))),
+       batch=_bat.make_elementwise_batch("asin"))
+
+define("acos", binder=lax.acos, impl=quiet(np.arccos),
+       jvp=_ad.jvp_rule("acos", lambda g, y, x: lax.neg(lax.mul(
+       g, lax.rsqrt(lax.sub(_c(x, 1), lax.mul(x, x)))))),
+       batch=_bat.make_elementwise_batch("acos"))
+
+define("atan", binder=lax.atan, impl=quiet(np.arctan),
+       jvp=_ad.jvp_rule("atan", lambda g, y, x: lax.div(g, lax.add(_c(x, 1), lax.mul(x, x)))),
+       batch=_bat.make_elementwise_batch("atan"))
+
+define("sinh", binder=lax.sinh, impl=quiet(np.sinh),
+       jvp=_ad.jvp_rule("sinh", lambda g, y, x: lax.mul(g, lax.cosh(x))),
+       batch=_bat.make_elementwise_batch("sinh"))
+
+define("cosh", binder=lax.cosh, impl=quiet(np.cosh),
+       jvp=_ad.jvp_rule("cosh", lambda g, y, x: lax.mul(g, lax.sinh(x))),
+       batch=_bat.make_elementwise_batch("cosh"))
+
+define("tanh", binder=lax.tanh, impl=quiet(np.tanh),
+       jvp=_ad.jvp_rule("tanh", lambda g, y, x: lax.mul(
+       g, lax.mul(lax.sub(_c(y, 1), y), lax.add(_c(y, 1), y)))),
+       batch=_bat.make_elementwise_batch("tanh"))
+
+define("asinh", binder=lax.asinh, impl=quiet(np.arcsinh),
+       jvp=_ad.jvp_rule("asinh", lambda g, y, x: lax.mul(
+      g, lax.rsqrt(lax.add(lax.mul(x, x), _c(x, 1))))),
+       batch=_bat.make_elementwise_batch("asinh"))
+
+define("acosh", binder=lax.acosh, impl=quiet(np.arccosh),
+       jvp=_ad.jvp_rule("acosh", lambda g, y, x: lax.mul(
+      g, lax.rsqrt(lax.mul(lax.sub(x, _c(x, 1)), lax.add(x, _c(x, 1)))))),
+       batch=_bat.make_elementwise_batch("acosh"))
+
+define("atanh", binder=lax.atanh, impl=quiet(np.arctanh),
+       jvp=_ad.jvp_rule("atanh", lambda g, y, x: lax.div(
+      g, lax.mul(lax.sub(_c(x, 1), x), lax.add(_c(x, 1), x)))),
+       batch=_bat.make_elementwise_batch("atanh"))
+
+define("isfinite", binder=lax.isfinite, impl=quiet(np.isfinite),
+       jvp=_ad.zero_jvp("isfinite"),
+       batch=_bat.make_elementwise_batch("isfinite"))
+
+define("not", binder=lax.bitwise_not, impl=quiet(np.invert),
+       jvp=_ad.zero_jvp("not"),
+       batch=_bat.make_elementwise_batch("not"))
+
+define("rsqrt", binder=lax.rsqrt, impl=quiet(_rsqrt),
+       jvp=_ad.jvp_rule("rsqrt", lambda g, y, x: lax.mul(g, lax.mul(_c(x, -0.5), lax.div(y, x)))),
+       batch=_bat.make_elementwise_batch("rsqrt"))
+
+define("logistic", binder=lax.logistic, impl=quiet(_logistic),
+       jvp=_ad.jvp_rule("logistic", lambda g, y, x: lax.mul(g, lax.mul(y, lax.sub(_c(y, 1), y)))),
+       batch=_bat.make_elementwise_batch("logistic"))
+
+define("erf", binder=lax.erf, impl=quiet(_libm(math.erf)),
+       jvp=_ad.jvp_rule("erf", lambda g, y, x: lax.mul(
+                g, lax.mul(_c(x, 2 / math.sqrt(math.pi)), lax.exp(lax.neg(lax.mul(x, x)))))),
+       batch=_bat.make_elementwise_batch("erf"))
+
+define("erfc", binder=lax.erfc, impl=quiet(_libm(math.erfc)),
+       jvp=_ad.jvp_rule("erfc", lambda g, y, x: lax.mul(
+       g, lax.mul(_c(x, -2 / math.sqrt(math.pi)), lax.exp(lax.neg(lax.mul(x, x)))))),
+       batch=_bat.make_elementwise_batch("erfc"))
+
+define("erf_inv", binder=lax.erf_inv, impl=quiet(_libm(_erf_inv_scalar)),
+       jvp=_ad.jvp_rule("erf_inv", lambda g, y, x: lax.mul(
+    g, lax.mul(_c(y, math.sqrt(math.pi) / 2), lax.exp(lax.mul(y, y))))),
+       batch=_bat.make_elementwise_batch("erf_inv"))
+
+define("stop_gradient", binder=lax.stop_gradient, impl=np.array,
+       jvp=_ad.zero_jvp("stop_gradient"),
+       batch=_bat.make_elementwise_batch("stop_gradient"))
+
+define("add", binder=lax.add, impl=quiet(np.add),
+       jvp=_add_jvp,
+       transpose=lambda ct, x, y: [ct if _undef(x) else None, ct if _undef(y) else None],
+       batch=_bat.make_elementwise_batch("add"))
+
+define("sub", binder=lax.sub, impl=quiet(np.subtract),
+       jvp=_sub_jvp,
+       transpose=lambda ct, x, y: [ct if _undef(x) else None, lax.neg(ct) if _undef(y) else None],
+       batch=_bat.make_elementwise_batch("sub"))
+
+define("mul", binder=lax.mul, impl=quiet(np.multiply),
+       jvp=_ad.jvp_rule("mul", lambda g, a, x, y: lax.mul(g, y), lambda g, a, x, y: lax.mul(x, g)),
+       transpose=_mul_transpose,
+       batch=_bat.make_elementwise_batch("mul"))
+
+define("div", binder=lax.div, impl=quiet(_div),
+       jvp=_ad.jvp_rule("div", lambda g, a, x, y: lax.div(g, y),
+                        lambda g, a, x, y: lax.mul(lax.mul(lax.neg(g), x), lax.integer_pow(y, -2))),
+       transpose=_div_transpose,
+       batch=_bat.make_elementwise_batch("div"))
+
+define("rem", binder=lax.rem, impl=quiet(_rem),
+       jvp=_ad.jvp_rule("rem", lambda g, a, x, y: g, _rem_jvp_y),
+       batch=_bat.make_elementwise_batch("rem"))
+
+define("pow", binder=lax.pow, impl=quiet(_pow),
+       jvp=_ad.jvp_rule("pow", _pow_jvp_x, _pow_jvp_y),
+       batch=_bat.make_elementwise_batch("pow"))
+
+define("atan2", binder=lax.atan2, impl=quiet(np.arctan2),
+       jvp=_ad.jvp_rule("atan2",
+                        lambda g, a, x, y: lax.mul(g, lax.div(y, _atan2_denominator(x, y))),
+                        lambda g, a, x, y: lax.mul(g, lax.div(lax.neg(x), _atan2_denominator(x, y)))),
+       batch=_bat.make_elementwise_batch("atan2"))
+
+define("max", binder=lax.max, impl=quiet(np.maximum),
+       jvp=_minmax_jvp("max"),
+       batch=_bat.make_elementwise_batch("max"))
+
+define("min", binder=lax.min, impl=quiet(np.minimum),
+       jvp=_minmax_jvp("min"),
+       batch=_bat.make_elementwise_batch("min"))
+
+define("and", binder=lax.bitwise_and, impl=quiet(np.bitwise_and),
+       jvp=_ad.zero_jvp("and"),
+       batch=_bat.make_elementwise_batch("and"))
+
+define("or", binder=lax.bitwise_or, impl=quiet(np.bitwise_or),
+       jvp=_ad.zero_jvp("or"),
+       batch=_bat.make_elementwise_batch("or"))
+
+define("xor", binder=lax.bitwise_xor, impl=quiet(np.bitwise_xor),
+       jvp=_ad.zero_jvp("xor"),
+       batch=_bat.make_elementwise_batch("xor"))
+
+define("eq", binder=lax.eq, impl=quiet(np.equal),
+       jvp=_ad.zero_jvp("eq"),
+       batch=_bat.make_elementwise_batch("eq"))
+
+define("ne", binder=lax.ne, impl=quiet(np.not_equal),
+       jvp=_ad.zero_jvp("ne"),
+       batch=_bat.make_elementwise_batch("ne"))
+
+define("lt", binder=lax.lt, impl=quiet(np.less),
+       jvp=_ad.zero_jvp("lt"),
+       batch=_bat.make_elementwise_batch("lt"))
+
+define("le", binder=lax.le, impl=quiet(np.less_equal),
+       jvp=_ad.zero_jvp("le"),
+       batch=_bat.make_elementwise_batch("le"))
+
+define("gt", binder=lax.gt, impl=quiet(np.greater),
+       jvp=_ad.zero_jvp("gt"),
+       batch=_bat.make_elementwise_batch("gt"))
+
+define("ge", binder=lax.ge, impl=quiet(np.greater_equal),
+       jvp=_ad.zero_jvp("ge"),
+       batch=_bat.make_elementwise_batch("ge"))
+
+define("shift_left", binder=lax.shift_left, impl=quiet(_shift("left")),
+       jvp=_ad.zero_jvp("shift_left"),
+       batch=_bat.make_elementwise_batch("shift_left"))
+
+define("shift_right_logical", binder=lax.shift_right_logical, impl=quiet(_shift("logical")),
+       jvp=_ad.zero_jvp("shift_right_logical"),
+       batch=_bat.make_elementwise_batch("shift_right_logical"))
+
+define("shift_right_arithmetic", binder=lax.shift_right_arithmetic, impl=quiet(_shift("arithmetic")),
+       jvp=_ad.zero_jvp("shift_right_arithmetic"),
+       batch=_bat.make_elementwise_batch("shift_right_arithmetic"))
+
+define("integer_pow", binder=lax.integer_pow, impl=_integer_pow,
+       jvp=_ad.jvp_rule("integer_pow", _integer_pow_jvp),
+       batch=_bat.make_elementwise_batch("integer_pow"))
+
+define("select", binder=lax.select, impl=lambda pred, a, b: np.where(pred, a, b),
+       jvp=_ad.linear_jvp("select", linear=(1, 2)),
+       transpose=_select_transpose,
+       batch=_bat.make_elementwise_batch("select"))
+
+define("clamp", binder=lax.clamp, impl=quiet(lambda lo, x, hi: np.minimum(np.maximum(x, lo), hi)),
+       jvp=_ad.jvp_rule("clamp", _clamp_jvp_lo, _clamp_jvp_x, _clamp_jvp_hi),
+       batch=_clamp_batch)
+
+define("convert_element_type", binder=lax.convert_element_type, impl=_convert,
+       jvp=_convert_jvp,
+       transpose=_convert_transpose,
+       batch=_bat.make_elementwise_batch("convert_element_type"))
+
+define("bitcast_convert_type", binder=lax.bitcast_convert_type, impl=_bitcast,
+       jvp=_ad.zero_jvp("bitcast_convert_type"),
+       batch=_bat.make_elementwise_batch("bitcast_convert_type"))

@@ -10,37 +10,37 @@ from .._core.rules import define
 from ._util import quiet
 from .._core import batching as _bat
 from .._core import ad as _ad
-from .. import lax as _lax
+from . import binders as _lax
 import math
 import fnx_ir as _fnx_ir
 
 
 def _slice(x, *, start_indices, limit_indices, strides):
-    return np.asarray(x)[tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides))]
+    return np.asarray(x)[tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides, strict=True))]
 
 
 def _clamped_starts(shape, sizes, starts):
-    return [int(np.clip(int(s), 0, d - n)) for s, d, n in zip(starts, shape, sizes)]
+    return [int(np.clip(int(s), 0, d - n)) for s, d, n in zip(starts, shape, sizes, strict=True)]
 
 
 def _dynamic_slice(x, *starts, slice_sizes):
     x = np.asarray(x)
     lo = _clamped_starts(x.shape, slice_sizes, starts)
-    return x[tuple(slice(a, a + n) for a, n in zip(lo, slice_sizes))]
+    return x[tuple(slice(a, a + n) for a, n in zip(lo, slice_sizes, strict=True))]
 
 
 def _dynamic_update_slice(x, update, *starts):
     out = np.array(x)
     update = np.asarray(update)
     lo = _clamped_starts(out.shape, update.shape, starts)
-    out[tuple(slice(a, a + n) for a, n in zip(lo, update.shape))] = update
+    out[tuple(slice(a, a + n) for a, n in zip(lo, update.shape, strict=True))] = update
     return out
 
 
 def _gather(x, *indices, axes):
     x = np.asarray(x)
     front = np.moveaxis(x, axes, range(len(axes)))
-    clamped = tuple(np.clip(i, 0, x.shape[a] - 1) for i, a in zip(indices, axes))
+    clamped = tuple(np.clip(i, 0, x.shape[a] - 1) for i, a in zip(indices, axes, strict=True))
     return front[clamped]
 
 
@@ -60,10 +60,10 @@ def _scatter(name):
         rest = front.shape[len(axes):]
         upd = np.asarray(updates).reshape((-1,) + rest)
         if mode == "clip":
-            idx = [np.clip(i, 0, d - 1) for i, d in zip(idx, dims)]
+            idx = [np.clip(i, 0, d - 1) for i, d in zip(idx, dims, strict=True)]
         else:
             keep = np.ones(upd.shape[0], bool)
-            for i, d in zip(idx, dims):
+            for i, d in zip(idx, dims, strict=True):
                 keep &= (i >= 0) & (i < d)
             idx, upd = [i[keep] for i in idx], upd[keep]
         if name == "scatter":
@@ -108,7 +108,6 @@ def _zero_start(starts):
 def _dynamic_slice_batch(args, dims, *, slice_sizes):
     (x, *starts), (dx, *ds) = args, dims
     size = _bat.batch_size(args, dims)
-    L = _bat.lax()
     if all(d is None for d in ds):  # only the operand is batched: take its whole batch axis
         starts = starts[:dx] + [_zero_start(starts)] + starts[dx:]
         sizes = slice_sizes[:dx] + (size,) + slice_sizes[dx:]
@@ -118,16 +117,15 @@ def _dynamic_slice_batch(args, dims, *, slice_sizes):
     idx = _bat.window_indices(starts, ds, shape, slice_sizes, size)
     axes = tuple(range(len(shape)))
     if dx is None:
-        return L.gather(x, idx, axes), 0
-    batch_idx = L.iota(_bat.type_of(idx[0]).dtype, (size,) + tuple(slice_sizes), 0)
+        return _lax.gather(x, idx, axes), 0
+    batch_idx = _lax.iota(_bat.type_of(idx[0]).dtype, (size,) + tuple(slice_sizes), 0)
     axes = (dx,) + tuple(_bat.batched_axis(dx, a) for a in axes)
-    return L.gather(x, [batch_idx] + idx, axes), 0
+    return _lax.gather(x, [batch_idx] + idx, axes), 0
 
 
 def _dynamic_update_slice_batch(args, dims):
     (x, update, *starts), (dx, du, *ds) = args, dims
     size = _bat.batch_size(args, dims)
-    L = _bat.lax()
     if all(d is None for d in ds):  # one window for all examples: update the whole batch axis
         d = dx if dx is not None else 0
         x, update = _bat.matchaxis(x, dx, size, d), _bat.matchaxis(update, du, size, d)
@@ -136,9 +134,9 @@ def _dynamic_update_slice_batch(args, dims):
     x, update = _bat.matchaxis(x, dx, size, 0), _bat.matchaxis(update, du, size, 0)
     window = _bat.type_of(update).shape[1:]
     idx = _bat.window_indices(starts, ds, _bat.type_of(x).shape[1:], window, size)
-    batch_idx = L.iota(_bat.type_of(idx[0]).dtype, (size,) + window, 0)
+    batch_idx = _lax.iota(_bat.type_of(idx[0]).dtype, (size,) + window, 0)
     axes = tuple(range(len(window) + 1))
-    return L.scatter(x, update, [batch_idx] + idx, axes, mode="clip"), 0
+    return _lax.scatter(x, update, [batch_idx] + idx, axes, mode="clip"), 0
 
 
 def _gather_batch(args, dims, *, axes):
@@ -152,7 +150,7 @@ def _gather_batch(args, dims, *, axes):
     if dx is None:
         return _bat.bind("gather", x, *idx, axes=axes), d
     t = _bat.type_of(idx[0])  # both batched: example b reads its own slice of the operand
-    batch_idx = _bat.lax().iota(t.dtype, t.shape, d)
+    batch_idx = _lax.iota(t.dtype, t.shape, d)
     new_axes = (dx,) + tuple(_bat.batched_axis(dx, a) for a in axes)
     return _bat.bind("gather", x, batch_idx, *idx, axes=new_axes), d
 
@@ -171,7 +169,7 @@ def _scatter_batch(name):
             return _bat.bind(name, x, updates, *idx, axes=new_axes, mode=mode), d
         idx, di0 = _bat.common_layout(idx, di)
         t = _bat.type_of(idx[0])  # example b scatters into its own slice of the operand
-        batch_idx = _bat.lax().iota(t.dtype, t.shape, di0)
+        batch_idx = _lax.iota(t.dtype, t.shape, di0)
         new_axes = (d,) + tuple(_bat.batched_axis(d, a) for a in axes)
         updates = _bat.matchaxis(updates, du, size, di0)
         return _bat.bind(name, x, updates, batch_idx, *idx, axes=new_axes, mode=mode), d
@@ -201,7 +199,7 @@ def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
     shape = x.aval.shape
     out_shape = _ad.aval_of(ct).shape
     pads = []
-    for start, n, stride, dim in zip(start_indices, out_shape, strides, shape):
+    for start, n, stride, dim in zip(start_indices, out_shape, strides, shape, strict=True):
         real_limit = start + (n - 1) * stride + 1 if n > 0 else start
         pads.append((start, dim - real_limit, stride - 1))
     return [_lax.pad(ct, _fnx_ir.literal(0, x.aval.dtype), pads)]
@@ -226,7 +224,7 @@ def _gather_transpose(ct, x, *indices, axes):
 def _in_range(x_aval, update_aval, indices, axes):
     """Which updates land inside the operand (mode='drop' ignores the others)."""
     ok = None
-    for i, a in zip(indices, axes):
+    for i, a in zip(indices, axes, strict=True):
         t = _ad.aval_of(i)
         lo = _lax.ge(i, _lax.full(t.shape, 0, t.dtype))
         hi = _lax.lt(i, _lax.full(t.shape, x_aval.shape[a], t.dtype))
@@ -335,39 +333,52 @@ def _sort_jvp(primals, tangents, *, dimension, num_keys):
                        for t in tangents]
 
 
-_JVP = {
-    "slice": _ad.linear_jvp("slice"),
-    "dynamic_slice": _ad.linear_jvp("dynamic_slice", linear=(0,)),
-    "dynamic_update_slice": _ad.linear_jvp("dynamic_update_slice", linear=(0, 1)),
-    "gather": _ad.linear_jvp("gather", linear=(0,)),
-    "scatter": _ad.linear_jvp("scatter", linear=(0, 1)),
-    "scatter_add": _ad.linear_jvp("scatter_add", linear=(0, 1)),
-    "scatter_mul": _scatter_mul_jvp,
-    "scatter_min": _scatter_extremal_jvp("scatter_min"),
-    "scatter_max": _scatter_extremal_jvp("scatter_max"),
-    "sort": _sort_jvp,
-}
-_TRANSPOSE = {
-    "slice": _slice_transpose,
-    "dynamic_slice": _dynamic_slice_transpose,
-    "dynamic_update_slice": _dynamic_update_slice_transpose,
-    "gather": _gather_transpose,
-    "scatter": _scatter_transpose,
-    "scatter_add": _scatter_add_transpose,
-    "scatter_mul": _scatter_mul_transpose,
-}
+# ------------------------------------------------------------------- registration
+# One block per primitive: binder, impl, jvp, transpose (when linear), batch.
 
+define("slice", binder=_lax.slice, impl=_slice,
+       jvp=_ad.linear_jvp("slice"),
+       transpose=_slice_transpose,
+       batch=_slice_batch)
 
-define("slice", impl=_slice, batch=_slice_batch, jvp=_JVP["slice"],
-       transpose=_TRANSPOSE["slice"])
-define("dynamic_slice", impl=_dynamic_slice, batch=_dynamic_slice_batch,
-       jvp=_JVP["dynamic_slice"], transpose=_TRANSPOSE["dynamic_slice"])
-define("dynamic_update_slice", impl=_dynamic_update_slice,
-       batch=_dynamic_update_slice_batch, jvp=_JVP["dynamic_update_slice"],
-       transpose=_TRANSPOSE["dynamic_update_slice"])
-define("gather", impl=_gather, batch=_gather_batch, jvp=_JVP["gather"],
-       transpose=_TRANSPOSE["gather"])
-for _name in ("scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"):
-    define(_name, impl=_scatter(_name), batch=_scatter_batch(_name), jvp=_JVP[_name],
-           transpose=_TRANSPOSE.get(_name))
-define("sort", impl=_sort, multiple_results=True, batch=_sort_batch, jvp=_JVP["sort"])
+define("dynamic_slice", binder=_lax.dynamic_slice, impl=_dynamic_slice,
+       jvp=_ad.linear_jvp("dynamic_slice", linear=(0,)),
+       transpose=_dynamic_slice_transpose,
+       batch=_dynamic_slice_batch)
+
+define("dynamic_update_slice", binder=_lax.dynamic_update_slice, impl=_dynamic_update_slice,
+       jvp=_ad.linear_jvp("dynamic_update_slice", linear=(0, 1)),
+       transpose=_dynamic_update_slice_transpose,
+       batch=_dynamic_update_slice_batch)
+
+define("gather", binder=_lax.gather, impl=_gather,
+       jvp=_ad.linear_jvp("gather", linear=(0,)),
+       transpose=_gather_transpose,
+       batch=_gather_batch)
+
+define("scatter", binder=_lax.scatter, impl=_scatter("scatter"),
+       jvp=_ad.linear_jvp("scatter", linear=(0, 1)),
+       transpose=_scatter_transpose,
+       batch=_scatter_batch("scatter"))
+
+define("scatter_add", binder=_lax.scatter_add, impl=_scatter("scatter_add"),
+       jvp=_ad.linear_jvp("scatter_add", linear=(0, 1)),
+       transpose=_scatter_add_transpose,
+       batch=_scatter_batch("scatter_add"))
+
+define("scatter_mul", binder=_lax.scatter_mul, impl=_scatter("scatter_mul"),
+       jvp=_scatter_mul_jvp,
+       transpose=_scatter_mul_transpose,
+       batch=_scatter_batch("scatter_mul"))
+
+define("scatter_min", binder=_lax.scatter_min, impl=_scatter("scatter_min"),
+       jvp=_scatter_extremal_jvp("scatter_min"),
+       batch=_scatter_batch("scatter_min"))
+
+define("scatter_max", binder=_lax.scatter_max, impl=_scatter("scatter_max"),
+       jvp=_scatter_extremal_jvp("scatter_max"),
+       batch=_scatter_batch("scatter_max"))
+
+define("sort", binder=_lax.sort, impl=_sort,
+       jvp=_sort_jvp,
+       batch=_sort_batch)

@@ -8,7 +8,7 @@ import numpy as np
 from .._core.rules import define
 from .._core import batching as _bat
 from .._core import ad as _ad
-from .. import lax as _lax
+from . import binders as _lax
 
 
 def _dot_general(lhs, rhs, *, dimension_numbers):
@@ -96,5 +96,7 @@ _dot_general_jvp = _ad.jvp_rule(
     lambda g, ans, x, y, *, dimension_numbers: _lax.dot_general(x, g, dimension_numbers))
 
 
-define("dot_general", impl=_dot_general, batch=_dot_general_batch,
-       jvp=_dot_general_jvp, transpose=_dot_general_transpose)
+define("dot_general", binder=_lax.dot_general, impl=_dot_general,
+       jvp=_dot_general_jvp,
+       transpose=_dot_general_transpose,
+       batch=_dot_general_batch)

@@ -8,7 +8,7 @@ from ._util import quiet
 from .elementwise import balanced_weights
 from .._core import batching as _bat
 from .._core import ad as _ad
-from .. import lax as _lax
+from . import binders as _lax
 import math
 import fnx_ir as _fnx_ir
 
@@ -122,8 +122,8 @@ def _associative_scan(fn, elems, axis):
     else:
         even = fn(odd, [_slice_axis(e, 2, n, 2, axis) for e in elems])
     even = [_lax.concatenate([_slice_axis(e, 0, 1, 1, axis), r], axis)
-            for e, r in zip(elems, even)]
-    return [_interleave(e, o, axis) for e, o in zip(even, odd)]
+            for e, r in zip(elems, even, strict=True)]
+    return [_interleave(e, o, axis) for e, o in zip(even, odd, strict=True)]
 
 
 def _cumprod_jvp(primals, tangents, *, axis, reverse):
@@ -166,48 +166,6 @@ def _cumulative_extreme_jvp(name):
     return rule
 
 
-_JVP = {
-    "reduce_sum": _ad.linear_jvp("reduce_sum"),
-    "reduce_prod": _reduce_prod_jvp,
-    "reduce_max": _reduce_chooser_jvp("reduce_max"),
-    "reduce_min": _reduce_chooser_jvp("reduce_min"),
-    "cumsum": _ad.linear_jvp("cumsum"),
-    "cumprod": _cumprod_jvp,
-    "cummax": _cumulative_extreme_jvp("cummax"),
-    "cummin": _cumulative_extreme_jvp("cummin"),
-}
-for _name in ("reduce_and", "reduce_or", "argmax", "argmin"):
-    _JVP[_name] = _ad.zero_jvp(_name)  # boolean or integer results
-_TRANSPOSE = {
-    "reduce_sum": _reduce_sum_transpose,
-    "cumsum": lambda ct, x, *, axis, reverse: [_lax.cumsum(ct, axis, not reverse)],
-}
-
-
-define("reduce_sum", impl=quiet(_sum), batch=_bat.make_reduction_batch("reduce_sum"),
-       jvp=_JVP["reduce_sum"], transpose=_TRANSPOSE["reduce_sum"])
-define("reduce_prod", impl=quiet(_prod), batch=_bat.make_reduction_batch("reduce_prod"),
-       jvp=_JVP["reduce_prod"])
-define("reduce_max", impl=_extreme("max"), batch=_bat.make_reduction_batch("reduce_max"),
-       jvp=_JVP["reduce_max"])
-define("reduce_min", impl=_extreme("min"), batch=_bat.make_reduction_batch("reduce_min"),
-       jvp=_JVP["reduce_min"])
-define("reduce_and", impl=lambda x, *, axes: np.all(x, axis=axes),
-       batch=_bat.make_reduction_batch("reduce_and"),
-       jvp=_JVP["reduce_and"])
-define("reduce_or", impl=lambda x, *, axes: np.any(x, axis=axes),
-       batch=_bat.make_reduction_batch("reduce_or"),
-       jvp=_JVP["reduce_or"])
-define("argmax", impl=lambda x, *, axis, index_dtype:
-       np.argmax(x, axis=axis).astype(index_dtype.np),
-       batch=_bat.make_axis_batch("argmax", removes_axis=True),
-       jvp=_JVP["argmax"])
-define("argmin", impl=lambda x, *, axis, index_dtype:
-       np.argmin(x, axis=axis).astype(index_dtype.np),
-       batch=_bat.make_axis_batch("argmin", removes_axis=True),
-       jvp=_JVP["argmin"])
-
-
 def _cumulative(accumulate):
     @quiet
     def impl(x, *, axis, reverse):
@@ -218,15 +176,61 @@ def _cumulative(accumulate):
     return impl
 
 
-define("cumsum", impl=_cumulative(lambda x, a: np.cumsum(x, axis=a, dtype=x.dtype)),
-       batch=_bat.make_axis_batch("cumsum", removes_axis=False),
-       jvp=_JVP["cumsum"], transpose=_TRANSPOSE["cumsum"])
-define("cumprod", impl=_cumulative(lambda x, a: np.cumprod(x, axis=a, dtype=x.dtype)),
-       batch=_bat.make_axis_batch("cumprod", removes_axis=False),
-       jvp=_JVP["cumprod"])
-define("cummax", impl=_cumulative(lambda x, a: np.maximum.accumulate(x, axis=a)),
-       batch=_bat.make_axis_batch("cummax", removes_axis=False),
-       jvp=_JVP["cummax"])
-define("cummin", impl=_cumulative(lambda x, a: np.minimum.accumulate(x, axis=a)),
-       batch=_bat.make_axis_batch("cummin", removes_axis=False),
-       jvp=_JVP["cummin"])
+# ------------------------------------------------------------------- registration
+# One block per primitive: binder, impl, jvp, transpose (when linear), batch.
+
+define("reduce_sum", binder=_lax.reduce_sum, impl=quiet(_sum),
+       jvp=_ad.linear_jvp("reduce_sum"),
+       transpose=_reduce_sum_transpose,
+       batch=_bat.make_reduction_batch("reduce_sum"))
+
+define("reduce_prod", binder=_lax.reduce_prod, impl=quiet(_prod),
+       jvp=_reduce_prod_jvp,
+       batch=_bat.make_reduction_batch("reduce_prod"))
+
+define("reduce_max", binder=_lax.reduce_max, impl=_extreme("max"),
+       jvp=_reduce_chooser_jvp("reduce_max"),
+       batch=_bat.make_reduction_batch("reduce_max"))
+
+define("reduce_min", binder=_lax.reduce_min, impl=_extreme("min"),
+       jvp=_reduce_chooser_jvp("reduce_min"),
+       batch=_bat.make_reduction_batch("reduce_min"))
+
+define("reduce_and", binder=_lax.reduce_and, impl=lambda x, *, axes: np.all(x, axis=axes),
+       jvp=_ad.zero_jvp("reduce_and"),  # (boolean results)
+       batch=_bat.make_reduction_batch("reduce_and"))
+
+define("reduce_or", binder=_lax.reduce_or, impl=lambda x, *, axes: np.any(x, axis=axes),
+       jvp=_ad.zero_jvp("reduce_or"),
+       batch=_bat.make_reduction_batch("reduce_or"))
+
+define("argmax", binder=_lax.argmax,
+       impl=lambda x, *, axis, index_dtype: np.argmax(x, axis=axis).astype(index_dtype.np),
+       jvp=_ad.zero_jvp("argmax"),  # (integer results)
+       batch=_bat.make_axis_batch("argmax", removes_axis=True))
+
+define("argmin", binder=_lax.argmin,
+       impl=lambda x, *, axis, index_dtype: np.argmin(x, axis=axis).astype(index_dtype.np),
+       jvp=_ad.zero_jvp("argmin"),
+       batch=_bat.make_axis_batch("argmin", removes_axis=True))
+
+define("cumsum", binder=_lax.cumsum,
+       impl=_cumulative(lambda x, a: np.cumsum(x, axis=a, dtype=x.dtype)),
+       jvp=_ad.linear_jvp("cumsum"),
+       transpose=lambda ct, x, *, axis, reverse: [_lax.cumsum(ct, axis, not reverse)],
+       batch=_bat.make_axis_batch("cumsum", removes_axis=False))
+
+define("cumprod", binder=_lax.cumprod,
+       impl=_cumulative(lambda x, a: np.cumprod(x, axis=a, dtype=x.dtype)),
+       jvp=_cumprod_jvp,
+       batch=_bat.make_axis_batch("cumprod", removes_axis=False))
+
+define("cummax", binder=_lax.cummax,
+       impl=_cumulative(lambda x, a: np.maximum.accumulate(x, axis=a)),
+       jvp=_cumulative_extreme_jvp("cummax"),
+       batch=_bat.make_axis_batch("cummax", removes_axis=False))
+
+define("cummin", binder=_lax.cummin,
+       impl=_cumulative(lambda x, a: np.minimum.accumulate(x, axis=a)),
+       jvp=_cumulative_extreme_jvp("cummin"),
+       batch=_bat.make_axis_batch("cummin", removes_axis=False))

@@ -6,7 +6,7 @@ import numpy as np
 from .._core.rules import define
 from .._core import batching as _bat
 from .._core import ad as _ad
-from .. import lax as _lax
+from . import binders as _lax
 import fnx_ir as _fnx_ir
 
 
@@ -30,7 +30,7 @@ def _pad(x, value, *, padding_config):
     also for an empty dim (whose output is all padding)."""
     x = np.asarray(x)
     shape, src, dst = [], [], []
-    for n, (lo, hi, interior) in zip(x.shape, padding_config):
+    for n, (lo, hi, interior) in zip(x.shape, padding_config, strict=True):
         step = interior + 1
         size = lo + hi + n + max(n - 1, 0) * interior
         first = max(0, -(lo // step))  # the first element landing at >= 0
@@ -65,7 +65,7 @@ def _broadcast_in_dim_batch(args, dims, *, shape, broadcast_dimensions):
 def _reshape_batch(args, dims, *, new_sizes):
     (x,), (d,) = args, dims
     x = _bat.moveaxis(x, d, 0)
-    return _bat.lax().reshape(x, (_bat.type_of(x).shape[0],) + new_sizes), 0
+    return _lax.reshape(x, (_bat.type_of(x).shape[0],) + new_sizes), 0
 
 
 def _transpose_batch(args, dims, *, permutation):
@@ -110,19 +110,18 @@ def _pad_batch(args, dims, *, padding_config):
         return _bat.bind("pad", x, value, padding_config=cfg), dx
     # A padding value per example: pad with zeros, then select each example's value
     # where an (unbatched) mask of the padded positions says so.
-    L = _bat.lax()
     size = _bat.batch_size(args, dims)
     x = _bat.matchaxis(x, dx, size, 0)
     t = _bat.type_of(x)
     padded = _bat.bind("pad", x, _bat.fnx_ir.literal(0, t.dtype),
                        padding_config=((0, 0, 0),) + padding_config)
-    inside = L.full(t.shape[1:], True, _bat.fnx_ir.bool_)
+    inside = _lax.full(t.shape[1:], True, _bat.fnx_ir.bool_)
     inside = _bat.bind("pad", inside, _bat.fnx_ir.literal(False, _bat.fnx_ir.bool_),
                        padding_config=padding_config)
     out_shape = _bat.type_of(padded).shape
     inside = _bat.broadcast_batch(inside, size, 0)
-    value = L.broadcast_in_dim(_bat.moveaxis(value, dv, 0), out_shape, (0,))
-    return L.select(inside, padded, value), 0
+    value = _lax.broadcast_in_dim(_bat.moveaxis(value, dv, 0), out_shape, (0,))
+    return _lax.select(inside, padded, value), 0
 
 
 # ------------------------------------------------------------------- derivative rules
@@ -187,38 +186,53 @@ def _pad_transpose(ct, x, value, *, padding_config):
     return [t_x, t_v]
 
 
-_JVP = {name: _ad.linear_jvp(name) for name in (
-    "broadcast_in_dim", "reshape", "transpose", "squeeze", "expand_dims", "rev",
-    "concatenate", "pad")}
-_JVP["iota"] = _ad.zero_jvp("iota")
-_TRANSPOSE = {
-    "broadcast_in_dim": _broadcast_in_dim_transpose,
-    "reshape": _reshape_back,
-    "transpose": _transpose_transpose,
-    "squeeze": _reshape_back,
-    "expand_dims": _reshape_back,
-    "rev": lambda ct, x, *, dimensions: [_lax.rev(ct, dimensions)],
-    "concatenate": _concatenate_transpose,
-    "pad": _pad_transpose,
-}
+# ------------------------------------------------------------------- registration
+# One block per primitive: binder, impl, jvp, transpose (when linear), batch.
 
+define("iota", binder=_lax.iota, impl=_iota,
+       jvp=_ad.zero_jvp("iota"),
+       batch=_iota_batch)
 
-define("iota", impl=_iota, batch=_iota_batch, jvp=_JVP["iota"])
-define("broadcast_in_dim", impl=_broadcast_in_dim, batch=_broadcast_in_dim_batch,
-       jvp=_JVP["broadcast_in_dim"], transpose=_TRANSPOSE["broadcast_in_dim"])
-define("reshape", impl=lambda x, *, new_sizes: np.reshape(x, new_sizes),
-       batch=_reshape_batch, jvp=_JVP["reshape"], transpose=_TRANSPOSE["reshape"])
-define("transpose", impl=lambda x, *, permutation: np.transpose(x, permutation),
-       batch=_transpose_batch, jvp=_JVP["transpose"],
-       transpose=_TRANSPOSE["transpose"])
-define("squeeze", impl=lambda x, *, dimensions: np.squeeze(x, axis=dimensions),
-       batch=_squeeze_batch, jvp=_JVP["squeeze"], transpose=_TRANSPOSE["squeeze"])
-define("expand_dims", impl=lambda x, *, dimensions: np.expand_dims(x, dimensions),
-       batch=_expand_dims_batch, jvp=_JVP["expand_dims"],
-       transpose=_TRANSPOSE["expand_dims"])
-define("rev", impl=lambda x, *, dimensions: np.flip(x, dimensions), batch=_rev_batch,
-       jvp=_JVP["rev"], transpose=_TRANSPOSE["rev"])
-define("concatenate", impl=lambda *xs, dimension: np.concatenate(xs, axis=dimension),
-       batch=_concatenate_batch, jvp=_JVP["concatenate"],
-       transpose=_TRANSPOSE["concatenate"])
-define("pad", impl=_pad, batch=_pad_batch, jvp=_JVP["pad"], transpose=_TRANSPOSE["pad"])
+define("broadcast_in_dim", binder=_lax.broadcast_in_dim, impl=_broadcast_in_dim,
+       jvp=_ad.linear_jvp("broadcast_in_dim"),
+       transpose=_broadcast_in_dim_transpose,
+       batch=_broadcast_in_dim_batch)
+
+define("reshape", binder=_lax.reshape, impl=lambda x, *, new_sizes: np.reshape(x, new_sizes),
+       jvp=_ad.linear_jvp("reshape"),
+       transpose=_reshape_back,
+       batch=_reshape_batch)
+
+define("transpose", binder=_lax.transpose,
+       impl=lambda x, *, permutation: np.transpose(x, permutation),
+       jvp=_ad.linear_jvp("transpose"),
+       transpose=_transpose_transpose,
+       batch=_transpose_batch)
+
+define("squeeze", binder=_lax.squeeze,
+       impl=lambda x, *, dimensions: np.squeeze(x, axis=dimensions),
+       jvp=_ad.linear_jvp("squeeze"),
+       transpose=_reshape_back,
+       batch=_squeeze_batch)
+
+define("expand_dims", binder=_lax.expand_dims,
+       impl=lambda x, *, dimensions: np.expand_dims(x, dimensions),
+       jvp=_ad.linear_jvp("expand_dims"),
+       transpose=_reshape_back,
+       batch=_expand_dims_batch)
+
+define("rev", binder=_lax.rev, impl=lambda x, *, dimensions: np.flip(x, dimensions),
+       jvp=_ad.linear_jvp("rev"),
+       transpose=lambda ct, x, *, dimensions: [_lax.rev(ct, dimensions)],
+       batch=_rev_batch)
+
+define("concatenate", binder=_lax.concatenate,
+       impl=lambda *xs, dimension: np.concatenate(xs, axis=dimension),
+       jvp=_ad.linear_jvp("concatenate"),
+       transpose=_concatenate_transpose,
+       batch=_concatenate_batch)
+
+define("pad", binder=_lax.pad, impl=_pad,
+       jvp=_ad.linear_jvp("pad"),
+       transpose=_pad_transpose,
+       batch=_pad_batch)

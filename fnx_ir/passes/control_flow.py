@@ -1,25 +1,17 @@
-"""Dead-code elimination through control flow: pruning unused outputs and operands of
-`cond`, `while`, `scan` and `jit` (call) equations (used by `dce`).
+"""Dead-code rules of control flow: pruning unused outputs and operands of `cond`,
+`while`, `scan` and `jit` (call) equations. Their families register them
+(`define(..., dce=...)` in fnx/_rules) and `dce.py` calls them.
 
-Pruning is safe because the sub-programs are pure: an output is dropped only if nothing
-outside reads it and, for loops, no kept output depends on it through the loop (a carry
-read by the `while` predicate, or by the body to compute a kept carry, is kept). An
-equation whose sub-programs contain an effect (an equation without outputs) is left whole.
+Pruning is safe because `dce` calls a rule only when the sub-programs are pure: an
+output is dropped only if nothing outside reads it and, for loops, no kept output
+depends on it through the loop (a carry read by the `while` predicate, or by the body
+to compute a kept carry, is kept).
 """
 from __future__ import annotations
 
 from typing import Callable, Sequence
 
 from ..program import Equation, Program, Var
-
-
-def has_effects(program: Program) -> bool:
-    """Whether `program` (or a program nested in it) has an equation without outputs."""
-    from ..program import subprograms
-    for eqn in program.equations:
-        if not eqn.outputs or any(has_effects(p) for p in subprograms(eqn.params)):
-            return True
-    return False
 
 
 def _used_inputs(p: Program) -> list[bool]:
@@ -29,22 +21,26 @@ def _used_inputs(p: Program) -> list[bool]:
 
 
 def _select(items: Sequence, keep: Sequence[bool]) -> list:
-    return [x for x, k in zip(items, keep) if k]
+    return [x for x, k in zip(items, keep, strict=True) if k]
 
 
 def _restrict(p: Program, keep_out: Sequence[bool], dce: Callable) -> Program:
+    if all(keep_out):
+        return dce(p)
     return dce(Program(p.inputs, p.constants, p.equations, _select(p.outputs, keep_out)))
 
 
 def _with_inputs(p: Program, keep_in: Sequence[bool]) -> Program:
+    if all(keep_in):
+        return p  # (unchanged programs stay the same objects: caches keyed on them still hit)
     return Program(_select(p.inputs, keep_in), p.constants, p.equations, p.outputs)
 
 
 def _or(a: Sequence[bool], b: Sequence[bool]) -> list[bool]:
-    return [x or y for x, y in zip(a, b)]
+    return [x or y for x, y in zip(a, b, strict=True)]
 
 
-def _cond(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
+def prune_cond(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
     branches = [_restrict(b, used, dce) for b in eqn.params["branches"]]
     keep = [False] * (len(eqn.inputs) - 1)
     for b in branches:
@@ -54,7 +50,7 @@ def _cond(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
                     _select(eqn.outputs, used), dict(eqn.params, branches=branches), eqn.source)
 
 
-def _while(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
+def prune_while(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
     p = eqn.params
     nc, nb = p["cond_nconsts"], p["body_nconsts"]
     cond = dce(p["cond"])
@@ -76,7 +72,7 @@ def _while(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
     return Equation("while", inputs, _select(eqn.outputs, needed), params, eqn.source)
 
 
-def _scan(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
+def prune_scan(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
     p = eqn.params
     nc, ncar = p["num_consts"], p["num_carry"]
     needed, ys_used = used[:ncar], used[ncar:]
@@ -94,24 +90,8 @@ def _scan(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
                     params, eqn.source)
 
 
-def _call(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
+def prune_call(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
     program = _restrict(eqn.params["program"], used, dce)
     keep = _used_inputs(program)
     return Equation(eqn.primitive, _select(eqn.inputs, keep), _select(eqn.outputs, used),
                     dict(eqn.params, program=_with_inputs(program, keep)), eqn.source)
-
-
-DCE_RULES: dict[str, Callable[[Equation, list[bool], Callable], Equation]] = {
-    "cond": _cond, "while": _while, "scan": _scan, "jit": _call,
-}
-
-
-def prune(eqn: Equation, used: list[bool], dce: Callable) -> Equation | None:
-    """`eqn` without the outputs (and then operands) it does not need to compute the
-    outputs marked `used`, its sub-programs cleaned by `dce`; None if the rule does not
-    apply (not control flow, or a sub-program with an effect)."""
-    rule = DCE_RULES.get(eqn.primitive)
-    from ..program import subprograms
-    if rule is None or any(has_effects(q) for q in subprograms(eqn.params)):
-        return None
-    return rule(eqn, used, dce)

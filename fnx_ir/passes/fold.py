@@ -52,8 +52,8 @@ def fold_constants(program: Program, evaluate: Evaluate, max_size: int = 1024) -
 # Control flow is never evaluated at compile time: a loop's cost is unbounded (a 10^6-trip
 # fori_loop over constants would run in the interpreter while compiling), and a branch or a
 # call (`jit`) may hold a loop. Nor are collectives: their value depends on the named axis.
-_NOT_FOLDED = frozenset({"cond", "while", "scan", "jit",
-                         *(n for n, p in PRIMITIVES.items() if p.family == "collective")})
+_NOT_FOLDED = frozenset(n for n, p in PRIMITIVES.items()
+                        if p.family in ("control_flow", "call", "collective"))
 
 
 def _small(outputs: list[Var], inputs: list, known: dict, max_size: int) -> bool:

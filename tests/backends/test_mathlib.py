@@ -25,7 +25,7 @@ from llvmlite import ir  # noqa: E402
 from fnx.backends.cpu import cache as cpu_cache  # noqa: E402
 from fnx.backends.cpu import mathlib as M  # noqa: E402
 from fnx.backends.cpu.mathlib import exponential as M_exp  # noqa: E402  (its USE_LDEXP switch)
-from fnx._rules.elementwise import _FLOAT_UNARY  # noqa: E402
+from fnx._core.rules import rules  # noqa: E402
 
 try:
     import scipy.special as sps
@@ -189,7 +189,7 @@ def reference(name, x):
             if sps is not None:
                 f = dict(erf=sps.erf, erfc=sps.erfc, erf_inv=sps.erfinv)[name]
             else:  # fnx's own numpy implementations: libm's erf/erfc, Newton-refined erf_inv
-                f = _FLOAT_UNARY[name]
+                f = rules(name).impl
             return f(x.astype(F64))
         if x.dtype == F32 or not HAVE_LONGDOUBLE:
             return _NP[name](x.astype(F64))

@@ -2,8 +2,8 @@
 
 `SAMPLERS` (one per primitive) draw valid operand types and params; the text and
 pass tests reuse them to build random programs covering the whole table.
-`CORE` is the table as fnx_ir defines it: fnx registers more primitives (those holding
-nested programs) when it is imported, and tests them itself.
+`CORE` is the table without the `custom` family, whose params hold the user's derivative
+rules (their types are checked through fnx, in tests/autodiff/test_custom.py).
 """
 from __future__ import annotations
 
@@ -35,8 +35,7 @@ BINARY = {**dict.fromkeys(["add", "sub", "mul", "div", "rem"], NUM),
 REDUCE = {"reduce_sum": NUM, "reduce_prod": NUM, "reduce_max": ANY, "reduce_min": ANY,
           "reduce_and": (bool_,), "reduce_or": (bool_,)}
 SCATTER = ["scatter", "scatter_add", "scatter_mul", "scatter_min", "scatter_max"]
-CORE = tuple(sorted(name for name, p in PRIMITIVES.items()
-                    if p.rule.__module__ == "fnx_ir.primitives"))
+CORE = tuple(sorted(name for name, p in PRIMITIVES.items() if p.family != "custom"))
 
 
 # ------------------------------------------------------------------ samplers
@@ -335,6 +334,7 @@ SAMPLERS = {
     **{name: _unary(FLOAT) for name in UNARY_FLOAT + ["isfinite"]},
     **{name: _unary(NUM) for name in ("neg", "sign", "abs")},
     "not": _unary(INTBOOL), "stop_gradient": _unary(ANY),
+    "name": lambda draw: ([typ(draw, ANY)], {"name": "x"}),
     **{name: _binary(dtypes) for name, dtypes in BINARY.items()},
     "integer_pow": _integer_pow, "select": _select, "clamp": _clamp,
     "convert_element_type": _convert, "bitcast_convert_type": _bitcast,
@@ -473,6 +473,7 @@ NUMPY = {
     "logistic": lambda x: 1 / (1 + np.exp(-x)), "floor": np.floor, "ceil": np.ceil,
     "round": np.round, "isfinite": np.isfinite, "neg": np.negative, "sign": np.sign,
     "abs": np.abs, "not": np.invert, "stop_gradient": np.copy,
+    "name": lambda x, name: x,
     "add": np.add, "sub": np.subtract, "mul": np.multiply,
     "div": _int_or(np.floor_divide, np.divide), "rem": np.fmod,
     "max": np.maximum, "min": np.minimum, "pow": np.power, "atan2": np.arctan2,
@@ -553,7 +554,7 @@ F3, I3 = T([3]), T([3], int32)
 BAD = {
     **{name: ([I3], {}) for name in UNARY_FLOAT + ["isfinite"]},
     **{name: ([T([3], bool_)], {}) for name in ("neg", "sign", "abs")},
-    "not": ([F3], {}), "stop_gradient": ([F3, F3], {}),
+    "not": ([F3], {}), "stop_gradient": ([F3, F3], {}), "name": ([F3], {"name": 1}),
     **{name: ([F3, T([3], float64)], {}) for name in BINARY},
     "integer_pow": ([I3], {"y": -1}),
     "select": ([F3, F3, F3], {}),

@@ -3,7 +3,7 @@ interpreter (`evaluate` on the program `make_ir` records), and against an indepe
 reference of docs/semantics.md (edge cases included). The primitive's shape/dtype rule must
 give the actual result's shape and dtype, and no input array may be mutated.
 
-Every primitive in `fnx_ir.PRIMITIVES` needs cases here (`test_every_primitive_has_cases`).
+Every primitive in `fnx_ir.PRIMITIVES` needs cases here (tests/rules/test_completeness.py).
 """
 from __future__ import annotations
 
@@ -667,19 +667,6 @@ def test_impl_of_nested_program_primitives(prim):
 def test_custom_lin_is_not_evaluated_forward():
     with pytest.raises(TypeError, match="custom_vjp"):
         rules("custom_lin").impl(np.ones(2), bwd=None, num_res=1, num_consts=0)
-
-
-NESTED = {"custom_jvp_call", "custom_vjp_call", "checkpoint", "custom_lin",
-          "cond", "while", "scan",  # control flow: tests/control_flow
-          "jit"}  # tests/test_call.py
-# no eager meaning (an unbound axis is an error): tests/vmap/test_named_axes.py
-COLLECTIVE = {"psum", "pmax", "pmin", "all_gather", "axis_index"}
-
-
-def test_every_primitive_has_cases():
-    covered = {c.prim for c in CASES} | NESTED | COLLECTIVE
-    missing = sorted(set(fnx_ir.PRIMITIVES) - covered)
-    assert not missing, f"add cases to tests/rules/test_impl.py for: {missing}"
 
 
 # ----------------------------------------------------------------------------- regressions

@@ -519,12 +519,7 @@ def _control_flow(name):
         lambda a: (scan, lambda rng: [rand(rng, a[0], a[1]), rand(rng, (a[2],) + a[0], a[1])]))
 
 
-# Primitives whose batch rule cannot be checked by evaluating forward, tested directly.
+# Primitives whose batch rule cannot be checked by evaluating forward, tested directly
+# (collectives too, in test_named_axes.py; see tests/rules/test_completeness.py).
 TESTED_ELSEWHERE = {"custom_lin": "test_custom.py::test_custom_lin_batch_rule",
-                    "jit": "tests/test_call.py",
-                    **dict.fromkeys(["psum", "pmax", "pmin", "all_gather", "axis_index"],
-                                    "test_named_axes.py")}
-
-
-def uncovered() -> set[str]:
-    return set(fnx_ir.PRIMITIVES) - set(CASES) - set(TESTED_ELSEWHERE)
+                    "jit": "tests/test_call.py"}
