@@ -18,10 +18,11 @@ from fnx_ir import DType, Literal
 from .. import lax
 from .._core import dtypes as _dt
 from .._core import errors
-from .._core.array import as_array
+from .._core.array import Array, as_array
 from .._core.trace import Tracer, current, eager_value, type_of
 
-ArrayLike = "Tracer | np.ndarray | np.generic | bool | int | float | Sequence"
+# What the public functions accept and return (an eager `Array`, or a traced value).
+ArrayLike = "Array | Tracer | np.ndarray | np.generic | bool | int | float | Sequence"
 
 
 # ----------------------------------------------------------------------------- errors
