@@ -23,6 +23,8 @@ from .._core.trace import Tracer, current, eager_value, type_of
 
 # What the public functions accept and return (an eager `Array`, or a traced value).
 ArrayLike = "Array | Tracer | np.ndarray | np.generic | bool | int | float | Sequence"
+DTypeLike = "np.dtype | type | str | DType"
+Axis = "int | Sequence[int] | None"
 
 
 # ----------------------------------------------------------------------------- errors

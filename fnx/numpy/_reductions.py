@@ -16,7 +16,7 @@ import fnx_ir
 from .. import lax
 from .._core.trace import type_of
 from .._core.dtypes import canonical, default_int
-from ._base import (canonical_dtype, float_dtype_for, convert, dtype_of, ensure_array, finish, normalize_axes,
+from ._base import (Array, ArrayLike, Axis, DTypeLike, canonical_dtype, float_dtype_for, convert, dtype_of, ensure_array, finish, normalize_axes,
                     normalize_axis, broadcast_to, broadcast_shapes, type_error)
 
 __all__ = ["sum", "prod", "product", "mean", "average", "var", "std", "max", "min", "amax",
@@ -58,26 +58,35 @@ def _reduce(prim, x, axes, keepdims, shape):
     return _keepdims(prim(x, axes), shape, axes, keepdims)
 
 
-def _accumulate(name: str, reduce, combine, identity: int, doc: str):
-    def f(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
-        _no_out(out, name)
-        x = ensure_array(a)
-        t = type_of(x)
-        axes = normalize_axes(axis, t.ndim)
-        d = canonical_dtype(dtype, name) or _acc_dtype(t.dtype)
-        x = _where_fill(convert(x, d), where, identity)
-        res = _reduce(reduce, x, axes, keepdims, t.shape)
-        if initial is not None:
-            res = combine(res, lax.full_like(res, initial))
-        return finish(res, a)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = doc
-    return f
+def _accumulate(name: str, reduce, combine, identity: int, a, axis, dtype, out, keepdims,
+                initial, where):
+    """The body of `sum` and `prod`: `reduce` in the accumulation dtype, then `initial`."""
+    _no_out(out, name)
+    x = ensure_array(a)
+    t = type_of(x)
+    axes = normalize_axes(axis, t.ndim)
+    d = canonical_dtype(dtype, name) or _acc_dtype(t.dtype)
+    x = _where_fill(convert(x, d), where, identity)
+    res = _reduce(reduce, x, axes, keepdims, t.shape)
+    if initial is not None:
+        res = combine(res, lax.full_like(res, initial))
+    return finish(res, a)
 
 
-sum = _accumulate("sum", lax.reduce_sum, lax.add, 0,
-                  "`numpy.sum` (bool and int32 accumulate in the default integer; uint32 stays uint32).")
-prod = _accumulate("prod", lax.reduce_prod, lax.mul, 1, "`numpy.prod`.")
+def sum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+        keepdims: bool = False, initial: ArrayLike | None = None,
+        where: ArrayLike | None = None) -> Array:
+    """As `numpy.sum`; bool and int32 accumulate in the default integer, uint32 stays uint32."""
+    return _accumulate("sum", lax.reduce_sum, lax.add, 0, a, axis, dtype, out, keepdims,
+                       initial, where)
+
+
+def prod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+         keepdims: bool = False, initial: ArrayLike | None = None,
+         where: ArrayLike | None = None) -> Array:
+    """As `numpy.prod`; bool and int32 accumulate in the default integer, uint32 stays uint32."""
+    return _accumulate("prod", lax.reduce_prod, lax.mul, 1, a, axis, dtype, out, keepdims,
+                       initial, where)
 
 
 product = prod
@@ -170,32 +179,42 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
     return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
 
 
-def _extreme(name, prim, identity_name):
-    def f(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
-        _no_out(out, name)
-        x = ensure_array(a)
-        t = type_of(x)
-        axes = normalize_axes(axis, t.ndim)
-        if where is not None and initial is None:
-            raise ValueError(f"reduction operation '{identity_name}' does not have an identity, "
-                             "so to use a where mask one has to specify 'initial'")
-        if initial is None and builtins.any(t.shape[i] == 0 for i in axes):
-            raise ValueError(f"zero-size array to reduction operation {identity_name} which has "
-                             "no identity")
-        if initial is not None:
-            x = _where_fill(x, where, initial)
-        res = _reduce(prim, x, axes, keepdims, t.shape)
-        if initial is not None:
-            comb = lax.max if name == "max" else lax.min
-            res = comb(res, lax.full_like(res, initial))
-        return finish(res, a)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}` (NaN propagates)."
-    return f
+def _extreme(name: str, prim, combine, identity_name: str, a, axis, out, keepdims, initial,
+             where):
+    """The body of `max` and `min`: no identity, so empty or masked needs `initial`."""
+    _no_out(out, name)
+    x = ensure_array(a)
+    t = type_of(x)
+    axes = normalize_axes(axis, t.ndim)
+    if where is not None and initial is None:
+        raise ValueError(f"reduction operation '{identity_name}' does not have an identity, "
+                         "so to use a where mask one has to specify 'initial'")
+    if initial is None and builtins.any(t.shape[i] == 0 for i in axes):
+        raise ValueError(f"zero-size array to reduction operation {identity_name} which has "
+                         "no identity")
+    if initial is not None:
+        x = _where_fill(x, where, initial)
+    res = _reduce(prim, x, axes, keepdims, t.shape)
+    if initial is not None:
+        res = combine(res, lax.full_like(res, initial))
+    return finish(res, a)
 
 
-max = amax = _extreme("max", lax.reduce_max, "maximum")
-min = amin = _extreme("min", lax.reduce_min, "minimum")
+def max(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
+        initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
+    """As `numpy.max`; NaN propagates."""
+    return _extreme("max", lax.reduce_max, lax.max, "maximum", a, axis, out, keepdims, initial,
+                    where)
+
+
+def min(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
+        initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
+    """As `numpy.min`; NaN propagates."""
+    return _extreme("min", lax.reduce_min, lax.min, "minimum", a, axis, out, keepdims, initial,
+                    where)
+
+
+amax, amin = max, min
 
 
 def ptp(a, axis=None, out=None, keepdims: bool = False):
@@ -211,46 +230,59 @@ def _flat_or_axis(x, t, axis):
     return x, normalize_axis(axis, t.ndim)
 
 
-def _arg(name, prim):
-    def f(a, axis=None, out=None, *, keepdims: bool = False):
-        _no_out(out, name)
-        x = ensure_array(a)
-        t = type_of(x)
-        x, ax = _flat_or_axis(x, t, axis)
-        if type_of(x).shape[ax] == 0:
-            raise ValueError(f"attempt to get {name} of an empty sequence")
-        if type_of(x).ndim == 0:
-            x = lax.reshape(x, (1,))
-        res = prim(x, ax, default_int())
-        if keepdims:
-            res = lax.reshape(res, (1,) * t.ndim if axis is None else
-                              tuple(1 if i == ax else d for i, d in enumerate(t.shape)))
-        return finish(res)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}`: the first index of the extreme (a NaN counts as extreme)."
-    return f
+def _arg(name: str, prim, a, axis, out, keepdims):
+    """The body of `argmax` and `argmin`."""
+    _no_out(out, name)
+    x = ensure_array(a)
+    t = type_of(x)
+    x, ax = _flat_or_axis(x, t, axis)
+    if type_of(x).shape[ax] == 0:
+        raise ValueError(f"attempt to get {name} of an empty sequence")
+    if type_of(x).ndim == 0:
+        x = lax.reshape(x, (1,))
+    res = prim(x, ax, default_int())
+    if keepdims:
+        res = lax.reshape(res, (1,) * t.ndim if axis is None else
+                          tuple(1 if i == ax else d for i, d in enumerate(t.shape)))
+    return finish(res)
 
 
-argmax = _arg("argmax", lax.argmax)
-argmin = _arg("argmin", lax.argmin)
+def argmax(a: ArrayLike, axis: int | None = None, out: None = None, *,
+           keepdims: bool = False) -> Array:
+    """As `numpy.argmax`: the first index of the largest (a NaN counts as largest)."""
+    return _arg("argmax", lax.argmax, a, axis, out, keepdims)
 
 
-def _bool_reduce(name, prim):
-    def f(a, axis=None, out=None, keepdims: bool = False, *, where=None):
-        _no_out(out, name)
-        x = ensure_array(a)
-        t = type_of(x)
-        axes = normalize_axes(axis, t.ndim)
-        b = convert(x, fnx_ir.bool_) if not t.dtype.is_bool else x
-        b = _where_fill(b, where, name == "all")
-        return finish(_reduce(prim, b, axes, keepdims, t.shape), a)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}`."
-    return f
+def argmin(a: ArrayLike, axis: int | None = None, out: None = None, *,
+           keepdims: bool = False) -> Array:
+    """As `numpy.argmin`: the first index of the smallest (a NaN counts as smallest)."""
+    return _arg("argmin", lax.argmin, a, axis, out, keepdims)
 
 
-any = sometrue = _bool_reduce("any", lax.reduce_or)
-all = alltrue = _bool_reduce("all", lax.reduce_and)
+def _bool_reduce(name: str, prim, a, axis, out, keepdims, where):
+    """The body of `any` and `all`."""
+    _no_out(out, name)
+    x = ensure_array(a)
+    t = type_of(x)
+    axes = normalize_axes(axis, t.ndim)
+    b = convert(x, fnx_ir.bool_) if not t.dtype.is_bool else x
+    b = _where_fill(b, where, name == "all")
+    return finish(_reduce(prim, b, axes, keepdims, t.shape), a)
+
+
+def any(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False, *,
+        where: ArrayLike | None = None) -> Array:
+    """As `numpy.any`."""
+    return _bool_reduce("any", lax.reduce_or, a, axis, out, keepdims, where)
+
+
+def all(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False, *,
+        where: ArrayLike | None = None) -> Array:
+    """As `numpy.all`."""
+    return _bool_reduce("all", lax.reduce_and, a, axis, out, keepdims, where)
+
+
+sometrue, alltrue = any, all
 
 
 def count_nonzero(a, axis=None, *, keepdims: bool = False):
@@ -260,48 +292,58 @@ def count_nonzero(a, axis=None, *, keepdims: bool = False):
     return sum(b, axis, dtype=default_int(), keepdims=keepdims)
 
 
-def _cumulative(name, prim):
-    def f(a, axis=None, dtype=None, out=None):
-        _no_out(out, name)
-        x = ensure_array(a)
-        t = type_of(x)
-        x, ax = _flat_or_axis(x, t, axis)
-        d = canonical_dtype(dtype, name) or _acc_dtype(t.dtype, cumulative=True)
-        x = convert(x, d)
-        if type_of(x).ndim == 0:
-            x = lax.reshape(x, (1,))
-        return finish(prim(x, ax), a)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}` (inclusive scan; axis=None scans the flattened array)."
-    return f
+def _cumulative(name: str, prim, a, axis, dtype, out):
+    """The body of `cumsum` and `cumprod`."""
+    _no_out(out, name)
+    x = ensure_array(a)
+    t = type_of(x)
+    x, ax = _flat_or_axis(x, t, axis)
+    d = canonical_dtype(dtype, name) or _acc_dtype(t.dtype, cumulative=True)
+    x = convert(x, d)
+    if type_of(x).ndim == 0:
+        x = lax.reshape(x, (1,))
+    return finish(prim(x, ax), a)
 
 
-cumsum = _cumulative("cumsum", lax.cumsum)
-cumprod = _cumulative("cumprod", lax.cumprod)
+def cumsum(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None,
+           out: None = None) -> Array:
+    """As `numpy.cumsum`: an inclusive scan; axis=None scans the flattened array."""
+    return _cumulative("cumsum", lax.cumsum, a, axis, dtype, out)
 
 
-def _cumulative_api(name, base, identity):
-    def f(x, /, *, axis=None, dtype=None, include_initial: bool = False):
-        arr = ensure_array(x)
-        t = type_of(arr)
-        if axis is None:
-            if t.ndim > 1:
-                raise ValueError(f"{name}: axis must be given for arrays of more than one dimension")
-            axis = 0
-        res = base(arr, axis, dtype)
-        if include_initial:
-            ax = normalize_axis(axis, type_of(res).ndim)
-            cfg = [(0, 0, 0)] * type_of(res).ndim
-            cfg[ax] = (1, 0, 0)
-            res = lax.pad(res, fnx_ir.literal(identity, dtype_of(res)), cfg)
-        return res
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}` (the array API scan; `include_initial` prepends the identity)."
-    return f
+def cumprod(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None,
+            out: None = None) -> Array:
+    """As `numpy.cumprod`: an inclusive scan; axis=None scans the flattened array."""
+    return _cumulative("cumprod", lax.cumprod, a, axis, dtype, out)
 
 
-cumulative_sum = _cumulative_api("cumulative_sum", cumsum, 0)
-cumulative_prod = _cumulative_api("cumulative_prod", cumprod, 1)
+def _cumulative_api(name: str, base, identity: int, x, axis, dtype, include_initial):
+    """The body of the array API scans: `base`, then the identity prepended on request."""
+    arr = ensure_array(x)
+    t = type_of(arr)
+    if axis is None:
+        if t.ndim > 1:
+            raise ValueError(f"{name}: axis must be given for arrays of more than one dimension")
+        axis = 0
+    res = base(arr, axis, dtype)
+    if include_initial:
+        ax = normalize_axis(axis, type_of(res).ndim)
+        cfg = [(0, 0, 0)] * type_of(res).ndim
+        cfg[ax] = (1, 0, 0)
+        res = lax.pad(res, fnx_ir.literal(identity, dtype_of(res)), cfg)
+    return res
+
+
+def cumulative_sum(x: ArrayLike, /, *, axis: int | None = None, dtype: DTypeLike | None = None,
+                   include_initial: bool = False) -> Array:
+    """As `numpy.cumulative_sum` (the array API scan; `include_initial` prepends 0)."""
+    return _cumulative_api("cumulative_sum", cumsum, 0, x, axis, dtype, include_initial)
+
+
+def cumulative_prod(x: ArrayLike, /, *, axis: int | None = None, dtype: DTypeLike | None = None,
+                    include_initial: bool = False) -> Array:
+    """As `numpy.cumulative_prod` (the array API scan; `include_initial` prepends 1)."""
+    return _cumulative_api("cumulative_prod", cumprod, 1, x, axis, dtype, include_initial)
 
 
 # ------------------------------------------------------------------ NaN-ignoring variants
@@ -323,22 +365,27 @@ def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=
     return prod(_nan_replaced(a, 1), axis, dtype, out, keepdims, initial, where)
 
 
-def _nan_extreme(name, base, fill):
-    def f(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
-        x = ensure_array(a)
-        if not dtype_of(x).is_float:
-            return base(x, axis, out, keepdims, initial, where)
-        res = base(_nan_replaced(x, fill), axis, out, keepdims, initial, where)
-        nan = lax.ne(x, x)
-        all_nan = all(nan, axis, keepdims=keepdims)
-        return lax.select(all_nan, lax.full_like(res, np.nan), res)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}`: ignores NaN (all-NaN slices give NaN)."
-    return f
+def _nan_extreme(base, fill, a, axis, out, keepdims, initial, where):
+    """The body of `nanmax` and `nanmin`: NaNs become `fill`; an all-NaN slice gives NaN."""
+    x = ensure_array(a)
+    if not dtype_of(x).is_float:
+        return base(x, axis, out, keepdims, initial, where)
+    res = base(_nan_replaced(x, fill), axis, out, keepdims, initial, where)
+    nan = lax.ne(x, x)
+    all_nan = all(nan, axis, keepdims=keepdims)
+    return lax.select(all_nan, lax.full_like(res, np.nan), res)
 
 
-nanmax = _nan_extreme("nanmax", max, -np.inf)
-nanmin = _nan_extreme("nanmin", min, np.inf)
+def nanmax(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
+           initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
+    """As `numpy.nanmax`: ignores NaN (an all-NaN slice gives NaN)."""
+    return _nan_extreme(max, -np.inf, a, axis, out, keepdims, initial, where)
+
+
+def nanmin(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
+           initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
+    """As `numpy.nanmin`: ignores NaN (an all-NaN slice gives NaN)."""
+    return _nan_extreme(min, np.inf, a, axis, out, keepdims, initial, where)
 
 
 def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
@@ -381,10 +428,12 @@ def nanargmin(a, axis=None, out=None, *, keepdims: bool = False):
 
 
 def nancumsum(a, axis=None, dtype=None, out=None):
+    """As `numpy.nancumsum`: NaNs count as zero."""
     return cumsum(_nan_replaced(a, 0), axis, dtype, out)
 
 
 def nancumprod(a, axis=None, dtype=None, out=None):
+    """As `numpy.nancumprod`: NaNs count as one."""
     return cumprod(_nan_replaced(a, 1), axis, dtype, out)
 
 
