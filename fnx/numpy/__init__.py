@@ -33,6 +33,7 @@ if _ir.bfloat16 is not None:
 from ._elementwise import abs, round, divmod  # noqa: F401  (shadow builtins on purpose)
 from ._reductions import *  # noqa: F401,F403
 from ._reductions import sum, max, min, any, all  # noqa: F401
+from ._take import *  # noqa: F401,F403
 from ._linalg import *  # noqa: F401,F403
 from ._shape import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
@@ -42,6 +43,7 @@ from ._sorting import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
 from ._misc import pow  # noqa: F401
 from ._ndarray import ndarray  # noqa: F401
+from ._base import NotImplementedInFnx  # noqa: F401
 from . import linalg  # noqa: F401
 
 pi = _np.pi
@@ -57,11 +59,6 @@ float_ = float64
 # numpy names fnx.numpy leaves out on purpose (calling one raises NotImplementedError).
 _LEFT_OUT_NOTE = ("fnx has no complex, string, datetime or object dtypes, no file I/O, and no "
                   "in-place mutation")
-
-
-class NotImplementedInFnx(NotImplementedError, AttributeError):
-    """A numpy name that fnx.numpy does not provide (also an AttributeError, so `hasattr`
-    answers False)."""
 
 
 def __getattr__(name: str):

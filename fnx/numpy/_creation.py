@@ -19,7 +19,9 @@ from .._core.dtypes import canonical_array, default_float, default_int, python_s
 from .._core.trace import eager_value, type_of
 from ._base import (asarray_or_tracer, canonical_dtype, convert, dtype_of,
                     ensure_array, finish, is_python_scalar, is_tracer, shape_of, static_int,
-                    to_dtype, tracing, _flat)
+                    result_dtype, tracing, _flat)
+from ._elementwise import add, divide, floor, multiply, power, subtract
+from ._shape import broadcast_to, moveaxis
 
 __all__ = ["array", "asarray", "asanyarray", "ascontiguousarray", "copy", "zeros", "ones",
            "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like", "arange",
@@ -110,8 +112,7 @@ def full(shape, fill_value, dtype=None):
     if is_python_scalar(v) or (not is_tracer(v) and np.ndim(v) == 0):
         val = v if is_python_scalar(v) else np.asarray(v)[()]
         return finish(lax.full(shape, val, d))
-    from ._shape import broadcast_to as bt
-    return bt(convert(v, d), shape)
+    return broadcast_to(convert(v, d), shape)
 
 
 def zeros(shape, dtype=None):
@@ -198,11 +199,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
         if retstep:
             return _np_dtype_check(np.asarray(res[0])), _np_dtype_check(np.asarray(res[1]))
         return _np_dtype_check(np.asarray(res))
-    from ._elementwise import add, divide, multiply, subtract, floor
-    from ._shape import moveaxis
     s, e = ensure_array(start), ensure_array(stop)
-    from ._dtypes import result_type
-    dt = to_dtype(result_type(s, e, float(num)))
+    dt = result_dtype(s, e, float(num))
     div = (num - 1) if endpoint else num
     s, e = convert(s, dt), convert(e, dt)
     delta = subtract(e, s)
@@ -231,7 +229,6 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
 def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0, dtype=None,
              axis: int = 0):
     """`numpy.logspace`."""
-    from ._elementwise import power
     if not (is_tracer(start) or is_tracer(stop) or is_tracer(base)):
         d = canonical_dtype(dtype, "logspace")
         return _np_dtype_check(np.logspace(start, stop, num, endpoint, base,

@@ -13,6 +13,7 @@ import fnx_ir
 from .._core.dtypes import promote
 from .._core.trace import type_of
 from ._base import asarray_or_tracer, result_dtype, to_dtype
+from ._creation import asarray
 
 
 class _ScalarType:
@@ -26,7 +27,6 @@ class _ScalarType:
         self.__name__ = self.dtype.name
 
     def __call__(self, x):
-        from ._creation import asarray
         return asarray(x, dtype=self.dtype)
 
     def __repr__(self):

@@ -36,7 +36,7 @@ __all__ = ["abs", "absolute", "acos", "acosh", "add", "arccos", "arccosh", "arcs
            "minimum", "mod", "multiply", "nan_to_num", "negative", "not_equal", "positive",
            "power", "rad2deg", "radians", "real", "reciprocal", "remainder", "right_shift",
            "rint", "round", "round_", "rsqrt", "select", "sign", "signbit", "sin", "sinc",
-           "sinh", "sqrt", "square", "subtract", "tan", "tanh", "true_divide", "trunc", "where"]
+           "sinh", "sqrt", "square", "subtract", "tan", "tanh", "true_divide", "trunc"]
 
 
 def _prepare(ufunc, name, xs):
@@ -761,29 +761,30 @@ def right_shift(x1: ArrayLike, x2: ArrayLike, /) -> Array:
 bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
 
 
-def _truth(x):
+def truth(x):
+    """`x != 0` (bool stays as is): the truth value numpy's logical functions use."""
     return x if dtype_of(x).is_bool else lax.ne(x, _full(x, 0))
 
 
 
 def logical_and(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.logical_and`, with JAX's dtypes."""
-    return _apply(np.logical_and, 'logical_and', lambda a, b: lax.bitwise_and(_truth(a), _truth(b)), x1, x2)
+    return _apply(np.logical_and, 'logical_and', lambda a, b: lax.bitwise_and(truth(a), truth(b)), x1, x2)
 
 
 def logical_or(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.logical_or`, with JAX's dtypes."""
-    return _apply(np.logical_or, 'logical_or', lambda a, b: lax.bitwise_or(_truth(a), _truth(b)), x1, x2)
+    return _apply(np.logical_or, 'logical_or', lambda a, b: lax.bitwise_or(truth(a), truth(b)), x1, x2)
 
 
 def logical_xor(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.logical_xor`, with JAX's dtypes."""
-    return _apply(np.logical_xor, 'logical_xor', lambda a, b: lax.bitwise_xor(_truth(a), _truth(b)), x1, x2)
+    return _apply(np.logical_xor, 'logical_xor', lambda a, b: lax.bitwise_xor(truth(a), truth(b)), x1, x2)
 
 
 def logical_not(x: ArrayLike, /) -> Array:
     """As `numpy.logical_not`, with JAX's dtypes."""
-    return _apply(np.logical_not, 'logical_not', lambda a: lax.bitwise_not(_truth(a)), x)
+    return _apply(np.logical_not, 'logical_not', lambda a: lax.bitwise_not(truth(a)), x)
 
 
 
@@ -818,22 +819,7 @@ def greater_equal(x: ArrayLike, y: ArrayLike, /) -> Array:
 
 
 
-# ------------------------------------------------------------------ where, clip, select
-
-def where(condition, x=None, y=None, *, size=None, fill_value=None):
-    """`numpy.where(condition, x, y)`. The one-argument form is `nonzero(condition, size=...)`."""
-    if x is None and y is None:
-        from ._indexing import nonzero
-        return nonzero(condition, size=size, fill_value=fill_value)
-    if x is None or y is None:
-        raise ValueError("either both or neither of x and y should be given")
-    c, a, b = ensure_array(condition), asarray_or_tracer(x), asarray_or_tracer(y)
-    shape = broadcast_shapes(*(type_of(v).shape for v in (c, a, b)), what="where", xs=(c, a, b))
-    dtype, weak = result_weak(a, b)
-    c = _truth(broadcast_to(c, shape))
-    a, b = (broadcast_to(convert(v, dtype, weak), shape) for v in (a, b))
-    return finish(lax.select(c, a, b))
-
+# ------------------------------------------------------------------ clip, select
 
 def clip(arr=None, min=None, max=None, *, a=None, a_min=None, a_max=None):
     """`numpy.clip(a, a_min, a_max)` = `minimum(maximum(a, a_min), a_max)` (NaN propagates)."""

@@ -14,6 +14,10 @@ from .. import lax
 from .._core.trace import type_of
 from ._base import (broadcast_shapes, canonical_dtype, convert, dtype_of, ensure_array, finish,
                     normalize_axis, result_dtype, shape_of, type_error)
+from ._elementwise import multiply, subtract
+from ._indexing import _getitem, diagonal
+from . import _reductions
+from ._shape import expand_dims, moveaxis, stack
 
 __all__ = ["matmul", "dot", "vdot", "vecdot", "inner", "outer", "tensordot", "einsum", "trace",
            "kron", "matvec", "vecmat", "cross"]
@@ -56,14 +60,12 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
 
 def matvec(x1, x2, /):
     """`numpy.matvec`: matrix (..., m, n) times vector (..., n)."""
-    from ._shape import expand_dims
     out = matmul(x1, expand_dims(x2, -1))
     return lax.squeeze(out, (len(shape_of(out)) - 1,))
 
 
 def vecmat(x1, x2, /):
     """`numpy.vecmat`: vector (..., n) times matrix (..., n, m)."""
-    from ._shape import expand_dims
     out = matmul(expand_dims(x1, -2), x2)
     return lax.squeeze(out, (len(shape_of(out)) - 2,))
 
@@ -74,7 +76,6 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
     a0, b0 = ensure_array(a), ensure_array(b)
     ta, tb = type_of(a0), type_of(b0)
     if ta.ndim == 0 or tb.ndim == 0:
-        from ._elementwise import multiply
         return multiply(a0, b0)
     a, b = _promote("dot", a0, b0, dtype=preferred_element_type)
     ca, cb = ta.ndim - 1, max(tb.ndim - 2, 0)
@@ -100,16 +101,13 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
 
 def vecdot(x1, x2, /, *, axis: int = -1):
     """`numpy.vecdot`: the dot product along `axis`, broadcasting the other dims."""
-    from ._elementwise import multiply
-    from ._reductions import sum
     a, b = ensure_array(x1), ensure_array(x2)
     if shape_of(a)[axis] != shape_of(b)[axis]:
         raise type_error("vecdot", "the contracted dimensions differ", a, b, shape=True)
     a, b = _promote("vecdot", a, b)
     if dtype_of(a).is_bool:
-        from ._reductions import any
-        return any(multiply(a, b), axis=axis)
-    return convert(sum(multiply(a, b), axis=axis), dtype_of(a))
+        return _reductions.any(multiply(a, b), axis=axis)
+    return convert(_reductions.sum(multiply(a, b), axis=axis), dtype_of(a))
 
 
 def inner(a, b, *, precision=None, preferred_element_type=None):
@@ -118,7 +116,6 @@ def inner(a, b, *, precision=None, preferred_element_type=None):
     a0, b0 = ensure_array(a), ensure_array(b)
     ta, tb = type_of(a0), type_of(b0)
     if ta.ndim == 0 or tb.ndim == 0:
-        from ._elementwise import multiply
         return multiply(a0, b0)
     if ta.shape[-1] != tb.shape[-1]:
         raise type_error("inner", "the last dimensions differ", a0, b0, shape=True)
@@ -128,7 +125,6 @@ def inner(a, b, *, precision=None, preferred_element_type=None):
 
 def outer(a, b, out=None):
     """`numpy.outer` of the flattened arrays."""
-    from ._elementwise import multiply
     a0, b0 = ensure_array(a), ensure_array(b)
     a1 = lax.reshape(a0, (type_of(a0).size, 1))
     b1 = lax.reshape(b0, (1, type_of(b0).size))
@@ -163,15 +159,12 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
 
 def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None):
     """`numpy.trace`: the sum of a diagonal (int32/bool sum in the default integer, as JAX)."""
-    from ._indexing import diagonal
-    from ._reductions import sum
     d = diagonal(a, offset, axis1, axis2)
-    return sum(d, axis=-1, dtype=dtype)
+    return _reductions.sum(d, axis=-1, dtype=dtype)
 
 
 def kron(a, b):
     """`numpy.kron`."""
-    from ._elementwise import multiply
     x, y = ensure_array(a), ensure_array(b)
     sa, sb = shape_of(x), shape_of(y)
     nd = max(len(sa), len(sb))
@@ -185,9 +178,6 @@ def kron(a, b):
 
 def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """`numpy.cross` for 3-vectors (2-vectors give the scalar z component)."""
-    from ._elementwise import multiply, subtract
-    from ._shape import moveaxis, stack
-    from ._indexing import _getitem
     if axis is not None:
         axisa = axisb = axisc = axis
     x = moveaxis(ensure_array(a), axisa, -1)

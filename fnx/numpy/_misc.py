@@ -10,8 +10,16 @@ from .. import lax
 from .._core.dtypes import default_int
 from .._core.trace import type_of
 from .._core.array import as_array
+from . import _reductions
 from ._base import (float_dtype_for, result_dtype, asarray_or_tracer, convert, dtype_of, ensure_array, is_python_scalar,
-                    is_tracer, shape_of, static_int)
+                    is_tracer, operands, shape_of, static_int)
+from ._creation import arange, linspace, zeros_like
+from ._dtypes import result_type
+from ._elementwise import absolute, add, bitwise_and, bitwise_or, clip, copysign, divide, equal, exp2, greater, isfinite, isnan, less, less_equal, logical_not, multiply, power, subtract, trunc
+from ._indexing import _getitem, take, where
+from ._linalg import dot
+from ._shape import concatenate, diff, flip
+from ._sorting import searchsorted
 
 __all__ = ["isclose", "allclose", "array_equal", "array_equiv", "r_", "c_", "s_", "index_exp",
            "ix_", "isin", "interp", "bincount", "digitize", "convolve", "correlate", "polyval",
@@ -31,12 +39,9 @@ def _concrete_bool(x):
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
     """`numpy.isclose`: `|a - b| <= atol + rtol * |b|` (and equal infinities)."""
-    from ._elementwise import (absolute, add, bitwise_and, bitwise_or, equal, isfinite, isnan,
-                               less_equal, multiply, subtract)
     x = asarray_or_tracer(a)
     y = asarray_or_tracer(b)
     if not is_python_scalar(y):
-        from ._dtypes import result_type
         y = convert(y, fnx_ir.dtype(result_type(y, 1.0)))
     elif isinstance(y, int) and not isinstance(y, bool):
         y = float(y)
@@ -49,33 +54,28 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
     """`numpy.allclose` (a Python bool for concrete inputs)."""
-    from ._reductions import all
-    return _concrete_bool(all(isclose(a, b, rtol, atol, equal_nan)))
+    return _concrete_bool(_reductions.all(isclose(a, b, rtol, atol, equal_nan)))
 
 
 def array_equal(a1, a2, equal_nan: bool = False):
     """`numpy.array_equal` (a Python bool for concrete inputs)."""
-    from ._elementwise import bitwise_and, bitwise_or, equal, isnan
-    from ._reductions import all
     x, y = ensure_array(a1), ensure_array(a2)
     if shape_of(x) != shape_of(y):
         return False
     eq = equal(x, y)
     if equal_nan:
         eq = bitwise_or(eq, bitwise_and(isnan(x), isnan(y)))
-    return _concrete_bool(all(eq))
+    return _concrete_bool(_reductions.all(eq))
 
 
 def array_equiv(a1, a2):
     """`numpy.array_equiv`: equal after broadcasting."""
-    from ._elementwise import equal
-    from ._reductions import all
     x, y = ensure_array(a1), ensure_array(a2)
     try:
         np.broadcast_shapes(shape_of(x), shape_of(y))
     except ValueError:
         return False
-    return _concrete_bool(all(equal(x, y)))
+    return _concrete_bool(_reductions.all(equal(x, y)))
 
 
 # ----------------------------------------------------------------------------- r_ / c_
@@ -88,8 +88,6 @@ class _Concatenator:
         self.axis, self.columns = axis, columns
 
     def __getitem__(self, key):
-        from ._creation import arange, linspace
-        from ._shape import concatenate
         if not isinstance(key, tuple):
             key = (key,)
         parts = []
@@ -145,14 +143,12 @@ def ix_(*args):
 def isin(element, test_elements, assume_unique: bool = False, invert: bool = False, *,
          kind=None):
     """`numpy.isin` by comparing against every test element (memory `size(a) * size(b)`)."""
-    from ._elementwise import equal, logical_not
-    from ._reductions import any
     x = ensure_array(element)
     t = ensure_array(test_elements)
     flat = lax.reshape(t, (type_of(t).size,))
     nd = type_of(x).ndim
     eq = equal(lax.expand_dims(x, (nd,)), lax.reshape(flat, (1,) * nd + (type_of(t).size,)))
-    res = any(eq, axis=nd)
+    res = _reductions.any(eq, axis=nd)
     return logical_not(res) if invert else res
 
 
@@ -160,14 +156,11 @@ def isin(element, test_elements, assume_unique: bool = False, invert: bool = Fal
 
 def digitize(x, bins, right: bool = False):
     """`numpy.digitize` for monotonically increasing `bins`."""
-    from ._sorting import searchsorted
     b = ensure_array(bins)
     if not is_tracer(b):
         arr = np.asarray(b)
         if arr.size > 1 and np.all(np.diff(arr) <= 0) and not np.all(np.diff(arr) == 0):
-            from ._shape import flip
             n = arr.size
-            from ._elementwise import subtract
             return subtract(n, searchsorted(flip(b), x, side="left" if right else "right"))
     return searchsorted(b, x, side="left" if right else "right")
 
@@ -200,9 +193,6 @@ def bincount(x, weights=None, minlength: int = 0, *, length=None):
 
 def interp(x, xp, fp, left=None, right=None, period=None):
     """`numpy.interp`: piecewise-linear interpolation on increasing `xp`."""
-    from ._elementwise import add, divide, multiply, subtract, where, less, greater, clip
-    from ._indexing import take
-    from ._sorting import searchsorted
     if period is not None:
         raise NotImplementedError("fnx.numpy.interp: period= is not supported")
     xs, xpa, fpa = ensure_array(x), ensure_array(xp), ensure_array(fp)
@@ -234,7 +224,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 def _convolve_full(a, v):
     """Full 1-d convolution as one gather of windows and a matrix-vector product."""
     n, m = type_of(a).shape[0], type_of(v).shape[0]
-    from ._linalg import dot
     padded = lax.pad(a, fnx_ir.literal(0, dtype_of(a)), [(m - 1, m - 1, 0)])
     idx = np.arange(n + m - 1)[:, None] + np.arange(m)[None, :]
     windows = lax.gather(padded, [idx], (0,))
@@ -243,7 +232,6 @@ def _convolve_full(a, v):
 
 def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type=None):
     """`numpy.convolve` of 1-d arrays (modes full, same, valid)."""
-    from ._base import result_dtype
     x, k = ensure_array(a), ensure_array(v)
     if type_of(x).ndim != 1 or type_of(k).ndim != 1:
         raise ValueError("convolve: both inputs must be 1-d")
@@ -274,14 +262,10 @@ def correlate(a, v, mode: str = "valid", *, precision=None, preferred_element_ty
 
 def polyval(p, x):
     """`numpy.polyval` by Horner's rule (highest power first)."""
-    from ._elementwise import add, multiply
     c = ensure_array(p)
     xs = ensure_array(x)
     n = type_of(c).shape[0]
-    from ._creation import zeros_like
-    from ._indexing import _getitem
     y = zeros_like(xs)
-    from ._base import result_dtype
     y = convert(y, result_dtype(c, xs))
     for i in range(n):
         y = add(multiply(y, xs), _getitem(c, i))
@@ -290,8 +274,6 @@ def polyval(p, x):
 
 def vander(x, N=None, increasing: bool = False):
     """`numpy.vander`."""
-    from ._elementwise import power
-    from ._creation import arange
     v = ensure_array(x)
     n = type_of(v).shape[0]
     N = n if N is None else static_int(N, "N")
@@ -303,10 +285,6 @@ def vander(x, N=None, increasing: bool = False):
 
 def trapezoid(y, x=None, dx=1.0, axis: int = -1):
     """`numpy.trapezoid`."""
-    from ._elementwise import add, multiply, divide
-    from ._reductions import sum
-    from ._shape import diff
-    from ._indexing import _getitem
     ya = ensure_array(y)
     nd = type_of(ya).ndim
     ax = axis % nd
@@ -321,7 +299,7 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
             shape = [1] * nd
             shape[ax] = type_of(d).shape[0]
             d = lax.reshape(d, shape)
-    return sum(divide(multiply(d, add(_getitem(ya, hi), _getitem(ya, lo))), 2.0), axis=axis)
+    return _reductions.sum(divide(multiply(d, add(_getitem(ya, hi), _getitem(ya, lo))), 2.0), axis=axis)
 
 
 # ----------------------------------------------------------------------------- index helpers
@@ -368,10 +346,8 @@ def trim_zeros(filt, trim: str = "fb"):
 
 def modf(x, /):
     """`(x - trunc(x), trunc(x))`."""
-    from ._elementwise import trunc, subtract, copysign
     a = ensure_array(x)
     if not dtype_of(a).is_float:
-        from ._base import float_dtype_for
         a = convert(a, float_dtype_for(dtype_of(a)))
     whole = trunc(a)
     frac = copysign(subtract(a, whole), a)
@@ -382,21 +358,17 @@ def modf(x, /):
 
 def ldexp(x1, x2, /):
     """`x1 * 2**x2` (exact while the result is a normal number)."""
-    from ._elementwise import exp2, multiply
     a = ensure_array(x1)
     d = float_dtype_for(dtype_of(a))
     return multiply(convert(a, d), convert(exp2(convert(ensure_array(x2), d)), d))
 
 
 def pow(x1, x2, /):
-    from ._elementwise import power
     return power(x1, x2)
 
 
 def gcd(x1, x2, /):
     """`numpy.gcd` of integers (Euclid's algorithm unrolled to the bit width)."""
-    from ._elementwise import absolute
-    from ._base import operands
     a, b = operands(absolute(x1), absolute(x2))
     if not dtype_of(a).is_integer:
         raise TypeError("gcd needs integer operands")
@@ -410,8 +382,6 @@ def gcd(x1, x2, /):
 
 def lcm(x1, x2, /):
     """`numpy.lcm` of integers."""
-    from ._elementwise import absolute
-    from ._base import operands
     a, b = operands(absolute(x1), absolute(x2))
     g = gcd(a, b)
     zero = lax.full_like(g, 0)

@@ -18,6 +18,7 @@ from .._core.trace import type_of
 from .._core.dtypes import canonical, default_int
 from ._base import (Array, ArrayLike, Axis, DTypeLike, canonical_dtype, float_dtype_for, convert, dtype_of, ensure_array, finish, normalize_axes,
                     normalize_axis, broadcast_to, broadcast_shapes, type_error)
+from ._elementwise import divide, multiply, subtract
 
 __all__ = ["sum", "prod", "product", "mean", "average", "var", "std", "max", "min", "amax",
            "amin", "ptp", "argmax", "argmin", "any", "all", "cumsum", "cumprod",
@@ -122,7 +123,6 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
 
 def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: bool = False):
     """`numpy.average`: the (weighted) mean."""
-    from ._elementwise import multiply, divide
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)
         if returned:
@@ -219,7 +219,6 @@ amax, amin = max, min
 
 def ptp(a, axis=None, out=None, keepdims: bool = False):
     """`max - min` along `axis`."""
-    from ._elementwise import subtract
     return subtract(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
 
 

@@ -12,8 +12,11 @@ import fnx_ir
 from .. import lax
 from .._core.dtypes import default_int
 from .._core.trace import type_of
-from ._base import (canonical_dtype, convert, dtype_of, ensure_array, finish, fresh, is_tracer,
-                    normalize_axes, normalize_axis, result_dtype, static_int, type_error)
+from ._base import broadcast_shapes as _bs
+from ._base import (convert, dtype_of, ensure_array, finish, fresh, is_tracer, join,
+                    normalize_axes, normalize_axis, stack_along, static_int, type_error)
+from ._elementwise import not_equal, remainder, subtract
+from ._take import take
 
 __all__ = ["reshape", "ravel", "transpose", "permute_dims", "matrix_transpose", "swapaxes",
            "moveaxis", "squeeze", "expand_dims", "broadcast_to", "broadcast_arrays",
@@ -160,7 +163,6 @@ def broadcast_shapes(*shapes):
 def broadcast_arrays(*args):
     """`numpy.broadcast_arrays` (a tuple)."""
     xs = [ensure_array(a) for a in args]
-    from ._base import broadcast_shapes as _bs
     shape = _bs(*(type_of(x).shape for x in xs), what="broadcast_arrays", xs=xs)
     return tuple(broadcast_to(x, shape) for x in xs)
 
@@ -168,24 +170,7 @@ def broadcast_arrays(*args):
 @fresh
 def concatenate(arrays, axis: int | None = 0, dtype=None):
     """`numpy.concatenate`."""
-    xs = [ensure_array(a) for a in arrays]
-    if not xs:
-        raise ValueError("need at least one array to concatenate")
-    if axis is None:
-        xs = [lax.reshape(x, (type_of(x).size,)) for x in xs]
-        axis = 0
-    d = canonical_dtype(dtype) or result_dtype(*xs)
-    nd = type_of(xs[0]).ndim
-    if nd == 0:
-        raise ValueError("zero-dimensional arrays cannot be concatenated")
-    ax = normalize_axis(axis, nd)
-    for x in xs:
-        s = type_of(x).shape
-        if len(s) != nd or builtins.any(a != b for i, (a, b) in enumerate(zip(s, type_of(xs[0]).shape))
-                                        if i != ax):
-            raise type_error("concatenate", f"all input array dimensions except for the "
-                             f"concatenation axis {ax} must match exactly", *xs, shape=True)
-    return lax.concatenate([convert(x, d) for x in xs], ax)
+    return join(arrays, axis, dtype)
 
 
 concat = concatenate
@@ -193,15 +178,7 @@ concat = concatenate
 
 def stack(arrays, axis: int = 0, dtype=None):
     """`numpy.stack`."""
-    xs = [ensure_array(a) for a in arrays]
-    if not xs:
-        raise ValueError("need at least one array to stack")
-    shapes = {type_of(x).shape for x in xs}
-    if len(shapes) != 1:
-        raise type_error("stack", "all input arrays must have the same shape", *xs, shape=True)
-    nd = type_of(xs[0]).ndim + 1
-    axis = normalize_axis(axis, nd)
-    return concatenate([lax.expand_dims(x, (axis,)) for x in xs], axis, dtype=dtype)
+    return finish(stack_along(arrays, axis, dtype))
 
 
 def hstack(tup, dtype=None):
@@ -365,7 +342,6 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
         out = lax.reshape(y, t.shape[:ax] + (t.shape[ax] * k,) + t.shape[ax + 1:])
         return finish(out, a)
     src = np.repeat(np.arange(t.shape[ax]), r)
-    from ._indexing import take
     return take(x, src, axis=ax)
 
 
@@ -403,7 +379,6 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
                 x = lax.pad(x, fnx_ir.literal(v, t.dtype), full)
         return finish(x, array)
     if mode in _INDEX_MODES:
-        from ._indexing import take
         np_kwargs = {k: v for k, v in kwargs.items() if k == "reflect_type"}
         if np_kwargs.get("reflect_type", "even") != "even":
             raise NotImplementedError("fnx.numpy.pad: reflect_type='odd' is not supported")
@@ -485,8 +460,6 @@ def roll(a, shift, axis=None):
         if n == 0:
             continue
         if is_tracer(s):
-            from ._indexing import take
-            from ._elementwise import remainder, subtract
             idx = remainder(subtract(lax.iota(default_int(), (n,)), convert(s, default_int())), n)
             x = take(x, idx, axis=ax, mode="clip")
             continue
@@ -500,7 +473,6 @@ def roll(a, shift, axis=None):
 
 def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
     """`numpy.diff` (bool arrays use `!=`, as numpy)."""
-    from ._elementwise import not_equal, subtract
     x = ensure_array(a)
     t = type_of(x)
     if t.ndim == 0:
@@ -559,7 +531,6 @@ def delete(arr, obj, axis=None, *, assume_unique_indices: bool = False):
         raise TypeError("fnx.numpy.delete: `obj` must be concrete (the result shape depends on it)")
     n = type_of(x).shape[ax]
     keep = np.delete(np.arange(n), obj)
-    from ._indexing import take
     return take(x, keep, axis=ax)
 
 
@@ -570,7 +541,6 @@ def resize(a, new_shape):
     total = math.prod(new_shape)
     n = type_of(x).size
     if n == 0 or total == 0:
-        from ._creation import zeros
-        return zeros(new_shape, dtype=dtype_of(x).np)
+        return finish(lax.full(new_shape, 0, dtype_of(x)))
     reps = -(-total // n)
     return reshape(lax.slice(tile(x, reps), (0,), (total,)), new_shape)

@@ -14,7 +14,10 @@ from .._core import errors
 from .._core.dtypes import promote
 from .._core.trace import type_of
 from ._base import (float_dtype_for, asarray_or_tracer, convert, dtype_of, ensure_array, finish, is_tracer,
-                    normalize_axes, normalize_axis, shape_of, static_int)
+                    normalize_axes, normalize_axis, result_dtype, shape_of, static_int)
+from ._elementwise import add, divide, floor, maximum, minimum, multiply, subtract
+from ._indexing import take_along_axis, where
+from ._take import take
 
 __all__ = ["sort", "argsort", "lexsort", "partition", "argpartition", "searchsorted", "unique",
            "unique_values", "unique_counts", "median", "quantile", "percentile", "nanmedian",
@@ -95,8 +98,6 @@ def _lt_nan_last(x, y):
 
 def searchsorted(a, v, side: str = "left", sorter=None, *, method=None):
     """`numpy.searchsorted` on a sorted 1-d `a` (binary search, log2(n) gathers)."""
-    from ._base import result_dtype
-    from ._indexing import take
     arr = ensure_array(a)
     if type_of(arr).ndim != 1:
         raise ValueError("a must be 1-d")
@@ -215,7 +216,6 @@ def _has_nan_last(s):
 
 def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
     """`numpy.median` (NaN anywhere in a slice gives NaN; integers give JAX's inexact dtype)."""
-    from ._elementwise import add, divide
     x = ensure_array(a)
     y, kd, n = _to_last(x, axis)
     if n == 0:
@@ -238,7 +238,6 @@ def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: b
 
 
 def _lerp(a, b, t):
-    from ._elementwise import add, multiply, subtract, where
     diff = subtract(b, a)
     lo = add(a, multiply(diff, t))
     hi = subtract(b, multiply(diff, subtract(1, t)))
@@ -258,8 +257,6 @@ def nanquantile(a, q, axis=None, method: str = "linear", keepdims: bool = False)
 
 
 def _quantile(a, q, axis, method, keepdims, ignore_nan):
-    from ._elementwise import add, floor, multiply, subtract, where, minimum, maximum
-    from ._indexing import take_along_axis
     if method not in ("linear", "lower", "higher", "midpoint", "nearest"):
         raise NotImplementedError(f"fnx.numpy.quantile: method {method!r} is not supported")
     x = ensure_array(a)
@@ -326,14 +323,12 @@ def is_python_scalar_like(q):
 def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
                keepdims: bool = False, *, interpolation=None):
     """`numpy.percentile`: `quantile(a, q / 100)`."""
-    from ._elementwise import divide
     qq = divide(q, 100) if not is_python_scalar_like(q) else q / 100
     return quantile(a, qq, axis, out, overwrite_input, method, keepdims,
                     interpolation=interpolation)
 
 
 def nanpercentile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
-    from ._elementwise import divide
     qq = divide(q, 100) if not is_python_scalar_like(q) else q / 100
     return nanquantile(a, qq, axis, method, keepdims)
 
