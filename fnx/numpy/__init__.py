@@ -18,6 +18,8 @@ Documented differences from numpy:
   concrete values, or a static `size=` as in JAX.
 - calling a numpy function fnx does not provide raises NotImplementedError naming it.
 """
+import sys as _sys
+
 import numpy as _np
 
 import fnx_ir as _ir
@@ -45,6 +47,7 @@ from ._misc import pow  # noqa: F401
 from ._ndarray import ndarray  # noqa: F401
 from ._base import NotImplementedInFnx  # noqa: F401
 from . import linalg  # noqa: F401
+from . import _methods
 
 pi = _np.pi
 e = _np.e
@@ -68,3 +71,6 @@ def __getattr__(name: str):
             f"provide it; {_LEFT_OUT_NOTE}). Compute it from the provided functions, or call "
             "numpy outside traced code.")
     raise AttributeError(f"module 'fnx.numpy' has no attribute {name!r}")
+
+
+_methods.install(_sys.modules[__name__])  # operators and methods of the array types
