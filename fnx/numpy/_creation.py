@@ -69,10 +69,12 @@ def _asarray(a, dtype, copy, fn: str):
 
 
 def asanyarray(a, dtype=None, order=None):
+    """As `numpy.asanyarray`: `asarray` (fnx has no array subclasses)."""
     return asarray(a, dtype, order)
 
 
 def ascontiguousarray(a, dtype=None):
+    """As `numpy.ascontiguousarray`: `asarray` (fnx arrays are always C-contiguous)."""
     return asarray(a, dtype)
 
 
@@ -138,21 +140,25 @@ def _like(a, dtype, shape):
 
 
 def full_like(a, fill_value, dtype=None, shape=None):
+    """As `numpy.full_like`; `shape=` overrides the shape, as in JAX."""
     s, d = _like(a, dtype, shape)
     return full(s, fill_value, d)
 
 
 def zeros_like(a, dtype=None, shape=None):
+    """As `numpy.zeros_like`; `shape=` overrides the shape, as in JAX."""
     s, d = _like(a, dtype, shape)
     return full(s, 0, d)
 
 
 def ones_like(a, dtype=None, shape=None):
+    """As `numpy.ones_like`; `shape=` overrides the shape, as in JAX."""
     s, d = _like(a, dtype, shape)
     return full(s, 1, d)
 
 
 def empty_like(a, dtype=None, shape=None):
+    """As `jax.numpy.empty_like`: zeros (fnx never returns uninitialised memory)."""
     return zeros_like(a, dtype, shape)
 
 

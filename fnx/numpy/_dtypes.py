@@ -83,29 +83,36 @@ def result_type(*args):
 
 
 def isdtype(dtype, kind):
+    """As `numpy.isdtype` (the array API dtype-kind query)."""
     return np.isdtype(np.dtype(dtype), kind)
 
 
 def shape(a):
+    """As `numpy.shape`; works on traced values too."""
     return type_of(asarray_or_tracer(a)).shape
 
 
 def ndim(a):
+    """As `numpy.ndim`; works on traced values too."""
     return type_of(asarray_or_tracer(a)).ndim
 
 
 def size(a, axis=None):
+    """As `numpy.size`; works on traced values too."""
     t = type_of(asarray_or_tracer(a))
     return t.size if axis is None else t.shape[axis]
 
 
 def iscomplexobj(x):
+    """Always False (fnx has no complex dtypes)."""
     return False
 
 
 def isrealobj(x):
+    """Always True (fnx has no complex dtypes)."""
     return True
 
 
 def isscalar(element):
+    """As `numpy.isscalar` (a traced 0-d value is not a scalar, as in JAX)."""
     return np.isscalar(element)

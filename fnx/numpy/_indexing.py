@@ -550,6 +550,7 @@ def diag(v, k: int = 0):
 
 
 def diagflat(v, k: int = 0):
+    """As `numpy.diagflat`: the flattened input on the `k`-th diagonal of a square matrix."""
     return diag(ravel(v), k)
 
 

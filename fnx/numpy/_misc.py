@@ -305,33 +305,40 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
 # ----------------------------------------------------------------------------- index helpers
 
 def tril_indices(n, k: int = 0, m=None):
+    """As `numpy.tril_indices` (numpy's index arrays, as eager `fnx.Array`s)."""
     return tuple(map(as_array, np.tril_indices(n, k, m)))
 
 
 def triu_indices(n, k: int = 0, m=None):
+    """As `numpy.triu_indices` (numpy's index arrays, as eager `fnx.Array`s)."""
     return tuple(map(as_array, np.triu_indices(n, k, m)))
 
 
 def diag_indices(n, ndim: int = 2):
+    """As `numpy.diag_indices` (numpy's index arrays, as eager `fnx.Array`s)."""
     return tuple(map(as_array, np.diag_indices(n, ndim)))
 
 
 def tril_indices_from(arr, k: int = 0):
+    """As `numpy.tril_indices_from` (from the shape of `arr`)."""
     s = shape_of(ensure_array(arr))
     return tril_indices(s[-2], k, s[-1])
 
 
 def triu_indices_from(arr, k: int = 0):
+    """As `numpy.triu_indices_from` (from the shape of `arr`)."""
     s = shape_of(ensure_array(arr))
     return triu_indices(s[-2], k, s[-1])
 
 
 def diag_indices_from(arr):
+    """As `numpy.diag_indices_from` (from the shape of `arr`)."""
     s = shape_of(ensure_array(arr))
     return diag_indices(s[0], len(s))
 
 
 def mask_indices(n, mask_func, k=0):
+    """As `numpy.mask_indices`: the indices where `mask_func(ones((n, n)), k)` is non-zero."""
     return tuple(map(as_array, np.mask_indices(n, lambda m, kk: np.asarray(mask_func(m, kk)), k)))
 
 
@@ -364,6 +371,7 @@ def ldexp(x1, x2, /):
 
 
 def pow(x1, x2, /):
+    """As `numpy.pow`: the array API name of `power`."""
     return power(x1, x2)
 
 

@@ -79,6 +79,7 @@ def transpose(a, axes: Sequence[int] | None = None):
 
 
 def permute_dims(a, /, axes):
+    """As `numpy.permute_dims`: the array API name of `transpose`."""
     return transpose(a, axes)
 
 
@@ -182,11 +183,13 @@ def stack(arrays, axis: int = 0, dtype=None):
 
 
 def hstack(tup, dtype=None):
+    """As `numpy.hstack`."""
     xs = atleast_1d(*tup) if len(tup) > 1 else [atleast_1d(tup[0])]
     return concatenate(xs, 0 if type_of(xs[0]).ndim == 1 else 1, dtype=dtype)
 
 
 def vstack(tup, dtype=None):
+    """As `numpy.vstack`."""
     xs = atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(tup[0])]
     return concatenate(xs, 0, dtype=dtype)
 
@@ -195,11 +198,13 @@ row_stack = vstack
 
 
 def dstack(tup, dtype=None):
+    """As `numpy.dstack`."""
     xs = atleast_3d(*tup) if len(tup) > 1 else [atleast_3d(tup[0])]
     return concatenate(xs, 2, dtype=dtype)
 
 
 def column_stack(tup):
+    """As `numpy.column_stack`: 1-d inputs become columns."""
     cols = []
     for a in tup:
         x = ensure_array(a)
@@ -227,14 +232,17 @@ def _atleast(nd, args):
 
 
 def atleast_1d(*arys):
+    """As `numpy.atleast_1d` (one input gives an array, several a list)."""
     return _atleast(1, arys)
 
 
 def atleast_2d(*arys):
+    """As `numpy.atleast_2d` (one input gives an array, several a list)."""
     return _atleast(2, arys)
 
 
 def atleast_3d(*arys):
+    """As `numpy.atleast_3d` (one input gives an array, several a list)."""
     return _atleast(3, arys)
 
 
@@ -284,15 +292,18 @@ def array_split(ary, indices_or_sections, axis: int = 0):
 
 
 def hsplit(ary, indices_or_sections):
+    """As `numpy.hsplit`."""
     x = ensure_array(ary)
     return split(x, indices_or_sections, 1 if type_of(x).ndim > 1 else 0)
 
 
 def vsplit(ary, indices_or_sections):
+    """As `numpy.vsplit`."""
     return split(ary, indices_or_sections, 0)
 
 
 def dsplit(ary, indices_or_sections):
+    """As `numpy.dsplit`."""
     return split(ary, indices_or_sections, 2)
 
 
@@ -406,6 +417,7 @@ def flip(m, axis=None):
 
 
 def fliplr(m):
+    """As `numpy.fliplr`."""
     x = ensure_array(m)
     if type_of(x).ndim < 2:
         raise ValueError("Input must be >= 2-d.")
@@ -413,6 +425,7 @@ def fliplr(m):
 
 
 def flipud(m):
+    """As `numpy.flipud`."""
     x = ensure_array(m)
     if type_of(x).ndim < 1:
         raise ValueError("Input must be >= 1-d.")

@@ -83,6 +83,7 @@ def argpartition(a, kth, axis: int = -1):
 
 
 def msort(a):
+    """As the removed `numpy.msort`: `sort(a, axis=0)`."""
     return sort(a, 0)
 
 
@@ -179,10 +180,12 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
 
 
 def unique_values(x, /, *, size=None, fill_value=None):
+    """As `numpy.unique_values` (traced input needs a static `size=`, as in JAX)."""
     return unique(x, size=size, fill_value=fill_value)
 
 
 def unique_counts(x, /, *, size=None, fill_value=None):
+    """As `numpy.unique_counts` (traced input needs a static `size=`, as in JAX)."""
     return unique(x, return_counts=True, size=size, fill_value=fill_value)
 
 
@@ -253,6 +256,7 @@ def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: s
 
 
 def nanquantile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
+    """As `numpy.nanquantile`: NaNs are ignored."""
     return _quantile(a, q, axis, method, keepdims, ignore_nan=True)
 
 
@@ -329,6 +333,7 @@ def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method:
 
 
 def nanpercentile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
+    """As `numpy.nanpercentile`: NaNs are ignored."""
     qq = divide(q, 100) if not is_python_scalar_like(q) else q / 100
     return nanquantile(a, qq, axis, method, keepdims)
 
