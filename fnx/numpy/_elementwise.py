@@ -204,7 +204,7 @@ def rad2deg(x: ArrayLike, /) -> Array:
 radians, degrees = deg2rad, rad2deg
 
 
-def sinc(x):
+def sinc(x: ArrayLike, /) -> Array:
     """Normalised sinc `sin(pi x) / (pi x)`, as `numpy.sinc` (non-floats as JAX's inexact dtype)."""
     a = ensure_array(x)
     a = convert(a, float_dtype_for(dtype_of(a), type_of(a).weak))
@@ -272,7 +272,7 @@ def _trunc(x):
 
 
 
-def trunc(x: ArrayLike, /) -> Array:
+def trunc(x: ArrayLike) -> Array:
     """As `numpy.trunc`, with JAX's dtypes."""
     return _apply(np.trunc, 'trunc', _if_float(_trunc), x)
 
@@ -308,13 +308,13 @@ def reciprocal(x: ArrayLike, /) -> Array:
 
 
 
-def real(val):
+def real(val: ArrayLike, /) -> Array:
     """The real part (fnx has no complex dtypes: a copy)."""
     x = ensure_array(val)
     return finish(_copy(x), val)
 
 
-def imag(val):
+def imag(val: ArrayLike, /) -> Array:
     """The imaginary part (fnx has no complex dtypes: zeros)."""
     x = ensure_array(val)
     return finish(lax.zeros_like(x))
@@ -401,12 +401,12 @@ def isfinite(x: ArrayLike, /) -> Array:
 
 
 
-def isposinf(x):
+def isposinf(x: ArrayLike) -> Array:
     """`x == +inf`."""
     return equal(x, np.inf) if _array_dtype(x).is_float else not_equal(x, x)
 
 
-def isneginf(x):
+def isneginf(x: ArrayLike) -> Array:
     """`x == -inf`."""
     return equal(x, -np.inf) if _array_dtype(x).is_float else not_equal(x, x)
 
@@ -504,12 +504,12 @@ def _fmin(a, b):
 
 
 
-def fmax(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+def fmax(x1: ArrayLike, x2: ArrayLike) -> Array:
     """Elementwise maximum ignoring NaN, as `numpy.fmax`."""
     return _apply(np.fmax, 'fmax', _fmax, x1, x2)
 
 
-def fmin(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+def fmin(x1: ArrayLike, x2: ArrayLike) -> Array:
     """Elementwise minimum ignoring NaN, as `numpy.fmin`."""
     return _apply(np.fmin, 'fmin', _fmin, x1, x2)
 
@@ -579,7 +579,7 @@ def remainder(x1: ArrayLike, x2: ArrayLike, /) -> Array:
 mod = remainder
 
 
-def divmod(x1, x2):
+def divmod(x1: ArrayLike, x2: ArrayLike, /) -> tuple[Array, Array]:
     """`(floor_divide(x1, x2), remainder(x1, x2))`."""
     return floor_divide(x1, x2), remainder(x1, x2)
 
@@ -685,7 +685,7 @@ def _int_power(x, y, max_bits: int):
     return acc
 
 
-def power(x1, x2):
+def power(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.power`. Floats: C99 `pow` (as JAX; docs/semantics.md). Integers by repeated
     squaring; a negative integer power gives `x ** y` truncated (1, -1 or 0; a negative Python
     scalar exponent raises, as in JAX)."""
@@ -715,10 +715,9 @@ def power(x1, x2):
     return finish(res, x1, x2)
 
 
-def float_power(x1, x2):
-    """`jax.numpy.float_power`: `power` in the inexact dtype of the operands (JAX's; NumPy's
-    is always float64)."""
-    xs = [asarray_or_tracer(x) for x in (x1, x2)]
+def float_power(x: ArrayLike, y: ArrayLike, /) -> Array:
+    """As `jax.numpy.float_power`: `power` in the operands' inexact dtype (NumPy's: float64)."""
+    xs = [asarray_or_tracer(v) for v in (x, y)]
     d, weak = result_weak(*xs)
     d = float_dtype_for(d, weak)
     return power(*(convert(x, d, weak) for x in xs))

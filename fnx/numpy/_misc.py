@@ -375,7 +375,7 @@ def pow(x1, x2, /):
     return power(x1, x2)
 
 
-def gcd(x1, x2, /):
+def gcd(x1: ArrayLike, x2: ArrayLike) -> Array:
     """`numpy.gcd` of integers (Euclid's algorithm unrolled to the bit width)."""
     a, b = operands(absolute(x1), absolute(x2))
     if not dtype_of(a).is_integer:
@@ -388,7 +388,7 @@ def gcd(x1, x2, /):
     return a
 
 
-def lcm(x1, x2, /):
+def lcm(x1: ArrayLike, x2: ArrayLike) -> Array:
     """`numpy.lcm` of integers."""
     a, b = operands(absolute(x1), absolute(x2))
     g = gcd(a, b)

@@ -14,7 +14,8 @@ from .._core import errors
 from .._core.dtypes import promote
 from .._core.trace import type_of
 from ._base import (float_dtype_for, asarray_or_tracer, convert, dtype_of, ensure_array, finish, is_tracer,
-                    normalize_axes, normalize_axis, result_dtype, shape_of, static_int)
+                    is_python_scalar, normalize_axes, normalize_axis, result_dtype, shape_of,
+                    static_int)
 from ._elementwise import add, divide, floor, maximum, minimum, multiply, subtract
 from ._indexing import take_along_axis, where
 from ._take import take
@@ -269,7 +270,7 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan):
     qa = ensure_array(q)
     if not is_tracer(qa) and (np.any(np.asarray(qa) < 0) or np.any(np.asarray(qa) > 1)):
         raise ValueError("Quantiles must be in the range [0, 1]")
-    if is_python_scalar_like(q) and dtype_of(x).is_float:
+    if is_python_scalar(q) and dtype_of(x).is_float:
         qd = dtype_of(x)  # numpy casts a Python q to the array's float dtype
     else:
         qd = float_dtype_for(dtype_of(qa))
@@ -320,21 +321,17 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan):
     return res
 
 
-def is_python_scalar_like(q):
-    return isinstance(q, (int, float)) and not isinstance(q, np.generic)
-
-
 def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
                keepdims: bool = False, *, interpolation=None):
     """`numpy.percentile`: `quantile(a, q / 100)`."""
-    qq = divide(q, 100) if not is_python_scalar_like(q) else q / 100
+    qq = divide(q, 100) if not is_python_scalar(q) else q / 100
     return quantile(a, qq, axis, out, overwrite_input, method, keepdims,
                     interpolation=interpolation)
 
 
 def nanpercentile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
     """As `numpy.nanpercentile`: NaNs are ignored."""
-    qq = divide(q, 100) if not is_python_scalar_like(q) else q / 100
+    qq = divide(q, 100) if not is_python_scalar(q) else q / 100
     return nanquantile(a, qq, axis, method, keepdims)
 
 
