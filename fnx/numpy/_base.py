@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from typing import Sequence
+from typing import Sequence, Union
 
 import numpy as np
 
@@ -21,10 +21,11 @@ from .._core import errors
 from .._core.array import Array, as_array
 from .._core.trace import Tracer, current, eager_value, type_of
 
-# What the public functions accept and return (an eager `Array`, or a traced value).
-ArrayLike = "Array | Tracer | np.ndarray | np.generic | bool | int | float | Sequence"
-DTypeLike = "np.dtype | type | str | DType"
-Axis = "int | Sequence[int] | None"
+# The types in the public signatures. `Array` (re-exported) is what they return: eagerly an
+# `fnx.Array`, inside a transform a traced value standing for one (as JAX's `Array`).
+ArrayLike = Union[Array, Tracer, np.ndarray, np.generic, bool, int, float, Sequence]
+DTypeLike = Union[np.dtype, type, str, DType]
+Axis = Union[int, Sequence[int], None]
 
 
 # ----------------------------------------------------------------------------- errors

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import math
+from typing import Sequence
 
 import numpy as np
 
@@ -320,7 +321,7 @@ def imag(val: ArrayLike, /) -> Array:
     return finish(lax.zeros_like(x))
 
 
-def round(a, decimals: int = 0, out=None):
+def round(a: ArrayLike, decimals: int = 0, out: None = None) -> Array:
     """`numpy.round`: halves to even; `decimals` scales by a power of ten as numpy does."""
     if out is not None:
         raise NotImplementedError("fnx.numpy.round: out= is not supported")
@@ -415,17 +416,18 @@ def _array_dtype(x):
     return dtype_of(ensure_array(x))
 
 
-def isreal(x):
+def isreal(x: ArrayLike) -> Array:
     """All True (fnx has no complex dtypes)."""
     return finish(lax.full(type_of(ensure_array(x)).shape, True, fnx_ir.bool_))
 
 
-def iscomplex(x):
+def iscomplex(x: ArrayLike) -> Array:
     """All False (fnx has no complex dtypes)."""
     return finish(lax.full(type_of(ensure_array(x)).shape, False, fnx_ir.bool_))
 
 
-def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None):
+def nan_to_num(x: ArrayLike, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Array:
     """`numpy.nan_to_num`: NaN → `nan`, ±inf → `posinf`/`neginf` (default: the dtype's extremes)."""
     x = ensure_array(x)
     d = dtype_of(x)
@@ -820,7 +822,9 @@ def greater_equal(x: ArrayLike, y: ArrayLike, /) -> Array:
 
 # ------------------------------------------------------------------ clip, select
 
-def clip(arr=None, min=None, max=None, *, a=None, a_min=None, a_max=None):
+def clip(arr: ArrayLike | None = None, min: ArrayLike | None = None, max: ArrayLike | None = None,
+         *, a: ArrayLike | None = None, a_min: ArrayLike | None = None,
+         a_max: ArrayLike | None = None) -> Array:
     """`numpy.clip(a, a_min, a_max)` = `minimum(maximum(a, a_min), a_max)` (NaN propagates)."""
     x = arr if arr is not None else a
     lo = min if min is not None else a_min
@@ -844,7 +848,8 @@ def clip(arr=None, min=None, max=None, *, a=None, a_min=None, a_max=None):
     return finish(out, x)
 
 
-def select(condlist, choicelist, default=0):
+def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike],
+           default: ArrayLike = 0) -> Array:
     """`numpy.select`: the first true condition picks its choice, else `default`."""
     if len(condlist) != len(choicelist):
         raise ValueError("list of cases must be same length as list of conditions")

@@ -16,7 +16,7 @@ returns an updated copy, as in JAX; out-of-range updates are dropped. Traced val
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from .. import lax
 from .._core.dtypes import default_int
 from .._core import errors
 from .._core.trace import type_of
+from ._base import Array, ArrayLike, Axis
 from . import _elementwise as ew
 from ._base import (_flat, asarray_or_tracer, broadcast_shapes, broadcast_to, convert, dtype_of,
                     ensure_array, finish, fresh, is_tracer, normalize_axis, result_dtype,
@@ -460,13 +461,14 @@ class _IndexUpdateHelper:
         return f"_IndexUpdateHelper({self.array!r})"
 
 
-def at(x):
+def at(x: ArrayLike) -> _IndexUpdateHelper:
     """`fnx.numpy.at(x)[idx].set(v)`: JAX's `x.at[idx].set(v)` for any array (numpy arrays
     have no `.at` attribute; traced values do). Returns a new array; `x` is unchanged."""
     return _IndexUpdateHelper(ensure_array(x))
 
 
-def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
+def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: Axis, mode: str | None = None,
+                    fill_value: ArrayLike | None = None) -> Array:
     """`numpy.take_along_axis` (indices broadcast against `arr` outside `axis`)."""
     x = ensure_array(arr)
     idx = asarray_or_tracer(indices)
@@ -509,7 +511,7 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
     return finish(g, arr)
 
 
-def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
+def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """`numpy.diagonal`: the diagonal becomes the last dimension."""
     x = ensure_array(a)
     t = type_of(x)
@@ -530,7 +532,7 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
     return lax.transpose(g, list(range(1, len(rest) + 1)) + [0])
 
 
-def diag(v, k: int = 0):
+def diag(v: ArrayLike, k: int = 0) -> Array:
     """`numpy.diag`: a 2-d array's k-th diagonal, or a 1-d array placed on one."""
     x = ensure_array(v)
     t = type_of(x)
@@ -549,14 +551,16 @@ def diag(v, k: int = 0):
     return lax.select(mask, vals, lax.zeros_like(vals))
 
 
-def diagflat(v, k: int = 0):
+def diagflat(v: ArrayLike, k: int = 0) -> Array:
     """As `numpy.diagflat`: the flattened input on the `k`-th diagonal of a square matrix."""
     return diag(ravel(v), k)
 
 
 # ----------------------------------------------------------------------------- where, nonzero
 
-def where(condition, x=None, y=None, *, size=None, fill_value=None):
+def where(condition: ArrayLike, x: ArrayLike | None = None, y: ArrayLike | None = None, *,
+          size: int | None = None, fill_value: ArrayLike | None = None) -> Array | tuple[Array,
+          ...]:
     """`numpy.where(condition, x, y)`. The one-argument form is `nonzero(condition, size=...)`."""
     if x is None and y is None:
         return nonzero(condition, size=size, fill_value=fill_value)
@@ -570,7 +574,8 @@ def where(condition, x=None, y=None, *, size=None, fill_value=None):
     return finish(lax.select(c, a, b))
 
 
-def nonzero(a, *, size=None, fill_value=None):
+def nonzero(a: ArrayLike, *, size: int | None = None,
+            fill_value: ArrayLike | None = None) -> tuple[Array, ...]:
     """`numpy.nonzero`. A traced `a` needs a static `size=` (JAX style): the first `size`
     indices, padded with `fill_value` (default 0)."""
     x = ensure_array(a)
@@ -609,7 +614,8 @@ def nonzero(a, *, size=None, fill_value=None):
 
 
 @fresh
-def argwhere(a, *, size=None, fill_value=None):
+def argwhere(a: ArrayLike, *, size: int | None = None,
+             fill_value: ArrayLike | None = None) -> Array:
     """`numpy.argwhere`: the indices of non-zero elements, shape `(count or size, ndim)`."""
     x = ensure_array(a)
     if type_of(x).ndim == 0:
@@ -620,12 +626,14 @@ def argwhere(a, *, size=None, fill_value=None):
     return stack(idx, axis=1)
 
 
-def flatnonzero(a, *, size=None, fill_value=None):
+def flatnonzero(a: ArrayLike, *, size: int | None = None,
+                fill_value: ArrayLike | None = None) -> Array:
     """`numpy.flatnonzero`."""
     return nonzero(ravel(a), size=size, fill_value=fill_value)[0]
 
 
-def compress(condition, a, axis=None, *, size=None, fill_value=0):
+def compress(condition: ArrayLike, a: ArrayLike, axis: Axis = None, *, size: int | None = None,
+             fill_value: ArrayLike = 0) -> Array:
     """`numpy.compress` (a concrete `condition`)."""
     if is_tracer(condition):
         raise TypeError("fnx.numpy.compress: the condition must be concrete")
@@ -639,7 +647,8 @@ def compress(condition, a, axis=None, *, size=None, fill_value=0):
     return take(x, np.nonzero(c)[0], axis=axis)
 
 
-def extract(condition, arr, *, size=None, fill_value=0):
+def extract(condition: ArrayLike, arr: ArrayLike, *, size: int | None = None,
+            fill_value: ArrayLike = 0) -> Array:
     """`numpy.extract` (a concrete `condition`)."""
     if is_tracer(condition):
         raise TypeError("fnx.numpy.extract: the condition must be concrete")
@@ -647,7 +656,7 @@ def extract(condition, arr, *, size=None, fill_value=0):
 
 
 @fresh
-def unravel_index(indices, shape):
+def unravel_index(indices: ArrayLike, shape: int | Sequence[int]) -> tuple[Array, ...]:
     """`numpy.unravel_index`: a tuple of coordinate arrays (traced indices work)."""
     shape = tuple(static_int(d, "shape") for d in shape)
     idx = ensure_array(indices)
@@ -664,7 +673,8 @@ def unravel_index(indices, shape):
 
 
 @fresh
-def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
+def ravel_multi_index(multi_index: Sequence[ArrayLike], dims: Sequence[int], mode: str = "raise",
+                      order: str = "C") -> Array:
     """`numpy.ravel_multi_index` (C order; traced indices are clipped)."""
     dims = tuple(static_int(d, "dims") for d in dims)
     if not any(is_tracer(i) for i in multi_index):

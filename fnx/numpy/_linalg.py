@@ -7,13 +7,15 @@ int32 stays int32, as numpy).
 from __future__ import annotations
 
 import string
+from typing import Any
 
 import numpy as np
 
 from .. import lax
 from .._core.trace import type_of
-from ._base import (broadcast_shapes, canonical_dtype, convert, dtype_of, ensure_array, finish,
-                    normalize_axis, result_dtype, shape_of, type_error)
+from ._base import (Array, ArrayLike, Axis, broadcast_shapes, canonical_dtype, convert, dtype_of,
+                    DTypeLike, ensure_array, finish, normalize_axis, result_dtype, shape_of,
+                    type_error)
 from ._elementwise import multiply, subtract
 from ._indexing import _getitem, diagonal
 from . import _reductions
@@ -29,7 +31,8 @@ def _promote(fn, *xs, dtype=None):
     return [convert(x, d) for x in xs]
 
 
-def matmul(a, b, *, precision=None, preferred_element_type=None):
+def matmul(a: ArrayLike, b: ArrayLike, *, precision: Any = None,
+           preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.matmul`: batch dims broadcast, 1-d operands are promoted and squeezed."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
@@ -58,19 +61,20 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
     return lax.reshape(out, shape)
 
 
-def matvec(x1, x2, /):
+def matvec(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.matvec`: matrix (..., m, n) times vector (..., n)."""
     out = matmul(x1, expand_dims(x2, -1))
     return lax.squeeze(out, (len(shape_of(out)) - 1,))
 
 
-def vecmat(x1, x2, /):
+def vecmat(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.vecmat`: vector (..., n) times matrix (..., n, m)."""
     out = matmul(expand_dims(x1, -2), x2)
     return lax.squeeze(out, (len(shape_of(out)) - 2,))
 
 
-def dot(a, b, *, precision=None, preferred_element_type=None):
+def dot(a: ArrayLike, b: ArrayLike, *, precision: Any = None,
+        preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.dot`: scalars multiply; otherwise contract a's last with b's second-to-last."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
@@ -86,7 +90,8 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
     return lax.dot_general(a, b, (((ca,), (cb,)), ((), ())))
 
 
-def vdot(a, b, *, precision=None, preferred_element_type=None):
+def vdot(a: ArrayLike, b: ArrayLike, *, precision: Any = None,
+         preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.vdot`: the dot product of the flattened arrays (no complex conjugation here)."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
@@ -99,7 +104,7 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
     return lax.dot_general(a, b, (((0,), (0,)), ((), ())))
 
 
-def vecdot(x1, x2, /, *, axis: int = -1):
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     """`numpy.vecdot`: the dot product along `axis`, broadcasting the other dims."""
     a, b = ensure_array(x1), ensure_array(x2)
     if shape_of(a)[axis] != shape_of(b)[axis]:
@@ -110,7 +115,8 @@ def vecdot(x1, x2, /, *, axis: int = -1):
     return convert(_reductions.sum(multiply(a, b), axis=axis), dtype_of(a))
 
 
-def inner(a, b, *, precision=None, preferred_element_type=None):
+def inner(a: ArrayLike, b: ArrayLike, *, precision: Any = None,
+          preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.inner`: contract the last dims of both."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
@@ -123,7 +129,7 @@ def inner(a, b, *, precision=None, preferred_element_type=None):
     return lax.dot_general(a, b, (((ta.ndim - 1,), (tb.ndim - 1,)), ((), ())))
 
 
-def outer(a, b, out=None):
+def outer(a: ArrayLike, b: ArrayLike, out: None = None) -> Array:
     """`numpy.outer` of the flattened arrays."""
     a0, b0 = ensure_array(a), ensure_array(b)
     a1 = lax.reshape(a0, (type_of(a0).size, 1))
@@ -131,7 +137,8 @@ def outer(a, b, out=None):
     return multiply(a1, b1)
 
 
-def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
+def tensordot(a: ArrayLike, b: ArrayLike, axes: Axis = 2, *, precision: Any = None,
+              preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.tensordot`: `axes` is an int N (a's last N with b's first N) or two sequences."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
@@ -157,13 +164,14 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
     return lax.dot_general(x, y, ((tuple(la), tuple(lb)), ((), ())))
 
 
-def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None):
+def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1,
+          dtype: DTypeLike | None = None, out: None = None) -> Array:
     """`numpy.trace`: the sum of a diagonal (int32/bool sum in the default integer, as JAX)."""
     d = diagonal(a, offset, axis1, axis2)
     return _reductions.sum(d, axis=-1, dtype=dtype)
 
 
-def kron(a, b):
+def kron(a: ArrayLike, b: ArrayLike) -> Array:
     """`numpy.kron`."""
     x, y = ensure_array(a), ensure_array(b)
     sa, sb = shape_of(x), shape_of(y)
@@ -176,7 +184,8 @@ def kron(a, b):
     return lax.reshape(prod, tuple(p * q for p, q in zip(sa, sb)))
 
 
-def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+          axis: Axis = None) -> Array:
     """`numpy.cross` for 3-vectors (2-vectors give the scalar z component)."""
     if axis is not None:
         axisa = axisb = axisc = axis
@@ -272,8 +281,9 @@ def _sum_out(x, labels, keep):
     return x, [c for c in labels if c in keep]
 
 
-def einsum(subscripts, *operands, out=None, optimize=None, precision=None, dtype=None,
-           preferred_element_type=None, _dot_general=None):
+def einsum(subscripts: str, *operands: ArrayLike, out: None = None, optimize: Any = None,
+           precision: Any = None, dtype: DTypeLike | None = None,
+           preferred_element_type: DTypeLike | None = None, _dot_general=None) -> Array:
     """`numpy.einsum` for any subscripts (with '...'); operands are contracted pairwise, left
     to right, with `dot_general`; repeated labels take diagonals; others sum out."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)

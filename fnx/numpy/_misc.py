@@ -2,6 +2,7 @@
 r_/c_, isin, interp, bincount, digitize, convolve, polyval, vander, trapezoid, ..."""
 from __future__ import annotations
 
+from typing import Any, Callable
 import numpy as np
 
 import fnx_ir
@@ -10,6 +11,7 @@ from .. import lax
 from .._core.dtypes import default_int
 from .._core.trace import type_of
 from .._core.array import as_array
+from ._base import Array, ArrayLike, DTypeLike
 from . import _reductions
 from ._base import (float_dtype_for, result_dtype, asarray_or_tracer, convert, dtype_of, ensure_array, is_python_scalar,
                     is_tracer, operands, shape_of, static_int)
@@ -37,7 +39,8 @@ def _concrete_bool(x):
     return bool(x) if not is_tracer(x) else x
 
 
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
+def isclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Array:
     """`numpy.isclose`: `|a - b| <= atol + rtol * |b|` (and equal infinities)."""
     x = asarray_or_tracer(a)
     y = asarray_or_tracer(b)
@@ -52,12 +55,13 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
     return res
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
+def allclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool | Array:
     """`numpy.allclose` (a Python bool for concrete inputs)."""
     return _concrete_bool(_reductions.all(isclose(a, b, rtol, atol, equal_nan)))
 
 
-def array_equal(a1, a2, equal_nan: bool = False):
+def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: bool = False) -> bool | Array:
     """`numpy.array_equal` (a Python bool for concrete inputs)."""
     x, y = ensure_array(a1), ensure_array(a2)
     if shape_of(x) != shape_of(y):
@@ -68,7 +72,7 @@ def array_equal(a1, a2, equal_nan: bool = False):
     return _concrete_bool(_reductions.all(eq))
 
 
-def array_equiv(a1, a2):
+def array_equiv(a1: ArrayLike, a2: ArrayLike) -> bool | Array:
     """`numpy.array_equiv`: equal after broadcasting."""
     x, y = ensure_array(a1), ensure_array(a2)
     try:
@@ -120,7 +124,7 @@ r_ = _Concatenator(0, False)
 c_ = _Concatenator(-1, True)
 
 
-def ix_(*args):
+def ix_(*args: ArrayLike) -> tuple[Array, ...]:
     """`numpy.ix_`: open-mesh index arrays."""
     out = []
     n = len(args)
@@ -140,8 +144,8 @@ def ix_(*args):
 
 # ----------------------------------------------------------------------------- set-like
 
-def isin(element, test_elements, assume_unique: bool = False, invert: bool = False, *,
-         kind=None):
+def isin(element: ArrayLike, test_elements: ArrayLike, assume_unique: bool = False,
+         invert: bool = False, *, kind: str | None = None) -> Array:
     """`numpy.isin` by comparing against every test element (memory `size(a) * size(b)`)."""
     x = ensure_array(element)
     t = ensure_array(test_elements)
@@ -154,7 +158,7 @@ def isin(element, test_elements, assume_unique: bool = False, invert: bool = Fal
 
 # ----------------------------------------------------------------------------- binning
 
-def digitize(x, bins, right: bool = False):
+def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False) -> Array:
     """`numpy.digitize` for monotonically increasing `bins`."""
     b = ensure_array(bins)
     if not is_tracer(b):
@@ -165,7 +169,8 @@ def digitize(x, bins, right: bool = False):
     return searchsorted(b, x, side="left" if right else "right")
 
 
-def bincount(x, weights=None, minlength: int = 0, *, length=None):
+def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0, *,
+             length: int | None = None) -> Array:
     """`numpy.bincount`. A traced `x` needs a static `length=` (JAX style)."""
     a = ensure_array(x)
     if type_of(a).ndim != 1:
@@ -191,7 +196,8 @@ def bincount(x, weights=None, minlength: int = 0, *, length=None):
                            mode="drop")
 
 
-def interp(x, xp, fp, left=None, right=None, period=None):
+def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike | None = None,
+           right: ArrayLike | None = None, period: ArrayLike | None = None) -> Array:
     """`numpy.interp`: piecewise-linear interpolation on increasing `xp`."""
     if period is not None:
         raise NotImplementedError("fnx.numpy.interp: period= is not supported")
@@ -230,7 +236,8 @@ def _convolve_full(a, v):
     return dot(windows, lax.rev(v, (0,)))
 
 
-def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type=None):
+def convolve(a: ArrayLike, v: ArrayLike, mode: str = "full", *, precision: Any = None,
+             preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.convolve` of 1-d arrays (modes full, same, valid)."""
     x, k = ensure_array(a), ensure_array(v)
     if type_of(x).ndim != 1 or type_of(k).ndim != 1:
@@ -253,14 +260,15 @@ def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type
     raise ValueError(f"convolve: unknown mode {mode!r}")
 
 
-def correlate(a, v, mode: str = "valid", *, precision=None, preferred_element_type=None):
+def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid", *, precision: Any = None,
+              preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.correlate` of real 1-d arrays: `convolve(a, v[::-1])`."""
     k = ensure_array(v)
     x = ensure_array(a)
     return convolve(x, lax.rev(k, (0,)), mode)
 
 
-def polyval(p, x):
+def polyval(p: ArrayLike, x: ArrayLike) -> Array:
     """`numpy.polyval` by Horner's rule (highest power first)."""
     c = ensure_array(p)
     xs = ensure_array(x)
@@ -272,7 +280,7 @@ def polyval(p, x):
     return y
 
 
-def vander(x, N=None, increasing: bool = False):
+def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Array:
     """`numpy.vander`."""
     v = ensure_array(x)
     n = type_of(v).shape[0]
@@ -283,7 +291,7 @@ def vander(x, N=None, increasing: bool = False):
     return out
 
 
-def trapezoid(y, x=None, dx=1.0, axis: int = -1):
+def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: float = 1.0, axis: int = -1) -> Array:
     """`numpy.trapezoid`."""
     ya = ensure_array(y)
     nd = type_of(ya).ndim
@@ -304,45 +312,45 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
 
 # ----------------------------------------------------------------------------- index helpers
 
-def tril_indices(n, k: int = 0, m=None):
+def tril_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Array, ...]:
     """As `numpy.tril_indices` (numpy's index arrays, as eager `fnx.Array`s)."""
     return tuple(map(as_array, np.tril_indices(n, k, m)))
 
 
-def triu_indices(n, k: int = 0, m=None):
+def triu_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Array, ...]:
     """As `numpy.triu_indices` (numpy's index arrays, as eager `fnx.Array`s)."""
     return tuple(map(as_array, np.triu_indices(n, k, m)))
 
 
-def diag_indices(n, ndim: int = 2):
+def diag_indices(n: int, ndim: int = 2) -> tuple[Array, ...]:
     """As `numpy.diag_indices` (numpy's index arrays, as eager `fnx.Array`s)."""
     return tuple(map(as_array, np.diag_indices(n, ndim)))
 
 
-def tril_indices_from(arr, k: int = 0):
+def tril_indices_from(arr: ArrayLike, k: int = 0) -> tuple[Array, ...]:
     """As `numpy.tril_indices_from` (from the shape of `arr`)."""
     s = shape_of(ensure_array(arr))
     return tril_indices(s[-2], k, s[-1])
 
 
-def triu_indices_from(arr, k: int = 0):
+def triu_indices_from(arr: ArrayLike, k: int = 0) -> tuple[Array, ...]:
     """As `numpy.triu_indices_from` (from the shape of `arr`)."""
     s = shape_of(ensure_array(arr))
     return triu_indices(s[-2], k, s[-1])
 
 
-def diag_indices_from(arr):
+def diag_indices_from(arr: ArrayLike) -> tuple[Array, ...]:
     """As `numpy.diag_indices_from` (from the shape of `arr`)."""
     s = shape_of(ensure_array(arr))
     return diag_indices(s[0], len(s))
 
 
-def mask_indices(n, mask_func, k=0):
+def mask_indices(n: int, mask_func: Callable, k: int = 0) -> tuple[Array, ...]:
     """As `numpy.mask_indices`: the indices where `mask_func(ones((n, n)), k)` is non-zero."""
     return tuple(map(as_array, np.mask_indices(n, lambda m, kk: np.asarray(mask_func(m, kk)), k)))
 
 
-def trim_zeros(filt, trim: str = "fb"):
+def trim_zeros(filt: ArrayLike, trim: str = "fb") -> Array:
     """`numpy.trim_zeros` (a concrete input: the result length depends on the values)."""
     if is_tracer(filt):
         raise TypeError("fnx.numpy.trim_zeros: the input must be concrete")
@@ -351,7 +359,7 @@ def trim_zeros(filt, trim: str = "fb"):
 
 # ----------------------------------------------------------------------------- odds and ends
 
-def modf(x, /):
+def modf(x: ArrayLike, /) -> tuple[Array, Array]:
     """`(x - trunc(x), trunc(x))`."""
     a = ensure_array(x)
     if not dtype_of(a).is_float:
@@ -363,14 +371,14 @@ def modf(x, /):
     return frac, whole
 
 
-def ldexp(x1, x2, /):
+def ldexp(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`x1 * 2**x2` (exact while the result is a normal number)."""
     a = ensure_array(x1)
     d = float_dtype_for(dtype_of(a))
     return multiply(convert(a, d), convert(exp2(convert(ensure_array(x2), d)), d))
 
 
-def pow(x1, x2, /):
+def pow(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.pow`: the array API name of `power`."""
     return power(x1, x2)
 

@@ -107,7 +107,8 @@ def _mean_dtype(t, dtype):
     return float_dtype_for(t.dtype)
 
 
-def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
+def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+         keepdims: bool = False, *, where: ArrayLike | None = None) -> Array:
     """`numpy.mean` (integers and bool average in JAX's inexact dtype: float32 for int32)."""
     _no_out(out, "mean")
     x = ensure_array(a)
@@ -121,7 +122,8 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
     return finish(_keepdims(lax.div(total, count), t.shape, axes, keepdims))
 
 
-def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: bool = False):
+def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
+            returned: bool = False, *, keepdims: bool = False) -> Array | tuple[Array, Array]:
     """`numpy.average`: the (weighted) mean."""
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)
@@ -147,8 +149,9 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
     return avg
 
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
-        correction=None):
+def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+        ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None,
+        correction: int | None = None) -> Array:
     """`numpy.var`: `mean(abs(x - x.mean())**2)` over `count - ddof` (integers in JAX's inexact dtype)."""
     _no_out(out, "var")
     if correction is not None:
@@ -173,8 +176,9 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
     return finish(_keepdims(lax.div(ss, denom), t.shape, axes, keepdims))
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
-        correction=None):
+def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+        ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None,
+        correction: int | None = None) -> Array:
     """`numpy.std`: `sqrt(var(...))`."""
     return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
 
@@ -217,7 +221,7 @@ def min(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = Fals
 amax, amin = max, min
 
 
-def ptp(a, axis=None, out=None, keepdims: bool = False):
+def ptp(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False) -> Array:
     """`max - min` along `axis`."""
     return subtract(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
 
@@ -284,7 +288,7 @@ def all(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = Fals
 sometrue, alltrue = any, all
 
 
-def count_nonzero(a, axis=None, *, keepdims: bool = False):
+def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False) -> Array:
     """The number of non-zero elements (of the default integer dtype)."""
     x = ensure_array(a)
     b = convert(x, fnx_ir.bool_)
@@ -354,12 +358,16 @@ def _nan_replaced(a, value):
     return lax.select(lax.ne(x, x), lax.full_like(x, value), x)
 
 
-def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
+def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           keepdims: bool = False, initial: ArrayLike | None = None,
+           where: ArrayLike | None = None) -> Array:
     """`numpy.nansum`: NaNs count as zero."""
     return sum(_nan_replaced(a, 0), axis, dtype, out, keepdims, initial, where)
 
 
-def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
+def nanprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+            keepdims: bool = False, initial: ArrayLike | None = None,
+            where: ArrayLike | None = None) -> Array:
     """`numpy.nanprod`: NaNs count as one."""
     return prod(_nan_replaced(a, 1), axis, dtype, out, keepdims, initial, where)
 
@@ -387,7 +395,8 @@ def nanmin(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = F
     return _nan_extreme(min, np.inf, a, axis, out, keepdims, initial, where)
 
 
-def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
+def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+            keepdims: bool = False, *, where: ArrayLike | None = None) -> Array:
     """`numpy.nanmean`: the mean of the non-NaN elements."""
     x = ensure_array(a)
     if not dtype_of(x).is_float:
@@ -399,7 +408,8 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where
     return mean(x, axis, dtype, out, keepdims, where=keep)
 
 
-def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None):
+def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None) -> Array:
     """`numpy.nanvar`."""
     x = ensure_array(a)
     if not dtype_of(x).is_float:
@@ -411,27 +421,32 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
     return var(x, axis, dtype, out, ddof, keepdims, where=keep)
 
 
-def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None):
+def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None) -> Array:
     """`numpy.nanstd`."""
     return lax.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where))
 
 
-def nanargmax(a, axis=None, out=None, *, keepdims: bool = False):
+def nanargmax(a: ArrayLike, axis: Axis = None, out: None = None, *,
+              keepdims: bool = False) -> Array:
     """`numpy.nanargmax` (an all-NaN slice gives index 0 here; numpy raises)."""
     return argmax(_nan_replaced(a, -np.inf), axis, keepdims=keepdims)
 
 
-def nanargmin(a, axis=None, out=None, *, keepdims: bool = False):
+def nanargmin(a: ArrayLike, axis: Axis = None, out: None = None, *,
+              keepdims: bool = False) -> Array:
     """`numpy.nanargmin` (an all-NaN slice gives index 0 here; numpy raises)."""
     return argmin(_nan_replaced(a, np.inf), axis, keepdims=keepdims)
 
 
-def nancumsum(a, axis=None, dtype=None, out=None):
+def nancumsum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+              out: None = None) -> Array:
     """As `numpy.nancumsum`: NaNs count as zero."""
     return cumsum(_nan_replaced(a, 0), axis, dtype, out)
 
 
-def nancumprod(a, axis=None, dtype=None, out=None):
+def nancumprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+               out: None = None) -> Array:
     """As `numpy.nancumprod`: NaNs count as one."""
     return cumprod(_nan_replaced(a, 1), axis, dtype, out)
 

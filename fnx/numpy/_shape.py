@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -12,9 +12,9 @@ import fnx_ir
 from .. import lax
 from .._core.dtypes import default_int
 from .._core.trace import type_of
-from ._base import broadcast_shapes as _bs
-from ._base import (convert, dtype_of, ensure_array, finish, fresh, is_tracer, join,
-                    normalize_axes, normalize_axis, stack_along, static_int, type_error)
+from ._base import (Array, ArrayLike, Axis, DTypeLike, broadcast_shapes as _bs, convert, dtype_of,
+                    ensure_array, finish, fresh, is_tracer, join, normalize_axes, normalize_axis,
+                    stack_along, static_int, type_error)
 from ._elementwise import not_equal, remainder, subtract
 from ._take import take
 
@@ -28,7 +28,8 @@ __all__ = ["reshape", "ravel", "transpose", "permute_dims", "matrix_transpose", 
 
 
 @fresh
-def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None):
+def reshape(a: ArrayLike, shape: int | Sequence[int] | None = None, order: str = "C", *,
+            newshape: int | Sequence[int] | None = None, copy: bool | None = None) -> Array:
     """`numpy.reshape` (C order; one dimension may be -1)."""
     if order != "C":
         raise NotImplementedError("fnx.numpy.reshape supports only order='C'")
@@ -54,7 +55,7 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None):
 
 
 @fresh
-def ravel(a, order: str = "C"):
+def ravel(a: ArrayLike, order: str = "C") -> Array:
     """`numpy.ravel` (C order)."""
     if order not in ("C", "K", "A"):
         raise NotImplementedError("fnx.numpy.ravel supports only order='C'")
@@ -63,7 +64,7 @@ def ravel(a, order: str = "C"):
 
 
 @fresh
-def transpose(a, axes: Sequence[int] | None = None):
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Array:
     """`numpy.transpose`."""
     x = ensure_array(a)
     nd = type_of(x).ndim
@@ -78,12 +79,12 @@ def transpose(a, axes: Sequence[int] | None = None):
     return lax.transpose(x, perm)
 
 
-def permute_dims(a, /, axes):
+def permute_dims(a: ArrayLike, /, axes: Axis) -> Array:
     """As `numpy.permute_dims`: the array API name of `transpose`."""
     return transpose(a, axes)
 
 
-def matrix_transpose(x, /):
+def matrix_transpose(x: ArrayLike, /) -> Array:
     """Swap the last two axes."""
     a = ensure_array(x)
     if type_of(a).ndim < 2:
@@ -92,7 +93,7 @@ def matrix_transpose(x, /):
 
 
 @fresh
-def swapaxes(a, axis1: int, axis2: int):
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Array:
     """`numpy.swapaxes`."""
     x = ensure_array(a)
     nd = type_of(x).ndim
@@ -103,7 +104,7 @@ def swapaxes(a, axis1: int, axis2: int):
 
 
 @fresh
-def moveaxis(a, source, destination):
+def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> Array:
     """`numpy.moveaxis`."""
     x = ensure_array(a)
     nd = type_of(x).ndim
@@ -119,7 +120,7 @@ def moveaxis(a, source, destination):
 
 
 @fresh
-def squeeze(a, axis=None):
+def squeeze(a: ArrayLike, axis: Axis = None) -> Array:
     """`numpy.squeeze`."""
     x = ensure_array(a)
     t = type_of(x)
@@ -133,7 +134,7 @@ def squeeze(a, axis=None):
 
 
 @fresh
-def expand_dims(a, axis):
+def expand_dims(a: ArrayLike, axis: Axis) -> Array:
     """`numpy.expand_dims` (`axis` may be a tuple)."""
     x = ensure_array(a)
     n = len(axis) if isinstance(axis, (tuple, list)) else 1
@@ -142,7 +143,7 @@ def expand_dims(a, axis):
 
 
 @fresh
-def broadcast_to(array, shape):
+def broadcast_to(array: ArrayLike, shape: int | Sequence[int]) -> Array:
     """`numpy.broadcast_to` (a fresh array eagerly; JAX arrays are immutable anyway)."""
     x = ensure_array(array)
     shape = (shape,) if not isinstance(shape, (tuple, list)) else tuple(shape)
@@ -156,12 +157,12 @@ def broadcast_to(array, shape):
     return lax.broadcast_to_rank_shape(x, shape)
 
 
-def broadcast_shapes(*shapes):
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     """`numpy.broadcast_shapes`."""
     return tuple(np.broadcast_shapes(*shapes))
 
 
-def broadcast_arrays(*args):
+def broadcast_arrays(*args: ArrayLike) -> tuple[Array, ...]:
     """`numpy.broadcast_arrays` (a tuple)."""
     xs = [ensure_array(a) for a in args]
     shape = _bs(*(type_of(x).shape for x in xs), what="broadcast_arrays", xs=xs)
@@ -169,7 +170,8 @@ def broadcast_arrays(*args):
 
 
 @fresh
-def concatenate(arrays, axis: int | None = 0, dtype=None):
+def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0,
+                dtype: DTypeLike | None = None) -> Array:
     """`numpy.concatenate`."""
     return join(arrays, axis, dtype)
 
@@ -177,18 +179,18 @@ def concatenate(arrays, axis: int | None = 0, dtype=None):
 concat = concatenate
 
 
-def stack(arrays, axis: int = 0, dtype=None):
+def stack(arrays: Sequence[ArrayLike], axis: int = 0, dtype: DTypeLike | None = None) -> Array:
     """`numpy.stack`."""
     return finish(stack_along(arrays, axis, dtype))
 
 
-def hstack(tup, dtype=None):
+def hstack(tup: Sequence[ArrayLike], dtype: DTypeLike | None = None) -> Array:
     """As `numpy.hstack`."""
     xs = atleast_1d(*tup) if len(tup) > 1 else [atleast_1d(tup[0])]
     return concatenate(xs, 0 if type_of(xs[0]).ndim == 1 else 1, dtype=dtype)
 
 
-def vstack(tup, dtype=None):
+def vstack(tup: Sequence[ArrayLike], dtype: DTypeLike | None = None) -> Array:
     """As `numpy.vstack`."""
     xs = atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(tup[0])]
     return concatenate(xs, 0, dtype=dtype)
@@ -197,13 +199,13 @@ def vstack(tup, dtype=None):
 row_stack = vstack
 
 
-def dstack(tup, dtype=None):
+def dstack(tup: Sequence[ArrayLike], dtype: DTypeLike | None = None) -> Array:
     """As `numpy.dstack`."""
     xs = atleast_3d(*tup) if len(tup) > 1 else [atleast_3d(tup[0])]
     return concatenate(xs, 2, dtype=dtype)
 
 
-def column_stack(tup):
+def column_stack(tup: Sequence[ArrayLike]) -> Array:
     """As `numpy.column_stack`: 1-d inputs become columns."""
     cols = []
     for a in tup:
@@ -231,17 +233,17 @@ def _atleast(nd, args):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def atleast_1d(*arys):
+def atleast_1d(*arys: ArrayLike) -> Array | list[Array]:
     """As `numpy.atleast_1d` (one input gives an array, several a list)."""
     return _atleast(1, arys)
 
 
-def atleast_2d(*arys):
+def atleast_2d(*arys: ArrayLike) -> Array | list[Array]:
     """As `numpy.atleast_2d` (one input gives an array, several a list)."""
     return _atleast(2, arys)
 
 
-def atleast_3d(*arys):
+def atleast_3d(*arys: ArrayLike) -> Array | list[Array]:
     """As `numpy.atleast_3d` (one input gives an array, several a list)."""
     return _atleast(3, arys)
 
@@ -281,33 +283,34 @@ def _split(ary, indices_or_sections, axis, even: bool, name: str):
     return out
 
 
-def split(ary, indices_or_sections, axis: int = 0):
+def split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Array]:
     """`numpy.split` (equal sections, or at static indices)."""
     return _split(ary, indices_or_sections, axis, True, "split")
 
 
-def array_split(ary, indices_or_sections, axis: int = 0):
+def array_split(ary: ArrayLike, indices_or_sections: int | Sequence[int],
+                axis: int = 0) -> list[Array]:
     """`numpy.array_split` (sections may be unequal)."""
     return _split(ary, indices_or_sections, axis, False, "array_split")
 
 
-def hsplit(ary, indices_or_sections):
+def hsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
     """As `numpy.hsplit`."""
     x = ensure_array(ary)
     return split(x, indices_or_sections, 1 if type_of(x).ndim > 1 else 0)
 
 
-def vsplit(ary, indices_or_sections):
+def vsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
     """As `numpy.vsplit`."""
     return split(ary, indices_or_sections, 0)
 
 
-def dsplit(ary, indices_or_sections):
+def dsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
     """As `numpy.dsplit`."""
     return split(ary, indices_or_sections, 2)
 
 
-def unstack(x, /, *, axis: int = 0):
+def unstack(x: ArrayLike, /, *, axis: int = 0) -> tuple[Array, ...]:
     """The slices of `x` along `axis`, as a tuple."""
     a = ensure_array(x)
     ax = normalize_axis(axis, type_of(a).ndim)
@@ -317,7 +320,7 @@ def unstack(x, /, *, axis: int = 0):
 
 # ----------------------------------------------------------------------------- tile, repeat
 
-def tile(A, reps):
+def tile(A: ArrayLike, reps: int | Sequence[int]) -> Array:
     """`numpy.tile`."""
     x = ensure_array(A)
     reps = (reps,) if not isinstance(reps, (tuple, list)) else tuple(reps)
@@ -332,7 +335,8 @@ def tile(A, reps):
     return finish(lax.reshape(y, tuple(r * d for r, d in zip(reps, s))), A)
 
 
-def repeat(a, repeats, axis=None, *, total_repeat_length=None):
+def repeat(a: ArrayLike, repeats: ArrayLike, axis: Axis = None, *,
+           total_repeat_length: int | None = None) -> Array:
     """`numpy.repeat` (per-element `repeats` must be concrete: the result shape depends on them)."""
     x = ensure_array(a)
     if axis is None:
@@ -361,7 +365,8 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
 _INDEX_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
-def pad(array, pad_width, mode: str = "constant", **kwargs):
+def pad(array: ArrayLike, pad_width: int | Sequence, mode: str = "constant",
+        **kwargs: Any) -> Array:
     """`numpy.pad` with modes constant, edge, reflect, symmetric, wrap and empty (zeros)."""
     x = ensure_array(array)
     t = type_of(x)
@@ -410,13 +415,13 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
 # ----------------------------------------------------------------------------- flips, rolls
 
 @fresh
-def flip(m, axis=None):
+def flip(m: ArrayLike, axis: Axis = None) -> Array:
     """`numpy.flip`."""
     x = ensure_array(m)
     return lax.rev(x, normalize_axes(axis, type_of(x).ndim))
 
 
-def fliplr(m):
+def fliplr(m: ArrayLike) -> Array:
     """As `numpy.fliplr`."""
     x = ensure_array(m)
     if type_of(x).ndim < 2:
@@ -424,7 +429,7 @@ def fliplr(m):
     return flip(x, 1)
 
 
-def flipud(m):
+def flipud(m: ArrayLike) -> Array:
     """As `numpy.flipud`."""
     x = ensure_array(m)
     if type_of(x).ndim < 1:
@@ -432,7 +437,7 @@ def flipud(m):
     return flip(x, 0)
 
 
-def rot90(m, k: int = 1, axes=(0, 1)):
+def rot90(m: ArrayLike, k: int = 1, axes: Axis = (0, 1)) -> Array:
     """`numpy.rot90`."""
     x = ensure_array(m)
     nd = type_of(x).ndim
@@ -453,7 +458,7 @@ def rot90(m, k: int = 1, axes=(0, 1)):
     return flip(transpose(x, perm), a1)
 
 
-def roll(a, shift, axis=None):
+def roll(a: ArrayLike, shift: ArrayLike, axis: Axis = None) -> Array:
     """`numpy.roll` (a traced `shift` works too)."""
     x = ensure_array(a)
     if axis is None:
@@ -484,7 +489,8 @@ def roll(a, shift, axis=None):
 
 # ----------------------------------------------------------------------------- differences
 
-def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
+def diff(a: ArrayLike, n: int = 1, axis: int = -1, prepend: ArrayLike | None = None,
+         append: ArrayLike | None = None) -> Array:
     """`numpy.diff` (bool arrays use `!=`, as numpy)."""
     x = ensure_array(a)
     t = type_of(x)
@@ -516,7 +522,8 @@ def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
     return finish(x, a)
 
 
-def ediff1d(ary, to_end=None, to_begin=None):
+def ediff1d(ary: ArrayLike, to_end: ArrayLike | None = None,
+            to_begin: ArrayLike | None = None) -> Array:
     """`numpy.ediff1d`: differences of the flattened array."""
     x = ravel(ary)
     d = diff(x)
@@ -526,14 +533,15 @@ def ediff1d(ary, to_end=None, to_begin=None):
     return concatenate(parts) if len(parts) > 1 else d
 
 
-def append(arr, values, axis=None):
+def append(arr: ArrayLike, values: ArrayLike, axis: Axis = None) -> Array:
     """`numpy.append`."""
     if axis is None:
         return concatenate([ravel(arr), ravel(values)])
     return concatenate([arr, values], axis)
 
 
-def delete(arr, obj, axis=None, *, assume_unique_indices: bool = False):
+def delete(arr: ArrayLike, obj: int | Sequence[int] | slice, axis: Axis = None, *,
+           assume_unique_indices: bool = False) -> Array:
     """`numpy.delete` with static `obj` (an int, a slice or integers)."""
     x = ensure_array(arr)
     if axis is None:
@@ -547,7 +555,7 @@ def delete(arr, obj, axis=None, *, assume_unique_indices: bool = False):
     return take(x, keep, axis=ax)
 
 
-def resize(a, new_shape):
+def resize(a: ArrayLike, new_shape: int | Sequence[int]) -> Array:
     """`numpy.resize`: repeat the flattened array to fill `new_shape`."""
     x = ravel(a)
     new_shape = (new_shape,) if isinstance(new_shape, int) else tuple(new_shape)

@@ -3,6 +3,7 @@ median, quantile, percentile. All lower to the stable `sort` primitive (NaN sort
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 
@@ -13,9 +14,9 @@ from .._core.dtypes import default_int
 from .._core import errors
 from .._core.dtypes import promote
 from .._core.trace import type_of
-from ._base import (float_dtype_for, asarray_or_tracer, convert, dtype_of, ensure_array, finish, is_tracer,
-                    is_python_scalar, normalize_axes, normalize_axis, result_dtype, shape_of,
-                    static_int)
+from ._base import (Array, ArrayLike, asarray_or_tracer, Axis, convert, dtype_of, ensure_array,
+                    finish, float_dtype_for, is_python_scalar, is_tracer, normalize_axes,
+                    normalize_axis, result_dtype, shape_of, static_int)
 from ._elementwise import add, divide, floor, maximum, minimum, multiply, subtract
 from ._indexing import take_along_axis, where
 from ._take import take
@@ -31,8 +32,8 @@ def _flat_or_axis(x, axis):
     return x, normalize_axis(axis, type_of(x).ndim)
 
 
-def sort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True,
-         descending: bool = False):
+def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order: str | None = None, *,
+         stable: bool = True, descending: bool = False) -> Array:
     """`numpy.sort` (stable; NaN last; `descending` as in JAX)."""
     if order is not None:
         raise NotImplementedError("fnx.numpy.sort: order= (structured arrays) is not supported")
@@ -44,8 +45,8 @@ def sort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True
     return finish(lax.sort(x, ax), a)
 
 
-def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True,
-            descending: bool = False):
+def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order: str | None = None,
+            *, stable: bool = True, descending: bool = False) -> Array:
     """`numpy.argsort` (stable; indices of the default integer dtype)."""
     if order is not None:
         raise NotImplementedError("fnx.numpy.argsort: order= is not supported")
@@ -61,7 +62,7 @@ def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = T
     return lax.sort([x, iota], ax, num_keys=1)[1]
 
 
-def lexsort(keys, axis: int = -1):
+def lexsort(keys: Sequence[ArrayLike], axis: int = -1) -> Array:
     """`numpy.lexsort`: sort by the last key, then the one before, ... (stable)."""
     ks = [ensure_array(k) for k in keys]
     if not ks:
@@ -72,18 +73,18 @@ def lexsort(keys, axis: int = -1):
     return lax.sort(ks[::-1] + [iota], ax, num_keys=len(ks))[-1]
 
 
-def partition(a, kth, axis: int = -1):
+def partition(a: ArrayLike, kth: int, axis: int = -1) -> Array:
     """A valid `numpy.partition` result: here the fully sorted array (numpy leaves the
     order within each side unspecified)."""
     return sort(a, axis)
 
 
-def argpartition(a, kth, axis: int = -1):
+def argpartition(a: ArrayLike, kth: int, axis: int = -1) -> Array:
     """A valid `numpy.argpartition` result: the full argsort."""
     return argsort(a, axis)
 
 
-def msort(a):
+def msort(a: ArrayLike) -> Array:
     """As the removed `numpy.msort`: `sort(a, axis=0)`."""
     return sort(a, 0)
 
@@ -98,7 +99,8 @@ def _lt_nan_last(x, y):
     return lax.bitwise_or(lt, lax.bitwise_and(lax.ne(y, y), lax.eq(x, x)))
 
 
-def searchsorted(a, v, side: str = "left", sorter=None, *, method=None):
+def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left",
+                 sorter: ArrayLike | None = None, *, method: str | None = None) -> Array:
     """`numpy.searchsorted` on a sorted 1-d `a` (binary search, log2(n) gathers)."""
     arr = ensure_array(a)
     if type_of(arr).ndim != 1:
@@ -130,9 +132,10 @@ def searchsorted(a, v, side: str = "left", sorter=None, *, method=None):
 
 # ----------------------------------------------------------------------------- unique
 
-def unique(ar, return_index: bool = False, return_inverse: bool = False,
-           return_counts: bool = False, axis=None, *, equal_nan: bool = True, size=None,
-           fill_value=None, sorted: bool = True):
+def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis: Axis = None, *, equal_nan: bool = True,
+           size: int | None = None, fill_value: ArrayLike | None = None,
+           sorted: bool = True) -> Array | tuple[Array, ...]:
     """`numpy.unique`. A traced input needs a static `size=` (JAX style): the first `size`
     sorted unique values, padded with `fill_value` (default: the smallest value)."""
     x = ensure_array(ar)
@@ -180,12 +183,14 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def unique_values(x, /, *, size=None, fill_value=None):
+def unique_values(x: ArrayLike, /, *, size: int | None = None,
+                  fill_value: ArrayLike | None = None) -> Array:
     """As `numpy.unique_values` (traced input needs a static `size=`, as in JAX)."""
     return unique(x, size=size, fill_value=fill_value)
 
 
-def unique_counts(x, /, *, size=None, fill_value=None):
+def unique_counts(x: ArrayLike, /, *, size: int | None = None,
+                  fill_value: ArrayLike | None = None) -> tuple[Array, Array]:
     """As `numpy.unique_counts` (traced input needs a static `size=`, as in JAX)."""
     return unique(x, return_counts=True, size=size, fill_value=fill_value)
 
@@ -218,7 +223,8 @@ def _has_nan_last(s):
     return lax.ne(last, last)
 
 
-def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
+def median(a: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: bool = False,
+           keepdims: bool = False) -> Array:
     """`numpy.median` (NaN anywhere in a slice gives NaN; integers give JAX's inexact dtype)."""
     x = ensure_array(a)
     y, kd, n = _to_last(x, axis)
@@ -236,7 +242,8 @@ def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool
     return lax.reshape(res, kd) if keepdims else res
 
 
-def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
+def nanmedian(a: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: bool = False,
+              keepdims: bool = False) -> Array:
     """`numpy.nanmedian`: the median of the non-NaN values (via nanquantile-style sorting)."""
     return nanquantile(a, 0.5, axis, keepdims=keepdims)
 
@@ -249,14 +256,16 @@ def _lerp(a, b, t):
                  hi, lo)
 
 
-def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
-             keepdims: bool = False, *, interpolation=None):
+def quantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
+             overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+             interpolation: str | None = None) -> Array:
     """`numpy.quantile` (methods linear, lower, higher, midpoint, nearest)."""
     return _quantile(a, q, axis, method if interpolation is None else interpolation, keepdims,
                      ignore_nan=False)
 
 
-def nanquantile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
+def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, method: str = "linear",
+                keepdims: bool = False) -> Array:
     """As `numpy.nanquantile`: NaNs are ignored."""
     return _quantile(a, q, axis, method, keepdims, ignore_nan=True)
 
@@ -321,15 +330,17 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan):
     return res
 
 
-def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
-               keepdims: bool = False, *, interpolation=None):
+def percentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
+               overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+               interpolation: str | None = None) -> Array:
     """`numpy.percentile`: `quantile(a, q / 100)`."""
     qq = divide(q, 100) if not is_python_scalar(q) else q / 100
     return quantile(a, qq, axis, out, overwrite_input, method, keepdims,
                     interpolation=interpolation)
 
 
-def nanpercentile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
+def nanpercentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, method: str = "linear",
+                  keepdims: bool = False) -> Array:
     """As `numpy.nanpercentile`: NaNs are ignored."""
     qq = divide(q, 100) if not is_python_scalar(q) else q / 100
     return nanquantile(a, qq, axis, method, keepdims)

@@ -11,8 +11,8 @@ import fnx_ir
 
 from .. import lax
 from .._core.trace import type_of
-from ._base import (asarray_or_tracer, dtype_of, ensure_array, finish, is_tracer, normalize_axis,
-                    shape_of)
+from ._base import (Array, ArrayLike, asarray_or_tracer, Axis, dtype_of, ensure_array, finish,
+                    is_tracer, normalize_axis, shape_of)
 from ._elementwise import remainder
 
 __all__ = ["take"]
@@ -67,8 +67,9 @@ def fill_default(d: fnx_ir.DType):
     return info.min if d.kind == "i" else info.max
 
 
-def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
-         indices_are_sorted=False, fill_value=None):
+def take(a: ArrayLike, indices: ArrayLike, axis: Axis = None, out: None = None,
+         mode: str | None = None, unique_indices: bool = False, indices_are_sorted: bool = False,
+         fill_value: ArrayLike | None = None) -> Array:
     """`numpy.take`. mode: None/'raise' (concrete indices are checked; traced ones clamp),
     'clip', 'wrap', or 'fill' (out-of-range gives `fill_value`, default NaN / INT_MIN...)."""
     if out is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as _np
 
 from .._core.trace import type_of as _type_of
+from ._base import Array, ArrayLike, Axis
 from . import _base, _creation, _elementwise, _reductions, _shape
 from ._linalg import matmul, outer, tensordot, vecdot, cross, trace  # noqa: F401
 from ._indexing import diagonal  # noqa: F401
@@ -15,7 +16,8 @@ __all__ = ["norm", "vector_norm", "matrix_norm", "matmul", "outer", "tensordot",
            "cross", "trace", "diagonal", "matrix_transpose"]
 
 
-def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
+def vector_norm(x: ArrayLike, /, *, axis: Axis = None, keepdims: bool = False,
+                ord: int | float | str | None = 2) -> Array:
     """The vector p-norm over `axis` (all axes by default): ord 2, 1, inf, -inf, 0 or any p."""
     a = _base.ensure_array(x)
     if not _type_of(a).dtype.is_float:
@@ -35,7 +37,8 @@ def vector_norm(x, /, *, axis=None, keepdims: bool = False, ord=2):
     return _elementwise.power(total, 1.0 / ord)
 
 
-def matrix_norm(x, /, *, keepdims: bool = False, ord="fro"):
+def matrix_norm(x: ArrayLike, /, *, keepdims: bool = False,
+                ord: int | float | str | None = "fro") -> Array:
     """Matrix norms of the last two axes: 'fro', 1, -1, inf, -inf."""
     a = _base.ensure_array(x)
     if not _type_of(a).dtype.is_float:
@@ -56,7 +59,8 @@ def matrix_norm(x, /, *, keepdims: bool = False, ord="fro"):
                               "values, which fnx does not compute yet")
 
 
-def norm(x, ord=None, axis=None, keepdims: bool = False):
+def norm(x: ArrayLike, ord: int | float | str | None = None, axis: Axis = None,
+         keepdims: bool = False) -> Array:
     """`numpy.linalg.norm` (vector norms, and matrix norms 'fro', 1, -1, inf, -inf)."""
     a = _base.ensure_array(x)
     nd = _type_of(a).ndim
