@@ -167,7 +167,8 @@ def _reduce_max_stable(x, axes, initial=None):
 
 
 def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepdims: bool = False,
-              return_sign: bool = False, where: ArrayLike | None = None) -> Array | tuple[Array, Array]:
+              return_sign: bool = False,
+              where: ArrayLike | None = None) -> Array | tuple[Array, Array]:
     """`log(sum(b * exp(a)))` over `axis`, stable (as `jax.nn.logsumexp` /
     `jax.scipy.special.logsumexp`)."""
     x = _float(a)
@@ -229,7 +230,8 @@ def log_softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None,
     return out
 
 
-def one_hot(x: ArrayLike, num_classes: int, *, dtype: DTypeLike | None = None, axis: int = -1) -> Array:
+def one_hot(x: ArrayLike, num_classes: int, *, dtype: DTypeLike | None = None,
+            axis: int = -1) -> Array:
     """`x[..., None] == arange(num_classes)` as `dtype` (the default float by default, as
     JAX). Out-of-range and negative class indices give all-zero rows."""
     xa = _base.ensure_array(x)

@@ -307,6 +307,14 @@ def normalize_axes(axis, ndim: int, sort: bool = True) -> tuple[int, ...]:
     return tuple(sorted(axes)) if sort else axes
 
 
+def flat_or_axis(x, axis) -> tuple:
+    """numpy's `axis=None` for functions along one axis (take, repeat, sort, argmax, cumsum...):
+    `(x flattened, 0)`, else `(x, axis normalised)`."""
+    if axis is None:
+        return lax.reshape(x, (type_of(x).size,)), 0
+    return x, normalize_axis(axis, type_of(x).ndim)
+
+
 def _strict_axis(axis, ndim: int) -> int:
     axis = static_int(axis, "axis")
     if not -ndim <= axis < ndim:

@@ -20,9 +20,9 @@ import fnx_ir
 from .. import lax
 from .._core.dtypes import default_int
 from .._core.trace import type_of
-from ._base import (Array, ArrayLike, asarray_or_tracer, broadcast_shapes, broadcast_to, convert, dtype_of,
-                    ensure_array, finish, float_dtype_for, is_python_scalar, is_tracer, result_dtype,
-                    result_weak, ufunc_dtypes)
+from ._base import (Array, ArrayLike, asarray_or_tracer, broadcast_shapes, broadcast_to, convert,
+                    dtype_of, ensure_array, finish, float_dtype_for, is_python_scalar, is_tracer,
+                    result_dtype, result_weak, ufunc_dtypes)
 
 __all__ = ["abs", "absolute", "acos", "acosh", "add", "arccos", "arccosh", "arcsin", "arcsinh",
            "arctan", "arctan2", "arctanh", "around", "asin", "asinh", "atan", "atan2", "atanh",
@@ -179,28 +179,27 @@ asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh
 
 def log10(x: ArrayLike, /) -> Array:
     """Elementwise base-10 logarithm (`log(x) / log(10)`: within an ulp of numpy's)."""
-    return _apply(np.log10, 'log10', lambda x: lax.div(lax.log(x), _lit(math.log(10), x)), x)
+    return _apply(np.log10, "log10", lambda x: lax.div(lax.log(x), _lit(math.log(10), x)), x)
 
 
 def rsqrt(x: ArrayLike, /) -> Array:
     """Elementwise `1 / sqrt(x)` (not in numpy; as `jax.lax.rsqrt`)."""
-    return _apply(np.sqrt, 'rsqrt', lax.rsqrt, x)
-
+    return _apply(np.sqrt, "rsqrt", lax.rsqrt, x)
 
 
 def _deg(factor):
     return lambda x: lax.mul(x, _lit(factor, x))
 
 
-
 def deg2rad(x: ArrayLike, /) -> Array:
     """As `numpy.deg2rad`, with JAX's dtypes."""
-    return _apply(np.deg2rad, 'deg2rad', _deg(math.pi / 180), x)
+    return _apply(np.deg2rad, "deg2rad", _deg(math.pi / 180), x)
 
 
 def rad2deg(x: ArrayLike, /) -> Array:
     """As `numpy.rad2deg`, with JAX's dtypes."""
-    return _apply(np.rad2deg, 'rad2deg', _deg(180 / math.pi), x)
+    return _apply(np.rad2deg, "rad2deg", _deg(180 / math.pi), x)
+
 
 radians, degrees = deg2rad, rad2deg
 
@@ -225,68 +224,74 @@ def _if_float(prim, other=_copy):
     return lambda x: prim(x) if dtype_of(x).is_float else other(x)
 
 
-
 def negative(x: ArrayLike, /) -> Array:
     """As `numpy.negative`, with JAX's dtypes."""
-    return _apply(np.negative, 'negative', lax.neg, x)
+    return _apply(np.negative, "negative", lax.neg, x)
 
 
 def positive(x: ArrayLike, /) -> Array:
     """As `numpy.positive`, with JAX's dtypes."""
-    return _apply(np.positive, 'positive', _copy, x)
+    return _apply(np.positive, "positive", _copy, x)
+
+
+def _absolute(x):
+    return _copy(x) if dtype_of(x).is_bool else lax.abs(x)
 
 
 def absolute(x: ArrayLike, /) -> Array:
     """As `numpy.absolute`, with JAX's dtypes."""
-    return _apply(np.absolute, 'absolute', lambda x: _copy(x) if dtype_of(x).is_bool else lax.abs(x), x)
+    return _apply(np.absolute, "absolute", _absolute, x)
+
 
 abs = absolute
 
+
 def fabs(x: ArrayLike, /) -> Array:
     """As `numpy.fabs`, with JAX's dtypes."""
-    return _apply(np.fabs, 'fabs', lax.abs, x)
+    return _apply(np.fabs, "fabs", lax.abs, x)
 
 
 def sign(x: ArrayLike, /) -> Array:
     """As `numpy.sign`, with JAX's dtypes."""
-    return _apply(np.sign, 'sign', lax.sign, x)
+    return _apply(np.sign, "sign", lax.sign, x)
 
 
 def floor(x: ArrayLike, /) -> Array:
     """As `numpy.floor`, with JAX's dtypes."""
-    return _apply(np.floor, 'floor', _if_float(lax.floor), x)
+    return _apply(np.floor, "floor", _if_float(lax.floor), x)
 
 
 def ceil(x: ArrayLike, /) -> Array:
     """As `numpy.ceil`, with JAX's dtypes."""
-    return _apply(np.ceil, 'ceil', _if_float(lax.ceil), x)
+    return _apply(np.ceil, "ceil", _if_float(lax.ceil), x)
 
 
 def rint(x: ArrayLike, /) -> Array:
     """As `numpy.rint`, with JAX's dtypes."""
-    return _apply(np.rint, 'rint', _if_float(lax.round), x)
-
+    return _apply(np.rint, "rint", _if_float(lax.round), x)
 
 
 def _trunc(x):
     return lax.select(lax.lt(x, _full(x, 0)), lax.ceil(x), lax.floor(x))
 
 
-
 def trunc(x: ArrayLike) -> Array:
     """As `numpy.trunc`, with JAX's dtypes."""
-    return _apply(np.trunc, 'trunc', _if_float(_trunc), x)
+    return _apply(np.trunc, "trunc", _if_float(_trunc), x)
+
 
 fix = trunc
 
+
 def square(x: ArrayLike, /) -> Array:
     """As `numpy.square`, with JAX's dtypes."""
-    return _apply(np.square, 'square', lambda x: lax.mul(x, x), x)
+    return _apply(np.square, "square", lambda x: lax.mul(x, x), x)
 
 
 def conjugate(x: ArrayLike, /) -> Array:
     """As `numpy.conjugate`, with JAX's dtypes."""
-    return _apply(np.conjugate, 'conjugate', _copy, x)
+    return _apply(np.conjugate, "conjugate", _copy, x)
+
 
 conj = conjugate
 
@@ -302,11 +307,9 @@ def _reciprocal(x):
     return lax.select(zero, _full(x, np.iinfo(d.np).min if d.kind == "i" else 0), q)
 
 
-
 def reciprocal(x: ArrayLike, /) -> Array:
     """As `numpy.reciprocal`, with JAX's dtypes."""
-    return _apply(np.reciprocal, 'reciprocal', _reciprocal, x)
-
+    return _apply(np.reciprocal, "reciprocal", _reciprocal, x)
 
 
 def real(val: ArrayLike, /) -> Array:
@@ -380,26 +383,24 @@ def _isfinite(x):
     return lax.isfinite(x)
 
 
-
 def signbit(x: ArrayLike, /) -> Array:
     """As `numpy.signbit`, with JAX's dtypes."""
-    return _apply(np.signbit, 'signbit', _signbit, x)
+    return _apply(np.signbit, "signbit", _signbit, x)
 
 
 def isnan(x: ArrayLike, /) -> Array:
     """As `numpy.isnan`, with JAX's dtypes."""
-    return _apply(np.isnan, 'isnan', _isnan, x)
+    return _apply(np.isnan, "isnan", _isnan, x)
 
 
 def isinf(x: ArrayLike, /) -> Array:
     """As `numpy.isinf`, with JAX's dtypes."""
-    return _apply(np.isinf, 'isinf', _isinf, x)
+    return _apply(np.isinf, "isinf", _isinf, x)
 
 
 def isfinite(x: ArrayLike, /) -> Array:
     """As `numpy.isfinite`, with JAX's dtypes."""
-    return _apply(np.isfinite, 'isfinite', _isfinite, x)
-
+    return _apply(np.isfinite, "isfinite", _isfinite, x)
 
 
 def isposinf(x: ArrayLike) -> Array:
@@ -444,30 +445,41 @@ def nan_to_num(x: ArrayLike, copy: bool = True, nan: float = 0.0, posinf: float 
 # ------------------------------------------------------------------ binary arithmetic
 
 
+def _add(a, b):
+    return lax.bitwise_or(a, b) if dtype_of(a).is_bool else lax.add(a, b)
+
+
+def _multiply(a, b):
+    return lax.bitwise_and(a, b) if dtype_of(a).is_bool else lax.mul(a, b)
+
+
 def add(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.add`, with JAX's dtypes."""
-    return _apply(np.add, 'add', lambda a, b: lax.bitwise_or(a, b) if dtype_of(a).is_bool else lax.add(a, b), x1, x2)
+    return _apply(np.add, "add", _add, x1, x2)
 
 
 def subtract(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.subtract`, with JAX's dtypes."""
-    return _apply(np.subtract, 'subtract', lax.sub, x1, x2)
+    return _apply(np.subtract, "subtract", lax.sub, x1, x2)
 
 
 def multiply(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.multiply`, with JAX's dtypes."""
-    return _apply(np.multiply, 'multiply', lambda a, b: lax.bitwise_and(a, b) if dtype_of(a).is_bool else lax.mul(a, b), x1, x2)
+    return _apply(np.multiply, "multiply", _multiply, x1, x2)
 
 
 def divide(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.divide`, with JAX's dtypes."""
-    return _apply(np.true_divide, 'divide', lax.div, x1, x2)
+    return _apply(np.true_divide, "divide", lax.div, x1, x2)
+
 
 true_divide = divide
 
+
 def arctan2(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.arctan2`, with JAX's dtypes."""
-    return _apply(np.arctan2, 'arctan2', lax.atan2, x1, x2)
+    return _apply(np.arctan2, "arctan2", lax.atan2, x1, x2)
+
 
 atan2 = arctan2
 
@@ -480,16 +492,14 @@ def _min(a, b):
     return lax.bitwise_and(a, b) if dtype_of(a).is_bool else lax.min(a, b)
 
 
-
 def maximum(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.maximum`, with JAX's dtypes."""
-    return _apply(np.maximum, 'maximum', _max, x1, x2)
+    return _apply(np.maximum, "maximum", _max, x1, x2)
 
 
 def minimum(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.minimum`, with JAX's dtypes."""
-    return _apply(np.minimum, 'minimum', _min, x1, x2)
-
+    return _apply(np.minimum, "minimum", _min, x1, x2)
 
 
 def _fmax(a, b):
@@ -505,16 +515,14 @@ def _fmin(a, b):
     return lax.select(lax.bitwise_or(lax.lt(a, b), _isnan(b)), a, b)
 
 
-
 def fmax(x1: ArrayLike, x2: ArrayLike) -> Array:
     """Elementwise maximum ignoring NaN, as `numpy.fmax`."""
-    return _apply(np.fmax, 'fmax', _fmax, x1, x2)
+    return _apply(np.fmax, "fmax", _fmax, x1, x2)
 
 
 def fmin(x1: ArrayLike, x2: ArrayLike) -> Array:
     """Elementwise minimum ignoring NaN, as `numpy.fmin`."""
-    return _apply(np.fmin, 'fmin', _fmin, x1, x2)
-
+    return _apply(np.fmin, "fmin", _fmin, x1, x2)
 
 
 def _copysign_abs(mag, sign_of):
@@ -523,11 +531,9 @@ def _copysign_abs(mag, sign_of):
     return lax.select(_signbit(sign_of), lax.neg(a), a)
 
 
-
 def copysign(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.copysign`, with JAX's dtypes."""
-    return _apply(np.copysign, 'copysign', _copysign_abs, x1, x2)
-
+    return _apply(np.copysign, "copysign", _copysign_abs, x1, x2)
 
 
 def _int_floor_divmod(x, y):
@@ -568,15 +574,15 @@ def _floor_divmod(a, b):
     return _float_floor_divmod(a, b) if d.is_float else _int_floor_divmod(a, b)
 
 
-
 def floor_divide(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.floor_divide`: rounds toward -inf; integer division by zero gives 0, as numpy."""
-    return _apply(np.floor_divide, 'floor_divide', lambda a, b: _floor_divmod(a, b)[0], x1, x2)
+    return _apply(np.floor_divide, "floor_divide", lambda a, b: _floor_divmod(a, b)[0], x1, x2)
 
 
 def remainder(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.remainder`: the sign of the divisor; integer `x % 0` is 0, as numpy."""
-    return _apply(np.remainder, 'remainder', lambda a, b: _floor_divmod(a, b)[1], x1, x2)
+    return _apply(np.remainder, "remainder", lambda a, b: _floor_divmod(a, b)[1], x1, x2)
+
 
 mod = remainder
 
@@ -593,11 +599,9 @@ def _fmod(a, b):
     return lax.select(lax.eq(b, zero), zero, lax.rem(a, b))
 
 
-
 def fmod(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.fmod`: the sign of the dividend; integer `fmod(x, 0)` is 0."""
-    return _apply(np.fmod, 'fmod', _fmod, x1, x2)
-
+    return _apply(np.fmod, "fmod", _fmod, x1, x2)
 
 
 def _logaddexp(base2):
@@ -619,16 +623,14 @@ def _logaddexp(base2):
     return impl
 
 
-
 def logaddexp(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`log(exp(x) + exp(y))` without overflow."""
-    return _apply(np.logaddexp, 'logaddexp', _logaddexp(False), x1, x2)
+    return _apply(np.logaddexp, "logaddexp", _logaddexp(False), x1, x2)
 
 
 def logaddexp2(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`log2(2**x + 2**y)` without overflow."""
-    return _apply(np.logaddexp2, 'logaddexp2', _logaddexp(True), x1, x2)
-
+    return _apply(np.logaddexp2, "logaddexp2", _logaddexp(True), x1, x2)
 
 
 def _hypot(x, y):
@@ -643,11 +645,9 @@ def _hypot(x, y):
     return lax.select(lax.bitwise_or(lax.eq(ax, inf), lax.eq(ay, inf)), inf, out)
 
 
-
 def hypot(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`sqrt(x**2 + y**2)` without overflow or underflow."""
-    return _apply(np.hypot, 'hypot', _hypot, x1, x2)
-
+    return _apply(np.hypot, "hypot", _hypot, x1, x2)
 
 
 def _heaviside(x, h0):
@@ -656,11 +656,9 @@ def _heaviside(x, h0):
     return lax.select(_isnan(x), x, out)
 
 
-
 def heaviside(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.heaviside`, with JAX's dtypes."""
-    return _apply(np.heaviside, 'heaviside', _heaviside, x1, x2)
-
+    return _apply(np.heaviside, "heaviside", _heaviside, x1, x2)
 
 
 # ------------------------------------------------------------------ power
@@ -730,34 +728,42 @@ def float_power(x: ArrayLike, y: ArrayLike, /) -> Array:
 
 def bitwise_and(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.bitwise_and`, with JAX's dtypes."""
-    return _apply(np.bitwise_and, 'bitwise_and', lax.bitwise_and, x1, x2)
+    return _apply(np.bitwise_and, "bitwise_and", lax.bitwise_and, x1, x2)
 
 
 def bitwise_or(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.bitwise_or`, with JAX's dtypes."""
-    return _apply(np.bitwise_or, 'bitwise_or', lax.bitwise_or, x1, x2)
+    return _apply(np.bitwise_or, "bitwise_or", lax.bitwise_or, x1, x2)
 
 
 def bitwise_xor(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.bitwise_xor`, with JAX's dtypes."""
-    return _apply(np.bitwise_xor, 'bitwise_xor', lax.bitwise_xor, x1, x2)
+    return _apply(np.bitwise_xor, "bitwise_xor", lax.bitwise_xor, x1, x2)
 
 
 def invert(x: ArrayLike, /) -> Array:
     """As `numpy.invert`, with JAX's dtypes."""
-    return _apply(np.invert, 'invert', lax.bitwise_not, x)
+    return _apply(np.invert, "invert", lax.bitwise_not, x)
+
 
 bitwise_not = bitwise_invert = invert
 
+
 def left_shift(x: ArrayLike, y: ArrayLike, /) -> Array:
     """As `numpy.left_shift`, with JAX's dtypes."""
-    return _apply(np.left_shift, 'left_shift', lax.shift_left, x, y)
+    return _apply(np.left_shift, "left_shift", lax.shift_left, x, y)
+
+
+def _right_shift(a, b):
+    if dtype_of(a).kind == "i":
+        return lax.shift_right_arithmetic(a, b)
+    return lax.shift_right_logical(a, b)
 
 
 def right_shift(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.right_shift`, with JAX's dtypes."""
-    return _apply(np.right_shift, 'right_shift', lambda a, b: (
-    lax.shift_right_arithmetic(a, b) if dtype_of(a).kind == "i" else lax.shift_right_logical(a, b)), x1, x2)
+    return _apply(np.right_shift, "right_shift", _right_shift, x1, x2)
+
 
 bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
 
@@ -767,57 +773,57 @@ def truth(x):
     return x if dtype_of(x).is_bool else lax.ne(x, _full(x, 0))
 
 
-
 def logical_and(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.logical_and`, with JAX's dtypes."""
-    return _apply(np.logical_and, 'logical_and', lambda a, b: lax.bitwise_and(truth(a), truth(b)), x1, x2)
+    return _apply(np.logical_and, "logical_and",
+                  lambda a, b: lax.bitwise_and(truth(a), truth(b)), x1, x2)
 
 
 def logical_or(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.logical_or`, with JAX's dtypes."""
-    return _apply(np.logical_or, 'logical_or', lambda a, b: lax.bitwise_or(truth(a), truth(b)), x1, x2)
+    return _apply(np.logical_or, "logical_or",
+                  lambda a, b: lax.bitwise_or(truth(a), truth(b)), x1, x2)
 
 
 def logical_xor(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.logical_xor`, with JAX's dtypes."""
-    return _apply(np.logical_xor, 'logical_xor', lambda a, b: lax.bitwise_xor(truth(a), truth(b)), x1, x2)
+    return _apply(np.logical_xor, "logical_xor",
+                  lambda a, b: lax.bitwise_xor(truth(a), truth(b)), x1, x2)
 
 
 def logical_not(x: ArrayLike, /) -> Array:
     """As `numpy.logical_not`, with JAX's dtypes."""
-    return _apply(np.logical_not, 'logical_not', lambda a: lax.bitwise_not(truth(a)), x)
-
+    return _apply(np.logical_not, "logical_not", lambda a: lax.bitwise_not(truth(a)), x)
 
 
 def equal(x: ArrayLike, y: ArrayLike, /) -> Array:
     """As `numpy.equal`, with JAX's dtypes."""
-    return _apply(np.equal, 'equal', lax.eq, x, y)
+    return _apply(np.equal, "equal", lax.eq, x, y)
 
 
 def not_equal(x: ArrayLike, y: ArrayLike, /) -> Array:
     """As `numpy.not_equal`, with JAX's dtypes."""
-    return _apply(np.not_equal, 'not_equal', lax.ne, x, y)
+    return _apply(np.not_equal, "not_equal", lax.ne, x, y)
 
 
 def less(x: ArrayLike, y: ArrayLike, /) -> Array:
     """As `numpy.less`, with JAX's dtypes."""
-    return _apply(np.less, 'less', lax.lt, x, y)
+    return _apply(np.less, "less", lax.lt, x, y)
 
 
 def less_equal(x: ArrayLike, y: ArrayLike, /) -> Array:
     """As `numpy.less_equal`, with JAX's dtypes."""
-    return _apply(np.less_equal, 'less_equal', lax.le, x, y)
+    return _apply(np.less_equal, "less_equal", lax.le, x, y)
 
 
 def greater(x: ArrayLike, y: ArrayLike, /) -> Array:
     """As `numpy.greater`, with JAX's dtypes."""
-    return _apply(np.greater, 'greater', lax.gt, x, y)
+    return _apply(np.greater, "greater", lax.gt, x, y)
 
 
 def greater_equal(x: ArrayLike, y: ArrayLike, /) -> Array:
     """As `numpy.greater_equal`, with JAX's dtypes."""
-    return _apply(np.greater_equal, 'greater_equal', lax.ge, x, y)
-
+    return _apply(np.greater_equal, "greater_equal", lax.ge, x, y)
 
 
 # ------------------------------------------------------------------ clip, select

@@ -13,11 +13,13 @@ from .._core.trace import type_of
 from .._core.array import as_array
 from ._base import Array, ArrayLike, DTypeLike
 from . import _reductions
-from ._base import (float_dtype_for, result_dtype, asarray_or_tracer, convert, dtype_of, ensure_array, is_python_scalar,
-                    is_tracer, operands, shape_of, static_int)
+from ._base import (float_dtype_for, result_dtype, asarray_or_tracer, convert, dtype_of,
+                    ensure_array, is_python_scalar, is_tracer, operands, shape_of, static_int)
 from ._creation import arange, linspace, zeros_like
 from ._dtypes import result_type
-from ._elementwise import absolute, add, bitwise_and, bitwise_or, clip, copysign, divide, equal, exp2, greater, isfinite, isnan, less, less_equal, logical_not, multiply, power, subtract, trunc
+from ._elementwise import (absolute, add, bitwise_and, bitwise_or, clip, copysign, divide, equal,
+                           exp2, greater, isfinite, isnan, less, less_equal, logical_not, multiply,
+                           power, subtract, trunc)
 from ._indexing import _getitem, take, where
 from ._linalg import dot
 from ._shape import concatenate, diff, flip
@@ -307,7 +309,8 @@ def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: float = 1.0, axis: i
             shape = [1] * nd
             shape[ax] = type_of(d).shape[0]
             d = lax.reshape(d, shape)
-    return _reductions.sum(divide(multiply(d, add(_getitem(ya, hi), _getitem(ya, lo))), 2.0), axis=axis)
+    pairs = add(_getitem(ya, hi), _getitem(ya, lo))
+    return _reductions.sum(divide(multiply(d, pairs), 2.0), axis=axis)
 
 
 # ----------------------------------------------------------------------------- index helpers

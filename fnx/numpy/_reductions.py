@@ -16,7 +16,8 @@ import fnx_ir
 from .. import lax
 from .._core.trace import type_of
 from .._core.dtypes import canonical, default_int
-from ._base import (Array, ArrayLike, Axis, DTypeLike, canonical_dtype, float_dtype_for, convert, dtype_of, ensure_array, finish, normalize_axes,
+from ._base import (Array, ArrayLike, flat_or_axis, Axis, DTypeLike, canonical_dtype,
+                    float_dtype_for, convert, dtype_of, ensure_array, finish, normalize_axes,
                     normalize_axis, broadcast_to, broadcast_shapes, type_error)
 from ._elementwise import divide, multiply, subtract
 
@@ -226,19 +227,12 @@ def ptp(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = Fals
     return subtract(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
 
 
-def _flat_or_axis(x, t, axis):
-    """numpy's `axis=None` for arg- and cumulative reductions: work on the flattened array."""
-    if axis is None:
-        return lax.reshape(x, (t.size,)), 0
-    return x, normalize_axis(axis, t.ndim)
-
-
 def _arg(name: str, prim, a, axis, out, keepdims):
     """The body of `argmax` and `argmin`."""
     _no_out(out, name)
     x = ensure_array(a)
     t = type_of(x)
-    x, ax = _flat_or_axis(x, t, axis)
+    x, ax = flat_or_axis(x, axis)
     if type_of(x).shape[ax] == 0:
         raise ValueError(f"attempt to get {name} of an empty sequence")
     if type_of(x).ndim == 0:
@@ -300,7 +294,7 @@ def _cumulative(name: str, prim, a, axis, dtype, out):
     _no_out(out, name)
     x = ensure_array(a)
     t = type_of(x)
-    x, ax = _flat_or_axis(x, t, axis)
+    x, ax = flat_or_axis(x, axis)
     d = canonical_dtype(dtype, name) or _acc_dtype(t.dtype, cumulative=True)
     x = convert(x, d)
     if type_of(x).ndim == 0:

@@ -12,9 +12,9 @@ import fnx_ir
 from .. import lax
 from .._core.dtypes import default_int
 from .._core.trace import type_of
-from ._base import (Array, ArrayLike, Axis, DTypeLike, broadcast_shapes as _bs, convert, dtype_of,
-                    ensure_array, finish, fresh, is_tracer, join, normalize_axes, normalize_axis,
-                    stack_along, static_int, type_error)
+from ._base import (Array, ArrayLike, flat_or_axis, Axis, DTypeLike, broadcast_shapes as _bs,
+                    convert, dtype_of, ensure_array, finish, fresh, is_tracer, join,
+                    normalize_axes, normalize_axis, stack_along, static_int, type_error)
 from ._elementwise import not_equal, remainder, subtract
 from ._take import take
 
@@ -339,11 +339,8 @@ def repeat(a: ArrayLike, repeats: ArrayLike, axis: Axis = None, *,
            total_repeat_length: int | None = None) -> Array:
     """`numpy.repeat` (per-element `repeats` must be concrete: the result shape depends on them)."""
     x = ensure_array(a)
-    if axis is None:
-        x = lax.reshape(x, (type_of(x).size,))
-        axis = 0
+    x, ax = flat_or_axis(x, axis)
     t = type_of(x)
-    ax = normalize_axis(axis, t.ndim)
     if is_tracer(repeats):
         raise TypeError("fnx.numpy.repeat: `repeats` must be concrete (the result shape depends "
                         "on it)")

@@ -14,9 +14,9 @@ from .._core.dtypes import default_int
 from .._core import errors
 from .._core.dtypes import promote
 from .._core.trace import type_of
-from ._base import (Array, ArrayLike, asarray_or_tracer, Axis, convert, dtype_of, ensure_array,
-                    finish, float_dtype_for, is_python_scalar, is_tracer, normalize_axes,
-                    normalize_axis, result_dtype, shape_of, static_int)
+from ._base import (Array, ArrayLike, flat_or_axis, asarray_or_tracer, Axis, convert, dtype_of,
+                    ensure_array, finish, float_dtype_for, is_python_scalar, is_tracer,
+                    normalize_axes, normalize_axis, result_dtype, shape_of, static_int)
 from ._elementwise import add, divide, floor, maximum, minimum, multiply, subtract
 from ._indexing import take_along_axis, where
 from ._take import take
@@ -26,18 +26,12 @@ __all__ = ["sort", "argsort", "lexsort", "partition", "argpartition", "searchsor
            "msort"]
 
 
-def _flat_or_axis(x, axis):
-    if axis is None:
-        return lax.reshape(x, (type_of(x).size,)), 0
-    return x, normalize_axis(axis, type_of(x).ndim)
-
-
 def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order: str | None = None, *,
          stable: bool = True, descending: bool = False) -> Array:
     """`numpy.sort` (stable; NaN last; `descending` as in JAX)."""
     if order is not None:
         raise NotImplementedError("fnx.numpy.sort: order= (structured arrays) is not supported")
-    x, ax = _flat_or_axis(ensure_array(a), axis)
+    x, ax = flat_or_axis(ensure_array(a), axis)
     if type_of(x).ndim == 0:
         raise np.exceptions.AxisError("axis -1 is out of bounds for array of dimension 0")
     if descending:
@@ -50,7 +44,7 @@ def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order:
     """`numpy.argsort` (stable; indices of the default integer dtype)."""
     if order is not None:
         raise NotImplementedError("fnx.numpy.argsort: order= is not supported")
-    x, ax = _flat_or_axis(ensure_array(a), axis)
+    x, ax = flat_or_axis(ensure_array(a), axis)
     t = type_of(x)
     if t.ndim == 0:
         raise np.exceptions.AxisError("axis -1 is out of bounds for array of dimension 0")

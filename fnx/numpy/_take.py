@@ -11,15 +11,16 @@ import fnx_ir
 
 from .. import lax
 from .._core.trace import type_of
-from ._base import (Array, ArrayLike, asarray_or_tracer, Axis, dtype_of, ensure_array, finish,
-                    is_tracer, normalize_axis, shape_of)
+from ._base import (Array, ArrayLike, flat_or_axis, asarray_or_tracer, Axis, dtype_of,
+                    ensure_array, finish, is_tracer, shape_of)
 from ._elementwise import remainder
 
 __all__ = ["take"]
 
 
 def wrap_indices(idx, n: int, mode, fn: str):
-    """(Shared with `take_along_axis`.) Integer index array → (in-range index array, in_bounds mask or None)."""
+    """Integer index array → (in-range index array, in-bounds mask or None), by `mode`
+    (shared with `take_along_axis`)."""
     if not is_tracer(idx):
         a = np.asarray(idx)
         if a.dtype.kind not in "iu":
@@ -75,11 +76,8 @@ def take(a: ArrayLike, indices: ArrayLike, axis: Axis = None, out: None = None,
     if out is not None:
         raise NotImplementedError("fnx.numpy.take: out= is not supported")
     x = ensure_array(a)
-    if axis is None:
-        x = lax.reshape(x, (type_of(x).size,))
-        axis = 0
+    x, ax = flat_or_axis(x, axis)
     t = type_of(x)
-    ax = normalize_axis(axis, t.ndim)
     n = t.shape[ax]
     idx = asarray_or_tracer(indices)
     if not is_tracer(idx):

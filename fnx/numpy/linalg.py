@@ -66,7 +66,8 @@ def norm(x: ArrayLike, ord: int | float | str | None = None, axis: Axis = None,
     nd = _type_of(a).ndim
     if axis is None:
         if ord is None or (ord == "fro" and nd == 2):
-            return vector_norm(_shape.ravel(a) if not keepdims else a, axis=None, keepdims=keepdims)
+            flat = _shape.ravel(a) if not keepdims else a
+            return vector_norm(flat, axis=None, keepdims=keepdims)
         if nd == 1:
             return vector_norm(a, axis=0, keepdims=keepdims, ord=ord)
         if nd == 2:

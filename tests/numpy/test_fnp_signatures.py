@@ -50,7 +50,7 @@ def test_public_function_is_a_documented_definition(qualname, name, f):
     if name in NUMPY_OWN:
         assert f.__module__ == "numpy"
         return
-    assert f.__module__.startswith(("fnx.numpy", "fnx.nn")), f"{qualname} comes from {f.__module__}"
+    assert f.__module__.startswith(("fnx.numpy", "fnx.nn")), f"{qualname}: {f.__module__}"
     assert (f.__doc__ or "").strip(), f"{qualname} has no docstring"
     params = inspect.signature(f).parameters.values()
     if name not in VARIADIC:
