@@ -17,6 +17,17 @@ Documented differences from numpy:
 - shapes that depend on values (boolean masks, nonzero, unique, repeat counts) need
   concrete values, or a static `size=` as in JAX.
 - calling a numpy function fnx does not provide raises NotImplementedError naming it.
+
+Layout: modules that import only downward (tests/numpy/test_fnp_layout.py keeps it so), each
+public function a plain `def` with JAX's signature, type hints and a docstring saying where it
+differs (tests/numpy/test_fnp_signatures.py):
+- `_base`: operands, JAX's promotion, broadcasting, axes, errors; the signature types
+  (`ArrayLike`, `DTypeLike`, `Axis`, `Array`);
+- `_elementwise` (ufuncs, via `_apply`) < `_reductions` < `_take` < `_shape` < `_creation` <
+  `_dtypes` < `_ndarray` < `_indexing` (`x[...]`, `x.at`, where, nonzero) < `_sorting` <
+  `_linalg` < `_misc` < `linalg`;
+- `_methods`: the operators and methods of `fnx.Array` and traced values, installed at the end
+  of this file (the core defines the types; it never imports fnx.numpy).
 """
 import sys as _sys
 
