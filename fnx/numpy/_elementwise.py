@@ -869,6 +869,6 @@ def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike],
     dtype = result_dtype(*choices)
     shape = broadcast_shapes(*(type_of(v).shape for v in conds + choices), what="select")
     out = broadcast_to(convert(choices[-1], dtype), shape)
-    for c, v in zip(reversed(conds), reversed(choices[:-1])):
+    for c, v in zip(reversed(conds), reversed(choices[:-1]), strict=True):
         out = lax.select(broadcast_to(ensure_array(c), shape), broadcast_to(convert(v, dtype), shape), out)
     return finish(out)

@@ -156,7 +156,7 @@ def tensordot(a: ArrayLike, b: ArrayLike, axes: Axis = 2, *, precision: Any = No
         raise type_error("tensordot", "axes lists have different lengths", a0, b0, shape=True)
     la = [normalize_axis(i, ta.ndim) for i in la]
     lb = [normalize_axis(i, tb.ndim) for i in lb]
-    for i, j in zip(la, lb):
+    for i, j in zip(la, lb, strict=True):
         if ta.shape[i] != tb.shape[j]:
             raise type_error("tensordot", f"shape mismatch for sum: dim {i} of a ({ta.shape[i]})"
                              f" vs dim {j} of b ({tb.shape[j]})", a0, b0, shape=True)
@@ -181,7 +181,7 @@ def kron(a: ArrayLike, b: ArrayLike) -> Array:
     xa = lax.reshape(x, tuple(v for s in sa for v in (s, 1)))
     yb = lax.reshape(y, tuple(v for s in sb for v in (1, s)))
     prod = multiply(xa, yb)
-    return lax.reshape(prod, tuple(p * q for p, q in zip(sa, sb)))
+    return lax.reshape(prod, tuple(p * q for p, q in zip(sa, sb, strict=True)))
 
 
 def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: int = -1,
@@ -223,12 +223,12 @@ def _parse_einsum(subscripts: str, shapes):
     used = set(c for c in s if c.isalpha())
     spare = [c for c in string.ascii_letters if c not in used]
     ell_rank = 0
-    for term, shp in zip(terms, shapes):
+    for term, shp in zip(terms, shapes, strict=True):
         if "..." in term:
             ell_rank = max(ell_rank, len(shp) - len(term.replace("...", "")))
     ell = spare[:ell_rank]
     ins = []
-    for term, shp in zip(terms, shapes):
+    for term, shp in zip(terms, shapes, strict=True):
         if any(not (c.isalpha() or c == ".") for c in term):
             raise ValueError(f"einsum: invalid subscript {term!r}")
         if "..." in term:
@@ -298,7 +298,7 @@ def einsum(subscripts: str, *operands: ArrayLike, out: None = None, optimize: An
     if len(set(out_labels)) != len(out_labels):
         raise ValueError("einsum: output subscript repeated")
     sizes: dict[str, int] = {}
-    for x, labels in zip(xs, ins):
+    for x, labels in zip(xs, ins, strict=True):
         for c, n in zip(labels, shape_of(x)):
             if c in sizes and sizes[c] != n and 1 not in (n, sizes[c]):
                 raise type_error("einsum", f"size of label {c!r} differs: {sizes[c]} vs {n}",
@@ -309,7 +309,7 @@ def einsum(subscripts: str, *operands: ArrayLike, out: None = None, optimize: An
             raise ValueError(f"einsum: output label {c!r} does not appear in the inputs")
     # broadcast size-1 dims (numpy allows it for ellipsis dims)
     ops = []
-    for x, labels in zip(xs, ins):
+    for x, labels in zip(xs, ins, strict=True):
         target = tuple(sizes[c] for c in labels)
         if shape_of(x) != target:
             x = lax.broadcast_in_dim(x, target, tuple(range(len(labels))))

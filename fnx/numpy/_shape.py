@@ -114,7 +114,7 @@ def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Seque
         raise ValueError("`source` and `destination` arguments must have the same number of "
                          "elements")
     order = [n for n in range(nd) if n not in src]
-    for d, s in sorted(zip(dst, src)):
+    for d, s in sorted(zip(dst, src, strict=True)):
         order.insert(d, s)
     return lax.transpose(x, order)
 
@@ -276,7 +276,7 @@ def _split(ary, indices_or_sections, axis, even: bool, name: str):
         idx = [static_int(i, "split index") for i in np.asarray(indices_or_sections).tolist()]
         bounds = [0] + idx + [n]
     out = []
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         a = builtins.min(builtins.max(a + n if a < 0 else a, 0), n)
         b = builtins.min(builtins.max(b + n if b < 0 else b, 0), n)
         out.append(_slice_axis(x, ax, a, builtins.max(a, b)))
@@ -330,9 +330,9 @@ def tile(A: ArrayLike, reps: int | Sequence[int]) -> Array:
     s = (1,) * (nd - len(s)) + s
     reps = (1,) * (nd - len(reps)) + reps
     x = lax.reshape(x, s)
-    big = tuple(v for r, d in zip(reps, s) for v in (r, d))
+    big = tuple(v for r, d in zip(reps, s, strict=True) for v in (r, d))
     y = lax.broadcast_in_dim(x, big, tuple(range(1, 2 * nd, 2)))
-    return finish(lax.reshape(y, tuple(r * d for r, d in zip(reps, s))), A)
+    return finish(lax.reshape(y, tuple(r * d for r, d in zip(reps, s, strict=True))), A)
 
 
 def repeat(a: ArrayLike, repeats: ArrayLike, axis: Axis = None, *,
@@ -469,7 +469,7 @@ def roll(a: ArrayLike, shift: ArrayLike, axis: Axis = None) -> Array:
     if len(axes) != len(shifts):
         raise ValueError("'shift' and 'axis' should be scalars or 1D sequences of the same length")
     t = type_of(x)
-    for ax, s in zip(axes, shifts):
+    for ax, s in zip(axes, shifts, strict=True):
         ax = normalize_axis(ax, t.ndim)
         n = t.shape[ax]
         if n == 0:
