@@ -124,7 +124,7 @@ def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: N
 
 
 def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
-            returned: bool = False, *, keepdims: bool = False) -> Array | tuple[Array, Array]:
+            returned: bool = False, keepdims: bool = False) -> Array | tuple[Array, Array]:
     """`numpy.average`: the (weighted) mean."""
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)
@@ -244,13 +244,13 @@ def _arg(name: str, prim, a, axis, out, keepdims):
     return finish(res)
 
 
-def argmax(a: ArrayLike, axis: int | None = None, out: None = None, *,
+def argmax(a: ArrayLike, axis: int | None = None, out: None = None,
            keepdims: bool = False) -> Array:
     """As `numpy.argmax`: the first index of the largest (a NaN counts as largest)."""
     return _arg("argmax", lax.argmax, a, axis, out, keepdims)
 
 
-def argmin(a: ArrayLike, axis: int | None = None, out: None = None, *,
+def argmin(a: ArrayLike, axis: int | None = None, out: None = None,
            keepdims: bool = False) -> Array:
     """As `numpy.argmin`: the first index of the smallest (a NaN counts as smallest)."""
     return _arg("argmin", lax.argmin, a, axis, out, keepdims)
@@ -282,7 +282,7 @@ def all(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = Fals
 sometrue, alltrue = any, all
 
 
-def count_nonzero(a: ArrayLike, axis: Axis = None, *, keepdims: bool = False) -> Array:
+def count_nonzero(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """The number of non-zero elements (of the default integer dtype)."""
     x = ensure_array(a)
     b = convert(x, fnx_ir.bool_)
@@ -390,7 +390,7 @@ def nanmin(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = F
 
 
 def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
-            keepdims: bool = False, *, where: ArrayLike | None = None) -> Array:
+            keepdims: bool = False, where: ArrayLike | None = None) -> Array:
     """`numpy.nanmean`: the mean of the non-NaN elements."""
     x = ensure_array(a)
     if not dtype_of(x).is_float:
@@ -421,13 +421,13 @@ def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out:
     return lax.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where))
 
 
-def nanargmax(a: ArrayLike, axis: Axis = None, out: None = None, *,
+def nanargmax(a: ArrayLike, axis: int | None = None, out: None = None,
               keepdims: bool = False) -> Array:
     """`numpy.nanargmax` (an all-NaN slice gives index 0 here; numpy raises)."""
     return argmax(_nan_replaced(a, -np.inf), axis, keepdims=keepdims)
 
 
-def nanargmin(a: ArrayLike, axis: Axis = None, out: None = None, *,
+def nanargmin(a: ArrayLike, axis: int | None = None, out: None = None,
               keepdims: bool = False) -> Array:
     """`numpy.nanargmin` (an all-NaN slice gives index 0 here; numpy raises)."""
     return argmin(_nan_replaced(a, np.inf), axis, keepdims=keepdims)
