@@ -26,14 +26,12 @@ from .. import lax
 from .._core.dtypes import default_int
 from .._core import errors
 from .._core.trace import type_of
-from ._base import Array, ArrayLike, Axis
-from . import _elementwise as ew
-from ._base import (_flat, asarray_or_tracer, broadcast_shapes, broadcast_to, convert, dtype_of,
-                    ensure_array, finish, fresh, is_tracer, normalize_axis, result_dtype,
-                    result_weak, shape_of, static_int, type_error)
+from ._base import (Array, ArrayLike, Axis, _flat, asarray_or_tracer, broadcast_shapes,
+                    broadcast_to, convert, dtype_of, ensure_array, finish, fresh, is_tracer,
+                    normalize_axis, result_dtype, result_weak, shape_of, static_int, type_error)
 from ._creation import zeros
-from ._elementwise import (add, clip, divide, greater_equal, less, logical_and, multiply, negative,
-                           power, truth)
+from ._elementwise import (add, clip, divide, greater_equal, less, logical_and, maximum, minimum,
+                           multiply, negative, power, truth)
 from ._shape import ravel, stack
 from ._take import fill_default, take, wrap_indices
 
@@ -330,7 +328,7 @@ _SCATTER = {"set": lax.scatter, "add": lax.scatter_add, "multiply": lax.scatter_
 def _elementwise_update(kind, x, v):
     if kind == "set":
         return v
-    fn = {"add": ew.add, "multiply": ew.multiply, "min": ew.minimum, "max": ew.maximum}[kind]
+    fn = {"add": add, "multiply": multiply, "min": minimum, "max": maximum}[kind]
     return convert(fn(x, v), dtype_of(x))
 
 

@@ -11,10 +11,10 @@ from .. import lax
 from .._core.dtypes import default_int
 from .._core.trace import type_of
 from .._core.array import as_array
-from ._base import Array, ArrayLike, DTypeLike
 from . import _reductions
-from ._base import (float_dtype_for, result_dtype, asarray_or_tracer, convert, dtype_of,
-                    ensure_array, is_python_scalar, is_tracer, operands, shape_of, static_int)
+from ._base import (Array, ArrayLike, DTypeLike, asarray_or_tracer, convert, dtype_of,
+                    ensure_array, float_dtype_for, is_python_scalar, is_tracer, operands,
+                    result_dtype, shape_of, static_int)
 from ._creation import arange, linspace, zeros_like
 from ._dtypes import result_type
 from ._elementwise import (absolute, add, bitwise_and, bitwise_or, clip, copysign, divide, equal,
