@@ -9,7 +9,6 @@ from . import numpy  # noqa: F401
 from . import nn, random, testing  # noqa: F401
 from . import experimental  # noqa: F401
 from ._core.config import config, enable_x64
-from ._core import methods as _methods
 from ._core.api import make_ir, jit
 from ._core.vmap_api import vmap
 from ._core.ad_api import (jvp, linearize, vjp, grad, value_and_grad, jacfwd, jacrev, hessian,
@@ -22,8 +21,6 @@ from ._core.array import Array
 from ._core.shape_api import ShapeDtypeStruct, eval_shape
 from ._core.device_api import (devices, local_devices, device_count, local_device_count,
                                device_put, device_get, block_until_ready)
-
-_methods.install()
 
 make_jaxpr = make_ir  # JAX's name: the traced program (an fnx_ir.Program, not a jaxpr)
 jacobian = jacrev  # as jax.jacobian

@@ -10,12 +10,13 @@ import math
 
 import numpy as np
 
-
 from . import lax
 from . import numpy as fnp
 from . import _initializers as initializers  # noqa: F401  (fnx.nn.initializers)
-from ._core.dtypes import default_float, default_int
-from .numpy._base import canonical_dtype, convert, ensure_array, float_dtype_for, normalize_axes
+from ._core import dtypes as _dtypes
+from ._core.trace import type_of as _type_of
+from .numpy import _base
+from .numpy._base import Array, ArrayLike, Axis, DTypeLike
 
 __all__ = ["relu", "relu6", "leaky_relu", "elu", "celu", "selu", "gelu", "silu", "swish",
            "softplus", "soft_sign", "sigmoid", "log_sigmoid", "hard_sigmoid", "hard_silu",
@@ -25,13 +26,12 @@ __all__ = ["relu", "relu6", "leaky_relu", "elu", "celu", "selu", "gelu", "silu",
 
 def _float(x):
     """`x` as an array in its float computation dtype (python scalars stay weak)."""
-    x = ensure_array(x)
-    return convert(x, float_dtype_for(lax_dtype(x)))
+    x = _base.ensure_array(x)
+    return _base.convert(x, _base.float_dtype_for(_dtype(x)))
 
 
-def lax_dtype(x):
-    from ._core.trace import type_of
-    return type_of(x).dtype
+def _dtype(x):
+    return _type_of(x).dtype
 
 
 def _kinked(x, inside, value):
@@ -40,45 +40,45 @@ def _kinked(x, inside, value):
     return fnp.where(inside, x, lax.stop_gradient(value))
 
 
-def relu(x):
+def relu(x: ArrayLike) -> Array:
     """`max(x, 0)` (NaN propagates); the derivative is 1 where `x > 0`, else 0 (0 at 0, as JAX)."""
-    x = ensure_array(x)
+    x = _base.ensure_array(x)
     return _kinked(x, x > 0, fnp.maximum(x, 0))
 
 
-def relu6(x):
+def relu6(x: ArrayLike) -> Array:
     """`min(max(x, 0), 6)`; the derivative is 1 where `0 < x < 6`, else 0 (as JAX)."""
-    x = ensure_array(x)
+    x = _base.ensure_array(x)
     return _kinked(x, (x > 0) & (x < 6), fnp.minimum(fnp.maximum(x, 0), 6))
 
 
-def leaky_relu(x, negative_slope: float = 1e-2):
+def leaky_relu(x: ArrayLike, negative_slope: ArrayLike = 1e-2) -> Array:
     """`x` where `x >= 0`, else `negative_slope * x`."""
     x = _float(x)
     return fnp.where(x >= 0, x, negative_slope * x)
 
 
-def elu(x, alpha: float = 1.0):
+def elu(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
     """`x` where `x > 0`, else `alpha * expm1(x)` (no overflow for large x)."""
     x = _float(x)
     safe = fnp.where(x > 0, 0, x)
     return fnp.where(x > 0, x, alpha * fnp.expm1(safe))
 
 
-def celu(x, alpha: float = 1.0):
+def celu(x: ArrayLike, alpha: ArrayLike = 1.0) -> Array:
     """`max(x, 0) + alpha * min(0, expm1(x / alpha))`."""
     x = _float(x)
     return fnp.maximum(x, 0) + alpha * fnp.expm1(fnp.minimum(x, 0) / alpha)
 
 
-def selu(x):
+def selu(x: ArrayLike) -> Array:
     """Scaled ELU with the self-normalising constants."""
     alpha = 1.6732632423543772848170429916717
     scale = 1.0507009873554804934193349852946
     return scale * elu(x, alpha)
 
 
-def gelu(x, approximate: bool = True):
+def gelu(x: ArrayLike, approximate: bool = True) -> Array:
     """GELU: the tanh approximation by default (as `jax.nn.gelu`), or exactly via erf."""
     x = _float(x)
     if approximate:
@@ -89,12 +89,12 @@ def gelu(x, approximate: bool = True):
     return 0.5 * x * lax.erfc(x * (-1 / math.sqrt(2)))
 
 
-def sigmoid(x):
+def sigmoid(x: ArrayLike) -> Array:
     """`1 / (1 + exp(-x))` without overflow (the `logistic` primitive)."""
     return lax.logistic(_float(x))
 
 
-def silu(x):
+def silu(x: ArrayLike) -> Array:
     """`x * sigmoid(x)`."""
     x = _float(x)
     return x * sigmoid(x)
@@ -103,11 +103,13 @@ def silu(x):
 swish = silu
 
 
-def hard_sigmoid(x):
+def hard_sigmoid(x: ArrayLike) -> Array:
+    """As `jax.nn.hard_sigmoid`: `relu6(x + 3) / 6`."""
     return relu6(_float(x) + 3) / 6
 
 
-def hard_silu(x):
+def hard_silu(x: ArrayLike) -> Array:
+    """As `jax.nn.hard_silu`: `x * hard_sigmoid(x)`."""
     x = _float(x)
     return x * hard_sigmoid(x)
 
@@ -115,40 +117,43 @@ def hard_silu(x):
 hard_swish = hard_silu
 
 
-def hard_tanh(x):
+def hard_tanh(x: ArrayLike) -> Array:
     """`x` clipped to [-1, 1]; the derivative is 1 on the closed interval (as JAX)."""
     x = _float(x)
     return fnp.where(x > 1, 1, fnp.where(x < -1, -1, x))
 
 
-def softplus(x):
+def softplus(x: ArrayLike) -> Array:
     """`log(1 + exp(x))` = `logaddexp(x, 0)`, stable for large |x|."""
     x = _float(x)
     return fnp.logaddexp(x, 0)
 
 
-def soft_sign(x):
+def soft_sign(x: ArrayLike) -> Array:
+    """As `jax.nn.soft_sign`: `x / (|x| + 1)`."""
     x = _float(x)
     return x / (fnp.abs(x) + 1)
 
 
-def squareplus(x, b: float = 4):
+def squareplus(x: ArrayLike, b: ArrayLike = 4) -> Array:
+    """As `jax.nn.squareplus`: `(x + sqrt(x**2 + b)) / 2`."""
     x = _float(x)
     r = fnp.sqrt(x * x + b)
     return fnp.where(x > 0, (x + r) / 2, (b / 2) / (r - x))  # no cancellation for x < 0
 
 
-def mish(x):
+def mish(x: ArrayLike) -> Array:
+    """As `jax.nn.mish`: `x * tanh(softplus(x))`."""
     x = _float(x)
     return x * fnp.tanh(softplus(x))
 
 
-def log_sigmoid(x):
+def log_sigmoid(x: ArrayLike) -> Array:
     """`log(sigmoid(x))` = `-softplus(-x)`, stable for large |x|."""
     return -softplus(-_float(x))
 
 
-def glu(x, axis: int = -1):
+def glu(x: ArrayLike, axis: int = -1) -> Array:
     """Gated linear unit: the first half times the sigmoid of the second half."""
     x = _float(x)
     a, b = fnp.split(x, 2, axis=axis)
@@ -161,19 +166,21 @@ def _reduce_max_stable(x, axes, initial=None):
     return fnp.where(fnp.isfinite(m), m, 0)
 
 
-def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False, where=None):
+def logsumexp(a: ArrayLike, axis: Axis = None, b: ArrayLike | None = None, keepdims: bool = False,
+              return_sign: bool = False,
+              where: ArrayLike | None = None) -> Array | tuple[Array, Array]:
     """`log(sum(b * exp(a)))` over `axis`, stable (as `jax.nn.logsumexp` /
     `jax.scipy.special.logsumexp`)."""
     x = _float(a)
     nd = fnp.ndim(x)
-    axes = normalize_axes(axis, nd)
+    axes = _base.normalize_axes(axis, nd)
     if where is not None:
         x = fnp.where(where, x, -np.inf)
     if b is not None:
         bb = _float(b)
         x, bb = fnp.broadcast_arrays(x, bb)
         nd = fnp.ndim(x)
-        axes = normalize_axes(axis, nd)
+        axes = _base.normalize_axes(axis, nd)
         x = fnp.where(bb != 0, x, -np.inf)
     m = _reduce_max_stable(x, axes)
     keep_shape = tuple(1 if i in axes else s for i, s in enumerate(fnp.shape(x)))
@@ -195,7 +202,7 @@ def _shifted_exp(x, axis, where):
     """`(x - max, exp(x - max), axes)` along `axis`, masked by `where`: the stable core of
     softmax and log_softmax."""
     x = _float(x)
-    axes = normalize_axes(axis, fnp.ndim(x))
+    axes = _base.normalize_axes(axis, fnp.ndim(x))
     if where is not None:
         x = fnp.where(where, x, -np.inf)
     m = fnp.max(x, axis=axes, keepdims=True)
@@ -206,13 +213,15 @@ def _shifted_exp(x, axis, where):
     return shifted, e, axes
 
 
-def softmax(x, axis=-1, where=None, initial=None):
+def softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None,
+            initial: ArrayLike | None = None) -> Array:
     """`exp(x - max) / sum(exp(x - max))` along `axis` (may be a tuple)."""
     _, e, axes = _shifted_exp(x, axis, where)
     return e / fnp.sum(e, axis=axes, keepdims=True)
 
 
-def log_softmax(x, axis=-1, where=None, initial=None):
+def log_softmax(x: ArrayLike, axis: Axis = -1, where: ArrayLike | None = None,
+                initial: ArrayLike | None = None) -> Array:
     """`x - logsumexp(x)` along `axis`, stable."""
     shifted, e, axes = _shifted_exp(x, axis, where)
     out = shifted - fnp.log(fnp.sum(e, axis=axes, keepdims=True))
@@ -221,22 +230,25 @@ def log_softmax(x, axis=-1, where=None, initial=None):
     return out
 
 
-def one_hot(x, num_classes: int, *, dtype=None, axis: int = -1):
+def one_hot(x: ArrayLike, num_classes: int, *, dtype: DTypeLike | None = None,
+            axis: int = -1) -> Array:
     """`x[..., None] == arange(num_classes)` as `dtype` (the default float by default, as
     JAX). Out-of-range and negative class indices give all-zero rows."""
-    xa = ensure_array(x)
+    xa = _base.ensure_array(x)
     n = int(num_classes)
-    d = canonical_dtype(dtype, "one_hot") or default_float()
+    d = _base.canonical_dtype(dtype, "one_hot") or _dtypes.default_float()
     nd = fnp.ndim(xa) + 1
     ax = axis % nd
-    classes = lax.iota(default_int(), (n,))
+    classes = lax.iota(_dtypes.default_int(), (n,))
     shape = [1] * nd
     shape[ax] = n
     eq = fnp.expand_dims(xa, ax) == fnp.reshape(classes, tuple(shape))
     return fnp.asarray(eq, dtype=d)
 
 
-def standardize(x, axis=-1, mean=None, variance=None, epsilon: float = 1e-5, where=None):
+def standardize(x: ArrayLike, axis: Axis = -1, mean: ArrayLike | None = None,
+                variance: ArrayLike | None = None, epsilon: ArrayLike = 1e-5,
+                where: ArrayLike | None = None) -> Array:
     """`(x - mean) / sqrt(variance + epsilon)` along `axis` (as `jax.nn.standardize`)."""
     x = _float(x)
     if mean is None:

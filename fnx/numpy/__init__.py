@@ -17,7 +17,20 @@ Documented differences from numpy:
 - shapes that depend on values (boolean masks, nonzero, unique, repeat counts) need
   concrete values, or a static `size=` as in JAX.
 - calling a numpy function fnx does not provide raises NotImplementedError naming it.
+
+Layout: modules that import only downward (tests/numpy/test_fnp_layout.py keeps it so), each
+public function a plain `def` with JAX's signature, type hints and a docstring saying where it
+differs (tests/numpy/test_fnp_signatures.py):
+- `_base`: operands, JAX's promotion, broadcasting, axes, errors; the signature types
+  (`ArrayLike`, `DTypeLike`, `Axis`, `Array`);
+- `_elementwise` (ufuncs, via `_apply`) < `_reductions` < `_take` < `_shape` < `_creation` <
+  `_dtypes` < `_ndarray` < `_indexing` (`x[...]`, `x.at`, where, nonzero) < `_sorting` <
+  `_linalg` < `_misc` < `linalg`;
+- `_methods`: the operators and methods of `fnx.Array` and traced values, installed at the end
+  of this file (the core defines the types; it never imports fnx.numpy).
 """
+import sys as _sys
+
 import numpy as _np
 
 import fnx_ir as _ir
@@ -33,6 +46,7 @@ if _ir.bfloat16 is not None:
 from ._elementwise import abs, round, divmod  # noqa: F401  (shadow builtins on purpose)
 from ._reductions import *  # noqa: F401,F403
 from ._reductions import sum, max, min, any, all  # noqa: F401
+from ._take import *  # noqa: F401,F403
 from ._linalg import *  # noqa: F401,F403
 from ._shape import *  # noqa: F401,F403
 from ._creation import *  # noqa: F401,F403
@@ -42,7 +56,9 @@ from ._sorting import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
 from ._misc import pow  # noqa: F401
 from ._ndarray import ndarray  # noqa: F401
+from ._base import NotImplementedInFnx  # noqa: F401
 from . import linalg  # noqa: F401
+from . import _methods
 
 pi = _np.pi
 e = _np.e
@@ -59,11 +75,6 @@ _LEFT_OUT_NOTE = ("fnx has no complex, string, datetime or object dtypes, no fil
                   "in-place mutation")
 
 
-class NotImplementedInFnx(NotImplementedError, AttributeError):
-    """A numpy name that fnx.numpy does not provide (also an AttributeError, so `hasattr`
-    answers False)."""
-
-
 def __getattr__(name: str):
     if not name.startswith("_") and hasattr(_np, name):
         raise NotImplementedInFnx(
@@ -71,3 +82,6 @@ def __getattr__(name: str):
             f"provide it; {_LEFT_OUT_NOTE}). Compute it from the provided functions, or call "
             "numpy outside traced code.")
     raise AttributeError(f"module 'fnx.numpy' has no attribute {name!r}")
+
+
+_methods.install(_sys.modules[__name__])  # operators and methods of the array types

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from typing import Sequence
+from typing import Sequence, Union
 
 import numpy as np
 
@@ -18,10 +18,14 @@ from fnx_ir import DType, Literal
 from .. import lax
 from .._core import dtypes as _dt
 from .._core import errors
-from .._core.array import as_array
+from .._core.array import Array, as_array
 from .._core.trace import Tracer, current, eager_value, type_of
 
-ArrayLike = "Tracer | np.ndarray | np.generic | bool | int | float | Sequence"
+# The types in the public signatures. `Array` (re-exported) is what they return: eagerly an
+# `fnx.Array`, inside a transform a traced value standing for one (as JAX's `Array`).
+ArrayLike = Union[Array, Tracer, np.ndarray, np.generic, bool, int, float, Sequence]
+DTypeLike = Union[np.dtype, type, str, DType]
+Axis = Union[int, Sequence[int], None]
 
 
 # ----------------------------------------------------------------------------- errors
@@ -42,6 +46,11 @@ def type_error(fn: str, message: str, *xs, shape: bool = False) -> errors.FnxTyp
         message = f"{message} (operands: {describe(*xs)})"
     cls = FnxShapeError if shape else errors.FnxTypeError
     return cls(errors.at_source(f"fnx.numpy.{fn}: {message}", errors.user_source()))
+
+
+class NotImplementedInFnx(NotImplementedError, AttributeError):
+    """A numpy name that fnx.numpy does not provide (also an AttributeError, so `hasattr`
+    answers False)."""
 
 
 # ----------------------------------------------------------------------------- values
@@ -71,8 +80,7 @@ def asarray_or_tracer(x):
     if isinstance(x, np.generic):
         return _dt.canonical_array(np.asarray(x))
     if isinstance(x, (list, tuple)) and any(type(e) is Tracer for e in _flat(x)):
-        from ._shape import stack  # a nested list of traced scalars/arrays
-        return stack([asarray_or_tracer(e) for e in x])
+        return stack_along([asarray_or_tracer(e) for e in x])  # a nested list of traced values
     arr = np.asarray(x)
     if arr.dtype.kind not in "biuf" and arr.dtype != _BFLOAT16:
         raise TypeError(f"fnx.numpy cannot use a value of type {type(x).__name__} "
@@ -244,6 +252,41 @@ def operands(*xs, dtype: DType | None = None, what: str = "operands"):
     return [broadcast_to(convert(x, dtype, weak), shape) for x in xs]
 
 
+def join(arrays: Sequence, axis: int | None = 0, dtype=None):
+    """The operands joined along `axis` in their promoted dtype (`concatenate`'s body)."""
+    xs = [ensure_array(a) for a in arrays]
+    if not xs:
+        raise ValueError("need at least one array to concatenate")
+    if axis is None:
+        xs = [lax.reshape(x, (type_of(x).size,)) for x in xs]
+        axis = 0
+    d = canonical_dtype(dtype) or result_dtype(*xs)
+    nd = type_of(xs[0]).ndim
+    if nd == 0:
+        raise ValueError("zero-dimensional arrays cannot be concatenated")
+    ax = normalize_axis(axis, nd)
+    for x in xs:
+        s = type_of(x).shape
+        if len(s) != nd or any(a != b for i, (a, b) in enumerate(zip(s, type_of(xs[0]).shape,
+                                                                    strict=True)) if i != ax):
+            raise type_error("concatenate", f"all input array dimensions except for the "
+                             f"concatenation axis {ax} must match exactly", *xs, shape=True)
+    return lax.concatenate([convert(x, d) for x in xs], ax)
+
+
+def stack_along(arrays: Sequence, axis: int = 0, dtype=None):
+    """The operands (of one shape) stacked along a new `axis` (`stack`'s body)."""
+    xs = [ensure_array(a) for a in arrays]
+    if not xs:
+        raise ValueError("need at least one array to stack")
+    shapes = {type_of(x).shape for x in xs}
+    if len(shapes) != 1:
+        raise type_error("stack", "all input arrays must have the same shape", *xs, shape=True)
+    nd = type_of(xs[0]).ndim + 1
+    axis = normalize_axis(axis, nd)
+    return join([lax.expand_dims(x, (axis,)) for x in xs], axis, dtype=dtype)
+
+
 def normalize_axis(axis: int, ndim: int, what: str = "axis") -> int:
     axis = static_int(axis, what)
     n = max(ndim, 1)  # as numpy's scans, a 0-d array accepts axis 0 / -1
@@ -262,6 +305,14 @@ def normalize_axes(axis, ndim: int, sort: bool = True) -> tuple[int, ...]:
     if len(set(axes)) != len(axes):
         raise ValueError(f"duplicate value in 'axis': {axis}")
     return tuple(sorted(axes)) if sort else axes
+
+
+def flat_or_axis(x, axis) -> tuple:
+    """numpy's `axis=None` for functions along one axis (take, repeat, sort, argmax, cumsum...):
+    `(x flattened, 0)`, else `(x, axis normalised)`."""
+    if axis is None:
+        return lax.reshape(x, (type_of(x).size,)), 0
+    return x, normalize_axis(axis, type_of(x).ndim)
 
 
 def _strict_axis(axis, ndim: int) -> int:

@@ -8,6 +8,7 @@ embedding large constants.
 from __future__ import annotations
 
 import math
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -17,9 +18,11 @@ from .. import lax
 from .._core.array import Array, as_array
 from .._core.dtypes import canonical_array, default_float, default_int, python_scalar_type
 from .._core.trace import eager_value, type_of
-from ._base import (asarray_or_tracer, canonical_dtype, convert, dtype_of,
-                    ensure_array, finish, is_python_scalar, is_tracer, shape_of, static_int,
-                    to_dtype, tracing, _flat)
+from ._base import (ArrayLike, asarray_or_tracer, canonical_dtype, convert, dtype_of, DTypeLike,
+                    ensure_array, finish, _flat, is_python_scalar, is_tracer, result_dtype,
+                    shape_of, static_int, tracing)
+from ._elementwise import add, divide, floor, multiply, power, subtract
+from ._shape import broadcast_to, moveaxis
 
 __all__ = ["array", "asarray", "asanyarray", "ascontiguousarray", "copy", "zeros", "ones",
            "full", "empty", "zeros_like", "ones_like", "full_like", "empty_like", "arange",
@@ -44,7 +47,8 @@ def _np_dtype_check(arr: np.ndarray) -> Array:
     return as_array(arr)
 
 
-def asarray(a, dtype=None, order=None, *, copy=None):
+def asarray(a: ArrayLike, dtype: DTypeLike | None = None, order: str | None = None, *,
+            copy: bool | None = None) -> Array:
     """`numpy.asarray`: traced values are converted; anything else goes through numpy to an
     `fnx.Array` (sharing the data of a numpy array when no copy is needed, as numpy does; a
     Python scalar gives a weakly typed 0-d array, as JAX)."""
@@ -66,15 +70,18 @@ def _asarray(a, dtype, copy, fn: str):
     return _np_dtype_check(arr)
 
 
-def asanyarray(a, dtype=None, order=None):
+def asanyarray(a: ArrayLike, dtype: DTypeLike | None = None, order: str | None = None) -> Array:
+    """As `numpy.asanyarray`: `asarray` (fnx has no array subclasses)."""
     return asarray(a, dtype, order)
 
 
-def ascontiguousarray(a, dtype=None):
+def ascontiguousarray(a: ArrayLike, dtype: DTypeLike | None = None) -> Array:
+    """As `numpy.ascontiguousarray`: `asarray` (fnx arrays are always C-contiguous)."""
     return asarray(a, dtype)
 
 
-def array(object, dtype=None, copy: bool = True, order="K", ndmin: int = 0):
+def array(object: Any, dtype: DTypeLike | None = None, copy: bool = True, order: str = "K",
+          ndmin: int = 0) -> Array:
     """`numpy.array` (always a new array eagerly)."""
     x = _asarray(object, dtype, None, "array")
     if copy and isinstance(object, np.ndarray) and np.may_share_memory(x, object):
@@ -85,7 +92,7 @@ def array(object, dtype=None, copy: bool = True, order="K", ndmin: int = 0):
     return x
 
 
-def astype(x, dtype, /, *, copy: bool = True):
+def astype(x: ArrayLike, dtype: DTypeLike, /, *, copy: bool = True) -> Array:
     """`x.astype(dtype)` as a function (numpy 2 / array API)."""
     a = ensure_array(x)
     d = canonical_dtype(dtype, "astype")
@@ -93,13 +100,14 @@ def astype(x, dtype, /, *, copy: bool = True):
     return finish(out, x) if copy else out
 
 
-def copy(a, order="K"):
+def copy(a: ArrayLike, order: str = "K") -> Array:
     """A copy (eagerly a new numpy array; traced values are immutable, so themselves)."""
     x = ensure_array(a)
     return as_array(np.array(x)) if isinstance(x, np.ndarray) else x
 
 
-def full(shape, fill_value, dtype=None):
+def full(shape: int | Sequence[int], fill_value: ArrayLike,
+         dtype: DTypeLike | None = None) -> Array:
     """`numpy.full` (dtype defaults to that of `fill_value`, as numpy)."""
     shape = _shape(shape)
     v = asarray_or_tracer(fill_value)
@@ -110,21 +118,20 @@ def full(shape, fill_value, dtype=None):
     if is_python_scalar(v) or (not is_tracer(v) and np.ndim(v) == 0):
         val = v if is_python_scalar(v) else np.asarray(v)[()]
         return finish(lax.full(shape, val, d))
-    from ._shape import broadcast_to as bt
-    return bt(convert(v, d), shape)
+    return broadcast_to(convert(v, d), shape)
 
 
-def zeros(shape, dtype=None):
+def zeros(shape: int | Sequence[int], dtype: DTypeLike | None = None) -> Array:
     """`numpy.zeros` (float32 by default; float64 with x64 on)."""
     return full(shape, 0, canonical_dtype(dtype, "zeros") or default_float())
 
 
-def ones(shape, dtype=None):
+def ones(shape: int | Sequence[int], dtype: DTypeLike | None = None) -> Array:
     """`numpy.ones` (float32 by default; float64 with x64 on)."""
     return full(shape, 1, canonical_dtype(dtype, "ones") or default_float())
 
 
-def empty(shape, dtype=None):
+def empty(shape: int | Sequence[int], dtype: DTypeLike | None = None) -> Array:
     """`numpy.empty`: zeros here (no uninitialised memory)."""
     return zeros(shape, dtype)
 
@@ -136,22 +143,30 @@ def _like(a, dtype, shape):
     return s, d
 
 
-def full_like(a, fill_value, dtype=None, shape=None):
+def full_like(a: ArrayLike, fill_value: ArrayLike, dtype: DTypeLike | None = None,
+              shape: int | Sequence[int] | None = None) -> Array:
+    """As `numpy.full_like`; `shape=` overrides the shape, as in JAX."""
     s, d = _like(a, dtype, shape)
     return full(s, fill_value, d)
 
 
-def zeros_like(a, dtype=None, shape=None):
+def zeros_like(a: ArrayLike, dtype: DTypeLike | None = None,
+               shape: int | Sequence[int] | None = None) -> Array:
+    """As `numpy.zeros_like`; `shape=` overrides the shape, as in JAX."""
     s, d = _like(a, dtype, shape)
     return full(s, 0, d)
 
 
-def ones_like(a, dtype=None, shape=None):
+def ones_like(a: ArrayLike, dtype: DTypeLike | None = None,
+              shape: int | Sequence[int] | None = None) -> Array:
+    """As `numpy.ones_like`; `shape=` overrides the shape, as in JAX."""
     s, d = _like(a, dtype, shape)
     return full(s, 1, d)
 
 
-def empty_like(a, dtype=None, shape=None):
+def empty_like(a: ArrayLike, dtype: DTypeLike | None = None,
+               shape: int | Sequence[int] | None = None) -> Array:
+    """As `jax.numpy.empty_like`: zeros (fnx never returns uninitialised memory)."""
     return zeros_like(a, dtype, shape)
 
 
@@ -164,7 +179,8 @@ def _static_number(x, what):
     return x
 
 
-def arange(start, stop=None, step=None, dtype=None):
+def arange(start: ArrayLike, stop: ArrayLike | None = None, step: ArrayLike | None = None,
+           dtype: DTypeLike | None = None) -> Array:
     """`numpy.arange` (static bounds: the length must be known)."""
     start, stop, step = (_static_number(v, "arange") for v in (start, stop, step))
     d = canonical_dtype(dtype, "arange")
@@ -185,8 +201,9 @@ def arange(start, stop=None, step=None, dtype=None):
     return out
 
 
-def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
-             dtype=None, axis: int = 0):
+def linspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             retstep: bool = False, dtype: DTypeLike | None = None,
+             axis: int = 0) -> Array | tuple[Array, Array]:
     """`numpy.linspace` (traced `start`/`stop` work; `num` is static)."""
     num = static_int(num, "num")
     if num < 0:
@@ -198,11 +215,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
         if retstep:
             return _np_dtype_check(np.asarray(res[0])), _np_dtype_check(np.asarray(res[1]))
         return _np_dtype_check(np.asarray(res))
-    from ._elementwise import add, divide, multiply, subtract, floor
-    from ._shape import moveaxis
     s, e = ensure_array(start), ensure_array(stop)
-    from ._dtypes import result_type
-    dt = to_dtype(result_type(s, e, float(num)))
+    dt = result_dtype(s, e, float(num))
     div = (num - 1) if endpoint else num
     s, e = convert(s, dt), convert(e, dt)
     delta = subtract(e, s)
@@ -228,10 +242,9 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     return (y, step) if retstep else y
 
 
-def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0, dtype=None,
-             axis: int = 0):
+def logspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+             base: ArrayLike = 10.0, dtype: DTypeLike | None = None, axis: int = 0) -> Array:
     """`numpy.logspace`."""
-    from ._elementwise import power
     if not (is_tracer(start) or is_tracer(stop) or is_tracer(base)):
         d = canonical_dtype(dtype, "logspace")
         return _np_dtype_check(np.logspace(start, stop, num, endpoint, base,
@@ -241,7 +254,8 @@ def logspace(start, stop, num: int = 50, endpoint: bool = True, base=10.0, dtype
     return convert(out, canonical_dtype(dtype, "logspace")) if dtype is not None else out
 
 
-def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, axis: int = 0):
+def geomspace(start: ArrayLike, stop: ArrayLike, num: int = 50, endpoint: bool = True,
+              dtype: DTypeLike | None = None, axis: int = 0) -> Array:
     """`numpy.geomspace` (concrete bounds only)."""
     start, stop = _static_number(start, "geomspace"), _static_number(stop, "geomspace")
     d = canonical_dtype(dtype, "geomspace")
@@ -258,7 +272,7 @@ def _tri_mask(n, m, k):
     return lax.le(j, lax.add(i, lax.full((n, m), k, default_int())))
 
 
-def eye(N, M=None, k: int = 0, dtype=None):
+def eye(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike | None = None) -> Array:
     """`numpy.eye`."""
     n = static_int(N, "N")
     m = n if M is None else static_int(M, "M")
@@ -272,12 +286,12 @@ def eye(N, M=None, k: int = 0, dtype=None):
     return lax.convert_element_type(mask, d)
 
 
-def identity(n, dtype=None):
+def identity(n: int, dtype: DTypeLike | None = None) -> Array:
     """`numpy.identity`."""
     return eye(n, dtype=dtype)
 
 
-def tri(N, M=None, k: int = 0, dtype=None):
+def tri(N: int, M: int | None = None, k: int = 0, dtype: DTypeLike | None = None) -> Array:
     """`numpy.tri`: ones at and below the `k`-th diagonal."""
     n = static_int(N, "N")
     m = n if M is None else static_int(M, "M")
@@ -304,17 +318,18 @@ def _tri_select(m, k, lower: bool):
     return lax.select(mask, x, zero) if lower else lax.select(mask, zero, x)
 
 
-def tril(m, k: int = 0):
+def tril(m: ArrayLike, k: int = 0) -> Array:
     """`numpy.tril`: zeros above the `k`-th diagonal."""
     return _tri_select(m, static_int(k, "k"), True)
 
 
-def triu(m, k: int = 0):
+def triu(m: ArrayLike, k: int = 0) -> Array:
     """`numpy.triu`: zeros below the `k`-th diagonal."""
     return _tri_select(m, static_int(k, "k"), False)
 
 
-def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy"):
+def meshgrid(*xi: ArrayLike, copy: bool = True, sparse: bool = False,
+             indexing: str = "xy") -> tuple[Array, ...]:
     """`numpy.meshgrid` (a tuple)."""
     if indexing not in ("xy", "ij"):
         raise ValueError("Valid values for `indexing` are 'xy' and 'ij'.")
@@ -337,7 +352,8 @@ def meshgrid(*xi, copy: bool = True, sparse: bool = False, indexing: str = "xy")
     return tuple(out)
 
 
-def indices(dimensions, dtype=None, sparse: bool = False):
+def indices(dimensions: Sequence[int], dtype: DTypeLike | None = None,
+            sparse: bool = False) -> Array | tuple[Array, ...]:
     """`numpy.indices`."""
     dims = _shape(dimensions)
     d = canonical_dtype(dtype, "indices") or default_int()
@@ -354,6 +370,7 @@ def indices(dimensions, dtype=None, sparse: bool = False):
                             for i in range(len(dims))], 0)
 
 
-def fromfunction(function, shape, *, dtype=float, **kwargs):
+def fromfunction(function: Callable, shape: int | Sequence[int], *, dtype: DTypeLike = float,
+                 **kwargs: Any) -> Any:
     """`numpy.fromfunction`: `function(*indices(shape, dtype))`."""
     return function(*indices(shape, dtype), **kwargs)

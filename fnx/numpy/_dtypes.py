@@ -6,13 +6,16 @@ JAX, calling one converts an array or traced value: `fnp.float32(x)`.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 import fnx_ir
 
 from .._core.dtypes import promote
 from .._core.trace import type_of
-from ._base import asarray_or_tracer, result_dtype, to_dtype
+from ._base import (ArrayLike, asarray_or_tracer, Axis, DTypeLike, result_dtype, to_dtype)
+from ._creation import asarray
 
 
 class _ScalarType:
@@ -26,7 +29,6 @@ class _ScalarType:
         self.__name__ = self.dtype.name
 
     def __call__(self, x):
-        from ._creation import asarray
         return asarray(x, dtype=self.dtype)
 
     def __repr__(self):
@@ -66,12 +68,12 @@ dtype, finfo, iinfo, issubdtype = np.dtype, np.finfo, np.iinfo, np.issubdtype
 can_cast = np.can_cast
 
 
-def promote_types(a, b) -> np.dtype:
+def promote_types(a: ArrayLike, b: ArrayLike) -> np.dtype:
     """JAX's promotion of two dtypes (its lattice, canonical under the x64 switch)."""
     return promote((to_dtype(a), False), (to_dtype(b), False))[0].np
 
 
-def result_type(*args):
+def result_type(*args: ArrayLike) -> np.dtype:
     """JAX's `result_type` for arrays, traced values, Python scalars (weak) and dtypes."""
     vals = []
     for a in args:
@@ -82,30 +84,37 @@ def result_type(*args):
     return result_dtype(*vals).np
 
 
-def isdtype(dtype, kind):
+def isdtype(dtype: DTypeLike, kind: str) -> bool:
+    """As `numpy.isdtype` (the array API dtype-kind query)."""
     return np.isdtype(np.dtype(dtype), kind)
 
 
-def shape(a):
+def shape(a: ArrayLike) -> tuple[int, ...]:
+    """As `numpy.shape`; works on traced values too."""
     return type_of(asarray_or_tracer(a)).shape
 
 
-def ndim(a):
+def ndim(a: ArrayLike) -> int:
+    """As `numpy.ndim`; works on traced values too."""
     return type_of(asarray_or_tracer(a)).ndim
 
 
-def size(a, axis=None):
+def size(a: ArrayLike, axis: Axis = None) -> int:
+    """As `numpy.size`; works on traced values too."""
     t = type_of(asarray_or_tracer(a))
     return t.size if axis is None else t.shape[axis]
 
 
-def iscomplexobj(x):
+def iscomplexobj(x: ArrayLike) -> bool:
+    """Always False (fnx has no complex dtypes)."""
     return False
 
 
-def isrealobj(x):
+def isrealobj(x: ArrayLike) -> bool:
+    """Always True (fnx has no complex dtypes)."""
     return True
 
 
-def isscalar(element):
+def isscalar(element: Any) -> bool:
+    """As `numpy.isscalar` (a traced 0-d value is not a scalar, as in JAX)."""
     return np.isscalar(element)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import math
+from typing import Sequence
 
 import numpy as np
 
@@ -19,16 +20,24 @@ import fnx_ir
 from .. import lax
 from .._core.dtypes import default_int
 from .._core.trace import type_of
-from ._base import (asarray_or_tracer, broadcast_shapes, broadcast_to, convert, dtype_of,
-                    ensure_array, finish, float_dtype_for, is_python_scalar, is_tracer, result_dtype,
-                    result_weak, ufunc_dtypes)
+from ._base import (Array, ArrayLike, asarray_or_tracer, broadcast_shapes, broadcast_to, convert,
+                    dtype_of, ensure_array, finish, float_dtype_for, is_python_scalar, is_tracer,
+                    result_dtype, result_weak, ufunc_dtypes)
 
-__all__ = []
-
-
-def _export(f):
-    __all__.append(f.__name__)
-    return f
+__all__ = ["abs", "absolute", "acos", "acosh", "add", "arccos", "arccosh", "arcsin", "arcsinh",
+           "arctan", "arctan2", "arctanh", "around", "asin", "asinh", "atan", "atan2", "atanh",
+           "bitwise_and", "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or",
+           "bitwise_right_shift", "bitwise_xor", "cbrt", "ceil", "clip", "conj", "conjugate",
+           "copysign", "cos", "cosh", "deg2rad", "degrees", "divide", "divmod", "equal", "exp",
+           "exp2", "expm1", "fabs", "fix", "float_power", "floor", "floor_divide", "fmax",
+           "fmin", "fmod", "greater", "greater_equal", "heaviside", "hypot", "imag", "invert",
+           "iscomplex", "isfinite", "isinf", "isnan", "isneginf", "isposinf", "isreal",
+           "left_shift", "less", "less_equal", "log", "log10", "log1p", "log2", "logaddexp",
+           "logaddexp2", "logical_and", "logical_not", "logical_or", "logical_xor", "maximum",
+           "minimum", "mod", "multiply", "nan_to_num", "negative", "not_equal", "positive",
+           "power", "rad2deg", "radians", "real", "reciprocal", "remainder", "right_shift",
+           "rint", "round", "round_", "rsqrt", "select", "sign", "signbit", "sin", "sinc",
+           "sinh", "sqrt", "square", "subtract", "tan", "tanh", "true_divide", "trunc"]
 
 
 def _prepare(ufunc, name, xs):
@@ -39,22 +48,15 @@ def _prepare(ufunc, name, xs):
     return [broadcast_to(convert(x, in_dtype, weak), shape) for x in xs], out_dtype, weak
 
 
-def _ufunc(name, ufunc, impl, doc=None):
-    """A public elementwise function: JAX's dtype resolution, then `impl` on the operands."""
-    def f(*xs):
-        if len(xs) != ufunc.nin:
-            raise TypeError(f"{name}() takes {ufunc.nin} positional arguments, got {len(xs)}")
-        ops, out_dtype, weak = _prepare(ufunc, name, xs)
-        res = impl(*ops)
-        t = type_of(res)
-        if t.dtype is not out_dtype or t.weak != weak:
-            res = lax.convert_element_type(res, out_dtype, weak=weak)
-        return finish(res, *xs)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = doc or f"Elementwise `{name}` with broadcasting, as `numpy.{name}`."
-    globals()[name] = f
-    __all__.append(name)
-    return f
+def _apply(ufunc: np.ufunc, name: str, impl, *xs):
+    """The body of every elementwise function: the operands in JAX's dtype for `ufunc`,
+    broadcast, then `impl` on them, and the result in JAX's output dtype and weakness."""
+    ops, out_dtype, weak = _prepare(ufunc, name, xs)
+    res = impl(*ops)
+    t = type_of(res)
+    if t.dtype is not out_dtype or t.weak != weak:
+        res = lax.convert_element_type(res, out_dtype, weak=weak)
+    return finish(res, *xs)
 
 
 def _lit(value, like):
@@ -72,40 +74,137 @@ def _copy(x):
 
 # ------------------------------------------------------------------ transcendental & co
 
-for _name, _uf, _prim in [
-        ("sin", np.sin, lax.sin), ("cos", np.cos, lax.cos), ("tan", np.tan, lax.tan),
-        ("arcsin", np.arcsin, lax.asin), ("arccos", np.arccos, lax.acos),
-        ("arctan", np.arctan, lax.atan), ("sinh", np.sinh, lax.sinh),
-        ("cosh", np.cosh, lax.cosh), ("tanh", np.tanh, lax.tanh),
-        ("arcsinh", np.arcsinh, lax.asinh), ("arccosh", np.arccosh, lax.acosh),
-        ("arctanh", np.arctanh, lax.atanh), ("exp", np.exp, lax.exp),
-        ("exp2", np.exp2, lax.exp2), ("expm1", np.expm1, lax.expm1), ("log", np.log, lax.log),
-        ("log2", np.log2, lax.log2), ("log1p", np.log1p, lax.log1p),
-        ("sqrt", np.sqrt, lax.sqrt), ("cbrt", np.cbrt, lax.cbrt)]:
-    _ufunc(_name, _uf, _prim,
-           f"Elementwise `{_name}`, as `jax.numpy.{_name}` (bool, int32 and uint32 compute in "
-           "float32, int64 in float64).")
-asin, acos, atan, asinh, acosh, atanh = (globals()[n] for n in (  # defined by the loop above
-    "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh"))
-__all__ += ["asin", "acos", "atan", "asinh", "acosh", "atanh"]
+def sin(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.sin`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.sin, "sin", lax.sin, x)
 
-log10 = _ufunc("log10", np.log10, lambda x: lax.div(lax.log(x), _lit(math.log(10), x)),
-       "Elementwise base-10 logarithm (`log(x) / log(10)`: within an ulp of numpy's).")
-rsqrt = _ufunc("rsqrt", np.sqrt, lax.rsqrt, "Elementwise `1 / sqrt(x)` (not in numpy; as `jax.lax.rsqrt`).")
+
+def cos(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.cos`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.cos, "cos", lax.cos, x)
+
+
+def tan(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.tan`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.tan, "tan", lax.tan, x)
+
+
+def arcsin(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.arcsin`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.arcsin, "arcsin", lax.asin, x)
+
+
+def arccos(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.arccos`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.arccos, "arccos", lax.acos, x)
+
+
+def arctan(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.arctan`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.arctan, "arctan", lax.atan, x)
+
+
+def sinh(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.sinh`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.sinh, "sinh", lax.sinh, x)
+
+
+def cosh(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.cosh`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.cosh, "cosh", lax.cosh, x)
+
+
+def tanh(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.tanh`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.tanh, "tanh", lax.tanh, x)
+
+
+def arcsinh(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.arcsinh`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.arcsinh, "arcsinh", lax.asinh, x)
+
+
+def arccosh(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.arccosh`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.arccosh, "arccosh", lax.acosh, x)
+
+
+def arctanh(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.arctanh`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.arctanh, "arctanh", lax.atanh, x)
+
+
+def exp(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.exp`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.exp, "exp", lax.exp, x)
+
+
+def exp2(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.exp2`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.exp2, "exp2", lax.exp2, x)
+
+
+def expm1(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.expm1`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.expm1, "expm1", lax.expm1, x)
+
+
+def log(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.log`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.log, "log", lax.log, x)
+
+
+def log2(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.log2`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.log2, "log2", lax.log2, x)
+
+
+def log1p(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.log1p`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.log1p, "log1p", lax.log1p, x)
+
+
+def sqrt(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.sqrt`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.sqrt, "sqrt", lax.sqrt, x)
+
+
+def cbrt(x: ArrayLike, /) -> Array:
+    """As `jax.numpy.cbrt`: bool, int32 and uint32 compute in float32, int64 in float64."""
+    return _apply(np.cbrt, "cbrt", lax.cbrt, x)
+
+
+asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
+
+
+def log10(x: ArrayLike, /) -> Array:
+    """Elementwise base-10 logarithm (`log(x) / log(10)`: within an ulp of numpy's)."""
+    return _apply(np.log10, "log10", lambda x: lax.div(lax.log(x), _lit(math.log(10), x)), x)
+
+
+def rsqrt(x: ArrayLike, /) -> Array:
+    """Elementwise `1 / sqrt(x)` (not in numpy; as `jax.lax.rsqrt`)."""
+    return _apply(np.sqrt, "rsqrt", lax.rsqrt, x)
 
 
 def _deg(factor):
     return lambda x: lax.mul(x, _lit(factor, x))
 
 
-deg2rad = _ufunc("deg2rad", np.deg2rad, _deg(math.pi / 180))
-rad2deg = _ufunc("rad2deg", np.rad2deg, _deg(180 / math.pi))
+def deg2rad(x: ArrayLike, /) -> Array:
+    """As `numpy.deg2rad`, with JAX's dtypes."""
+    return _apply(np.deg2rad, "deg2rad", _deg(math.pi / 180), x)
+
+
+def rad2deg(x: ArrayLike, /) -> Array:
+    """As `numpy.rad2deg`, with JAX's dtypes."""
+    return _apply(np.rad2deg, "rad2deg", _deg(180 / math.pi), x)
+
+
 radians, degrees = deg2rad, rad2deg
-__all__ += ["radians", "degrees"]
 
 
-@_export
-def sinc(x):
+def sinc(x: ArrayLike, /) -> Array:
     """Normalised sinc `sin(pi x) / (pi x)`, as `numpy.sinc` (non-floats as JAX's inexact dtype)."""
     a = ensure_array(x)
     a = convert(a, float_dtype_for(dtype_of(a), type_of(a).weak))
@@ -125,29 +224,76 @@ def _if_float(prim, other=_copy):
     return lambda x: prim(x) if dtype_of(x).is_float else other(x)
 
 
-negative = _ufunc("negative", np.negative, lax.neg)
-positive = _ufunc("positive", np.positive, _copy)
-absolute = _ufunc("absolute", np.absolute, lambda x: _copy(x) if dtype_of(x).is_bool else lax.abs(x))
+def negative(x: ArrayLike, /) -> Array:
+    """As `numpy.negative`, with JAX's dtypes."""
+    return _apply(np.negative, "negative", lax.neg, x)
+
+
+def positive(x: ArrayLike, /) -> Array:
+    """As `numpy.positive`, with JAX's dtypes."""
+    return _apply(np.positive, "positive", _copy, x)
+
+
+def _absolute(x):
+    return _copy(x) if dtype_of(x).is_bool else lax.abs(x)
+
+
+def absolute(x: ArrayLike, /) -> Array:
+    """As `numpy.absolute`, with JAX's dtypes."""
+    return _apply(np.absolute, "absolute", _absolute, x)
+
+
 abs = absolute
-__all__.append("abs")
-fabs = _ufunc("fabs", np.fabs, lax.abs)
-sign = _ufunc("sign", np.sign, lax.sign)
-floor = _ufunc("floor", np.floor, _if_float(lax.floor))
-ceil = _ufunc("ceil", np.ceil, _if_float(lax.ceil))
-rint = _ufunc("rint", np.rint, _if_float(lax.round))
+
+
+def fabs(x: ArrayLike, /) -> Array:
+    """As `numpy.fabs`, with JAX's dtypes."""
+    return _apply(np.fabs, "fabs", lax.abs, x)
+
+
+def sign(x: ArrayLike, /) -> Array:
+    """As `numpy.sign`, with JAX's dtypes."""
+    return _apply(np.sign, "sign", lax.sign, x)
+
+
+def floor(x: ArrayLike, /) -> Array:
+    """As `numpy.floor`, with JAX's dtypes."""
+    return _apply(np.floor, "floor", _if_float(lax.floor), x)
+
+
+def ceil(x: ArrayLike, /) -> Array:
+    """As `numpy.ceil`, with JAX's dtypes."""
+    return _apply(np.ceil, "ceil", _if_float(lax.ceil), x)
+
+
+def rint(x: ArrayLike, /) -> Array:
+    """As `numpy.rint`, with JAX's dtypes."""
+    return _apply(np.rint, "rint", _if_float(lax.round), x)
 
 
 def _trunc(x):
     return lax.select(lax.lt(x, _full(x, 0)), lax.ceil(x), lax.floor(x))
 
 
-trunc = _ufunc("trunc", np.trunc, _if_float(_trunc))
+def trunc(x: ArrayLike) -> Array:
+    """As `numpy.trunc`, with JAX's dtypes."""
+    return _apply(np.trunc, "trunc", _if_float(_trunc), x)
+
+
 fix = trunc
-__all__.append("fix")
-square = _ufunc("square", np.square, lambda x: lax.mul(x, x))
-conjugate = _ufunc("conjugate", np.conjugate, _copy)
+
+
+def square(x: ArrayLike, /) -> Array:
+    """As `numpy.square`, with JAX's dtypes."""
+    return _apply(np.square, "square", lambda x: lax.mul(x, x), x)
+
+
+def conjugate(x: ArrayLike, /) -> Array:
+    """As `numpy.conjugate`, with JAX's dtypes."""
+    return _apply(np.conjugate, "conjugate", _copy, x)
+
+
 conj = conjugate
-__all__.append("conj")
 
 
 def _reciprocal(x):
@@ -161,25 +307,24 @@ def _reciprocal(x):
     return lax.select(zero, _full(x, np.iinfo(d.np).min if d.kind == "i" else 0), q)
 
 
-reciprocal = _ufunc("reciprocal", np.reciprocal, _reciprocal)
+def reciprocal(x: ArrayLike, /) -> Array:
+    """As `numpy.reciprocal`, with JAX's dtypes."""
+    return _apply(np.reciprocal, "reciprocal", _reciprocal, x)
 
 
-@_export
-def real(val):
+def real(val: ArrayLike, /) -> Array:
     """The real part (fnx has no complex dtypes: a copy)."""
     x = ensure_array(val)
     return finish(_copy(x), val)
 
 
-@_export
-def imag(val):
+def imag(val: ArrayLike, /) -> Array:
     """The imaginary part (fnx has no complex dtypes: zeros)."""
     x = ensure_array(val)
     return finish(lax.zeros_like(x))
 
 
-@_export
-def round(a, decimals: int = 0, out=None):
+def round(a: ArrayLike, decimals: int = 0, out: None = None) -> Array:
     """`numpy.round`: halves to even; `decimals` scales by a power of ten as numpy does."""
     if out is not None:
         raise NotImplementedError("fnx.numpy.round: out= is not supported")
@@ -209,7 +354,6 @@ def round(a, decimals: int = 0, out=None):
 
 
 around = round_ = round
-__all__ += ["around", "round_"]
 
 
 # ------------------------------------------------------------------ float classification
@@ -239,42 +383,52 @@ def _isfinite(x):
     return lax.isfinite(x)
 
 
-signbit = _ufunc("signbit", np.signbit, _signbit)
-isnan = _ufunc("isnan", np.isnan, _isnan)
-isinf = _ufunc("isinf", np.isinf, _isinf)
-isfinite = _ufunc("isfinite", np.isfinite, _isfinite)
+def signbit(x: ArrayLike, /) -> Array:
+    """As `numpy.signbit`, with JAX's dtypes."""
+    return _apply(np.signbit, "signbit", _signbit, x)
 
 
-@_export
-def isposinf(x):
+def isnan(x: ArrayLike, /) -> Array:
+    """As `numpy.isnan`, with JAX's dtypes."""
+    return _apply(np.isnan, "isnan", _isnan, x)
+
+
+def isinf(x: ArrayLike, /) -> Array:
+    """As `numpy.isinf`, with JAX's dtypes."""
+    return _apply(np.isinf, "isinf", _isinf, x)
+
+
+def isfinite(x: ArrayLike, /) -> Array:
+    """As `numpy.isfinite`, with JAX's dtypes."""
+    return _apply(np.isfinite, "isfinite", _isfinite, x)
+
+
+def isposinf(x: ArrayLike) -> Array:
     """`x == +inf`."""
-    return equal(x, np.inf) if ensure_array_dtype(x).is_float else not_equal(x, x)
+    return equal(x, np.inf) if _array_dtype(x).is_float else not_equal(x, x)
 
 
-@_export
-def isneginf(x):
+def isneginf(x: ArrayLike) -> Array:
     """`x == -inf`."""
-    return equal(x, -np.inf) if ensure_array_dtype(x).is_float else not_equal(x, x)
+    return equal(x, -np.inf) if _array_dtype(x).is_float else not_equal(x, x)
 
 
-def ensure_array_dtype(x):
+def _array_dtype(x):
     return dtype_of(ensure_array(x))
 
 
-@_export
-def isreal(x):
+def isreal(x: ArrayLike) -> Array:
     """All True (fnx has no complex dtypes)."""
     return finish(lax.full(type_of(ensure_array(x)).shape, True, fnx_ir.bool_))
 
 
-@_export
-def iscomplex(x):
+def iscomplex(x: ArrayLike) -> Array:
     """All False (fnx has no complex dtypes)."""
     return finish(lax.full(type_of(ensure_array(x)).shape, False, fnx_ir.bool_))
 
 
-@_export
-def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None):
+def nan_to_num(x: ArrayLike, copy: bool = True, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Array:
     """`numpy.nan_to_num`: NaN → `nan`, ±inf → `posinf`/`neginf` (default: the dtype's extremes)."""
     x = ensure_array(x)
     d = dtype_of(x)
@@ -290,16 +444,44 @@ def nan_to_num(x, copy: bool = True, nan: float = 0.0, posinf=None, neginf=None)
 
 # ------------------------------------------------------------------ binary arithmetic
 
-add = _ufunc("add", np.add, lambda a, b: lax.bitwise_or(a, b) if dtype_of(a).is_bool else lax.add(a, b))
-subtract = _ufunc("subtract", np.subtract, lax.sub)
-multiply = _ufunc("multiply", np.multiply,
-       lambda a, b: lax.bitwise_and(a, b) if dtype_of(a).is_bool else lax.mul(a, b))
-divide = _ufunc("divide", np.true_divide, lax.div)
+
+def _add(a, b):
+    return lax.bitwise_or(a, b) if dtype_of(a).is_bool else lax.add(a, b)
+
+
+def _multiply(a, b):
+    return lax.bitwise_and(a, b) if dtype_of(a).is_bool else lax.mul(a, b)
+
+
+def add(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.add`, with JAX's dtypes."""
+    return _apply(np.add, "add", _add, x1, x2)
+
+
+def subtract(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.subtract`, with JAX's dtypes."""
+    return _apply(np.subtract, "subtract", lax.sub, x1, x2)
+
+
+def multiply(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.multiply`, with JAX's dtypes."""
+    return _apply(np.multiply, "multiply", _multiply, x1, x2)
+
+
+def divide(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.divide`, with JAX's dtypes."""
+    return _apply(np.true_divide, "divide", lax.div, x1, x2)
+
+
 true_divide = divide
-__all__.append("true_divide")
-arctan2 = _ufunc("arctan2", np.arctan2, lax.atan2)
+
+
+def arctan2(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.arctan2`, with JAX's dtypes."""
+    return _apply(np.arctan2, "arctan2", lax.atan2, x1, x2)
+
+
 atan2 = arctan2
-__all__.append("atan2")
 
 
 def _max(a, b):
@@ -310,8 +492,14 @@ def _min(a, b):
     return lax.bitwise_and(a, b) if dtype_of(a).is_bool else lax.min(a, b)
 
 
-maximum = _ufunc("maximum", np.maximum, _max)
-minimum = _ufunc("minimum", np.minimum, _min)
+def maximum(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.maximum`, with JAX's dtypes."""
+    return _apply(np.maximum, "maximum", _max, x1, x2)
+
+
+def minimum(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.minimum`, with JAX's dtypes."""
+    return _apply(np.minimum, "minimum", _min, x1, x2)
 
 
 def _fmax(a, b):
@@ -327,8 +515,14 @@ def _fmin(a, b):
     return lax.select(lax.bitwise_or(lax.lt(a, b), _isnan(b)), a, b)
 
 
-fmax = _ufunc("fmax", np.fmax, _fmax, "Elementwise maximum ignoring NaN, as `numpy.fmax`.")
-fmin = _ufunc("fmin", np.fmin, _fmin, "Elementwise minimum ignoring NaN, as `numpy.fmin`.")
+def fmax(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """Elementwise maximum ignoring NaN, as `numpy.fmax`."""
+    return _apply(np.fmax, "fmax", _fmax, x1, x2)
+
+
+def fmin(x1: ArrayLike, x2: ArrayLike) -> Array:
+    """Elementwise minimum ignoring NaN, as `numpy.fmin`."""
+    return _apply(np.fmin, "fmin", _fmin, x1, x2)
 
 
 def _copysign_abs(mag, sign_of):
@@ -337,7 +531,9 @@ def _copysign_abs(mag, sign_of):
     return lax.select(_signbit(sign_of), lax.neg(a), a)
 
 
-copysign = _ufunc("copysign", np.copysign, _copysign_abs)
+def copysign(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.copysign`, with JAX's dtypes."""
+    return _apply(np.copysign, "copysign", _copysign_abs, x1, x2)
 
 
 def _int_floor_divmod(x, y):
@@ -378,16 +574,20 @@ def _floor_divmod(a, b):
     return _float_floor_divmod(a, b) if d.is_float else _int_floor_divmod(a, b)
 
 
-floor_divide = _ufunc("floor_divide", np.floor_divide, lambda a, b: _floor_divmod(a, b)[0],
-       "`numpy.floor_divide`: rounds toward -inf; integer division by zero gives 0, as numpy.")
-remainder = _ufunc("remainder", np.remainder, lambda a, b: _floor_divmod(a, b)[1],
-       "`numpy.remainder`: the sign of the divisor; integer `x % 0` is 0, as numpy.")
+def floor_divide(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """`numpy.floor_divide`: rounds toward -inf; integer division by zero gives 0, as numpy."""
+    return _apply(np.floor_divide, "floor_divide", lambda a, b: _floor_divmod(a, b)[0], x1, x2)
+
+
+def remainder(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """`numpy.remainder`: the sign of the divisor; integer `x % 0` is 0, as numpy."""
+    return _apply(np.remainder, "remainder", lambda a, b: _floor_divmod(a, b)[1], x1, x2)
+
+
 mod = remainder
-__all__.append("mod")
 
 
-@_export
-def divmod(x1, x2):
+def divmod(x1: ArrayLike, x2: ArrayLike, /) -> tuple[Array, Array]:
     """`(floor_divide(x1, x2), remainder(x1, x2))`."""
     return floor_divide(x1, x2), remainder(x1, x2)
 
@@ -399,7 +599,9 @@ def _fmod(a, b):
     return lax.select(lax.eq(b, zero), zero, lax.rem(a, b))
 
 
-fmod = _ufunc("fmod", np.fmod, _fmod, "`numpy.fmod`: the sign of the dividend; integer `fmod(x, 0)` is 0.")
+def fmod(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """`numpy.fmod`: the sign of the dividend; integer `fmod(x, 0)` is 0."""
+    return _apply(np.fmod, "fmod", _fmod, x1, x2)
 
 
 def _logaddexp(base2):
@@ -421,8 +623,14 @@ def _logaddexp(base2):
     return impl
 
 
-logaddexp = _ufunc("logaddexp", np.logaddexp, _logaddexp(False), "`log(exp(x) + exp(y))` without overflow.")
-logaddexp2 = _ufunc("logaddexp2", np.logaddexp2, _logaddexp(True), "`log2(2**x + 2**y)` without overflow.")
+def logaddexp(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """`log(exp(x) + exp(y))` without overflow."""
+    return _apply(np.logaddexp, "logaddexp", _logaddexp(False), x1, x2)
+
+
+def logaddexp2(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """`log2(2**x + 2**y)` without overflow."""
+    return _apply(np.logaddexp2, "logaddexp2", _logaddexp(True), x1, x2)
 
 
 def _hypot(x, y):
@@ -437,7 +645,9 @@ def _hypot(x, y):
     return lax.select(lax.bitwise_or(lax.eq(ax, inf), lax.eq(ay, inf)), inf, out)
 
 
-hypot = _ufunc("hypot", np.hypot, _hypot, "`sqrt(x**2 + y**2)` without overflow or underflow.")
+def hypot(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """`sqrt(x**2 + y**2)` without overflow or underflow."""
+    return _apply(np.hypot, "hypot", _hypot, x1, x2)
 
 
 def _heaviside(x, h0):
@@ -446,7 +656,9 @@ def _heaviside(x, h0):
     return lax.select(_isnan(x), x, out)
 
 
-heaviside = _ufunc("heaviside", np.heaviside, _heaviside)
+def heaviside(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.heaviside`, with JAX's dtypes."""
+    return _apply(np.heaviside, "heaviside", _heaviside, x1, x2)
 
 
 # ------------------------------------------------------------------ power
@@ -473,8 +685,7 @@ def _int_power(x, y, max_bits: int):
     return acc
 
 
-@_export
-def power(x1, x2):
+def power(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.power`. Floats: C99 `pow` (as JAX; docs/semantics.md). Integers by repeated
     squaring; a negative integer power gives `x ** y` truncated (1, -1 or 0; a negative Python
     scalar exponent raises, as in JAX)."""
@@ -504,11 +715,9 @@ def power(x1, x2):
     return finish(res, x1, x2)
 
 
-@_export
-def float_power(x1, x2):
-    """`jax.numpy.float_power`: `power` in the inexact dtype of the operands (JAX's; NumPy's
-    is always float64)."""
-    xs = [asarray_or_tracer(x) for x in (x1, x2)]
+def float_power(x: ArrayLike, y: ArrayLike, /) -> Array:
+    """As `jax.numpy.float_power`: `power` in the operands' inexact dtype (NumPy's: float64)."""
+    xs = [asarray_or_tracer(v) for v in (x, y)]
     d, weak = result_weak(*xs)
     d = float_dtype_for(d, weak)
     return power(*(convert(x, d, weak) for x in xs))
@@ -516,56 +725,112 @@ def float_power(x1, x2):
 
 # ------------------------------------------------------------------ bitwise, logical
 
-bitwise_and = _ufunc("bitwise_and", np.bitwise_and, lax.bitwise_and)
-bitwise_or = _ufunc("bitwise_or", np.bitwise_or, lax.bitwise_or)
-bitwise_xor = _ufunc("bitwise_xor", np.bitwise_xor, lax.bitwise_xor)
-invert = _ufunc("invert", np.invert, lax.bitwise_not)
+
+def bitwise_and(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.bitwise_and`, with JAX's dtypes."""
+    return _apply(np.bitwise_and, "bitwise_and", lax.bitwise_and, x1, x2)
+
+
+def bitwise_or(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.bitwise_or`, with JAX's dtypes."""
+    return _apply(np.bitwise_or, "bitwise_or", lax.bitwise_or, x1, x2)
+
+
+def bitwise_xor(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.bitwise_xor`, with JAX's dtypes."""
+    return _apply(np.bitwise_xor, "bitwise_xor", lax.bitwise_xor, x1, x2)
+
+
+def invert(x: ArrayLike, /) -> Array:
+    """As `numpy.invert`, with JAX's dtypes."""
+    return _apply(np.invert, "invert", lax.bitwise_not, x)
+
+
 bitwise_not = bitwise_invert = invert
-__all__ += ["bitwise_not", "bitwise_invert"]
-left_shift = _ufunc("left_shift", np.left_shift, lax.shift_left)
-right_shift = _ufunc("right_shift", np.right_shift, lambda a, b: (
-    lax.shift_right_arithmetic(a, b) if dtype_of(a).kind == "i" else lax.shift_right_logical(a, b)))
+
+
+def left_shift(x: ArrayLike, y: ArrayLike, /) -> Array:
+    """As `numpy.left_shift`, with JAX's dtypes."""
+    return _apply(np.left_shift, "left_shift", lax.shift_left, x, y)
+
+
+def _right_shift(a, b):
+    if dtype_of(a).kind == "i":
+        return lax.shift_right_arithmetic(a, b)
+    return lax.shift_right_logical(a, b)
+
+
+def right_shift(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.right_shift`, with JAX's dtypes."""
+    return _apply(np.right_shift, "right_shift", _right_shift, x1, x2)
+
+
 bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
-__all__ += ["bitwise_left_shift", "bitwise_right_shift"]
 
 
-def _truth(x):
+def truth(x):
+    """`x != 0` (bool stays as is): the truth value numpy's logical functions use."""
     return x if dtype_of(x).is_bool else lax.ne(x, _full(x, 0))
 
 
-logical_and = _ufunc("logical_and", np.logical_and, lambda a, b: lax.bitwise_and(_truth(a), _truth(b)))
-logical_or = _ufunc("logical_or", np.logical_or, lambda a, b: lax.bitwise_or(_truth(a), _truth(b)))
-logical_xor = _ufunc("logical_xor", np.logical_xor, lambda a, b: lax.bitwise_xor(_truth(a), _truth(b)))
-logical_not = _ufunc("logical_not", np.logical_not, lambda a: lax.bitwise_not(_truth(a)))
-
-equal = _ufunc("equal", np.equal, lax.eq)
-not_equal = _ufunc("not_equal", np.not_equal, lax.ne)
-less = _ufunc("less", np.less, lax.lt)
-less_equal = _ufunc("less_equal", np.less_equal, lax.le)
-greater = _ufunc("greater", np.greater, lax.gt)
-greater_equal = _ufunc("greater_equal", np.greater_equal, lax.ge)
+def logical_and(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.logical_and`, with JAX's dtypes."""
+    return _apply(np.logical_and, "logical_and",
+                  lambda a, b: lax.bitwise_and(truth(a), truth(b)), x1, x2)
 
 
-# ------------------------------------------------------------------ where, clip, select
-
-@_export
-def where(condition, x=None, y=None, *, size=None, fill_value=None):
-    """`numpy.where(condition, x, y)`. The one-argument form is `nonzero(condition, size=...)`."""
-    if x is None and y is None:
-        from ._indexing import nonzero
-        return nonzero(condition, size=size, fill_value=fill_value)
-    if x is None or y is None:
-        raise ValueError("either both or neither of x and y should be given")
-    c, a, b = ensure_array(condition), asarray_or_tracer(x), asarray_or_tracer(y)
-    shape = broadcast_shapes(*(type_of(v).shape for v in (c, a, b)), what="where", xs=(c, a, b))
-    dtype, weak = result_weak(a, b)
-    c = _truth(broadcast_to(c, shape))
-    a, b = (broadcast_to(convert(v, dtype, weak), shape) for v in (a, b))
-    return finish(lax.select(c, a, b))
+def logical_or(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.logical_or`, with JAX's dtypes."""
+    return _apply(np.logical_or, "logical_or",
+                  lambda a, b: lax.bitwise_or(truth(a), truth(b)), x1, x2)
 
 
-@_export
-def clip(arr=None, min=None, max=None, *, a=None, a_min=None, a_max=None):
+def logical_xor(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.logical_xor`, with JAX's dtypes."""
+    return _apply(np.logical_xor, "logical_xor",
+                  lambda a, b: lax.bitwise_xor(truth(a), truth(b)), x1, x2)
+
+
+def logical_not(x: ArrayLike, /) -> Array:
+    """As `numpy.logical_not`, with JAX's dtypes."""
+    return _apply(np.logical_not, "logical_not", lambda a: lax.bitwise_not(truth(a)), x)
+
+
+def equal(x: ArrayLike, y: ArrayLike, /) -> Array:
+    """As `numpy.equal`, with JAX's dtypes."""
+    return _apply(np.equal, "equal", lax.eq, x, y)
+
+
+def not_equal(x: ArrayLike, y: ArrayLike, /) -> Array:
+    """As `numpy.not_equal`, with JAX's dtypes."""
+    return _apply(np.not_equal, "not_equal", lax.ne, x, y)
+
+
+def less(x: ArrayLike, y: ArrayLike, /) -> Array:
+    """As `numpy.less`, with JAX's dtypes."""
+    return _apply(np.less, "less", lax.lt, x, y)
+
+
+def less_equal(x: ArrayLike, y: ArrayLike, /) -> Array:
+    """As `numpy.less_equal`, with JAX's dtypes."""
+    return _apply(np.less_equal, "less_equal", lax.le, x, y)
+
+
+def greater(x: ArrayLike, y: ArrayLike, /) -> Array:
+    """As `numpy.greater`, with JAX's dtypes."""
+    return _apply(np.greater, "greater", lax.gt, x, y)
+
+
+def greater_equal(x: ArrayLike, y: ArrayLike, /) -> Array:
+    """As `numpy.greater_equal`, with JAX's dtypes."""
+    return _apply(np.greater_equal, "greater_equal", lax.ge, x, y)
+
+
+# ------------------------------------------------------------------ clip, select
+
+def clip(arr: ArrayLike | None = None, min: ArrayLike | None = None, max: ArrayLike | None = None,
+         *, a: ArrayLike | None = None, a_min: ArrayLike | None = None,
+         a_max: ArrayLike | None = None) -> Array:
     """`numpy.clip(a, a_min, a_max)` = `minimum(maximum(a, a_min), a_max)` (NaN propagates)."""
     x = arr if arr is not None else a
     lo = min if min is not None else a_min
@@ -589,8 +854,8 @@ def clip(arr=None, min=None, max=None, *, a=None, a_min=None, a_max=None):
     return finish(out, x)
 
 
-@_export
-def select(condlist, choicelist, default=0):
+def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike],
+           default: ArrayLike = 0) -> Array:
     """`numpy.select`: the first true condition picks its choice, else `default`."""
     if len(condlist) != len(choicelist):
         raise ValueError("list of cases must be same length as list of conditions")
@@ -604,6 +869,6 @@ def select(condlist, choicelist, default=0):
     dtype = result_dtype(*choices)
     shape = broadcast_shapes(*(type_of(v).shape for v in conds + choices), what="select")
     out = broadcast_to(convert(choices[-1], dtype), shape)
-    for c, v in zip(reversed(conds), reversed(choices[:-1])):
+    for c, v in zip(reversed(conds), reversed(choices[:-1]), strict=True):
         out = lax.select(broadcast_to(ensure_array(c), shape), broadcast_to(convert(v, dtype), shape), out)
     return finish(out)

@@ -16,7 +16,7 @@ returns an updated copy, as in JAX; out-of-range updates are dropped. Traced val
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -26,10 +26,16 @@ from .. import lax
 from .._core.dtypes import default_int
 from .._core import errors
 from .._core.trace import type_of
-from ._base import (asarray_or_tracer, broadcast_to, convert, dtype_of, ensure_array, finish,
-                    fresh, is_tracer, normalize_axis, result_dtype, shape_of, static_int, type_error)
+from ._base import (Array, ArrayLike, Axis, _flat, asarray_or_tracer, broadcast_shapes,
+                    broadcast_to, convert, dtype_of, ensure_array, finish, fresh, is_tracer,
+                    normalize_axis, result_dtype, result_weak, shape_of, static_int, type_error)
+from ._creation import zeros
+from ._elementwise import (add, clip, divide, greater_equal, less, logical_and, maximum, minimum,
+                           multiply, negative, power, truth)
+from ._shape import ravel, stack
+from ._take import fill_default, take, wrap_indices
 
-__all__ = ["take", "take_along_axis", "diagonal", "diag", "diagflat", "nonzero", "argwhere",
+__all__ = ["where", "take_along_axis", "diagonal", "diag", "diagflat", "nonzero", "argwhere",
            "flatnonzero", "compress", "extract", "unravel_index", "ravel_multi_index", "at"]
 
 
@@ -88,14 +94,6 @@ def _classify(item) -> _Item:
     if arr.ndim == 0:
         return _Item("int", int(arr))
     return _Item("array", arr.astype(np.int64) if arr.dtype != np.int64 else arr)
-
-
-def _flat(x):
-    for e in x:
-        if isinstance(e, (list, tuple)):
-            yield from _flat(e)
-        else:
-            yield e
 
 
 class _Parsed:
@@ -289,13 +287,12 @@ def _getitem(x, idx, mode=None, fill_value=None):
 
 def _fill_out_of_range(out, p: _Parsed, b: tuple[int, ...], labels, fill_value):
     """`out` with `fill_value` where any advanced index of `p` was out of range."""
-    from ._elementwise import greater_equal, less, logical_and
     ok = True
     for it in p.adv:
         n = p.shape[it.dim]
         ok = logical_and(ok, logical_and(greater_equal(it.value, -n), less(it.value, n)))
     d = dtype_of(out)
-    fill = _fill_default(d) if fill_value is None else fill_value
+    fill = fill_default(d) if fill_value is None else fill_value
     positions = [k for k, lab in enumerate(labels) if lab[0] == "B"]
     mask = lax.broadcast_in_dim(broadcast_to(ok, b), shape_of(out), positions)
     return lax.select(mask, out, lax.full(shape_of(out), fill, d))
@@ -329,10 +326,9 @@ _SCATTER = {"set": lax.scatter, "add": lax.scatter_add, "multiply": lax.scatter_
 
 
 def _elementwise_update(kind, x, v):
-    from . import _elementwise as ew
     if kind == "set":
         return v
-    fn = {"add": ew.add, "multiply": ew.multiply, "min": ew.minimum, "max": ew.maximum}[kind]
+    fn = {"add": add, "multiply": multiply, "min": minimum, "max": maximum}[kind]
     return convert(fn(x, v), dtype_of(x))
 
 
@@ -359,7 +355,6 @@ def _scatter_update(kind: str, x, idx, values, mode: str = "drop"):
             sizes[("N", k)] = 1
     res_shape = tuple(sizes[lab] for lab in labels)
     v = asarray_or_tracer(values)
-    from ._base import broadcast_shapes
     if broadcast_shapes(type_of(v).shape, res_shape, what=f"at[...].{kind}",
                         xs=(arr, v)) != res_shape:
         raise type_error(f"at[...].{kind}", f"updates of shape {type_of(v).shape} do not "
@@ -412,7 +407,6 @@ class _IndexUpdateRef:
         return _scatter_update("add", self.array, self.index, values, _mode(mode))
 
     def subtract(self, values, **kwargs):
-        from ._elementwise import negative
         return self.add(negative(values), **kwargs)
 
     def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
@@ -422,7 +416,6 @@ class _IndexUpdateRef:
 
     def divide(self, values, **kwargs):
         """Multiply by the reciprocal (float arrays), as JAX does."""
-        from ._elementwise import divide
         x = ensure_array(self.array)
         if not dtype_of(x).is_float:
             raise TypeError("at[...].divide needs a floating-point array")
@@ -430,7 +423,6 @@ class _IndexUpdateRef:
             asarray_or_tracer(values), dtype_of(x))), **kwargs)
 
     def power(self, values, **kwargs):
-        from ._elementwise import power
         return self.set(power(self.get(), values), **kwargs)
 
     def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
@@ -467,94 +459,14 @@ class _IndexUpdateHelper:
         return f"_IndexUpdateHelper({self.array!r})"
 
 
-def at(x):
+def at(x: ArrayLike) -> _IndexUpdateHelper:
     """`fnx.numpy.at(x)[idx].set(v)`: JAX's `x.at[idx].set(v)` for any array (numpy arrays
     have no `.at` attribute; traced values do). Returns a new array; `x` is unchanged."""
     return _IndexUpdateHelper(ensure_array(x))
 
 
-# ----------------------------------------------------------------------------- take & co
-
-def _wrap_indices(idx, n: int, mode, fn: str):
-    """Integer index array → (in-range index array, in_bounds mask or None)."""
-    if not is_tracer(idx):
-        a = np.asarray(idx)
-        if a.dtype.kind not in "iu":
-            if a.size == 0:
-                a = a.astype(np.int64)
-            else:
-                raise IndexError(f"{fn}: indices must be integers, got {a.dtype}")
-        if mode in (None, "raise"):
-            if a.size and (a.min() < -n or a.max() >= n):
-                bad = a[(a < -n) | (a >= n)].flat[0]
-                raise IndexError(f"index {bad} is out of bounds for axis with size {n}")
-            return np.where(a < 0, a + n, a).astype(np.int64), None
-        if mode == "clip":
-            return np.clip(a, 0, max(n - 1, 0)).astype(np.int64), None
-        if mode == "wrap":
-            return np.mod(a, n).astype(np.int64), None
-        if mode == "fill":
-            ok = (a >= -n) & (a < n)
-            return np.where(a < 0, a + n, a).astype(np.int64), ok
-        raise ValueError(f"{fn}: unknown mode {mode!r}")
-    d = dtype_of(idx)
-    if not d.is_integer:
-        raise IndexError(f"{fn}: indices must be integers, got {d}")
-    zero, nn = lax.full_like(idx, 0), lax.full_like(idx, n)
-    if mode == "clip":
-        return idx, None
-    if mode == "wrap":
-        from ._elementwise import remainder
-        return remainder(idx, n), None
-    ok = None
-    if mode == "fill":
-        ok = lax.bitwise_and(lax.ge(idx, lax.neg(nn)) if d.kind == "i" else lax.ge(idx, zero),
-                             lax.lt(idx, nn))
-    if d.kind == "i":
-        idx = lax.select(lax.lt(idx, zero), lax.add(idx, nn), idx)
-    return idx, ok
-
-
-def _fill_default(d: fnx_ir.DType):
-    if d.is_float:
-        return np.nan
-    if d.is_bool:
-        return True
-    info = np.iinfo(d.np)
-    return info.min if d.kind == "i" else info.max
-
-
-def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
-         indices_are_sorted=False, fill_value=None):
-    """`numpy.take`. mode: None/'raise' (concrete indices are checked; traced ones clamp),
-    'clip', 'wrap', or 'fill' (out-of-range gives `fill_value`, default NaN / INT_MIN...)."""
-    if out is not None:
-        raise NotImplementedError("fnx.numpy.take: out= is not supported")
-    x = ensure_array(a)
-    if axis is None:
-        x = lax.reshape(x, (type_of(x).size,))
-        axis = 0
-    t = type_of(x)
-    ax = normalize_axis(axis, t.ndim)
-    n = t.shape[ax]
-    idx = asarray_or_tracer(indices)
-    if not is_tracer(idx):
-        idx = np.asarray(idx)
-    idx, ok = _wrap_indices(idx, n, mode, "take")
-    ni = type_of(idx).ndim
-    if n == 0:
-        if type_of(idx).size:
-            raise IndexError("cannot do a non-empty take from an empty axes.")
-    g = lax.gather(x, [idx], (ax,))
-    if ok is not None:
-        fv = _fill_default(t.dtype) if fill_value is None else fill_value
-        okb = lax.broadcast_in_dim(ok, shape_of(g), tuple(range(ni)))
-        g = lax.select(okb, g, lax.full_like(g, fv))
-    perm = list(range(ni, ni + ax)) + list(range(ni)) + list(range(ni + ax, ni + t.ndim - 1))
-    return finish(lax.transpose(g, perm), a)
-
-
-def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
+def take_along_axis(arr: ArrayLike, indices: ArrayLike, axis: Axis, mode: str | None = None,
+                    fill_value: ArrayLike | None = None) -> Array:
     """`numpy.take_along_axis` (indices broadcast against `arr` outside `axis`)."""
     x = ensure_array(arr)
     idx = asarray_or_tracer(indices)
@@ -573,16 +485,14 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
     ax = normalize_axis(axis, t.ndim)
     xs = list(t.shape)
     xs[ax] = 1
-    from ._base import broadcast_shapes
     out_shape = list(broadcast_shapes(tuple(xs), ti.shape[:ax] + (1,) + ti.shape[ax + 1:],
                                       what="take_along_axis", xs=(x, idx)))
     out_shape[ax] = ti.shape[ax]
     out_shape = tuple(out_shape)
     if t.size == 0 or math.prod(out_shape) == 0:  # nothing to take (as JAX, whatever the indices)
-        _wrap_indices(idx, t.shape[ax], "clip", "take_along_axis")  # (they must still be integers)
-        from ._creation import zeros
+        wrap_indices(idx, t.shape[ax], "clip", "take_along_axis")  # (they must still be integers)
         return zeros(out_shape, t.dtype)
-    idx, ok = _wrap_indices(idx, t.shape[ax], mode, "take_along_axis")
+    idx, ok = wrap_indices(idx, t.shape[ax], mode, "take_along_axis")
     dt = dtype_of(idx) if is_tracer(idx) else default_int()
     index = []
     for d in range(t.ndim):
@@ -594,12 +504,12 @@ def take_along_axis(arr, indices, axis, mode=None, fill_value=None):
             index.append(lax.iota(dt, out_shape, d))
     g = lax.gather(x, index, tuple(range(t.ndim)))
     if ok is not None:
-        fv = _fill_default(t.dtype) if fill_value is None else fill_value
+        fv = fill_default(t.dtype) if fill_value is None else fill_value
         g = lax.select(broadcast_to(ok, out_shape), g, lax.full_like(g, fv))
     return finish(g, arr)
 
 
-def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
+def diagonal(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1) -> Array:
     """`numpy.diagonal`: the diagonal becomes the last dimension."""
     x = ensure_array(a)
     t = type_of(x)
@@ -615,13 +525,12 @@ def diagonal(a, offset: int = 0, axis1: int = 0, axis2: int = 1):
     cols = np.arange(c0, c0 + n, dtype=np.int64)
     rest = [s for i, s in enumerate(t.shape) if i not in (a1, a2)]
     if n == 0:
-        from ._creation import zeros
         return zeros(tuple(rest) + (0,), t.dtype)
     g = lax.gather(x, [rows, cols], (a1, a2))
     return lax.transpose(g, list(range(1, len(rest) + 1)) + [0])
 
 
-def diag(v, k: int = 0):
+def diag(v: ArrayLike, k: int = 0) -> Array:
     """`numpy.diag`: a 2-d array's k-th diagonal, or a 1-d array placed on one."""
     x = ensure_array(v)
     t = type_of(x)
@@ -640,14 +549,31 @@ def diag(v, k: int = 0):
     return lax.select(mask, vals, lax.zeros_like(vals))
 
 
-def diagflat(v, k: int = 0):
-    from ._shape import ravel
+def diagflat(v: ArrayLike, k: int = 0) -> Array:
+    """As `numpy.diagflat`: the flattened input on the `k`-th diagonal of a square matrix."""
     return diag(ravel(v), k)
 
 
-# ----------------------------------------------------------------------------- nonzero
+# ----------------------------------------------------------------------------- where, nonzero
 
-def nonzero(a, *, size=None, fill_value=None):
+def where(condition: ArrayLike, x: ArrayLike | None = None, y: ArrayLike | None = None, *,
+          size: int | None = None, fill_value: ArrayLike | None = None) -> Array | tuple[Array,
+          ...]:
+    """`numpy.where(condition, x, y)`. The one-argument form is `nonzero(condition, size=...)`."""
+    if x is None and y is None:
+        return nonzero(condition, size=size, fill_value=fill_value)
+    if x is None or y is None:
+        raise ValueError("either both or neither of x and y should be given")
+    c, a, b = ensure_array(condition), asarray_or_tracer(x), asarray_or_tracer(y)
+    shape = broadcast_shapes(*(type_of(v).shape for v in (c, a, b)), what="where", xs=(c, a, b))
+    dtype, weak = result_weak(a, b)
+    c = truth(broadcast_to(c, shape))
+    a, b = (broadcast_to(convert(v, dtype, weak), shape) for v in (a, b))
+    return finish(lax.select(c, a, b))
+
+
+def nonzero(a: ArrayLike, *, size: int | None = None,
+            fill_value: ArrayLike | None = None) -> tuple[Array, ...]:
     """`numpy.nonzero`. A traced `a` needs a static `size=` (JAX style): the first `size`
     indices, padded with `fill_value` (default 0)."""
     x = ensure_array(a)
@@ -686,7 +612,8 @@ def nonzero(a, *, size=None, fill_value=None):
 
 
 @fresh
-def argwhere(a, *, size=None, fill_value=None):
+def argwhere(a: ArrayLike, *, size: int | None = None,
+             fill_value: ArrayLike | None = None) -> Array:
     """`numpy.argwhere`: the indices of non-zero elements, shape `(count or size, ndim)`."""
     x = ensure_array(a)
     if type_of(x).ndim == 0:
@@ -694,24 +621,23 @@ def argwhere(a, *, size=None, fill_value=None):
             raise NotImplementedError("fnx.numpy.argwhere of a 0-d traced value")
         return np.argwhere(x)
     idx = nonzero(x, size=size, fill_value=fill_value)
-    from ._shape import stack
     return stack(idx, axis=1)
 
 
-def flatnonzero(a, *, size=None, fill_value=None):
+def flatnonzero(a: ArrayLike, *, size: int | None = None,
+                fill_value: ArrayLike | None = None) -> Array:
     """`numpy.flatnonzero`."""
-    from ._shape import ravel
     return nonzero(ravel(a), size=size, fill_value=fill_value)[0]
 
 
-def compress(condition, a, axis=None, *, size=None, fill_value=0):
+def compress(condition: ArrayLike, a: ArrayLike, axis: Axis = None, *, size: int | None = None,
+             fill_value: ArrayLike = 0) -> Array:
     """`numpy.compress` (a concrete `condition`)."""
     if is_tracer(condition):
         raise TypeError("fnx.numpy.compress: the condition must be concrete")
     c = np.asarray(condition).astype(bool).ravel()
     x = ensure_array(a)
     if axis is None:
-        from ._shape import ravel
         x, axis = ravel(x), 0
     n = type_of(x).shape[normalize_axis(axis, type_of(x).ndim)]
     if c.size > n:
@@ -719,16 +645,16 @@ def compress(condition, a, axis=None, *, size=None, fill_value=0):
     return take(x, np.nonzero(c)[0], axis=axis)
 
 
-def extract(condition, arr, *, size=None, fill_value=0):
+def extract(condition: ArrayLike, arr: ArrayLike, *, size: int | None = None,
+            fill_value: ArrayLike = 0) -> Array:
     """`numpy.extract` (a concrete `condition`)."""
-    from ._shape import ravel
     if is_tracer(condition):
         raise TypeError("fnx.numpy.extract: the condition must be concrete")
     return compress(np.ravel(np.asarray(condition)), ravel(arr))
 
 
 @fresh
-def unravel_index(indices, shape):
+def unravel_index(indices: ArrayLike, shape: int | Sequence[int]) -> tuple[Array, ...]:
     """`numpy.unravel_index`: a tuple of coordinate arrays (traced indices work)."""
     shape = tuple(static_int(d, "shape") for d in shape)
     idx = ensure_array(indices)
@@ -745,13 +671,13 @@ def unravel_index(indices, shape):
 
 
 @fresh
-def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
+def ravel_multi_index(multi_index: Sequence[ArrayLike], dims: Sequence[int], mode: str = "raise",
+                      order: str = "C") -> Array:
     """`numpy.ravel_multi_index` (C order; traced indices are clipped)."""
     dims = tuple(static_int(d, "dims") for d in dims)
     if not any(is_tracer(i) for i in multi_index):
         return np.asarray(np.ravel_multi_index(tuple(np.asarray(i) for i in multi_index), dims,
                                                mode, order))
-    from ._elementwise import add, multiply, clip
     out = 0
     for i, n in zip(multi_index, dims):
         out = add(multiply(out, n), clip(i, 0, n - 1))

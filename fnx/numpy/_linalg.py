@@ -7,13 +7,19 @@ int32 stays int32, as numpy).
 from __future__ import annotations
 
 import string
+from typing import Any
 
 import numpy as np
 
 from .. import lax
 from .._core.trace import type_of
-from ._base import (broadcast_shapes, canonical_dtype, convert, dtype_of, ensure_array, finish,
-                    normalize_axis, result_dtype, shape_of, type_error)
+from ._base import (Array, ArrayLike, Axis, broadcast_shapes, canonical_dtype, convert, dtype_of,
+                    DTypeLike, ensure_array, finish, normalize_axis, result_dtype, shape_of,
+                    type_error)
+from ._elementwise import multiply, subtract
+from ._indexing import _getitem, diagonal
+from . import _reductions
+from ._shape import expand_dims, moveaxis, stack
 
 __all__ = ["matmul", "dot", "vdot", "vecdot", "inner", "outer", "tensordot", "einsum", "trace",
            "kron", "matvec", "vecmat", "cross"]
@@ -25,7 +31,8 @@ def _promote(fn, *xs, dtype=None):
     return [convert(x, d) for x in xs]
 
 
-def matmul(a, b, *, precision=None, preferred_element_type=None):
+def matmul(a: ArrayLike, b: ArrayLike, *, precision: Any = None,
+           preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.matmul`: batch dims broadcast, 1-d operands are promoted and squeezed."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
@@ -54,27 +61,25 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
     return lax.reshape(out, shape)
 
 
-def matvec(x1, x2, /):
+def matvec(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.matvec`: matrix (..., m, n) times vector (..., n)."""
-    from ._shape import expand_dims
     out = matmul(x1, expand_dims(x2, -1))
     return lax.squeeze(out, (len(shape_of(out)) - 1,))
 
 
-def vecmat(x1, x2, /):
+def vecmat(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.vecmat`: vector (..., n) times matrix (..., n, m)."""
-    from ._shape import expand_dims
     out = matmul(expand_dims(x1, -2), x2)
     return lax.squeeze(out, (len(shape_of(out)) - 2,))
 
 
-def dot(a, b, *, precision=None, preferred_element_type=None):
+def dot(a: ArrayLike, b: ArrayLike, *, precision: Any = None,
+        preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.dot`: scalars multiply; otherwise contract a's last with b's second-to-last."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
     ta, tb = type_of(a0), type_of(b0)
     if ta.ndim == 0 or tb.ndim == 0:
-        from ._elementwise import multiply
         return multiply(a0, b0)
     a, b = _promote("dot", a0, b0, dtype=preferred_element_type)
     ca, cb = ta.ndim - 1, max(tb.ndim - 2, 0)
@@ -85,7 +90,8 @@ def dot(a, b, *, precision=None, preferred_element_type=None):
     return lax.dot_general(a, b, (((ca,), (cb,)), ((), ())))
 
 
-def vdot(a, b, *, precision=None, preferred_element_type=None):
+def vdot(a: ArrayLike, b: ArrayLike, *, precision: Any = None,
+         preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.vdot`: the dot product of the flattened arrays (no complex conjugation here)."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
@@ -98,27 +104,24 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
     return lax.dot_general(a, b, (((0,), (0,)), ((), ())))
 
 
-def vecdot(x1, x2, /, *, axis: int = -1):
+def vecdot(x1: ArrayLike, x2: ArrayLike, /, *, axis: int = -1) -> Array:
     """`numpy.vecdot`: the dot product along `axis`, broadcasting the other dims."""
-    from ._elementwise import multiply
-    from ._reductions import sum
     a, b = ensure_array(x1), ensure_array(x2)
     if shape_of(a)[axis] != shape_of(b)[axis]:
         raise type_error("vecdot", "the contracted dimensions differ", a, b, shape=True)
     a, b = _promote("vecdot", a, b)
     if dtype_of(a).is_bool:
-        from ._reductions import any
-        return any(multiply(a, b), axis=axis)
-    return convert(sum(multiply(a, b), axis=axis), dtype_of(a))
+        return _reductions.any(multiply(a, b), axis=axis)
+    return convert(_reductions.sum(multiply(a, b), axis=axis), dtype_of(a))
 
 
-def inner(a, b, *, precision=None, preferred_element_type=None):
+def inner(a: ArrayLike, b: ArrayLike, *, precision: Any = None,
+          preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.inner`: contract the last dims of both."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
     ta, tb = type_of(a0), type_of(b0)
     if ta.ndim == 0 or tb.ndim == 0:
-        from ._elementwise import multiply
         return multiply(a0, b0)
     if ta.shape[-1] != tb.shape[-1]:
         raise type_error("inner", "the last dimensions differ", a0, b0, shape=True)
@@ -126,16 +129,16 @@ def inner(a, b, *, precision=None, preferred_element_type=None):
     return lax.dot_general(a, b, (((ta.ndim - 1,), (tb.ndim - 1,)), ((), ())))
 
 
-def outer(a, b, out=None):
+def outer(a: ArrayLike, b: ArrayLike, out: None = None) -> Array:
     """`numpy.outer` of the flattened arrays."""
-    from ._elementwise import multiply
     a0, b0 = ensure_array(a), ensure_array(b)
     a1 = lax.reshape(a0, (type_of(a0).size, 1))
     b1 = lax.reshape(b0, (1, type_of(b0).size))
     return multiply(a1, b1)
 
 
-def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
+def tensordot(a: ArrayLike, b: ArrayLike, axes: Axis = 2, *, precision: Any = None,
+              preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.tensordot`: `axes` is an int N (a's last N with b's first N) or two sequences."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
     a0, b0 = ensure_array(a), ensure_array(b)
@@ -153,7 +156,7 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
         raise type_error("tensordot", "axes lists have different lengths", a0, b0, shape=True)
     la = [normalize_axis(i, ta.ndim) for i in la]
     lb = [normalize_axis(i, tb.ndim) for i in lb]
-    for i, j in zip(la, lb):
+    for i, j in zip(la, lb, strict=True):
         if ta.shape[i] != tb.shape[j]:
             raise type_error("tensordot", f"shape mismatch for sum: dim {i} of a ({ta.shape[i]})"
                              f" vs dim {j} of b ({tb.shape[j]})", a0, b0, shape=True)
@@ -161,17 +164,15 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
     return lax.dot_general(x, y, ((tuple(la), tuple(lb)), ((), ())))
 
 
-def trace(a, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype=None, out=None):
+def trace(a: ArrayLike, offset: int = 0, axis1: int = 0, axis2: int = 1,
+          dtype: DTypeLike | None = None, out: None = None) -> Array:
     """`numpy.trace`: the sum of a diagonal (int32/bool sum in the default integer, as JAX)."""
-    from ._indexing import diagonal
-    from ._reductions import sum
     d = diagonal(a, offset, axis1, axis2)
-    return sum(d, axis=-1, dtype=dtype)
+    return _reductions.sum(d, axis=-1, dtype=dtype)
 
 
-def kron(a, b):
+def kron(a: ArrayLike, b: ArrayLike) -> Array:
     """`numpy.kron`."""
-    from ._elementwise import multiply
     x, y = ensure_array(a), ensure_array(b)
     sa, sb = shape_of(x), shape_of(y)
     nd = max(len(sa), len(sb))
@@ -180,14 +181,12 @@ def kron(a, b):
     xa = lax.reshape(x, tuple(v for s in sa for v in (s, 1)))
     yb = lax.reshape(y, tuple(v for s in sb for v in (1, s)))
     prod = multiply(xa, yb)
-    return lax.reshape(prod, tuple(p * q for p, q in zip(sa, sb)))
+    return lax.reshape(prod, tuple(p * q for p, q in zip(sa, sb, strict=True)))
 
 
-def cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
+def cross(a: ArrayLike, b: ArrayLike, axisa: int = -1, axisb: int = -1, axisc: int = -1,
+          axis: Axis = None) -> Array:
     """`numpy.cross` for 3-vectors (2-vectors give the scalar z component)."""
-    from ._elementwise import multiply, subtract
-    from ._shape import moveaxis, stack
-    from ._indexing import _getitem
     if axis is not None:
         axisa = axisb = axisc = axis
     x = moveaxis(ensure_array(a), axisa, -1)
@@ -224,12 +223,12 @@ def _parse_einsum(subscripts: str, shapes):
     used = set(c for c in s if c.isalpha())
     spare = [c for c in string.ascii_letters if c not in used]
     ell_rank = 0
-    for term, shp in zip(terms, shapes):
+    for term, shp in zip(terms, shapes, strict=True):
         if "..." in term:
             ell_rank = max(ell_rank, len(shp) - len(term.replace("...", "")))
     ell = spare[:ell_rank]
     ins = []
-    for term, shp in zip(terms, shapes):
+    for term, shp in zip(terms, shapes, strict=True):
         if any(not (c.isalpha() or c == ".") for c in term):
             raise ValueError(f"einsum: invalid subscript {term!r}")
         if "..." in term:
@@ -282,8 +281,9 @@ def _sum_out(x, labels, keep):
     return x, [c for c in labels if c in keep]
 
 
-def einsum(subscripts, *operands, out=None, optimize=None, precision=None, dtype=None,
-           preferred_element_type=None, _dot_general=None):
+def einsum(subscripts: str, *operands: ArrayLike, out: None = None, optimize: Any = None,
+           precision: Any = None, dtype: DTypeLike | None = None,
+           preferred_element_type: DTypeLike | None = None, _dot_general=None) -> Array:
     """`numpy.einsum` for any subscripts (with '...'); operands are contracted pairwise, left
     to right, with `dot_general`; repeated labels take diagonals; others sum out."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
@@ -298,7 +298,7 @@ def einsum(subscripts, *operands, out=None, optimize=None, precision=None, dtype
     if len(set(out_labels)) != len(out_labels):
         raise ValueError("einsum: output subscript repeated")
     sizes: dict[str, int] = {}
-    for x, labels in zip(xs, ins):
+    for x, labels in zip(xs, ins, strict=True):
         for c, n in zip(labels, shape_of(x)):
             if c in sizes and sizes[c] != n and 1 not in (n, sizes[c]):
                 raise type_error("einsum", f"size of label {c!r} differs: {sizes[c]} vs {n}",
@@ -309,7 +309,7 @@ def einsum(subscripts, *operands, out=None, optimize=None, precision=None, dtype
             raise ValueError(f"einsum: output label {c!r} does not appear in the inputs")
     # broadcast size-1 dims (numpy allows it for ellipsis dims)
     ops = []
-    for x, labels in zip(xs, ins):
+    for x, labels in zip(xs, ins, strict=True):
         target = tuple(sizes[c] for c in labels)
         if shape_of(x) != target:
             x = lax.broadcast_in_dim(x, target, tuple(range(len(labels))))

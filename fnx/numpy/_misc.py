@@ -2,6 +2,7 @@
 r_/c_, isin, interp, bincount, digitize, convolve, polyval, vander, trapezoid, ..."""
 from __future__ import annotations
 
+from typing import Any, Callable
 import numpy as np
 
 import fnx_ir
@@ -10,8 +11,19 @@ from .. import lax
 from .._core.dtypes import default_int
 from .._core.trace import type_of
 from .._core.array import as_array
-from ._base import (float_dtype_for, result_dtype, asarray_or_tracer, convert, dtype_of, ensure_array, is_python_scalar,
-                    is_tracer, shape_of, static_int)
+from . import _reductions
+from ._base import (Array, ArrayLike, DTypeLike, asarray_or_tracer, convert, dtype_of,
+                    ensure_array, float_dtype_for, is_python_scalar, is_tracer, operands,
+                    result_dtype, shape_of, static_int)
+from ._creation import arange, linspace, zeros_like
+from ._dtypes import result_type
+from ._elementwise import (absolute, add, bitwise_and, bitwise_or, clip, copysign, divide, equal,
+                           exp2, greater, isfinite, isnan, less, less_equal, logical_not, multiply,
+                           power, subtract, trunc)
+from ._indexing import _getitem, take, where
+from ._linalg import dot
+from ._shape import concatenate, diff, flip
+from ._sorting import searchsorted
 
 __all__ = ["isclose", "allclose", "array_equal", "array_equiv", "r_", "c_", "s_", "index_exp",
            "ix_", "isin", "interp", "bincount", "digitize", "convolve", "correlate", "polyval",
@@ -29,14 +41,12 @@ def _concrete_bool(x):
     return bool(x) if not is_tracer(x) else x
 
 
-def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
+def isclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+            equal_nan: bool = False) -> Array:
     """`numpy.isclose`: `|a - b| <= atol + rtol * |b|` (and equal infinities)."""
-    from ._elementwise import (absolute, add, bitwise_and, bitwise_or, equal, isfinite, isnan,
-                               less_equal, multiply, subtract)
     x = asarray_or_tracer(a)
     y = asarray_or_tracer(b)
     if not is_python_scalar(y):
-        from ._dtypes import result_type
         y = convert(y, fnx_ir.dtype(result_type(y, 1.0)))
     elif isinstance(y, int) and not isinstance(y, bool):
         y = float(y)
@@ -47,35 +57,31 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
     return res
 
 
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan: bool = False):
+def allclose(a: ArrayLike, b: ArrayLike, rtol: float = 1e-05, atol: float = 1e-08,
+             equal_nan: bool = False) -> bool | Array:
     """`numpy.allclose` (a Python bool for concrete inputs)."""
-    from ._reductions import all
-    return _concrete_bool(all(isclose(a, b, rtol, atol, equal_nan)))
+    return _concrete_bool(_reductions.all(isclose(a, b, rtol, atol, equal_nan)))
 
 
-def array_equal(a1, a2, equal_nan: bool = False):
+def array_equal(a1: ArrayLike, a2: ArrayLike, equal_nan: bool = False) -> bool | Array:
     """`numpy.array_equal` (a Python bool for concrete inputs)."""
-    from ._elementwise import bitwise_and, bitwise_or, equal, isnan
-    from ._reductions import all
     x, y = ensure_array(a1), ensure_array(a2)
     if shape_of(x) != shape_of(y):
         return False
     eq = equal(x, y)
     if equal_nan:
         eq = bitwise_or(eq, bitwise_and(isnan(x), isnan(y)))
-    return _concrete_bool(all(eq))
+    return _concrete_bool(_reductions.all(eq))
 
 
-def array_equiv(a1, a2):
+def array_equiv(a1: ArrayLike, a2: ArrayLike) -> bool | Array:
     """`numpy.array_equiv`: equal after broadcasting."""
-    from ._elementwise import equal
-    from ._reductions import all
     x, y = ensure_array(a1), ensure_array(a2)
     try:
         np.broadcast_shapes(shape_of(x), shape_of(y))
     except ValueError:
         return False
-    return _concrete_bool(all(equal(x, y)))
+    return _concrete_bool(_reductions.all(equal(x, y)))
 
 
 # ----------------------------------------------------------------------------- r_ / c_
@@ -88,8 +94,6 @@ class _Concatenator:
         self.axis, self.columns = axis, columns
 
     def __getitem__(self, key):
-        from ._creation import arange, linspace
-        from ._shape import concatenate
         if not isinstance(key, tuple):
             key = (key,)
         parts = []
@@ -122,7 +126,7 @@ r_ = _Concatenator(0, False)
 c_ = _Concatenator(-1, True)
 
 
-def ix_(*args):
+def ix_(*args: ArrayLike) -> tuple[Array, ...]:
     """`numpy.ix_`: open-mesh index arrays."""
     out = []
     n = len(args)
@@ -142,37 +146,33 @@ def ix_(*args):
 
 # ----------------------------------------------------------------------------- set-like
 
-def isin(element, test_elements, assume_unique: bool = False, invert: bool = False, *,
-         kind=None):
+def isin(element: ArrayLike, test_elements: ArrayLike, assume_unique: bool = False,
+         invert: bool = False, *, kind: str | None = None) -> Array:
     """`numpy.isin` by comparing against every test element (memory `size(a) * size(b)`)."""
-    from ._elementwise import equal, logical_not
-    from ._reductions import any
     x = ensure_array(element)
     t = ensure_array(test_elements)
     flat = lax.reshape(t, (type_of(t).size,))
     nd = type_of(x).ndim
     eq = equal(lax.expand_dims(x, (nd,)), lax.reshape(flat, (1,) * nd + (type_of(t).size,)))
-    res = any(eq, axis=nd)
+    res = _reductions.any(eq, axis=nd)
     return logical_not(res) if invert else res
 
 
 # ----------------------------------------------------------------------------- binning
 
-def digitize(x, bins, right: bool = False):
+def digitize(x: ArrayLike, bins: ArrayLike, right: bool = False) -> Array:
     """`numpy.digitize` for monotonically increasing `bins`."""
-    from ._sorting import searchsorted
     b = ensure_array(bins)
     if not is_tracer(b):
         arr = np.asarray(b)
         if arr.size > 1 and np.all(np.diff(arr) <= 0) and not np.all(np.diff(arr) == 0):
-            from ._shape import flip
             n = arr.size
-            from ._elementwise import subtract
             return subtract(n, searchsorted(flip(b), x, side="left" if right else "right"))
     return searchsorted(b, x, side="left" if right else "right")
 
 
-def bincount(x, weights=None, minlength: int = 0, *, length=None):
+def bincount(x: ArrayLike, weights: ArrayLike | None = None, minlength: int = 0, *,
+             length: int | None = None) -> Array:
     """`numpy.bincount`. A traced `x` needs a static `length=` (JAX style)."""
     a = ensure_array(x)
     if type_of(a).ndim != 1:
@@ -198,11 +198,9 @@ def bincount(x, weights=None, minlength: int = 0, *, length=None):
                            mode="drop")
 
 
-def interp(x, xp, fp, left=None, right=None, period=None):
+def interp(x: ArrayLike, xp: ArrayLike, fp: ArrayLike, left: ArrayLike | None = None,
+           right: ArrayLike | None = None, period: ArrayLike | None = None) -> Array:
     """`numpy.interp`: piecewise-linear interpolation on increasing `xp`."""
-    from ._elementwise import add, divide, multiply, subtract, where, less, greater, clip
-    from ._indexing import take
-    from ._sorting import searchsorted
     if period is not None:
         raise NotImplementedError("fnx.numpy.interp: period= is not supported")
     xs, xpa, fpa = ensure_array(x), ensure_array(xp), ensure_array(fp)
@@ -234,16 +232,15 @@ def interp(x, xp, fp, left=None, right=None, period=None):
 def _convolve_full(a, v):
     """Full 1-d convolution as one gather of windows and a matrix-vector product."""
     n, m = type_of(a).shape[0], type_of(v).shape[0]
-    from ._linalg import dot
     padded = lax.pad(a, fnx_ir.literal(0, dtype_of(a)), [(m - 1, m - 1, 0)])
     idx = np.arange(n + m - 1)[:, None] + np.arange(m)[None, :]
     windows = lax.gather(padded, [idx], (0,))
     return dot(windows, lax.rev(v, (0,)))
 
 
-def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type=None):
+def convolve(a: ArrayLike, v: ArrayLike, mode: str = "full", *, precision: Any = None,
+             preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.convolve` of 1-d arrays (modes full, same, valid)."""
-    from ._base import result_dtype
     x, k = ensure_array(a), ensure_array(v)
     if type_of(x).ndim != 1 or type_of(k).ndim != 1:
         raise ValueError("convolve: both inputs must be 1-d")
@@ -265,33 +262,28 @@ def convolve(a, v, mode: str = "full", *, precision=None, preferred_element_type
     raise ValueError(f"convolve: unknown mode {mode!r}")
 
 
-def correlate(a, v, mode: str = "valid", *, precision=None, preferred_element_type=None):
+def correlate(a: ArrayLike, v: ArrayLike, mode: str = "valid", *, precision: Any = None,
+              preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.correlate` of real 1-d arrays: `convolve(a, v[::-1])`."""
     k = ensure_array(v)
     x = ensure_array(a)
     return convolve(x, lax.rev(k, (0,)), mode)
 
 
-def polyval(p, x):
+def polyval(p: ArrayLike, x: ArrayLike) -> Array:
     """`numpy.polyval` by Horner's rule (highest power first)."""
-    from ._elementwise import add, multiply
     c = ensure_array(p)
     xs = ensure_array(x)
     n = type_of(c).shape[0]
-    from ._creation import zeros_like
-    from ._indexing import _getitem
     y = zeros_like(xs)
-    from ._base import result_dtype
     y = convert(y, result_dtype(c, xs))
     for i in range(n):
         y = add(multiply(y, xs), _getitem(c, i))
     return y
 
 
-def vander(x, N=None, increasing: bool = False):
+def vander(x: ArrayLike, N: int | None = None, increasing: bool = False) -> Array:
     """`numpy.vander`."""
-    from ._elementwise import power
-    from ._creation import arange
     v = ensure_array(x)
     n = type_of(v).shape[0]
     N = n if N is None else static_int(N, "N")
@@ -301,12 +293,8 @@ def vander(x, N=None, increasing: bool = False):
     return out
 
 
-def trapezoid(y, x=None, dx=1.0, axis: int = -1):
+def trapezoid(y: ArrayLike, x: ArrayLike | None = None, dx: float = 1.0, axis: int = -1) -> Array:
     """`numpy.trapezoid`."""
-    from ._elementwise import add, multiply, divide
-    from ._reductions import sum
-    from ._shape import diff
-    from ._indexing import _getitem
     ya = ensure_array(y)
     nd = type_of(ya).ndim
     ax = axis % nd
@@ -321,43 +309,51 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
             shape = [1] * nd
             shape[ax] = type_of(d).shape[0]
             d = lax.reshape(d, shape)
-    return sum(divide(multiply(d, add(_getitem(ya, hi), _getitem(ya, lo))), 2.0), axis=axis)
+    pairs = add(_getitem(ya, hi), _getitem(ya, lo))
+    return _reductions.sum(divide(multiply(d, pairs), 2.0), axis=axis)
 
 
 # ----------------------------------------------------------------------------- index helpers
 
-def tril_indices(n, k: int = 0, m=None):
+def tril_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Array, ...]:
+    """As `numpy.tril_indices` (numpy's index arrays, as eager `fnx.Array`s)."""
     return tuple(map(as_array, np.tril_indices(n, k, m)))
 
 
-def triu_indices(n, k: int = 0, m=None):
+def triu_indices(n: int, k: int = 0, m: int | None = None) -> tuple[Array, ...]:
+    """As `numpy.triu_indices` (numpy's index arrays, as eager `fnx.Array`s)."""
     return tuple(map(as_array, np.triu_indices(n, k, m)))
 
 
-def diag_indices(n, ndim: int = 2):
+def diag_indices(n: int, ndim: int = 2) -> tuple[Array, ...]:
+    """As `numpy.diag_indices` (numpy's index arrays, as eager `fnx.Array`s)."""
     return tuple(map(as_array, np.diag_indices(n, ndim)))
 
 
-def tril_indices_from(arr, k: int = 0):
+def tril_indices_from(arr: ArrayLike, k: int = 0) -> tuple[Array, ...]:
+    """As `numpy.tril_indices_from` (from the shape of `arr`)."""
     s = shape_of(ensure_array(arr))
     return tril_indices(s[-2], k, s[-1])
 
 
-def triu_indices_from(arr, k: int = 0):
+def triu_indices_from(arr: ArrayLike, k: int = 0) -> tuple[Array, ...]:
+    """As `numpy.triu_indices_from` (from the shape of `arr`)."""
     s = shape_of(ensure_array(arr))
     return triu_indices(s[-2], k, s[-1])
 
 
-def diag_indices_from(arr):
+def diag_indices_from(arr: ArrayLike) -> tuple[Array, ...]:
+    """As `numpy.diag_indices_from` (from the shape of `arr`)."""
     s = shape_of(ensure_array(arr))
     return diag_indices(s[0], len(s))
 
 
-def mask_indices(n, mask_func, k=0):
+def mask_indices(n: int, mask_func: Callable, k: int = 0) -> tuple[Array, ...]:
+    """As `numpy.mask_indices`: the indices where `mask_func(ones((n, n)), k)` is non-zero."""
     return tuple(map(as_array, np.mask_indices(n, lambda m, kk: np.asarray(mask_func(m, kk)), k)))
 
 
-def trim_zeros(filt, trim: str = "fb"):
+def trim_zeros(filt: ArrayLike, trim: str = "fb") -> Array:
     """`numpy.trim_zeros` (a concrete input: the result length depends on the values)."""
     if is_tracer(filt):
         raise TypeError("fnx.numpy.trim_zeros: the input must be concrete")
@@ -366,12 +362,10 @@ def trim_zeros(filt, trim: str = "fb"):
 
 # ----------------------------------------------------------------------------- odds and ends
 
-def modf(x, /):
+def modf(x: ArrayLike, /) -> tuple[Array, Array]:
     """`(x - trunc(x), trunc(x))`."""
-    from ._elementwise import trunc, subtract, copysign
     a = ensure_array(x)
     if not dtype_of(a).is_float:
-        from ._base import float_dtype_for
         a = convert(a, float_dtype_for(dtype_of(a)))
     whole = trunc(a)
     frac = copysign(subtract(a, whole), a)
@@ -380,23 +374,20 @@ def modf(x, /):
     return frac, whole
 
 
-def ldexp(x1, x2, /):
+def ldexp(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`x1 * 2**x2` (exact while the result is a normal number)."""
-    from ._elementwise import exp2, multiply
     a = ensure_array(x1)
     d = float_dtype_for(dtype_of(a))
     return multiply(convert(a, d), convert(exp2(convert(ensure_array(x2), d)), d))
 
 
-def pow(x1, x2, /):
-    from ._elementwise import power
+def pow(x1: ArrayLike, x2: ArrayLike, /) -> Array:
+    """As `numpy.pow`: the array API name of `power`."""
     return power(x1, x2)
 
 
-def gcd(x1, x2, /):
+def gcd(x1: ArrayLike, x2: ArrayLike) -> Array:
     """`numpy.gcd` of integers (Euclid's algorithm unrolled to the bit width)."""
-    from ._elementwise import absolute
-    from ._base import operands
     a, b = operands(absolute(x1), absolute(x2))
     if not dtype_of(a).is_integer:
         raise TypeError("gcd needs integer operands")
@@ -408,10 +399,8 @@ def gcd(x1, x2, /):
     return a
 
 
-def lcm(x1, x2, /):
+def lcm(x1: ArrayLike, x2: ArrayLike) -> Array:
     """`numpy.lcm` of integers."""
-    from ._elementwise import absolute
-    from ._base import operands
     a, b = operands(absolute(x1), absolute(x2))
     g = gcd(a, b)
     zero = lax.full_like(g, 0)

@@ -16,8 +16,10 @@ import fnx_ir
 from .. import lax
 from .._core.trace import type_of
 from .._core.dtypes import canonical, default_int
-from ._base import (canonical_dtype, float_dtype_for, convert, dtype_of, ensure_array, finish, normalize_axes,
+from ._base import (Array, ArrayLike, flat_or_axis, Axis, DTypeLike, canonical_dtype,
+                    float_dtype_for, convert, dtype_of, ensure_array, finish, normalize_axes,
                     normalize_axis, broadcast_to, broadcast_shapes, type_error)
+from ._elementwise import divide, multiply, subtract
 
 __all__ = ["sum", "prod", "product", "mean", "average", "var", "std", "max", "min", "amax",
            "amin", "ptp", "argmax", "argmin", "any", "all", "cumsum", "cumprod",
@@ -58,26 +60,35 @@ def _reduce(prim, x, axes, keepdims, shape):
     return _keepdims(prim(x, axes), shape, axes, keepdims)
 
 
-def _accumulate(name: str, reduce, combine, identity: int, doc: str):
-    def f(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
-        _no_out(out, name)
-        x = ensure_array(a)
-        t = type_of(x)
-        axes = normalize_axes(axis, t.ndim)
-        d = canonical_dtype(dtype, name) or _acc_dtype(t.dtype)
-        x = _where_fill(convert(x, d), where, identity)
-        res = _reduce(reduce, x, axes, keepdims, t.shape)
-        if initial is not None:
-            res = combine(res, lax.full_like(res, initial))
-        return finish(res, a)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = doc
-    return f
+def _accumulate(name: str, reduce, combine, identity: int, a, axis, dtype, out, keepdims,
+                initial, where):
+    """The body of `sum` and `prod`: `reduce` in the accumulation dtype, then `initial`."""
+    _no_out(out, name)
+    x = ensure_array(a)
+    t = type_of(x)
+    axes = normalize_axes(axis, t.ndim)
+    d = canonical_dtype(dtype, name) or _acc_dtype(t.dtype)
+    x = _where_fill(convert(x, d), where, identity)
+    res = _reduce(reduce, x, axes, keepdims, t.shape)
+    if initial is not None:
+        res = combine(res, lax.full_like(res, initial))
+    return finish(res, a)
 
 
-sum = _accumulate("sum", lax.reduce_sum, lax.add, 0,
-                  "`numpy.sum` (bool and int32 accumulate in the default integer; uint32 stays uint32).")
-prod = _accumulate("prod", lax.reduce_prod, lax.mul, 1, "`numpy.prod`.")
+def sum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+        keepdims: bool = False, initial: ArrayLike | None = None,
+        where: ArrayLike | None = None) -> Array:
+    """As `numpy.sum`; bool and int32 accumulate in the default integer, uint32 stays uint32."""
+    return _accumulate("sum", lax.reduce_sum, lax.add, 0, a, axis, dtype, out, keepdims,
+                       initial, where)
+
+
+def prod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+         keepdims: bool = False, initial: ArrayLike | None = None,
+         where: ArrayLike | None = None) -> Array:
+    """As `numpy.prod`; bool and int32 accumulate in the default integer, uint32 stays uint32."""
+    return _accumulate("prod", lax.reduce_prod, lax.mul, 1, a, axis, dtype, out, keepdims,
+                       initial, where)
 
 
 product = prod
@@ -97,7 +108,8 @@ def _mean_dtype(t, dtype):
     return float_dtype_for(t.dtype)
 
 
-def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
+def mean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+         keepdims: bool = False, *, where: ArrayLike | None = None) -> Array:
     """`numpy.mean` (integers and bool average in JAX's inexact dtype: float32 for int32)."""
     _no_out(out, "mean")
     x = ensure_array(a)
@@ -111,9 +123,9 @@ def mean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=No
     return finish(_keepdims(lax.div(total, count), t.shape, axes, keepdims))
 
 
-def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: bool = False):
+def average(a: ArrayLike, axis: Axis = None, weights: ArrayLike | None = None,
+            returned: bool = False, keepdims: bool = False) -> Array | tuple[Array, Array]:
     """`numpy.average`: the (weighted) mean."""
-    from ._elementwise import multiply, divide
     if weights is None:
         avg = mean(a, axis, keepdims=keepdims)
         if returned:
@@ -138,8 +150,9 @@ def average(a, axis=None, weights=None, returned: bool = False, *, keepdims: boo
     return avg
 
 
-def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
-        correction=None):
+def var(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+        ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None,
+        correction: int | None = None) -> Array:
     """`numpy.var`: `mean(abs(x - x.mean())**2)` over `count - ddof` (integers in JAX's inexact dtype)."""
     _no_out(out, "var")
     if correction is not None:
@@ -164,144 +177,170 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, w
     return finish(_keepdims(lax.div(ss, denom), t.shape, axes, keepdims))
 
 
-def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None,
-        correction=None):
+def std(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+        ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None,
+        correction: int | None = None) -> Array:
     """`numpy.std`: `sqrt(var(...))`."""
     return lax.sqrt(var(a, axis, dtype, out, ddof, keepdims, where=where, correction=correction))
 
 
-def _extreme(name, prim, identity_name):
-    def f(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
-        _no_out(out, name)
-        x = ensure_array(a)
-        t = type_of(x)
-        axes = normalize_axes(axis, t.ndim)
-        if where is not None and initial is None:
-            raise ValueError(f"reduction operation '{identity_name}' does not have an identity, "
-                             "so to use a where mask one has to specify 'initial'")
-        if initial is None and builtins.any(t.shape[i] == 0 for i in axes):
-            raise ValueError(f"zero-size array to reduction operation {identity_name} which has "
-                             "no identity")
-        if initial is not None:
-            x = _where_fill(x, where, initial)
-        res = _reduce(prim, x, axes, keepdims, t.shape)
-        if initial is not None:
-            comb = lax.max if name == "max" else lax.min
-            res = comb(res, lax.full_like(res, initial))
-        return finish(res, a)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}` (NaN propagates)."
-    return f
+def _extreme(name: str, prim, combine, identity_name: str, a, axis, out, keepdims, initial,
+             where):
+    """The body of `max` and `min`: no identity, so empty or masked needs `initial`."""
+    _no_out(out, name)
+    x = ensure_array(a)
+    t = type_of(x)
+    axes = normalize_axes(axis, t.ndim)
+    if where is not None and initial is None:
+        raise ValueError(f"reduction operation '{identity_name}' does not have an identity, "
+                         "so to use a where mask one has to specify 'initial'")
+    if initial is None and builtins.any(t.shape[i] == 0 for i in axes):
+        raise ValueError(f"zero-size array to reduction operation {identity_name} which has "
+                         "no identity")
+    if initial is not None:
+        x = _where_fill(x, where, initial)
+    res = _reduce(prim, x, axes, keepdims, t.shape)
+    if initial is not None:
+        res = combine(res, lax.full_like(res, initial))
+    return finish(res, a)
 
 
-max = amax = _extreme("max", lax.reduce_max, "maximum")
-min = amin = _extreme("min", lax.reduce_min, "minimum")
+def max(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
+        initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
+    """As `numpy.max`; NaN propagates."""
+    return _extreme("max", lax.reduce_max, lax.max, "maximum", a, axis, out, keepdims, initial,
+                    where)
 
 
-def ptp(a, axis=None, out=None, keepdims: bool = False):
+def min(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
+        initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
+    """As `numpy.min`; NaN propagates."""
+    return _extreme("min", lax.reduce_min, lax.min, "minimum", a, axis, out, keepdims, initial,
+                    where)
+
+
+amax, amin = max, min
+
+
+def ptp(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False) -> Array:
     """`max - min` along `axis`."""
-    from ._elementwise import subtract
     return subtract(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
 
 
-def _flat_or_axis(x, t, axis):
-    """numpy's `axis=None` for arg- and cumulative reductions: work on the flattened array."""
-    if axis is None:
-        return lax.reshape(x, (t.size,)), 0
-    return x, normalize_axis(axis, t.ndim)
+def _arg(name: str, prim, a, axis, out, keepdims):
+    """The body of `argmax` and `argmin`."""
+    _no_out(out, name)
+    x = ensure_array(a)
+    t = type_of(x)
+    x, ax = flat_or_axis(x, axis)
+    if type_of(x).shape[ax] == 0:
+        raise ValueError(f"attempt to get {name} of an empty sequence")
+    if type_of(x).ndim == 0:
+        x = lax.reshape(x, (1,))
+    res = prim(x, ax, default_int())
+    if keepdims:
+        res = lax.reshape(res, (1,) * t.ndim if axis is None else
+                          tuple(1 if i == ax else d for i, d in enumerate(t.shape)))
+    return finish(res)
 
 
-def _arg(name, prim):
-    def f(a, axis=None, out=None, *, keepdims: bool = False):
-        _no_out(out, name)
-        x = ensure_array(a)
-        t = type_of(x)
-        x, ax = _flat_or_axis(x, t, axis)
-        if type_of(x).shape[ax] == 0:
-            raise ValueError(f"attempt to get {name} of an empty sequence")
-        if type_of(x).ndim == 0:
-            x = lax.reshape(x, (1,))
-        res = prim(x, ax, default_int())
-        if keepdims:
-            res = lax.reshape(res, (1,) * t.ndim if axis is None else
-                              tuple(1 if i == ax else d for i, d in enumerate(t.shape)))
-        return finish(res)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}`: the first index of the extreme (a NaN counts as extreme)."
-    return f
+def argmax(a: ArrayLike, axis: int | None = None, out: None = None,
+           keepdims: bool = False) -> Array:
+    """As `numpy.argmax`: the first index of the largest (a NaN counts as largest)."""
+    return _arg("argmax", lax.argmax, a, axis, out, keepdims)
 
 
-argmax = _arg("argmax", lax.argmax)
-argmin = _arg("argmin", lax.argmin)
+def argmin(a: ArrayLike, axis: int | None = None, out: None = None,
+           keepdims: bool = False) -> Array:
+    """As `numpy.argmin`: the first index of the smallest (a NaN counts as smallest)."""
+    return _arg("argmin", lax.argmin, a, axis, out, keepdims)
 
 
-def _bool_reduce(name, prim):
-    def f(a, axis=None, out=None, keepdims: bool = False, *, where=None):
-        _no_out(out, name)
-        x = ensure_array(a)
-        t = type_of(x)
-        axes = normalize_axes(axis, t.ndim)
-        b = convert(x, fnx_ir.bool_) if not t.dtype.is_bool else x
-        b = _where_fill(b, where, name == "all")
-        return finish(_reduce(prim, b, axes, keepdims, t.shape), a)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}`."
-    return f
+def _bool_reduce(name: str, prim, a, axis, out, keepdims, where):
+    """The body of `any` and `all`."""
+    _no_out(out, name)
+    x = ensure_array(a)
+    t = type_of(x)
+    axes = normalize_axes(axis, t.ndim)
+    b = convert(x, fnx_ir.bool_) if not t.dtype.is_bool else x
+    b = _where_fill(b, where, name == "all")
+    return finish(_reduce(prim, b, axes, keepdims, t.shape), a)
 
 
-any = sometrue = _bool_reduce("any", lax.reduce_or)
-all = alltrue = _bool_reduce("all", lax.reduce_and)
+def any(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False, *,
+        where: ArrayLike | None = None) -> Array:
+    """As `numpy.any`."""
+    return _bool_reduce("any", lax.reduce_or, a, axis, out, keepdims, where)
 
 
-def count_nonzero(a, axis=None, *, keepdims: bool = False):
+def all(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False, *,
+        where: ArrayLike | None = None) -> Array:
+    """As `numpy.all`."""
+    return _bool_reduce("all", lax.reduce_and, a, axis, out, keepdims, where)
+
+
+sometrue, alltrue = any, all
+
+
+def count_nonzero(a: ArrayLike, axis: Axis = None, keepdims: bool = False) -> Array:
     """The number of non-zero elements (of the default integer dtype)."""
     x = ensure_array(a)
     b = convert(x, fnx_ir.bool_)
     return sum(b, axis, dtype=default_int(), keepdims=keepdims)
 
 
-def _cumulative(name, prim):
-    def f(a, axis=None, dtype=None, out=None):
-        _no_out(out, name)
-        x = ensure_array(a)
-        t = type_of(x)
-        x, ax = _flat_or_axis(x, t, axis)
-        d = canonical_dtype(dtype, name) or _acc_dtype(t.dtype, cumulative=True)
-        x = convert(x, d)
-        if type_of(x).ndim == 0:
-            x = lax.reshape(x, (1,))
-        return finish(prim(x, ax), a)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}` (inclusive scan; axis=None scans the flattened array)."
-    return f
+def _cumulative(name: str, prim, a, axis, dtype, out):
+    """The body of `cumsum` and `cumprod`."""
+    _no_out(out, name)
+    x = ensure_array(a)
+    t = type_of(x)
+    x, ax = flat_or_axis(x, axis)
+    d = canonical_dtype(dtype, name) or _acc_dtype(t.dtype, cumulative=True)
+    x = convert(x, d)
+    if type_of(x).ndim == 0:
+        x = lax.reshape(x, (1,))
+    return finish(prim(x, ax), a)
 
 
-cumsum = _cumulative("cumsum", lax.cumsum)
-cumprod = _cumulative("cumprod", lax.cumprod)
+def cumsum(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None,
+           out: None = None) -> Array:
+    """As `numpy.cumsum`: an inclusive scan; axis=None scans the flattened array."""
+    return _cumulative("cumsum", lax.cumsum, a, axis, dtype, out)
 
 
-def _cumulative_api(name, base, identity):
-    def f(x, /, *, axis=None, dtype=None, include_initial: bool = False):
-        arr = ensure_array(x)
-        t = type_of(arr)
-        if axis is None:
-            if t.ndim > 1:
-                raise ValueError(f"{name}: axis must be given for arrays of more than one dimension")
-            axis = 0
-        res = base(arr, axis, dtype)
-        if include_initial:
-            ax = normalize_axis(axis, type_of(res).ndim)
-            cfg = [(0, 0, 0)] * type_of(res).ndim
-            cfg[ax] = (1, 0, 0)
-            res = lax.pad(res, fnx_ir.literal(identity, dtype_of(res)), cfg)
-        return res
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}` (the array API scan; `include_initial` prepends the identity)."
-    return f
+def cumprod(a: ArrayLike, axis: int | None = None, dtype: DTypeLike | None = None,
+            out: None = None) -> Array:
+    """As `numpy.cumprod`: an inclusive scan; axis=None scans the flattened array."""
+    return _cumulative("cumprod", lax.cumprod, a, axis, dtype, out)
 
 
-cumulative_sum = _cumulative_api("cumulative_sum", cumsum, 0)
-cumulative_prod = _cumulative_api("cumulative_prod", cumprod, 1)
+def _cumulative_api(name: str, base, identity: int, x, axis, dtype, include_initial):
+    """The body of the array API scans: `base`, then the identity prepended on request."""
+    arr = ensure_array(x)
+    t = type_of(arr)
+    if axis is None:
+        if t.ndim > 1:
+            raise ValueError(f"{name}: axis must be given for arrays of more than one dimension")
+        axis = 0
+    res = base(arr, axis, dtype)
+    if include_initial:
+        ax = normalize_axis(axis, type_of(res).ndim)
+        cfg = [(0, 0, 0)] * type_of(res).ndim
+        cfg[ax] = (1, 0, 0)
+        res = lax.pad(res, fnx_ir.literal(identity, dtype_of(res)), cfg)
+    return res
+
+
+def cumulative_sum(x: ArrayLike, /, *, axis: int | None = None, dtype: DTypeLike | None = None,
+                   include_initial: bool = False) -> Array:
+    """As `numpy.cumulative_sum` (the array API scan; `include_initial` prepends 0)."""
+    return _cumulative_api("cumulative_sum", cumsum, 0, x, axis, dtype, include_initial)
+
+
+def cumulative_prod(x: ArrayLike, /, *, axis: int | None = None, dtype: DTypeLike | None = None,
+                    include_initial: bool = False) -> Array:
+    """As `numpy.cumulative_prod` (the array API scan; `include_initial` prepends 1)."""
+    return _cumulative_api("cumulative_prod", cumprod, 1, x, axis, dtype, include_initial)
 
 
 # ------------------------------------------------------------------ NaN-ignoring variants
@@ -313,35 +352,45 @@ def _nan_replaced(a, value):
     return lax.select(lax.ne(x, x), lax.full_like(x, value), x)
 
 
-def nansum(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
+def nansum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           keepdims: bool = False, initial: ArrayLike | None = None,
+           where: ArrayLike | None = None) -> Array:
     """`numpy.nansum`: NaNs count as zero."""
     return sum(_nan_replaced(a, 0), axis, dtype, out, keepdims, initial, where)
 
 
-def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None, where=None):
+def nanprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+            keepdims: bool = False, initial: ArrayLike | None = None,
+            where: ArrayLike | None = None) -> Array:
     """`numpy.nanprod`: NaNs count as one."""
     return prod(_nan_replaced(a, 1), axis, dtype, out, keepdims, initial, where)
 
 
-def _nan_extreme(name, base, fill):
-    def f(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
-        x = ensure_array(a)
-        if not dtype_of(x).is_float:
-            return base(x, axis, out, keepdims, initial, where)
-        res = base(_nan_replaced(x, fill), axis, out, keepdims, initial, where)
-        nan = lax.ne(x, x)
-        all_nan = all(nan, axis, keepdims=keepdims)
-        return lax.select(all_nan, lax.full_like(res, np.nan), res)
-    f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"`numpy.{name}`: ignores NaN (all-NaN slices give NaN)."
-    return f
+def _nan_extreme(base, fill, a, axis, out, keepdims, initial, where):
+    """The body of `nanmax` and `nanmin`: NaNs become `fill`; an all-NaN slice gives NaN."""
+    x = ensure_array(a)
+    if not dtype_of(x).is_float:
+        return base(x, axis, out, keepdims, initial, where)
+    res = base(_nan_replaced(x, fill), axis, out, keepdims, initial, where)
+    nan = lax.ne(x, x)
+    all_nan = all(nan, axis, keepdims=keepdims)
+    return lax.select(all_nan, lax.full_like(res, np.nan), res)
 
 
-nanmax = _nan_extreme("nanmax", max, -np.inf)
-nanmin = _nan_extreme("nanmin", min, np.inf)
+def nanmax(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
+           initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
+    """As `numpy.nanmax`: ignores NaN (an all-NaN slice gives NaN)."""
+    return _nan_extreme(max, -np.inf, a, axis, out, keepdims, initial, where)
 
 
-def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where=None):
+def nanmin(a: ArrayLike, axis: Axis = None, out: None = None, keepdims: bool = False,
+           initial: ArrayLike | None = None, where: ArrayLike | None = None) -> Array:
+    """As `numpy.nanmin`: ignores NaN (an all-NaN slice gives NaN)."""
+    return _nan_extreme(min, np.inf, a, axis, out, keepdims, initial, where)
+
+
+def nanmean(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+            keepdims: bool = False, where: ArrayLike | None = None) -> Array:
     """`numpy.nanmean`: the mean of the non-NaN elements."""
     x = ensure_array(a)
     if not dtype_of(x).is_float:
@@ -353,7 +402,8 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims: bool = False, *, where
     return mean(x, axis, dtype, out, keepdims, where=keep)
 
 
-def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None):
+def nanvar(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None) -> Array:
     """`numpy.nanvar`."""
     x = ensure_array(a)
     if not dtype_of(x).is_float:
@@ -365,26 +415,33 @@ def nanvar(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *
     return var(x, axis, dtype, out, ddof, keepdims, where=keep)
 
 
-def nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims: bool = False, *, where=None):
+def nanstd(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None, out: None = None,
+           ddof: int = 0, keepdims: bool = False, *, where: ArrayLike | None = None) -> Array:
     """`numpy.nanstd`."""
     return lax.sqrt(nanvar(a, axis, dtype, out, ddof, keepdims, where=where))
 
 
-def nanargmax(a, axis=None, out=None, *, keepdims: bool = False):
+def nanargmax(a: ArrayLike, axis: int | None = None, out: None = None,
+              keepdims: bool = False) -> Array:
     """`numpy.nanargmax` (an all-NaN slice gives index 0 here; numpy raises)."""
     return argmax(_nan_replaced(a, -np.inf), axis, keepdims=keepdims)
 
 
-def nanargmin(a, axis=None, out=None, *, keepdims: bool = False):
+def nanargmin(a: ArrayLike, axis: int | None = None, out: None = None,
+              keepdims: bool = False) -> Array:
     """`numpy.nanargmin` (an all-NaN slice gives index 0 here; numpy raises)."""
     return argmin(_nan_replaced(a, np.inf), axis, keepdims=keepdims)
 
 
-def nancumsum(a, axis=None, dtype=None, out=None):
+def nancumsum(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+              out: None = None) -> Array:
+    """As `numpy.nancumsum`: NaNs count as zero."""
     return cumsum(_nan_replaced(a, 0), axis, dtype, out)
 
 
-def nancumprod(a, axis=None, dtype=None, out=None):
+def nancumprod(a: ArrayLike, axis: Axis = None, dtype: DTypeLike | None = None,
+               out: None = None) -> Array:
+    """As `numpy.nancumprod`: NaNs count as one."""
     return cumprod(_nan_replaced(a, 1), axis, dtype, out)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import builtins
 import math
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -12,8 +12,11 @@ import fnx_ir
 from .. import lax
 from .._core.dtypes import default_int
 from .._core.trace import type_of
-from ._base import (canonical_dtype, convert, dtype_of, ensure_array, finish, fresh, is_tracer,
-                    normalize_axes, normalize_axis, result_dtype, static_int, type_error)
+from ._base import (Array, ArrayLike, flat_or_axis, Axis, DTypeLike, broadcast_shapes as _bs,
+                    convert, dtype_of, ensure_array, finish, fresh, is_tracer, join,
+                    normalize_axes, normalize_axis, stack_along, static_int, type_error)
+from ._elementwise import not_equal, remainder, subtract
+from ._take import take
 
 __all__ = ["reshape", "ravel", "transpose", "permute_dims", "matrix_transpose", "swapaxes",
            "moveaxis", "squeeze", "expand_dims", "broadcast_to", "broadcast_arrays",
@@ -25,7 +28,8 @@ __all__ = ["reshape", "ravel", "transpose", "permute_dims", "matrix_transpose", 
 
 
 @fresh
-def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None):
+def reshape(a: ArrayLike, shape: int | Sequence[int] | None = None, order: str = "C", *,
+            newshape: int | Sequence[int] | None = None, copy: bool | None = None) -> Array:
     """`numpy.reshape` (C order; one dimension may be -1)."""
     if order != "C":
         raise NotImplementedError("fnx.numpy.reshape supports only order='C'")
@@ -51,7 +55,7 @@ def reshape(a, shape=None, order: str = "C", *, newshape=None, copy=None):
 
 
 @fresh
-def ravel(a, order: str = "C"):
+def ravel(a: ArrayLike, order: str = "C") -> Array:
     """`numpy.ravel` (C order)."""
     if order not in ("C", "K", "A"):
         raise NotImplementedError("fnx.numpy.ravel supports only order='C'")
@@ -60,7 +64,7 @@ def ravel(a, order: str = "C"):
 
 
 @fresh
-def transpose(a, axes: Sequence[int] | None = None):
+def transpose(a: ArrayLike, axes: Sequence[int] | None = None) -> Array:
     """`numpy.transpose`."""
     x = ensure_array(a)
     nd = type_of(x).ndim
@@ -75,11 +79,12 @@ def transpose(a, axes: Sequence[int] | None = None):
     return lax.transpose(x, perm)
 
 
-def permute_dims(a, /, axes):
+def permute_dims(a: ArrayLike, /, axes: Axis) -> Array:
+    """As `numpy.permute_dims`: the array API name of `transpose`."""
     return transpose(a, axes)
 
 
-def matrix_transpose(x, /):
+def matrix_transpose(x: ArrayLike, /) -> Array:
     """Swap the last two axes."""
     a = ensure_array(x)
     if type_of(a).ndim < 2:
@@ -88,7 +93,7 @@ def matrix_transpose(x, /):
 
 
 @fresh
-def swapaxes(a, axis1: int, axis2: int):
+def swapaxes(a: ArrayLike, axis1: int, axis2: int) -> Array:
     """`numpy.swapaxes`."""
     x = ensure_array(a)
     nd = type_of(x).ndim
@@ -99,7 +104,7 @@ def swapaxes(a, axis1: int, axis2: int):
 
 
 @fresh
-def moveaxis(a, source, destination):
+def moveaxis(a: ArrayLike, source: int | Sequence[int], destination: int | Sequence[int]) -> Array:
     """`numpy.moveaxis`."""
     x = ensure_array(a)
     nd = type_of(x).ndim
@@ -109,13 +114,13 @@ def moveaxis(a, source, destination):
         raise ValueError("`source` and `destination` arguments must have the same number of "
                          "elements")
     order = [n for n in range(nd) if n not in src]
-    for d, s in sorted(zip(dst, src)):
+    for d, s in sorted(zip(dst, src, strict=True)):
         order.insert(d, s)
     return lax.transpose(x, order)
 
 
 @fresh
-def squeeze(a, axis=None):
+def squeeze(a: ArrayLike, axis: Axis = None) -> Array:
     """`numpy.squeeze`."""
     x = ensure_array(a)
     t = type_of(x)
@@ -129,7 +134,7 @@ def squeeze(a, axis=None):
 
 
 @fresh
-def expand_dims(a, axis):
+def expand_dims(a: ArrayLike, axis: Axis) -> Array:
     """`numpy.expand_dims` (`axis` may be a tuple)."""
     x = ensure_array(a)
     n = len(axis) if isinstance(axis, (tuple, list)) else 1
@@ -138,7 +143,7 @@ def expand_dims(a, axis):
 
 
 @fresh
-def broadcast_to(array, shape):
+def broadcast_to(array: ArrayLike, shape: int | Sequence[int]) -> Array:
     """`numpy.broadcast_to` (a fresh array eagerly; JAX arrays are immutable anyway)."""
     x = ensure_array(array)
     shape = (shape,) if not isinstance(shape, (tuple, list)) else tuple(shape)
@@ -152,64 +157,41 @@ def broadcast_to(array, shape):
     return lax.broadcast_to_rank_shape(x, shape)
 
 
-def broadcast_shapes(*shapes):
+def broadcast_shapes(*shapes: Sequence[int]) -> tuple[int, ...]:
     """`numpy.broadcast_shapes`."""
     return tuple(np.broadcast_shapes(*shapes))
 
 
-def broadcast_arrays(*args):
+def broadcast_arrays(*args: ArrayLike) -> tuple[Array, ...]:
     """`numpy.broadcast_arrays` (a tuple)."""
     xs = [ensure_array(a) for a in args]
-    from ._base import broadcast_shapes as _bs
     shape = _bs(*(type_of(x).shape for x in xs), what="broadcast_arrays", xs=xs)
     return tuple(broadcast_to(x, shape) for x in xs)
 
 
 @fresh
-def concatenate(arrays, axis: int | None = 0, dtype=None):
+def concatenate(arrays: Sequence[ArrayLike], axis: int | None = 0,
+                dtype: DTypeLike | None = None) -> Array:
     """`numpy.concatenate`."""
-    xs = [ensure_array(a) for a in arrays]
-    if not xs:
-        raise ValueError("need at least one array to concatenate")
-    if axis is None:
-        xs = [lax.reshape(x, (type_of(x).size,)) for x in xs]
-        axis = 0
-    d = canonical_dtype(dtype) or result_dtype(*xs)
-    nd = type_of(xs[0]).ndim
-    if nd == 0:
-        raise ValueError("zero-dimensional arrays cannot be concatenated")
-    ax = normalize_axis(axis, nd)
-    for x in xs:
-        s = type_of(x).shape
-        if len(s) != nd or builtins.any(a != b for i, (a, b) in enumerate(zip(s, type_of(xs[0]).shape))
-                                        if i != ax):
-            raise type_error("concatenate", f"all input array dimensions except for the "
-                             f"concatenation axis {ax} must match exactly", *xs, shape=True)
-    return lax.concatenate([convert(x, d) for x in xs], ax)
+    return join(arrays, axis, dtype)
 
 
 concat = concatenate
 
 
-def stack(arrays, axis: int = 0, dtype=None):
+def stack(arrays: Sequence[ArrayLike], axis: int = 0, dtype: DTypeLike | None = None) -> Array:
     """`numpy.stack`."""
-    xs = [ensure_array(a) for a in arrays]
-    if not xs:
-        raise ValueError("need at least one array to stack")
-    shapes = {type_of(x).shape for x in xs}
-    if len(shapes) != 1:
-        raise type_error("stack", "all input arrays must have the same shape", *xs, shape=True)
-    nd = type_of(xs[0]).ndim + 1
-    axis = normalize_axis(axis, nd)
-    return concatenate([lax.expand_dims(x, (axis,)) for x in xs], axis, dtype=dtype)
+    return finish(stack_along(arrays, axis, dtype))
 
 
-def hstack(tup, dtype=None):
+def hstack(tup: Sequence[ArrayLike], dtype: DTypeLike | None = None) -> Array:
+    """As `numpy.hstack`."""
     xs = atleast_1d(*tup) if len(tup) > 1 else [atleast_1d(tup[0])]
     return concatenate(xs, 0 if type_of(xs[0]).ndim == 1 else 1, dtype=dtype)
 
 
-def vstack(tup, dtype=None):
+def vstack(tup: Sequence[ArrayLike], dtype: DTypeLike | None = None) -> Array:
+    """As `numpy.vstack`."""
     xs = atleast_2d(*tup) if len(tup) > 1 else [atleast_2d(tup[0])]
     return concatenate(xs, 0, dtype=dtype)
 
@@ -217,12 +199,14 @@ def vstack(tup, dtype=None):
 row_stack = vstack
 
 
-def dstack(tup, dtype=None):
+def dstack(tup: Sequence[ArrayLike], dtype: DTypeLike | None = None) -> Array:
+    """As `numpy.dstack`."""
     xs = atleast_3d(*tup) if len(tup) > 1 else [atleast_3d(tup[0])]
     return concatenate(xs, 2, dtype=dtype)
 
 
-def column_stack(tup):
+def column_stack(tup: Sequence[ArrayLike]) -> Array:
+    """As `numpy.column_stack`: 1-d inputs become columns."""
     cols = []
     for a in tup:
         x = ensure_array(a)
@@ -249,15 +233,18 @@ def _atleast(nd, args):
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def atleast_1d(*arys):
+def atleast_1d(*arys: ArrayLike) -> Array | list[Array]:
+    """As `numpy.atleast_1d` (one input gives an array, several a list)."""
     return _atleast(1, arys)
 
 
-def atleast_2d(*arys):
+def atleast_2d(*arys: ArrayLike) -> Array | list[Array]:
+    """As `numpy.atleast_2d` (one input gives an array, several a list)."""
     return _atleast(2, arys)
 
 
-def atleast_3d(*arys):
+def atleast_3d(*arys: ArrayLike) -> Array | list[Array]:
+    """As `numpy.atleast_3d` (one input gives an array, several a list)."""
     return _atleast(3, arys)
 
 
@@ -289,37 +276,41 @@ def _split(ary, indices_or_sections, axis, even: bool, name: str):
         idx = [static_int(i, "split index") for i in np.asarray(indices_or_sections).tolist()]
         bounds = [0] + idx + [n]
     out = []
-    for a, b in zip(bounds[:-1], bounds[1:]):
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
         a = builtins.min(builtins.max(a + n if a < 0 else a, 0), n)
         b = builtins.min(builtins.max(b + n if b < 0 else b, 0), n)
         out.append(_slice_axis(x, ax, a, builtins.max(a, b)))
     return out
 
 
-def split(ary, indices_or_sections, axis: int = 0):
+def split(ary: ArrayLike, indices_or_sections: int | Sequence[int], axis: int = 0) -> list[Array]:
     """`numpy.split` (equal sections, or at static indices)."""
     return _split(ary, indices_or_sections, axis, True, "split")
 
 
-def array_split(ary, indices_or_sections, axis: int = 0):
+def array_split(ary: ArrayLike, indices_or_sections: int | Sequence[int],
+                axis: int = 0) -> list[Array]:
     """`numpy.array_split` (sections may be unequal)."""
     return _split(ary, indices_or_sections, axis, False, "array_split")
 
 
-def hsplit(ary, indices_or_sections):
+def hsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
+    """As `numpy.hsplit`."""
     x = ensure_array(ary)
     return split(x, indices_or_sections, 1 if type_of(x).ndim > 1 else 0)
 
 
-def vsplit(ary, indices_or_sections):
+def vsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
+    """As `numpy.vsplit`."""
     return split(ary, indices_or_sections, 0)
 
 
-def dsplit(ary, indices_or_sections):
+def dsplit(ary: ArrayLike, indices_or_sections: int | Sequence[int]) -> list[Array]:
+    """As `numpy.dsplit`."""
     return split(ary, indices_or_sections, 2)
 
 
-def unstack(x, /, *, axis: int = 0):
+def unstack(x: ArrayLike, /, *, axis: int = 0) -> tuple[Array, ...]:
     """The slices of `x` along `axis`, as a tuple."""
     a = ensure_array(x)
     ax = normalize_axis(axis, type_of(a).ndim)
@@ -329,7 +320,7 @@ def unstack(x, /, *, axis: int = 0):
 
 # ----------------------------------------------------------------------------- tile, repeat
 
-def tile(A, reps):
+def tile(A: ArrayLike, reps: int | Sequence[int]) -> Array:
     """`numpy.tile`."""
     x = ensure_array(A)
     reps = (reps,) if not isinstance(reps, (tuple, list)) else tuple(reps)
@@ -339,19 +330,17 @@ def tile(A, reps):
     s = (1,) * (nd - len(s)) + s
     reps = (1,) * (nd - len(reps)) + reps
     x = lax.reshape(x, s)
-    big = tuple(v for r, d in zip(reps, s) for v in (r, d))
+    big = tuple(v for r, d in zip(reps, s, strict=True) for v in (r, d))
     y = lax.broadcast_in_dim(x, big, tuple(range(1, 2 * nd, 2)))
-    return finish(lax.reshape(y, tuple(r * d for r, d in zip(reps, s))), A)
+    return finish(lax.reshape(y, tuple(r * d for r, d in zip(reps, s, strict=True))), A)
 
 
-def repeat(a, repeats, axis=None, *, total_repeat_length=None):
+def repeat(a: ArrayLike, repeats: ArrayLike, axis: Axis = None, *,
+           total_repeat_length: int | None = None) -> Array:
     """`numpy.repeat` (per-element `repeats` must be concrete: the result shape depends on them)."""
     x = ensure_array(a)
-    if axis is None:
-        x = lax.reshape(x, (type_of(x).size,))
-        axis = 0
+    x, ax = flat_or_axis(x, axis)
     t = type_of(x)
-    ax = normalize_axis(axis, t.ndim)
     if is_tracer(repeats):
         raise TypeError("fnx.numpy.repeat: `repeats` must be concrete (the result shape depends "
                         "on it)")
@@ -365,7 +354,6 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
         out = lax.reshape(y, t.shape[:ax] + (t.shape[ax] * k,) + t.shape[ax + 1:])
         return finish(out, a)
     src = np.repeat(np.arange(t.shape[ax]), r)
-    from ._indexing import take
     return take(x, src, axis=ax)
 
 
@@ -374,7 +362,8 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
 _INDEX_MODES = ("edge", "reflect", "symmetric", "wrap")
 
 
-def pad(array, pad_width, mode: str = "constant", **kwargs):
+def pad(array: ArrayLike, pad_width: int | Sequence, mode: str = "constant",
+        **kwargs: Any) -> Array:
     """`numpy.pad` with modes constant, edge, reflect, symmetric, wrap and empty (zeros)."""
     x = ensure_array(array)
     t = type_of(x)
@@ -403,7 +392,6 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
                 x = lax.pad(x, fnx_ir.literal(v, t.dtype), full)
         return finish(x, array)
     if mode in _INDEX_MODES:
-        from ._indexing import take
         np_kwargs = {k: v for k, v in kwargs.items() if k == "reflect_type"}
         if np_kwargs.get("reflect_type", "even") != "even":
             raise NotImplementedError("fnx.numpy.pad: reflect_type='odd' is not supported")
@@ -424,27 +412,29 @@ def pad(array, pad_width, mode: str = "constant", **kwargs):
 # ----------------------------------------------------------------------------- flips, rolls
 
 @fresh
-def flip(m, axis=None):
+def flip(m: ArrayLike, axis: Axis = None) -> Array:
     """`numpy.flip`."""
     x = ensure_array(m)
     return lax.rev(x, normalize_axes(axis, type_of(x).ndim))
 
 
-def fliplr(m):
+def fliplr(m: ArrayLike) -> Array:
+    """As `numpy.fliplr`."""
     x = ensure_array(m)
     if type_of(x).ndim < 2:
         raise ValueError("Input must be >= 2-d.")
     return flip(x, 1)
 
 
-def flipud(m):
+def flipud(m: ArrayLike) -> Array:
+    """As `numpy.flipud`."""
     x = ensure_array(m)
     if type_of(x).ndim < 1:
         raise ValueError("Input must be >= 1-d.")
     return flip(x, 0)
 
 
-def rot90(m, k: int = 1, axes=(0, 1)):
+def rot90(m: ArrayLike, k: int = 1, axes: Axis = (0, 1)) -> Array:
     """`numpy.rot90`."""
     x = ensure_array(m)
     nd = type_of(x).ndim
@@ -465,7 +455,7 @@ def rot90(m, k: int = 1, axes=(0, 1)):
     return flip(transpose(x, perm), a1)
 
 
-def roll(a, shift, axis=None):
+def roll(a: ArrayLike, shift: ArrayLike, axis: Axis = None) -> Array:
     """`numpy.roll` (a traced `shift` works too)."""
     x = ensure_array(a)
     if axis is None:
@@ -479,14 +469,12 @@ def roll(a, shift, axis=None):
     if len(axes) != len(shifts):
         raise ValueError("'shift' and 'axis' should be scalars or 1D sequences of the same length")
     t = type_of(x)
-    for ax, s in zip(axes, shifts):
+    for ax, s in zip(axes, shifts, strict=True):
         ax = normalize_axis(ax, t.ndim)
         n = t.shape[ax]
         if n == 0:
             continue
         if is_tracer(s):
-            from ._indexing import take
-            from ._elementwise import remainder, subtract
             idx = remainder(subtract(lax.iota(default_int(), (n,)), convert(s, default_int())), n)
             x = take(x, idx, axis=ax, mode="clip")
             continue
@@ -498,9 +486,9 @@ def roll(a, shift, axis=None):
 
 # ----------------------------------------------------------------------------- differences
 
-def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
+def diff(a: ArrayLike, n: int = 1, axis: int = -1, prepend: ArrayLike | None = None,
+         append: ArrayLike | None = None) -> Array:
     """`numpy.diff` (bool arrays use `!=`, as numpy)."""
-    from ._elementwise import not_equal, subtract
     x = ensure_array(a)
     t = type_of(x)
     if t.ndim == 0:
@@ -531,7 +519,8 @@ def diff(a, n: int = 1, axis: int = -1, prepend=None, append=None):
     return finish(x, a)
 
 
-def ediff1d(ary, to_end=None, to_begin=None):
+def ediff1d(ary: ArrayLike, to_end: ArrayLike | None = None,
+            to_begin: ArrayLike | None = None) -> Array:
     """`numpy.ediff1d`: differences of the flattened array."""
     x = ravel(ary)
     d = diff(x)
@@ -541,14 +530,15 @@ def ediff1d(ary, to_end=None, to_begin=None):
     return concatenate(parts) if len(parts) > 1 else d
 
 
-def append(arr, values, axis=None):
+def append(arr: ArrayLike, values: ArrayLike, axis: Axis = None) -> Array:
     """`numpy.append`."""
     if axis is None:
         return concatenate([ravel(arr), ravel(values)])
     return concatenate([arr, values], axis)
 
 
-def delete(arr, obj, axis=None, *, assume_unique_indices: bool = False):
+def delete(arr: ArrayLike, obj: int | Sequence[int] | slice, axis: Axis = None, *,
+           assume_unique_indices: bool = False) -> Array:
     """`numpy.delete` with static `obj` (an int, a slice or integers)."""
     x = ensure_array(arr)
     if axis is None:
@@ -559,18 +549,16 @@ def delete(arr, obj, axis=None, *, assume_unique_indices: bool = False):
         raise TypeError("fnx.numpy.delete: `obj` must be concrete (the result shape depends on it)")
     n = type_of(x).shape[ax]
     keep = np.delete(np.arange(n), obj)
-    from ._indexing import take
     return take(x, keep, axis=ax)
 
 
-def resize(a, new_shape):
+def resize(a: ArrayLike, new_shape: int | Sequence[int]) -> Array:
     """`numpy.resize`: repeat the flattened array to fill `new_shape`."""
     x = ravel(a)
     new_shape = (new_shape,) if isinstance(new_shape, int) else tuple(new_shape)
     total = math.prod(new_shape)
     n = type_of(x).size
     if n == 0 or total == 0:
-        from ._creation import zeros
-        return zeros(new_shape, dtype=dtype_of(x).np)
+        return finish(lax.full(new_shape, 0, dtype_of(x)))
     reps = -(-total // n)
     return reshape(lax.slice(tile(x, reps), (0,), (total,)), new_shape)

@@ -3,6 +3,7 @@ median, quantile, percentile. All lower to the stable `sort` primitive (NaN sort
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 
@@ -13,26 +14,24 @@ from .._core.dtypes import default_int
 from .._core import errors
 from .._core.dtypes import promote
 from .._core.trace import type_of
-from ._base import (float_dtype_for, asarray_or_tracer, convert, dtype_of, ensure_array, finish, is_tracer,
-                    normalize_axes, normalize_axis, shape_of, static_int)
+from ._base import (Array, ArrayLike, flat_or_axis, asarray_or_tracer, Axis, convert, dtype_of,
+                    ensure_array, finish, float_dtype_for, is_python_scalar, is_tracer,
+                    normalize_axes, normalize_axis, result_dtype, shape_of, static_int)
+from ._elementwise import add, divide, floor, maximum, minimum, multiply, subtract
+from ._indexing import take_along_axis, where
+from ._take import take
 
 __all__ = ["sort", "argsort", "lexsort", "partition", "argpartition", "searchsorted", "unique",
            "unique_values", "unique_counts", "median", "quantile", "percentile", "nanmedian",
            "msort"]
 
 
-def _flat_or_axis(x, axis):
-    if axis is None:
-        return lax.reshape(x, (type_of(x).size,)), 0
-    return x, normalize_axis(axis, type_of(x).ndim)
-
-
-def sort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True,
-         descending: bool = False):
+def sort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order: str | None = None, *,
+         stable: bool = True, descending: bool = False) -> Array:
     """`numpy.sort` (stable; NaN last; `descending` as in JAX)."""
     if order is not None:
         raise NotImplementedError("fnx.numpy.sort: order= (structured arrays) is not supported")
-    x, ax = _flat_or_axis(ensure_array(a), axis)
+    x, ax = flat_or_axis(ensure_array(a), axis)
     if type_of(x).ndim == 0:
         raise np.exceptions.AxisError("axis -1 is out of bounds for array of dimension 0")
     if descending:
@@ -40,12 +39,12 @@ def sort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True
     return finish(lax.sort(x, ax), a)
 
 
-def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = True,
-            descending: bool = False):
+def argsort(a: ArrayLike, axis: int | None = -1, kind: str | None = None, order: str | None = None,
+            *, stable: bool = True, descending: bool = False) -> Array:
     """`numpy.argsort` (stable; indices of the default integer dtype)."""
     if order is not None:
         raise NotImplementedError("fnx.numpy.argsort: order= is not supported")
-    x, ax = _flat_or_axis(ensure_array(a), axis)
+    x, ax = flat_or_axis(ensure_array(a), axis)
     t = type_of(x)
     if t.ndim == 0:
         raise np.exceptions.AxisError("axis -1 is out of bounds for array of dimension 0")
@@ -57,7 +56,7 @@ def argsort(a, axis: int | None = -1, kind=None, order=None, *, stable: bool = T
     return lax.sort([x, iota], ax, num_keys=1)[1]
 
 
-def lexsort(keys, axis: int = -1):
+def lexsort(keys: Sequence[ArrayLike], axis: int = -1) -> Array:
     """`numpy.lexsort`: sort by the last key, then the one before, ... (stable)."""
     ks = [ensure_array(k) for k in keys]
     if not ks:
@@ -68,18 +67,19 @@ def lexsort(keys, axis: int = -1):
     return lax.sort(ks[::-1] + [iota], ax, num_keys=len(ks))[-1]
 
 
-def partition(a, kth, axis: int = -1):
+def partition(a: ArrayLike, kth: int, axis: int = -1) -> Array:
     """A valid `numpy.partition` result: here the fully sorted array (numpy leaves the
     order within each side unspecified)."""
     return sort(a, axis)
 
 
-def argpartition(a, kth, axis: int = -1):
+def argpartition(a: ArrayLike, kth: int, axis: int = -1) -> Array:
     """A valid `numpy.argpartition` result: the full argsort."""
     return argsort(a, axis)
 
 
-def msort(a):
+def msort(a: ArrayLike) -> Array:
+    """As the removed `numpy.msort`: `sort(a, axis=0)`."""
     return sort(a, 0)
 
 
@@ -93,10 +93,9 @@ def _lt_nan_last(x, y):
     return lax.bitwise_or(lt, lax.bitwise_and(lax.ne(y, y), lax.eq(x, x)))
 
 
-def searchsorted(a, v, side: str = "left", sorter=None, *, method=None):
+def searchsorted(a: ArrayLike, v: ArrayLike, side: str = "left",
+                 sorter: ArrayLike | None = None, *, method: str | None = None) -> Array:
     """`numpy.searchsorted` on a sorted 1-d `a` (binary search, log2(n) gathers)."""
-    from ._base import result_dtype
-    from ._indexing import take
     arr = ensure_array(a)
     if type_of(arr).ndim != 1:
         raise ValueError("a must be 1-d")
@@ -127,9 +126,10 @@ def searchsorted(a, v, side: str = "left", sorter=None, *, method=None):
 
 # ----------------------------------------------------------------------------- unique
 
-def unique(ar, return_index: bool = False, return_inverse: bool = False,
-           return_counts: bool = False, axis=None, *, equal_nan: bool = True, size=None,
-           fill_value=None, sorted: bool = True):
+def unique(ar: ArrayLike, return_index: bool = False, return_inverse: bool = False,
+           return_counts: bool = False, axis: Axis = None, *, equal_nan: bool = True,
+           size: int | None = None, fill_value: ArrayLike | None = None,
+           sorted: bool = True) -> Array | tuple[Array, ...]:
     """`numpy.unique`. A traced input needs a static `size=` (JAX style): the first `size`
     sorted unique values, padded with `fill_value` (default: the smallest value)."""
     x = ensure_array(ar)
@@ -177,11 +177,15 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
     return out[0] if len(out) == 1 else tuple(out)
 
 
-def unique_values(x, /, *, size=None, fill_value=None):
+def unique_values(x: ArrayLike, /, *, size: int | None = None,
+                  fill_value: ArrayLike | None = None) -> Array:
+    """As `numpy.unique_values` (traced input needs a static `size=`, as in JAX)."""
     return unique(x, size=size, fill_value=fill_value)
 
 
-def unique_counts(x, /, *, size=None, fill_value=None):
+def unique_counts(x: ArrayLike, /, *, size: int | None = None,
+                  fill_value: ArrayLike | None = None) -> tuple[Array, Array]:
+    """As `numpy.unique_counts` (traced input needs a static `size=`, as in JAX)."""
     return unique(x, return_counts=True, size=size, fill_value=fill_value)
 
 
@@ -213,9 +217,9 @@ def _has_nan_last(s):
     return lax.ne(last, last)
 
 
-def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
+def median(a: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: bool = False,
+           keepdims: bool = False) -> Array:
     """`numpy.median` (NaN anywhere in a slice gives NaN; integers give JAX's inexact dtype)."""
-    from ._elementwise import add, divide
     x = ensure_array(a)
     y, kd, n = _to_last(x, axis)
     if n == 0:
@@ -232,13 +236,13 @@ def median(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool
     return lax.reshape(res, kd) if keepdims else res
 
 
-def nanmedian(a, axis=None, out=None, overwrite_input: bool = False, keepdims: bool = False):
+def nanmedian(a: ArrayLike, axis: Axis = None, out: None = None, overwrite_input: bool = False,
+              keepdims: bool = False) -> Array:
     """`numpy.nanmedian`: the median of the non-NaN values (via nanquantile-style sorting)."""
     return nanquantile(a, 0.5, axis, keepdims=keepdims)
 
 
 def _lerp(a, b, t):
-    from ._elementwise import add, multiply, subtract, where
     diff = subtract(b, a)
     lo = add(a, multiply(diff, t))
     hi = subtract(b, multiply(diff, subtract(1, t)))
@@ -246,20 +250,21 @@ def _lerp(a, b, t):
                  hi, lo)
 
 
-def quantile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
-             keepdims: bool = False, *, interpolation=None):
+def quantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
+             overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+             interpolation: str | None = None) -> Array:
     """`numpy.quantile` (methods linear, lower, higher, midpoint, nearest)."""
     return _quantile(a, q, axis, method if interpolation is None else interpolation, keepdims,
                      ignore_nan=False)
 
 
-def nanquantile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
+def nanquantile(a: ArrayLike, q: ArrayLike, axis: Axis = None, method: str = "linear",
+                keepdims: bool = False) -> Array:
+    """As `numpy.nanquantile`: NaNs are ignored."""
     return _quantile(a, q, axis, method, keepdims, ignore_nan=True)
 
 
 def _quantile(a, q, axis, method, keepdims, ignore_nan):
-    from ._elementwise import add, floor, multiply, subtract, where, minimum, maximum
-    from ._indexing import take_along_axis
     if method not in ("linear", "lower", "higher", "midpoint", "nearest"):
         raise NotImplementedError(f"fnx.numpy.quantile: method {method!r} is not supported")
     x = ensure_array(a)
@@ -268,7 +273,7 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan):
     qa = ensure_array(q)
     if not is_tracer(qa) and (np.any(np.asarray(qa) < 0) or np.any(np.asarray(qa) > 1)):
         raise ValueError("Quantiles must be in the range [0, 1]")
-    if is_python_scalar_like(q) and dtype_of(x).is_float:
+    if is_python_scalar(q) and dtype_of(x).is_float:
         qd = dtype_of(x)  # numpy casts a Python q to the array's float dtype
     else:
         qd = float_dtype_for(dtype_of(qa))
@@ -319,22 +324,19 @@ def _quantile(a, q, axis, method, keepdims, ignore_nan):
     return res
 
 
-def is_python_scalar_like(q):
-    return isinstance(q, (int, float)) and not isinstance(q, np.generic)
-
-
-def percentile(a, q, axis=None, out=None, overwrite_input: bool = False, method: str = "linear",
-               keepdims: bool = False, *, interpolation=None):
+def percentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, out: None = None,
+               overwrite_input: bool = False, method: str = "linear", keepdims: bool = False, *,
+               interpolation: str | None = None) -> Array:
     """`numpy.percentile`: `quantile(a, q / 100)`."""
-    from ._elementwise import divide
-    qq = divide(q, 100) if not is_python_scalar_like(q) else q / 100
+    qq = divide(q, 100) if not is_python_scalar(q) else q / 100
     return quantile(a, qq, axis, out, overwrite_input, method, keepdims,
                     interpolation=interpolation)
 
 
-def nanpercentile(a, q, axis=None, method: str = "linear", keepdims: bool = False):
-    from ._elementwise import divide
-    qq = divide(q, 100) if not is_python_scalar_like(q) else q / 100
+def nanpercentile(a: ArrayLike, q: ArrayLike, axis: Axis = None, method: str = "linear",
+                  keepdims: bool = False) -> Array:
+    """As `numpy.nanpercentile`: NaNs are ignored."""
+    qq = divide(q, 100) if not is_python_scalar(q) else q / 100
     return nanquantile(a, qq, axis, method, keepdims)
 
 

@@ -1,4 +1,4 @@
-"""Operators and array methods of traced values (fnx/_core/methods.py) vs numpy's ndarray."""
+"""Operators and array methods of traced values (fnx/numpy/_methods.py) vs numpy's ndarray."""
 from __future__ import annotations
 
 import numpy as np

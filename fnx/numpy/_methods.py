@@ -1,10 +1,16 @@
-"""Operators and array methods of `Tracer`, all delegating to `fnx.numpy`."""
+"""Operators and array methods of `Tracer` and `fnx.Array`, all delegating to `fnx.numpy`.
+
+The core defines the array types; `fnx.numpy` gives them their operators and methods (run
+once, from the end of `fnx/numpy/__init__.py`), so the core never imports `fnx.numpy`.
+"""
 from __future__ import annotations
+
+from types import ModuleType
 
 import numpy as np
 
-from . import array as _array
-from .trace import Tracer
+from .._core import array as _array
+from .._core.trace import Tracer
 
 
 def _swap(f):
@@ -45,9 +51,8 @@ def _eager_operator(ufunc, general):
     return operator
 
 
-def install() -> None:
-    from .. import numpy as fnp
-
+def install(fnp: ModuleType) -> None:
+    """Attach the operators and methods, delegating to the functions of `fnp` (`fnx.numpy`)."""
     binary = {
         "add": fnp.add, "sub": fnp.subtract, "mul": fnp.multiply, "truediv": fnp.divide,
         "floordiv": fnp.floor_divide, "mod": fnp.remainder, "divmod": fnp.divmod,
