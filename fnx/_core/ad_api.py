@@ -21,7 +21,7 @@ import numpy as np
 
 from fnx_ir import Literal, Program, ShapedType
 
-from .. import tree_util
+from . import pytree
 from . import ad
 from .array import as_array
 from .dtypes import canonical_array
@@ -87,7 +87,7 @@ def _output(x, inputs=()):
 
 
 def _flatten_outputs(out, what: str):
-    leaves, tree = tree_util.tree_flatten(out)
+    leaves, tree = pytree.tree_flatten(out)
     for o in leaves:
         if not _is_value(o):
             raise TypeError(f"{what}: the function returned a {type(o).__name__} "
@@ -137,7 +137,7 @@ def _normalize_argnums(argnums, nargs: int, what: str, fun) -> tuple[tuple[int, 
 
 def _check_real_inputs(fun, args, nums, what: str, allow_int: bool = False) -> None:
     for i in nums:
-        for j, leaf in enumerate(tree_util.tree_leaves(args[i])):
+        for j, leaf in enumerate(pytree.tree_leaves(args[i])):
             if not _is_value(leaf):
                 continue
             t = type_of(leaf)
@@ -175,13 +175,13 @@ class _Lin:
     """A function linearized at a point: flat outputs, aux, and the `ad.Linearized`."""
 
     def __init__(self, fun, primals: tuple, has_aux: bool, what: str):
-        leaves, self.in_tree = tree_util.tree_flatten(tuple(primals))
+        leaves, self.in_tree = pytree.tree_flatten(tuple(primals))
         self.in_leaves = [_leaf(x, what) for x in leaves]
         self.in_types = [type_of(x) for x in self.in_leaves]
         box: dict = {}
 
         def flat_fun(*xs):
-            args = tree_util.tree_unflatten(self.in_tree, xs)
+            args = pytree.tree_unflatten(self.in_tree, xs)
             out = fun(*args)
             aux = None
             if has_aux:
@@ -191,7 +191,7 @@ class _Lin:
                                     f"{_describe(out)}")
                 out, aux = out
             out_leaves, out_tree = _flatten_outputs(out, what)
-            aux_leaves, aux_tree = tree_util.tree_flatten(aux)
+            aux_leaves, aux_tree = pytree.tree_flatten(aux)
             traced = [i for i, a in enumerate(aux_leaves) if _is_value(a)]
             box.update(out_tree=out_tree, n_out=len(out_leaves), aux_leaves=aux_leaves,
                        aux_tree=aux_tree, traced_aux=traced)
@@ -210,10 +210,10 @@ class _Lin:
         aux_leaves = list(box["aux_leaves"])
         for i, v in zip(box["traced_aux"], outs[n_out:]):
             aux_leaves[i] = _output(v, self.in_leaves)
-        self.aux = tree_util.tree_unflatten(box["aux_tree"], aux_leaves)
+        self.aux = pytree.tree_unflatten(box["aux_tree"], aux_leaves)
 
     def primals_out(self):
-        return tree_util.tree_unflatten(self.out_tree,
+        return pytree.tree_unflatten(self.out_tree,
                                         [_output(o, self.in_leaves) for o in self.outs])
 
     def pull(self, ct_leaves: Sequence) -> list:
@@ -277,8 +277,8 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     if len(primals) != len(tangents):
         raise ValueError(f"jvp: got {len(primals)} primal arguments but {len(tangents)} "
                          "tangent arguments")
-    p_leaves, p_tree = tree_util.tree_flatten(tuple(primals))
-    t_leaves, t_tree = tree_util.tree_flatten(tuple(tangents))
+    p_leaves, p_tree = pytree.tree_flatten(tuple(primals))
+    t_leaves, t_tree = pytree.tree_flatten(tuple(tangents))
     if p_tree != t_tree:
         raise TypeError(f"jvp: primal and tangent arguments must have the same pytree "
                         f"structure, got {p_tree} and {t_tree}")
@@ -288,7 +288,7 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     box: dict = {}
 
     def flat_fun(*xs):
-        out = fun(*tree_util.tree_unflatten(p_tree, xs))
+        out = fun(*pytree.tree_unflatten(p_tree, xs))
         aux = None
         if has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
@@ -296,7 +296,7 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
                                 f"a pair (output, aux), but it returned {_describe(out)}")
             out, aux = out
         leaves, tree = _flatten_outputs(out, "jvp")
-        aux_leaves, aux_tree = tree_util.tree_flatten(aux)
+        aux_leaves, aux_tree = pytree.tree_flatten(aux)
         traced = [i for i, a in enumerate(aux_leaves) if _is_value(a)]
         box.update(tree=tree, n=len(leaves), aux_leaves=aux_leaves, aux_tree=aux_tree,
                    traced=traced)
@@ -307,8 +307,8 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     outs, touts = ad.jvp_eval(program, [_bind_arg(x) for x in p_leaves] + captured,
                               t_leaves + [None] * len(captured))
     out_types = program.out_types
-    res_out = tree_util.tree_unflatten(box["tree"], [_output(o, p_leaves) for o in outs[:n]])
-    res_t = tree_util.tree_unflatten(box["tree"], [
+    res_out = pytree.tree_unflatten(box["tree"], [_output(o, p_leaves) for o in outs[:n]])
+    res_t = pytree.tree_unflatten(box["tree"], [
         _output(ad.zeros_like_aval(t.strong()) if v is None else v, p_leaves)
         for v, t in zip(touts[:n], out_types[:n])])
     if not has_aux:
@@ -316,12 +316,12 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     aux_leaves = list(box["aux_leaves"])
     for i, v in zip(box["traced"], outs[n:]):
         aux_leaves[i] = _output(v, p_leaves)
-    return res_out, res_t, tree_util.tree_unflatten(box["aux_tree"], aux_leaves)
+    return res_out, res_t, pytree.tree_unflatten(box["aux_tree"], aux_leaves)
 
 
 class _LinearFn:
     """The static part of `linearize`'s `f_jvp` and `vjp`'s pullback. They are
-    `tree_util.Partial(_LinearFn(...), *values)`: pytrees whose leaves are the values the
+    `pytree.Partial(_LinearFn(...), *values)`: pytrees whose leaves are the values the
     linear map holds (residuals), so they can be passed into and out of `jit` (JAX's
     `Partial`); calling one calls `_LinearFn(*values, *args)`."""
 
@@ -333,20 +333,20 @@ class _LinearFn:
         self.lin.lin = lin.lin.with_values([None] * len(values))
         self.lin.outs = self.lin.aux = self.lin.in_leaves = None
 
-    def partial(self, values) -> tree_util.Partial:
-        return tree_util.Partial(self, *values)
+    def partial(self, values) -> pytree.Partial:
+        return pytree.Partial(self, *values)
 
     def __call__(self, *args):
         lin = copy.copy(self.lin)
         lin.lin = self.lin.lin.with_values(list(args[:self.num_values]))
         args = args[self.num_values:]
         if self.kind == "linearize":
-            t_leaves, t_tree = tree_util.tree_flatten(tuple(args))
+            t_leaves, t_tree = pytree.tree_flatten(tuple(args))
             if t_tree != lin.in_tree:
                 raise TypeError(f"linearize: the tangents must have the structure of the "
                                 f"primals {lin.in_tree}, got {t_tree}")
             ts = _check_like(t_leaves, lin.in_types, "linearize", "tangent")
-            return tree_util.tree_unflatten(lin.out_tree, [_output(o) for o in lin.push(ts)])
+            return pytree.tree_unflatten(lin.out_tree, [_output(o) for o in lin.push(ts)])
         if len(args) != 1:
             raise TypeError(f"The function returned by fnx.vjp applied to {self.fun_name} "
                             f"was called with {len(args)} arguments, but functions returned "
@@ -354,19 +354,19 @@ class _LinearFn:
                             "to the single value returned by the function (a tuple or a "
                             "pytree for several outputs)")
         try:
-            ct_leaves = tree_util.flatten_up_to(lin.out_tree, args[0], "vjp")
+            ct_leaves = pytree.flatten_up_to(lin.out_tree, args[0], "vjp")
         except ValueError as e:
             raise TypeError(f"vjp: the cotangent must have the structure of the primal "
                             f"output {lin.out_tree}: {e}") from None
         cts = _check_like(ct_leaves, lin.out_types, "vjp", "cotangent")
         grads = lin.pull(cts)
-        return tree_util.tree_unflatten(lin.in_tree, [_output(g) for g in grads])
+        return pytree.tree_unflatten(lin.in_tree, [_output(g) for g in grads])
 
 
 def linearize(fun: Callable, *primals, has_aux: bool = False):
     """`(fun(*primals), f_jvp)` where `f_jvp(*tangents)` evaluates the linear map only
     (JAX's `jax.linearize`); the primal work is done once, residuals are kept. `f_jvp`
-    is a `tree_util.Partial` whose leaves are the residuals (it can cross `jit`)."""
+    is a `pytree.Partial` whose leaves are the residuals (it can cross `jit`)."""
     _check_callable(fun, "linearize")
     lin = _Lin(fun, primals, has_aux, "linearize")
     f_jvp = _LinearFn(lin, "linearize", _fun_name(fun)).partial(
@@ -379,7 +379,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
 def vjp(fun: Callable, *primals, has_aux: bool = False):
     """Reverse mode: `(fun(*primals), vjp_fn)` with `vjp_fn(ct) -> tuple of cotangents`,
     one per primal (JAX's `jax.vjp`). With `has_aux`, `(out, vjp_fn, aux)`. `vjp_fn` is a
-    `tree_util.Partial` whose leaves are the residuals, so it can be returned from and
+    `pytree.Partial` whose leaves are the residuals, so it can be returned from and
     passed into `jit` (as in JAX).
 
     Cotangents of integer/bool primals are zeros of their dtype (JAX uses float0)."""
@@ -425,7 +425,7 @@ def _value_and_grad(fun, argnums, has_aux, allow_int, what):
         _check_real_inputs(fun, args, nums, what, allow_int)
         lin = _Lin(_partial(fun, args, kwargs, nums), tuple(args[i] for i in nums),
                    has_aux, what)
-        if lin.n_out != 1 or lin.out_tree != tree_util.tree_structure(0.0):
+        if lin.n_out != 1 or lin.out_tree != pytree.tree_structure(0.0):
             out = lin.primals_out()
             raise TypeError(f"{what} requires a scalar output (shape ()), but "
                             f"{_fun_name(fun)} returned {_describe(out)}; use fnx.vjp or "
@@ -442,7 +442,7 @@ def _value_and_grad(fun, argnums, has_aux, allow_int, what):
                             f"sub-dtype of np.floating), but {_fun_name(fun)} returned "
                             f"{t.dtype.name}")
         grads = lin.pull([np.ones((), t.dtype.np)])
-        g_tree = tree_util.tree_unflatten(lin.in_tree, [_output(g) for g in grads])
+        g_tree = pytree.tree_unflatten(lin.in_tree, [_output(g) for g in grads])
         g = g_tree[0] if single else tuple(g_tree)
         value = lin.primals_out()
         return ((value, lin.aux), g) if has_aux else (value, g)
@@ -531,13 +531,13 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
                 perm = tuple(range(ni, ni + ot.ndim)) + tuple(range(ni))
                 row.append(_output(lax.transpose(blk, perm)))
             blocks.append(_unravel_inputs(lin.in_tree, row, single))
-        out = tree_util.tree_unflatten(lin.out_tree, blocks)
+        out = pytree.tree_unflatten(lin.out_tree, blocks)
         return (out, lin.aux) if has_aux else out
     return jac
 
 
 def _unravel_inputs(in_tree, leaves, single):
-    tree = tree_util.tree_unflatten(in_tree, leaves)
+    tree = pytree.tree_unflatten(in_tree, leaves)
     return tree[0] if single else tuple(tree)
 
 
@@ -567,7 +567,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
             for j, blk in enumerate(_split_rows(row, sizes, [t.shape for t in lin.out_types])):
                 per_out[j].append(_output(blk))
         blocks = [_unravel_inputs(lin.in_tree, b, single) for b in per_out]
-        out = tree_util.tree_unflatten(lin.out_tree, blocks)
+        out = pytree.tree_unflatten(lin.out_tree, blocks)
         return (out, lin.aux) if has_aux else out
     return jac
 
@@ -614,12 +614,12 @@ def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True,
                                  "arguments")
         snums = {i % n for i in static}
         dyn = tuple(a for i, a in enumerate(args) if i not in snums)
-        leaves, in_tree = tree_util.tree_flatten((dyn, kwargs))
+        leaves, in_tree = pytree.tree_flatten((dyn, kwargs))
         leaves = [_leaf(x, "checkpoint") for x in leaves]
         box = {}
 
         def flat_fun(*xs):
-            d, k = tree_util.tree_unflatten(in_tree, xs)
+            d, k = pytree.tree_unflatten(in_tree, xs)
             it = iter(d)
             full = [args[i] if i in snums else next(it) for i in range(n)]
             out_leaves, out_tree = _flatten_outputs(fun(*full, **k), "checkpoint")
@@ -629,7 +629,7 @@ def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True,
         program, captured = _trace(flat_fun, leaves)
         outs = bind("checkpoint", *[_bind_arg(x) for x in leaves], *captured,
                     program=program, prevent_cse=bool(prevent_cse), policy=policy)
-        return tree_util.tree_unflatten(box["tree"], [_output(o) for o in outs])
+        return pytree.tree_unflatten(box["tree"], [_output(o) for o in outs])
     return wrapped
 
 

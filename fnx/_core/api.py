@@ -12,7 +12,7 @@ import numpy as np
 
 import fnx_ir
 
-from .. import tree_util
+from . import pytree
 from ..backends.base import LoweringOptions, available_backends, get_backend
 from . import argspec, errors
 from .array import Array, WeakArray
@@ -81,7 +81,7 @@ def merge_static(static, dyn_args: Sequence, dyn_kwargs: dict):
 def trace_pytree(fun: Callable, args: Sequence, kwargs: dict, concrete: bool,
                  what: str = "function"):
     """Trace `fun(*args, **kwargs)` with pytree arguments; returns (Traced, out_treedef)."""
-    leaves, in_tree = tree_util.tree_flatten((tuple(args), kwargs))
+    leaves, in_tree = pytree.tree_flatten((tuple(args), kwargs))
     leaves = [_check_leaf(x, what) for x in leaves]
     flat_fun, out_tree_box = flatten_function(fun, in_tree, what)
     traced = trace_flat(flat_fun, leaves, concrete)
@@ -96,8 +96,8 @@ def flatten_function(fun: Callable, in_tree, what: str, source: str | None = Non
     box: list = []
 
     def flat_fun(*flat):
-        a, k = tree_util.tree_unflatten(in_tree, flat)
-        out_leaves, out_tree = tree_util.tree_flatten(fun(*a, **k))
+        a, k = pytree.tree_unflatten(in_tree, flat)
+        out_leaves, out_tree = pytree.tree_flatten(fun(*a, **k))
         for o in out_leaves:
             if not (type(o) is Tracer or isinstance(o, (np.ndarray, np.generic, bool, int, float))):
                 raise TypeError(errors.at_source(
@@ -251,7 +251,7 @@ class JitFunction:
     def _signature(self, args, kwargs):
         static, dyn_args, dyn_kwargs = split_static(args, kwargs, self.static_argnums,
                                                     self.static_argnames)
-        leaves, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
+        leaves, in_tree = pytree.tree_flatten((dyn_args, dyn_kwargs))
         try:
             leaves = [_check_leaf(x, self.__name__) for x in leaves]
         except TypeError as e:
@@ -269,7 +269,7 @@ class JitFunction:
     def _naming_argument(self, error: TypeError, args, kwargs) -> TypeError:
         """The leaf check's `error` again, naming the argument that holds the leaf."""
         for _, label, value in self._dynamic_arguments(args, kwargs):
-            for x in tree_util.tree_leaves(value):
+            for x in pytree.tree_leaves(value):
                 try:
                     _check_leaf(x, f"jit({self.__name__}): argument {label}")
                 except TypeError as named:
@@ -281,7 +281,7 @@ class JitFunction:
         flags: list[bool] = []
         for k, _, value in self._dynamic_arguments(args, kwargs):
             flags += [k in donate if isinstance(k, int) else k in self.donate_argnames] * len(
-                tree_util.tree_leaves(value))
+                pytree.tree_leaves(value))
         return flags
 
     def _trace(self, static, dyn_args, dyn_kwargs):
@@ -327,7 +327,7 @@ class JitFunction:
                 hit = None
             if hit is not None:
                 exe, out_tree = hit
-                return exe(*args)[0] if out_tree is None else tree_util.tree_unflatten(out_tree, exe(*args))
+                return exe(*args)[0] if out_tree is None else pytree.tree_unflatten(out_tree, exe(*args))
         return self._call_pytree(args, kwargs)
 
     def _call_pytree(self, args, kwargs):
@@ -344,11 +344,11 @@ class JitFunction:
         if (self._flat_ok and not kwargs and len(args) == len(compiled.dtypes)
                 and all(type(a) in _ARRAYS and a.dtype == d
                         for a, d in zip(args, compiled.dtypes))):
-            leaf = tree_util.treedef_is_leaf(compiled.out_tree)
+            leaf = pytree.treedef_is_leaf(compiled.out_tree)
             self._flat_cache[x64_enabled()][tuple(map(_SHAPE_DTYPE, args))] = (
                 compiled.executable, None if leaf else compiled.out_tree)
         outs = compiled.executable(*arrays)
-        return tree_util.tree_unflatten(compiled.out_tree, outs)
+        return pytree.tree_unflatten(compiled.out_tree, outs)
 
     def _call_traced(self, args, kwargs):
         """Under an enclosing trace: one `jit` equation holding `fun`'s program (JAX's
@@ -372,7 +372,7 @@ class JitFunction:
         program, out_tree, captured = hit
         outs = bind("jit", *leaves, *captured, program=program, name=name,
                     backend=self.backend)
-        return tree_util.tree_unflatten(out_tree, outs)
+        return pytree.tree_unflatten(out_tree, outs)
 
     def lower(self, *args, **kwargs) -> Lowered:
         _, static, dyn_args, dyn_kwargs, _ = self._signature(args, kwargs)

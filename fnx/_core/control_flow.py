@@ -26,7 +26,7 @@ import numpy as np
 import fnx_ir
 from fnx_ir import Program, ShapedType, Var
 
-from .. import tree_util
+from . import pytree
 from . import errors
 from .array import as_array
 from .dtypes import promote
@@ -58,7 +58,7 @@ def _check_leaves(leaves: Sequence, paths: Sequence[str], what: str) -> list:
     return list(leaves)
 
 
-def _paths(treedef: tree_util.PyTreeDef, root: str) -> list[str]:
+def _paths(treedef: pytree.PyTreeDef, root: str) -> list[str]:
     from .vmap_api import _paths as paths
     return paths(treedef, root)
 
@@ -120,7 +120,7 @@ def _trace_sub(call: Callable[[list], Any], types: Sequence[ShapedType], what: s
 
     def flat(*xs):
         out = call(list(xs))
-        leaves, tree = tree_util.tree_flatten(out)
+        leaves, tree = pytree.tree_flatten(out)
         for o in leaves:
             if not _is_value(o):
                 _fail(TypeError, f"{what} returned a {type(o).__name__} in its output: outputs "
@@ -218,7 +218,7 @@ def _pred_to_index(pred):
 
 
 def _out_leaves(out, what: str) -> tuple[list, Any]:
-    leaves, tree = tree_util.tree_flatten(out)
+    leaves, tree = pytree.tree_flatten(out)
     for o in leaves:
         if not _is_value(o):
             _fail(TypeError, f"{what} returned a {type(o).__name__} in its output: outputs "
@@ -255,12 +255,12 @@ def _branch_types(trees: Sequence, outs: Sequence[Sequence[ShapedType]],
 
 def _operands(operands: tuple, what: str):
     """The flat operand leaves, their types, and `f -> (flat values -> f(*operands))`."""
-    leaves, in_tree = tree_util.tree_flatten(tuple(operands))
+    leaves, in_tree = pytree.tree_flatten(tuple(operands))
     if not all(_is_value(x) for x in leaves):
         _check_leaves(leaves, _paths(in_tree, "operands"), what)
 
     def caller(f):
-        return lambda xs: f(*tree_util.tree_unflatten(in_tree, xs))
+        return lambda xs: f(*pytree.tree_unflatten(in_tree, xs))
 
     return leaves, [type_of(x) for x in leaves], caller
 
@@ -276,7 +276,7 @@ def _bind_cond(index, funs: Sequence[Callable], names: Sequence[str], operands: 
             for s, f, n in zip(subs, funs, names)]
     programs, consts = _join_consts(subs)
     outs = bind("cond", index, *consts, *leaves, branches=tuple(programs))
-    return tree_util.tree_unflatten(tree0, outs)
+    return pytree.tree_unflatten(tree0, outs)
 
 
 def _eager_cond(taken: int, funs: Sequence[Callable], names: Sequence[str], operands: tuple,
@@ -308,7 +308,7 @@ def _eager_cond(taken: int, funs: Sequence[Callable], names: Sequence[str], oper
         sub = _trace_sub(caller(funs[taken]), types, f"{what} {names[taken]}")
         trees[taken], outs[taken] = sub.out_tree, sub.out_types
     tree, targets = _branch_types(trees, outs, names, what)
-    return tree_util.tree_unflatten(tree, [_as_array(x, t) for x, t in zip(values, targets)])
+    return pytree.tree_unflatten(tree, [_as_array(x, t) for x, t in zip(values, targets)])
 
 
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
@@ -359,7 +359,7 @@ def switch(index, branches: Sequence[Callable], *operands):
 
 def _check_eager_carry(new_val, tree, types: list[ShapedType], paths, what: str):
     """The next carry of an eager loop, checked (and weak-promoted) against `types`."""
-    leaves, got = tree_util.tree_flatten(new_val)
+    leaves, got = pytree.tree_flatten(new_val)
     if got != tree:
         _fail(TypeError, f"{what} must return a carry with the structure of the initial carry "
                          f"{tree}, got {got}")
@@ -382,7 +382,7 @@ def _promoted_init(init_leaves, types: list[ShapedType], new_types: list[ShapedT
 
 
 def _final_eager(leaves, tree, types):
-    return tree_util.tree_unflatten(tree, [_as_array(x, t) for x, t in zip(leaves, types)])
+    return pytree.tree_unflatten(tree, [_as_array(x, t) for x, t in zip(leaves, types)])
 
 
 def _check_predicate(t: ShapedType, what: str) -> None:
@@ -399,7 +399,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     what = "while_loop"
     _check_callable(cond_fun, "while_loop: cond_fun")
     _check_callable(body_fun, "while_loop: body_fun")
-    leaves, tree = tree_util.tree_flatten(init_val)
+    leaves, tree = pytree.tree_flatten(init_val)
     paths = _paths(tree, "init_val")
     _check_leaves(leaves, paths, what)
     types = [type_of(x) for x in leaves]
@@ -407,12 +407,12 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
         return _while_eager(cond_fun, body_fun, leaves, tree, types, paths)
 
     def body_call(xs):
-        return body_fun(tree_util.tree_unflatten(tree, xs))
+        return body_fun(pytree.tree_unflatten(tree, xs))
 
     body, types = _trace_loop_body(body_call, types, [], tree, lambda t: t, paths,
                                    f"{what} body_fun", len(leaves))
     leaves = [_convert(x, t) for x, t in zip(leaves, types)]
-    cond_sub = _trace_sub(lambda xs: cond_fun(tree_util.tree_unflatten(tree, xs)), types,
+    cond_sub = _trace_sub(lambda xs: cond_fun(pytree.tree_unflatten(tree, xs)), types,
                           f"{what} cond_fun")
     if len(cond_sub.out_types) != 1:
         _fail(TypeError, f"{what}: cond_fun must return a boolean scalar, got "
@@ -421,14 +421,14 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     outs = bind("while", *cond_sub.consts, *body.consts, *leaves, cond=cond_sub.program,
                 body=body.program, cond_nconsts=len(cond_sub.consts),
                 body_nconsts=len(body.consts))
-    return tree_util.tree_unflatten(tree, outs)
+    return pytree.tree_unflatten(tree, outs)
 
 
 def _while_eager(cond_fun, body_fun, init_leaves, tree, init_types, paths):
     what = "while_loop"
     leaves, types = init_leaves, init_types
     while True:
-        val = tree_util.tree_unflatten(tree, leaves)
+        val = pytree.tree_unflatten(tree, leaves)
         c = cond_fun(val)
         if not _is_value(c):
             _fail(TypeError, f"{what}: cond_fun must return a boolean scalar, got a "
@@ -487,7 +487,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     `unroll` is accepted as a hint (backends may unroll the loop body)."""
     what = "scan"
     _check_callable(f, "scan: f")
-    x_leaves, x_tree = tree_util.tree_flatten(xs)
+    x_leaves, x_tree = pytree.tree_flatten(xs)
     x_paths = _paths(x_tree, "xs")
     _check_leaves(x_leaves, x_paths, what)
     x_types = [type_of(x) for x in x_leaves]
@@ -513,7 +513,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     if length < 0:
         _fail(ValueError, f"scan: length must be non-negative, got {length}")
     unroll = _normalize_unroll(unroll, length)
-    c_leaves, c_tree = tree_util.tree_flatten(init)
+    c_leaves, c_tree = pytree.tree_flatten(init)
     c_paths = _paths(c_tree, "init")
     _check_leaves(c_leaves, c_paths, what)
     c_types = [type_of(x) for x in c_leaves]
@@ -524,8 +524,8 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
                            length, reverse)
 
     def call(flat):
-        carry = tree_util.tree_unflatten(c_tree, flat[:n_carry])
-        x = tree_util.tree_unflatten(x_tree, flat[n_carry:])
+        carry = pytree.tree_unflatten(c_tree, flat[:n_carry])
+        x = pytree.tree_unflatten(x_tree, flat[n_carry:])
         return _scan_pair(f(carry, x), "scan body function")
 
     slice_types = [_slice_type(t) for t in x_types]
@@ -537,8 +537,8 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
                 reverse=bool(reverse), num_consts=len(body.consts), num_carry=n_carry,
                 unroll=unroll)
     y_tree = body.out_tree.children[1]
-    return (tree_util.tree_unflatten(c_tree, outs[:n_carry]),
-            tree_util.tree_unflatten(y_tree, outs[n_carry:]))
+    return (pytree.tree_unflatten(c_tree, outs[:n_carry]),
+            pytree.tree_unflatten(y_tree, outs[n_carry:]))
 
 
 def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, length, reverse):
@@ -551,8 +551,8 @@ def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, l
     k = 0
     while k < length:
         i = order[k]
-        carry = tree_util.tree_unflatten(c_tree, c_leaves)
-        x = tree_util.tree_unflatten(x_tree, [a[i] for a in arrays])
+        carry = pytree.tree_unflatten(c_tree, c_leaves)
+        x = pytree.tree_unflatten(x_tree, [a[i] for a in arrays])
         new_carry, y = _scan_pair(f(carry, x), what)
         c_leaves, new_types = _check_eager_carry(new_carry, c_tree, c_types, c_paths, what)
         restart = _promoted_init(init_leaves, c_types, new_types)
@@ -562,7 +562,7 @@ def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, l
             y_tree, k = None, 0
             continue
         c_types = new_types
-        y_leaves, tree = tree_util.tree_flatten(y)
+        y_leaves, tree = pytree.tree_flatten(y)
         if y_tree is None:
             y_tree = tree
             y_types = [type_of(v).strong() for v in _check_leaves(y_leaves, _paths(tree, "y"),
@@ -580,7 +580,7 @@ def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, l
         k += 1
     stacked = [_as_array(np.stack([np.asarray(ys[i][j], dtype=t.dtype.np)
                                    for i in range(length)])) for j, t in enumerate(y_types)]
-    return (_final_eager(c_leaves, c_tree, c_types), tree_util.tree_unflatten(y_tree, stacked))
+    return (_final_eager(c_leaves, c_tree, c_types), pytree.tree_unflatten(y_tree, stacked))
 
 
 # =========================================================================== fori_loop / map
@@ -635,7 +635,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool 
 
 def _fori_eager(lo: int, hi: int, itype: ShapedType, body_fun, init_val):
     what = "fori_loop body_fun"
-    leaves, tree = tree_util.tree_flatten(init_val)
+    leaves, tree = pytree.tree_flatten(init_val)
     paths = _paths(tree, "init_val")
     _check_leaves(leaves, paths, what)
     types = [type_of(x) for x in leaves]
@@ -643,7 +643,7 @@ def _fori_eager(lo: int, hi: int, itype: ShapedType, body_fun, init_val):
     i = lo
     while i < hi:
         idx = i if itype.weak else np.asarray(i, dtype=itype.dtype.np)
-        val = tree_util.tree_unflatten(tree, leaves)
+        val = pytree.tree_unflatten(tree, leaves)
         leaves, new_types = _check_eager_carry(body_fun(idx, val), tree, types, paths, what)
         restart = _promoted_init(init_leaves, types, new_types)
         if restart is not None:  # start again from the promoted initial carry

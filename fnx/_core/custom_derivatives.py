@@ -15,7 +15,7 @@ import numpy as np
 
 from fnx_ir import ShapedType
 
-from .. import tree_util
+from . import pytree
 from . import ad
 from .ad_api import (_bind_arg, _check_callable, _describe, _flatten_outputs, _fun_name,
                      _is_value, _leaf, _output, _trace)
@@ -78,7 +78,7 @@ def _zero_or_symbolic(t: ShapedType, symbolic: bool):
 
 def _flatten_tangents(tree, types, what: str) -> tuple[list, Any]:
     """A rule's tangent/cotangent output: leaves (SymbolicZero leaves become zeros)."""
-    leaves, treedef = tree_util.tree_flatten(
+    leaves, treedef = pytree.tree_flatten(
         tree, is_leaf=lambda x: isinstance(x, SymbolicZero))
     leaves = [ad.zeros_like_aval(l.aval) if isinstance(l, SymbolicZero) else l
               for l in leaves]
@@ -114,12 +114,12 @@ class _CustomBase:
         if current() is None:
             return args, None  # eager: nothing can differentiate it, JAX calls the function
         static, dyn, merge = self._split(args)
-        leaves, in_tree = tree_util.tree_flatten(dyn)
+        leaves, in_tree = pytree.tree_flatten(dyn)
         leaves = [_leaf(x, self.kind) for x in leaves]
         box = {}
 
         def flat_call(*xs):
-            d = tree_util.tree_unflatten(in_tree, xs)
+            d = pytree.tree_unflatten(in_tree, xs)
             out_leaves, out_tree = _flatten_outputs(self._custom_fun(*merge(d)), self.kind)
             box["tree"] = out_tree
             return out_leaves
@@ -184,9 +184,9 @@ class custom_jvp(_CustomBase):
                 if fn is None:
                     continue
                 c = fn(t, ans, *primals)
-                out = c if out is None else tree_util.tree_map(lambda a, b: a + b, out, c)
+                out = c if out is None else pytree.tree_map(lambda a, b: a + b, out, c)
             if out is None:
-                out = tree_util.tree_map(lambda a: ad.zeros_like_aval(type_of(a).strong()), ans)
+                out = pytree.tree_map(lambda a: ad.zeros_like_aval(type_of(a).strong()), ans)
             return ans, out
         self.defjvp(rule)
 
@@ -204,10 +204,10 @@ class custom_jvp(_CustomBase):
         out_types = call.out_types
 
         def flat_jvp(*xs):
-            ps = tuple(tree_util.tree_unflatten(in_tree, xs[:n]))
+            ps = tuple(pytree.tree_unflatten(in_tree, xs[:n]))
             ts = [_zero_or_symbolic(t, self.symbolic_zeros) if x is None else x
                   for x, t in zip(xs[n:2 * n], types)]
-            ts = tuple(tree_util.tree_unflatten(in_tree, ts))
+            ts = tuple(pytree.tree_unflatten(in_tree, ts))
             res = self.jvp(*static, ps, ts)
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"custom_jvp rule of {name} must return a pair "
@@ -233,7 +233,7 @@ class custom_jvp(_CustomBase):
                     in_types=types + [t.strong() for t in types] + [type_of(c) for c in consts])
         outs = bind("custom_jvp_call", *[_bind_arg(x) for x in leaves], *consts,
                     call=call, jvp=rule, num_consts=len(consts))
-        return tree_util.tree_unflatten(out_tree, [_output(o) for o in outs])
+        return pytree.tree_unflatten(out_tree, [_output(o) for o in outs])
 
 
 class custom_vjp(_CustomBase):
@@ -290,7 +290,7 @@ class custom_vjp(_CustomBase):
             if self.symbolic_zeros:
                 perturbed = [True] * n if perturbed is None else perturbed
                 xs = [CustomVJPPrimal(x, bool(d)) for x, d in zip(xs, perturbed)]
-            res = self.fwd(*merge(tree_util.tree_unflatten(in_tree, xs)))
+            res = self.fwd(*merge(pytree.tree_unflatten(in_tree, xs)))
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"custom_vjp fwd rule of {name} must return a pair "
                                 f"(output, residuals), got {_describe(res)}")
@@ -311,10 +311,10 @@ class custom_vjp(_CustomBase):
 
         def flat_bwd(*xs):
             num_res = len(xs) - n_out - len(consts)
-            res = tree_util.tree_unflatten(box["res_tree"], xs[:num_res])
+            res = pytree.tree_unflatten(box["res_tree"], xs[:num_res])
             ct = [_zero_or_symbolic(t, self.symbolic_zeros) if x is None else x
                   for x, t in zip(xs[num_res:num_res + n_out], out_types)]
-            ct = tree_util.tree_unflatten(out_tree, ct)
+            ct = pytree.tree_unflatten(out_tree, ct)
             g = self.bwd(*static, res, ct)
             if not isinstance(g, (tuple, list)) or len(g) != len(dyn):
                 raise TypeError(f"custom_vjp bwd rule of {name} must return a tuple with one "
@@ -328,7 +328,7 @@ class custom_vjp(_CustomBase):
                     out.extend(ad.zeros_like_aval(t.strong()) for t in arg_types)
                     continue
                 try:
-                    g_leaves = tree_util.flatten_up_to(tree, gk, "custom_vjp bwd")
+                    g_leaves = pytree.flatten_up_to(tree, gk, "custom_vjp bwd")
                 except ValueError as e:
                     raise TypeError(f"custom_vjp bwd rule of {name}: the cotangent for "
                                     f"argument {k} must have the argument's structure "
@@ -353,4 +353,4 @@ class custom_vjp(_CustomBase):
                                      + [t.strong() for t in out_types] + const_types))
         outs = bind("custom_vjp_call", *[_bind_arg(x) for x in leaves], *consts,
                     call=call, fwd=fwd, bwd=bwd, num_consts=len(consts))
-        return tree_util.tree_unflatten(out_tree, [_output(o) for o in outs])
+        return pytree.tree_unflatten(out_tree, [_output(o) for o in outs])

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import tree_util
+from . import pytree
 from .array import CPU, Array, Device, SingleDeviceSharding
 from .trace import Tracer
 
@@ -61,7 +61,7 @@ def device_put(x: Any, device: Any = None, *, src: Any = None, donate: bool = Fa
         from ..numpy import array
         return array(leaf)
 
-    return tree_util.tree_map(put, x)
+    return pytree.tree_map(put, x)
 
 
 def device_get(x: Any) -> Any:
@@ -76,7 +76,7 @@ def device_get(x: Any) -> Any:
             return v
         return leaf
 
-    return tree_util.tree_map(get, x)
+    return pytree.tree_map(get, x)
 
 
 def block_until_ready(x: Any) -> Any:

@@ -15,7 +15,7 @@ import numpy as np
 
 from fnx_ir import Literal, ShapedType
 
-from .. import tree_util
+from . import pytree
 from . import errors
 from .api import flatten_function
 from .batching import BatchingError, batch_program, bound_axis, matchaxis
@@ -29,7 +29,7 @@ def _is_axis(x) -> bool:
 
 
 def _check_spec(spec, what: str) -> None:
-    leaves = tree_util.tree_leaves(spec, is_leaf=lambda x: x is None)
+    leaves = pytree.tree_leaves(spec, is_leaf=lambda x: x is None)
     for leaf in leaves:
         if not _is_axis(leaf):
             raise BatchingError(errors.at_source(
@@ -47,7 +47,7 @@ def _key_str(node_type, aux, i) -> str:
     return f"[{i}]"
 
 
-def _paths(treedef: tree_util.PyTreeDef, path: str) -> list[str]:
+def _paths(treedef: pytree.PyTreeDef, path: str) -> list[str]:
     """A readable path (`args[0]['w']`) for each leaf of `treedef`, in flatten order."""
     if treedef.node_type is None:
         return [path]
@@ -57,12 +57,12 @@ def _paths(treedef: tree_util.PyTreeDef, path: str) -> list[str]:
     return out
 
 
-def _prefix_leaves(spec, treedef: tree_util.PyTreeDef, path: str, what: str,
+def _prefix_leaves(spec, treedef: pytree.PyTreeDef, path: str, what: str,
                    root: Any, src) -> list:
     """Broadcast a pytree prefix `spec` (leaves int/None) over the leaves of `treedef`."""
     if _is_axis(spec):
         return [None if spec is None else int(spec)] * treedef.num_leaves
-    node_type, funcs = tree_util._node_kind(spec)
+    node_type, funcs = pytree._node_kind(spec)
     if node_type is None or treedef.node_type is None or node_type is not treedef.node_type:
         got = ("a single leaf (an array) there" if treedef.node_type is None
                else f"structure {treedef._str()} there")
@@ -132,12 +132,12 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
                 f"vmap in_axes must be a pytree prefix of the positional arguments: "
                 f"in_axes={in_axes!r} has {len(in_axes)} entries but {name} was called "
                 f"with {len(args)} positional arguments", src))
-        _, args_tree = tree_util.tree_flatten(tuple(args))
-        kw_leaves, kw_tree = tree_util.tree_flatten(kwargs)
+        _, args_tree = pytree.tree_flatten(tuple(args))
+        kw_leaves, kw_tree = pytree.tree_flatten(kwargs)
         axes = _prefix_leaves(in_axes, args_tree, "args", "in_axes", "arguments", src)
         axes += [0] * len(kw_leaves)
         paths = _paths(args_tree, "args") + _paths(kw_tree, "kwargs")
-        leaves, in_tree = tree_util.tree_flatten((tuple(args), kwargs))
+        leaves, in_tree = pytree.tree_flatten((tuple(args), kwargs))
         leaves = [_check_leaf(x, p, src) for x, p in zip(leaves, paths)]
 
         types = [type_of(x) for x in leaves]
@@ -205,7 +205,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
             if eager:
                 v = _fresh_output(v, leaves)
             results.append(v)
-        return tree_util.tree_unflatten(out_tree, results)
+        return pytree.tree_unflatten(out_tree, results)
 
     return batched
 
