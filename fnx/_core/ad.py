@@ -34,7 +34,7 @@ import numpy as np
 import fnx_ir
 from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
-from . import errors
+from . import errors, ops
 from .rules import rules
 from .trace import bind, current, eval_program, rebind, trace_flat, type_of, value_of
 
@@ -71,13 +71,13 @@ def zeros_like_aval(aval: ShapedType):
     """Zeros of a type: a numpy array eagerly, a broadcast literal inside a trace."""
     if current() is None:
         return np.zeros(aval.shape, aval.dtype.np)
-    return lax().broadcast_in_dim(fnx_ir.literal(0, aval.dtype), aval.shape, ())
+    return ops.broadcast_in_dim(fnx_ir.literal(0, aval.dtype), aval.shape, ())
 
 
 def full_like_aval(aval: ShapedType, value):
     if current() is None:
         return np.full(aval.shape, value, aval.dtype.np)
-    return lax().broadcast_in_dim(fnx_ir.literal(value, aval.dtype), aval.shape, ())
+    return ops.broadcast_in_dim(fnx_ir.literal(value, aval.dtype), aval.shape, ())
 
 
 def instantiate(t, like):
@@ -90,7 +90,7 @@ def add_tangents(a, b):
         return b
     if b is None:
         return a
-    return lax().add(a, b)
+    return ops.add(a, b)
 
 
 # =========================================================================== rule builders
@@ -379,7 +379,7 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
             where = f"transpose rule of {eq.primitive}" if eq is not None else "backward_pass"
             raise AssertionError(f"{where} produced a cotangent {t} for a value of type {v.type}")
         if t.dtype is not v.type.dtype:
-            ct = lax().convert_element_type(ct, v.type.dtype)
+            ct = ops.convert_element_type(ct, v.type.dtype)
         ct_env[v] = add_tangents(ct_env.get(v), ct)
 
     for o, ct in zip(program.outputs, cts):
@@ -551,97 +551,25 @@ def vjp_program(program: Program, diff: Sequence[bool]) -> Program:
 
 # =========================================================================== helpers for rules
 
-_LAX = None
-
-
-def lax():
-    """fnx.lax (which imports this module: imported on first use)."""
-    global _LAX
-    if _LAX is None:
-        from .. import lax as module
-        _LAX = module
-    return _LAX
-
-
 def sum_to_shape(x, shape: tuple[int, ...]):
     """Reduce a broadcast cotangent back to `shape` (trailing-aligned, numpy rules)."""
-    L = lax()
     t = type_of(x)
     if t.shape == tuple(shape):
         return x
     lead = t.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and t.shape[lead + i] != 1)
-    return L.reshape(L.reduce_sum(x, axes), shape)
+    return ops.reshape(ops.reduce_sum(x, axes), shape)
 
 
 def take_along_axis(x, idx, axis: int):
     """`x[..., idx, ...]` along `axis` with `idx` of `x`'s shape (one gather)."""
-    L = lax()
     t = type_of(idx)
-    indices = [idx if a == axis else L.iota(t.dtype, t.shape, a) for a in range(t.ndim)]
-    return L.gather(x, indices, tuple(range(t.ndim)))
+    indices = [idx if a == axis else ops.iota(t.dtype, t.shape, a) for a in range(t.ndim)]
+    return ops.gather(x, indices, tuple(range(t.ndim)))
 
 
-# =========================================================================== for backends
+# =========================================================================== user rules
 
 # primitives whose jvp runs a user's Python rule (`linearize_flat` gives it concrete values)
 USER_RULES = {"custom_jvp_call", "custom_vjp_call"}
-
-CALL_LIKE = {"checkpoint": "program", "custom_jvp_call": "call", "custom_vjp_call": "call",
-             "jit": "program"}
-
-
-def _has_calls(program: Program, kinds) -> bool:
-    return any(eq.primitive in kinds or eq.primitive == "name"
-               or any(_has_calls(p, kinds) for p in fnx_ir.subprograms(eq.params))
-               for eq in program.equations)
-
-
-def inline_calls(program: Program, kinds=CALL_LIKE) -> Program:
-    """`program` with every call-like equation whose primitive is in `kinds` (default: all
-    of `jit`, `checkpoint`, `custom_jvp_call`, `custom_vjp_call`) replaced by the equations
-    of the sub-program it evaluates (recursively), and every `name` (identity) equation
-    removed, for backends that only lower flat programs. (After differentiation these
-    primitives carry no more information; inlining a `checkpoint` lets CSE merge the
-    recomputation, so do it after the generic passes if memory matters.) Calls inside
-    control-flow sub-programs (`cond`, `while`, `scan` bodies) are inlined there; the control
-    flow itself stays."""
-    if not _has_calls(program, kinds):
-        return program
-    eqs: list[Equation] = []
-    consts = list(program.constants)
-    rename: dict = {}
-
-    def sub(x):
-        return rename.get(x, x) if isinstance(x, Var) else x
-
-    for eq in program.equations:
-        if eq.primitive == "name":  # (checkpoint_name: the identity)
-            rename[eq.outputs[0]] = sub(eq.inputs[0])
-            continue
-        key = CALL_LIKE.get(eq.primitive) if eq.primitive in kinds else None
-        if key is None:
-            params = eq.params
-            if any(_has_calls(p, kinds) for p in fnx_ir.subprograms(params)):  # cond/while/scan
-                from fnx_ir.passes._util import map_programs
-                params = map_programs(params, lambda p: inline_calls(p, kinds))
-            eqs.append(Equation(eq.primitive, [sub(x) for x in eq.inputs], eq.outputs,
-                                params, eq.source))
-            continue
-        inner = inline_calls(eq.params[key], kinds)
-        env = {v: sub(x) for v, x in zip(inner.inputs, eq.inputs)}
-        for v, c in inner.constants:
-            nv = Var(v.type)
-            consts.append((nv, c))
-            env[v] = nv
-        for ieq in inner.equations:
-            outs = [Var(o.type) for o in ieq.outputs]
-            env.update(zip(ieq.outputs, outs))
-            eqs.append(Equation(ieq.primitive, [env.get(x, x) if isinstance(x, Var) else x
-                                                for x in ieq.inputs], outs, ieq.params,
-                                ieq.source or eq.source))
-        for o, io in zip(eq.outputs, inner.outputs):
-            rename[o] = env.get(io, io) if isinstance(io, Var) else io
-    outputs = [sub(x) for x in program.outputs]
-    return Program(program.inputs, consts, eqs, outputs)

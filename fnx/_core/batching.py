@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import fnx_ir
 from fnx_ir import Literal, Program
 
-from . import errors
+from . import errors, ops
 from .rules import rules
 from .trace import bind, current, type_of
 
@@ -166,11 +166,6 @@ def _check_rule_result(eq, expected: fnx_ir.ShapedType, value, dim) -> None:
 
 # --------------------------------------------------------------------------- helpers for rules
 
-def lax():
-    from .. import lax as _lax  # fnx.lax imports the tracing core; import it lazily
-    return _lax
-
-
 def batch_size(args: Sequence, dims: Sequence[int | None]) -> int:
     """The size of the batch axis (from the first batched operand)."""
     for a, d in zip(args, dims):
@@ -195,7 +190,7 @@ def moveaxis(x, src: int, dst: int):
         return x
     perm = [i for i in range(nd) if i != src]
     perm.insert(dst, src)
-    return lax().transpose(x, perm)
+    return ops.transpose(x, perm)
 
 
 class _Broadcasts(threading.local):
@@ -219,8 +214,8 @@ def broadcast_batch(x, size: int, axis: int):
     if known is not None and known[0] is x:  # x = broadcast_in_dim(operand): compose
         _, operand, params = known
         dims = tuple(dims[d] for d in params["broadcast_dimensions"])
-        return lax().broadcast_in_dim(operand, tuple(shape), dims)
-    return lax().broadcast_in_dim(x, tuple(shape), dims)
+        return ops.broadcast_in_dim(operand, tuple(shape), dims)
+    return ops.broadcast_in_dim(x, tuple(shape), dims)
 
 
 def matchaxis(x, d: int | None, size: int, dst: int):
@@ -300,16 +295,15 @@ def window_indices(starts: Sequence, start_dims: Sequence[int | None], operand_s
 
     Starts batched at their dim 0 (per-example scalars) vary along the batch axis.
     """
-    L = lax()
     dtype = index_dtype(starts)
     full = (size,) + tuple(window)
     out = []
     for k, (s, sd) in enumerate(zip(starts, start_dims)):
-        s = L.convert_element_type(s, dtype)
+        s = ops.convert_element_type(s, dtype)
         hi = max(operand_shape[k] - window[k], 0)
-        s = L.clamp(fnx_ir.literal(0, dtype), s, fnx_ir.literal(hi, dtype))
-        s = L.broadcast_in_dim(s, full, (0,) if sd is not None else ())
+        s = ops.clamp(fnx_ir.literal(0, dtype), s, fnx_ir.literal(hi, dtype))
+        s = ops.broadcast_in_dim(s, full, (0,) if sd is not None else ())
         if window[k] != 1:
-            s = L.add(s, L.iota(dtype, full, k + 1))
+            s = ops.add(s, ops.iota(dtype, full, k + 1))
         out.append(s)
     return out

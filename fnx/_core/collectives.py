@@ -11,7 +11,7 @@ from typing import Any, Hashable
 
 import fnx_ir
 
-from . import pytree
+from . import ops, pytree
 from .batching import axis_size
 from .trace import bind, type_of
 
@@ -62,13 +62,12 @@ def pmin(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
 def pmean(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
     """The mean of `x` (a pytree) over the named axis or axes (`psum(x) / axis size`, a
     true division: integers give floats, as in JAX)."""
-    from .. import numpy as fnp
     _no_groups(axis_index_groups, "pmean")
     names = _names(axis_name)
     n = 1
     for name in names:
         n *= axis_size(name)
-    return pytree.tree_map(lambda leaf: fnp.true_divide(bind("psum", leaf, axis_name=names), n), x)
+    return pytree.tree_map(lambda leaf: ops.true_divide(bind("psum", leaf, axis_name=names), n), x)
 
 
 def all_gather(x: Any, axis_name: Hashable, *, axis_index_groups=None, axis: int = 0,

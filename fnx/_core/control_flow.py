@@ -26,8 +26,7 @@ import numpy as np
 import fnx_ir
 from fnx_ir import Program, ShapedType, Var
 
-from . import pytree
-from . import errors
+from . import argspec, errors, ops, pytree
 from .array import as_array
 from .dtypes import promote
 from .trace import Tracer, bind, current, trace_flat, type_of
@@ -37,35 +36,8 @@ __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map"]
 
 # =========================================================================== helpers
 
-def _lax():
-    from .. import lax
-    return lax
-
-
 def _fail(exc_type, message: str):
     raise exc_type(errors.at_source(message, errors.user_source()))
-
-
-def _is_value(x) -> bool:
-    return type(x) is Tracer or isinstance(x, (np.ndarray, np.generic, bool, int, float))
-
-
-def _check_leaves(leaves: Sequence, paths: Sequence[str], what: str) -> list:
-    for x, p in zip(leaves, paths):
-        if not _is_value(x):
-            _fail(TypeError, f"{what}: {p} is a {type(x).__name__}, not an array: leaves must be "
-                             "numpy arrays, Python scalars or traced values")
-    return list(leaves)
-
-
-def _paths(treedef: pytree.PyTreeDef, root: str) -> list[str]:
-    from .vmap_api import _paths as paths
-    return paths(treedef, root)
-
-
-def _check_callable(f, what: str) -> None:
-    if not callable(f):
-        _fail(TypeError, f"{what} must be callable, got {type(f).__name__}")
 
 
 def unify(t_in: ShapedType, t_out: ShapedType) -> ShapedType | None:
@@ -90,7 +62,7 @@ def _convert(x, t: ShapedType):
         return x
     if current() is None:
         return np.asarray(x, dtype=t.dtype.np)
-    return _lax().convert_element_type(x, t.dtype, t.weak)
+    return ops.convert_element_type(x, t.dtype, t.weak)
 
 
 def _as_array(x, t: ShapedType | None = None):
@@ -122,7 +94,7 @@ def _trace_sub(call: Callable[[list], Any], types: Sequence[ShapedType], what: s
         out = call(list(xs))
         leaves, tree = pytree.tree_flatten(out)
         for o in leaves:
-            if not _is_value(o):
+            if not argspec.is_value(o):
                 _fail(TypeError, f"{what} returned a {type(o).__name__} in its output: outputs "
                                  "must be arrays or pytrees of arrays")
         box["tree"] = tree
@@ -208,19 +180,18 @@ def _pred_to_index(pred):
     t = type_of(pred)
     if t.shape != ():
         _fail(TypeError, f"cond: the predicate must be a scalar, got a value of type {t}")
-    lax = _lax()
     if t.dtype.is_bool:
-        return lax.convert_element_type(pred, fnx_ir.int32)
+        return ops.convert_element_type(pred, fnx_ir.int32)
     if t.dtype.kind not in "iuf":
         _fail(TypeError, f"cond: the predicate must be a boolean or a number, got {t}")
-    return lax.convert_element_type(lax.ne(pred, fnx_ir.literal(0, t.dtype, t.weak)),
+    return ops.convert_element_type(ops.ne(pred, fnx_ir.literal(0, t.dtype, t.weak)),
                                      fnx_ir.int32)
 
 
 def _out_leaves(out, what: str) -> tuple[list, Any]:
     leaves, tree = pytree.tree_flatten(out)
     for o in leaves:
-        if not _is_value(o):
+        if not argspec.is_value(o):
             _fail(TypeError, f"{what} returned a {type(o).__name__} in its output: outputs "
                              "must be arrays or pytrees of arrays")
     return leaves, tree
@@ -239,7 +210,7 @@ def _branch_types(trees: Sequence, outs: Sequence[Sequence[ShapedType]],
             _fail(TypeError, f"{what}: {n0} and {names[k]} must return the same pytree "
                              f"structure, got {tree0} and {trees[k]}")
     targets = []
-    for j, p in enumerate(_paths(tree0, "output")):
+    for j, p in enumerate(argspec.leaf_paths(tree0, "output")):
         u = outs[k0][j]
         for k in order[1:]:
             t = outs[k][j]
@@ -256,8 +227,8 @@ def _branch_types(trees: Sequence, outs: Sequence[Sequence[ShapedType]],
 def _operands(operands: tuple, what: str):
     """The flat operand leaves, their types, and `f -> (flat values -> f(*operands))`."""
     leaves, in_tree = pytree.tree_flatten(tuple(operands))
-    if not all(_is_value(x) for x in leaves):
-        _check_leaves(leaves, _paths(in_tree, "operands"), what)
+    if not all(argspec.is_value(x) for x in leaves):
+        argspec.check_values(leaves, argspec.leaf_paths(in_tree, "operands"), what)
 
     def caller(f):
         return lambda xs: f(*pytree.tree_unflatten(in_tree, xs))
@@ -318,8 +289,8 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     pytree of types, whatever `pred` is: inside a trace both are traced into one `cond`
     equation; outside any trace the chosen branch runs with the concrete operands and the
     other is traced abstractly for its types (as JAX traces both). Operands are pytrees."""
-    _check_callable(true_fun, "cond: true_fun")
-    _check_callable(false_fun, "cond: false_fun")
+    argspec.check_callable(true_fun, "cond: true_fun")
+    argspec.check_callable(false_fun, "cond: false_fun")
     if current() is None:
         p = np.asarray(pred)
         if p.shape != ():
@@ -338,7 +309,7 @@ def switch(index, branches: Sequence[Callable], *operands):
     if not branches:
         _fail(ValueError, "switch: empty branch sequence")
     for k, b in enumerate(branches):
-        _check_callable(b, f"switch: branches[{k}]")
+        argspec.check_callable(b, f"switch: branches[{k}]")
     t = type_of(index)
     if t.shape != () or t.dtype.kind not in "iu":
         _fail(TypeError, f"switch: the index must be an integer scalar, got {t}")
@@ -349,9 +320,8 @@ def switch(index, branches: Sequence[Callable], *operands):
         i = min(max(int(np.asarray(index)), 0), n - 1)
         return _eager_cond(i, branches, [f"branches[{k}]" for k in range(n)], operands,
                            "switch", visit=range(n))
-    lax = _lax()
-    index = lax.convert_element_type(index, fnx_ir.int32)
-    index = lax.clamp(fnx_ir.literal(0, fnx_ir.int32), index, fnx_ir.literal(n - 1, fnx_ir.int32))
+    index = ops.convert_element_type(index, fnx_ir.int32)
+    index = ops.clamp(fnx_ir.literal(0, fnx_ir.int32), index, fnx_ir.literal(n - 1, fnx_ir.int32))
     return _bind_cond(index, branches, [f"branches[{k}]" for k in range(n)], operands, "switch")
 
 
@@ -363,7 +333,7 @@ def _check_eager_carry(new_val, tree, types: list[ShapedType], paths, what: str)
     if got != tree:
         _fail(TypeError, f"{what} must return a carry with the structure of the initial carry "
                          f"{tree}, got {got}")
-    _check_leaves(leaves, paths, what)
+    argspec.check_values(leaves, paths, what)
     new_types = _unify_carry(types, [type_of(x) for x in leaves], paths, what,
                              "on input", "on output")
     leaves = [x if type_of(x).dtype is t.dtype else np.asarray(x, dtype=t.dtype.np)
@@ -397,11 +367,11 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     The carry `val` is a pytree whose types stay fixed. Forward-mode differentiable and
     batchable; reverse mode is not (use `scan` or `fori_loop` with static bounds)."""
     what = "while_loop"
-    _check_callable(cond_fun, "while_loop: cond_fun")
-    _check_callable(body_fun, "while_loop: body_fun")
+    argspec.check_callable(cond_fun, "while_loop: cond_fun")
+    argspec.check_callable(body_fun, "while_loop: body_fun")
     leaves, tree = pytree.tree_flatten(init_val)
-    paths = _paths(tree, "init_val")
-    _check_leaves(leaves, paths, what)
+    paths = argspec.leaf_paths(tree, "init_val")
+    argspec.check_values(leaves, paths, what)
     types = [type_of(x) for x in leaves]
     if current() is None:
         return _while_eager(cond_fun, body_fun, leaves, tree, types, paths)
@@ -430,7 +400,7 @@ def _while_eager(cond_fun, body_fun, init_leaves, tree, init_types, paths):
     while True:
         val = pytree.tree_unflatten(tree, leaves)
         c = cond_fun(val)
-        if not _is_value(c):
+        if not argspec.is_value(c):
             _fail(TypeError, f"{what}: cond_fun must return a boolean scalar, got a "
                              f"{type(c).__name__}")
         _check_predicate(type_of(c).strong(), what)
@@ -486,10 +456,10 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     `xs` may be None (then `length` is required); carries, xs and ys are pytrees.
     `unroll` is accepted as a hint (backends may unroll the loop body)."""
     what = "scan"
-    _check_callable(f, "scan: f")
+    argspec.check_callable(f, "scan: f")
     x_leaves, x_tree = pytree.tree_flatten(xs)
-    x_paths = _paths(x_tree, "xs")
-    _check_leaves(x_leaves, x_paths, what)
+    x_paths = argspec.leaf_paths(x_tree, "xs")
+    argspec.check_values(x_leaves, x_paths, what)
     x_types = [type_of(x) for x in x_leaves]
     lengths = []
     for t, p in zip(x_types, x_paths):
@@ -514,8 +484,8 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
         _fail(ValueError, f"scan: length must be non-negative, got {length}")
     unroll = _normalize_unroll(unroll, length)
     c_leaves, c_tree = pytree.tree_flatten(init)
-    c_paths = _paths(c_tree, "init")
-    _check_leaves(c_leaves, c_paths, what)
+    c_paths = argspec.leaf_paths(c_tree, "init")
+    argspec.check_values(c_leaves, c_paths, what)
     c_types = [type_of(x) for x in c_leaves]
     n_carry = len(c_leaves)
 
@@ -565,13 +535,13 @@ def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, l
         y_leaves, tree = pytree.tree_flatten(y)
         if y_tree is None:
             y_tree = tree
-            y_types = [type_of(v).strong() for v in _check_leaves(y_leaves, _paths(tree, "y"),
+            y_types = [type_of(v).strong() for v in argspec.check_values(y_leaves, argspec.leaf_paths(tree, "y"),
                                                                    what)]
         elif tree != y_tree:
             _fail(TypeError, f"{what} must return y of one structure at every iteration, got "
                              f"{y_tree} and {tree}")
         else:
-            for v, t, p in zip(y_leaves, y_types, _paths(tree, "y")):
+            for v, t, p in zip(y_leaves, y_types, argspec.leaf_paths(tree, "y")):
                 vt = type_of(v)
                 if vt.shape != t.shape:
                     _fail(TypeError, f"{what}: {p} has type {t} at one iteration and {vt} at "
@@ -593,7 +563,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool 
     a `scan` (reverse-differentiable); with traced bounds a `while_loop` (forward-mode
     only). The index `i` has the bounds' (promoted) integer dtype, weakly typed when both
     are Python ints."""
-    _check_callable(body_fun, "fori_loop: body_fun")
+    argspec.check_callable(body_fun, "fori_loop: body_fun")
     lt, ut = type_of(lower), type_of(upper)
     for name, t in (("lower", lt), ("upper", ut)):
         if t.shape != () or t.dtype.kind not in "iu":
@@ -609,24 +579,22 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool 
         if current() is None:
             return _fori_eager(lo, hi, itype, body_fun, init_val)
         one = fnx_ir.literal(1, dtype, itype.weak)
-        lax = _lax()
-
+    
         def step(carry, _):
             i, x = carry
-            return (lax.add(i, one), body_fun(i, x)), None
+            return (ops.add(i, one), body_fun(i, x)), None
 
         i0 = lo if (itype.weak and isinstance(lower, int)) else _convert(lower, itype)
         (_, out), _ = scan(step, (i0, init_val), None, length=max(hi - lo, 0),
                            unroll=1 if unroll is None else unroll)
         return out
-    lax = _lax()
     one = fnx_ir.literal(1, dtype, itype.weak)
 
     def cond_fun(c):
-        return lax.lt(c[0], c[1])
+        return ops.lt(c[0], c[1])
 
     def body(c):
-        return lax.add(c[0], one), c[1], body_fun(c[0], c[2])
+        return ops.add(c[0], one), c[1], body_fun(c[0], c[2])
 
     _, _, out = while_loop(cond_fun, body, (_convert(lower, itype), _convert(upper, itype),
                                             init_val))
@@ -636,8 +604,8 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool 
 def _fori_eager(lo: int, hi: int, itype: ShapedType, body_fun, init_val):
     what = "fori_loop body_fun"
     leaves, tree = pytree.tree_flatten(init_val)
-    paths = _paths(tree, "init_val")
-    _check_leaves(leaves, paths, what)
+    paths = argspec.leaf_paths(tree, "init_val")
+    argspec.check_values(leaves, paths, what)
     types = [type_of(x) for x in leaves]
     init_leaves = leaves
     i = lo
@@ -658,6 +626,6 @@ def _fori_eager(lo: int, hi: int, itype: ShapedType, body_fun, init_val):
 def map(f: Callable, xs):
     """`stack([f(x) for x in xs])` over the leading axis of the pytree `xs`, as one `scan`
     (JAX's `lax.map`)."""
-    _check_callable(f, "map: f")
+    argspec.check_callable(f, "map: f")
     _, ys = scan(lambda carry, x: (carry, f(x)), (), xs)
     return ys

@@ -15,10 +15,8 @@ import numpy as np
 
 from fnx_ir import ShapedType
 
-from . import pytree
-from . import ad
-from .ad_api import (_bind_arg, _check_callable, _describe, _flatten_outputs, _fun_name,
-                     _is_value, _leaf, _output, _trace)
+from . import ad, argspec, ops, pytree
+from .ad_api import _bind_arg, _describe, _flatten_outputs, _output, _trace
 from .trace import bind, current, type_of
 from .._rules.custom import Rule
 
@@ -31,10 +29,10 @@ def _resolve_args(fun, args, kwargs, what):
     try:
         ba = inspect.signature(fun).bind(*args, **kwargs)
     except TypeError as e:
-        raise TypeError(f"{what} {_fun_name(fun)}: {e}") from None
+        raise TypeError(f"{what} {argspec.callable_name(fun)}: {e}") from None
     ba.apply_defaults()
     if ba.kwargs:
-        raise TypeError(f"{what} {_fun_name(fun)}: keyword-only arguments are not "
+        raise TypeError(f"{what} {argspec.callable_name(fun)}: keyword-only arguments are not "
                         f"supported ({sorted(ba.kwargs)})")
     return tuple(ba.args)
 
@@ -83,7 +81,7 @@ def _flatten_tangents(tree, types, what: str) -> tuple[list, Any]:
     leaves = [ad.zeros_like_aval(l.aval) if isinstance(l, SymbolicZero) else l
               for l in leaves]
     for o in leaves:
-        if not _is_value(o):
+        if not argspec.is_value(o):
             raise TypeError(f"{what}: the function returned a {type(o).__name__} "
                             "inside its output: outputs must be arrays or pytrees of arrays")
     return leaves, treedef
@@ -93,7 +91,7 @@ class _CustomBase:
     kind = "custom"
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-        _check_callable(fun, self.kind)
+        argspec.check_callable(fun, self.kind)
         functools.update_wrapper(self, fun, updated=())
         self._custom_fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
@@ -115,7 +113,8 @@ class _CustomBase:
             return args, None  # eager: nothing can differentiate it, JAX calls the function
         static, dyn, merge = self._split(args)
         leaves, in_tree = pytree.tree_flatten(dyn)
-        leaves = [_leaf(x, self.kind) for x in leaves]
+        leaves = argspec.check_leaves(leaves, self.kind,
+                                       lambda: argspec.leaf_paths(in_tree, "args"))
         box = {}
 
         def flat_call(*xs):
@@ -131,9 +130,8 @@ class _CustomBase:
 def _as_rule_output(v, t: ShapedType):
     """A value a user rule returned, as a value of type `t` (dtype converted; an array
     eagerly)."""
-    from .. import lax
     if type_of(v).dtype is not t.dtype:
-        v = lax.convert_element_type(v, t.dtype)
+        v = ops.convert_element_type(v, t.dtype)
     return _bind_arg(v)
 
 
@@ -166,7 +164,7 @@ class custom_jvp(_CustomBase):
         """Set the rule `jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)`.
         With `symbolic_zeros`, the tangents of arguments that are not differentiated are
         `SymbolicZero`s (else zeros), and the rule may return them."""
-        _check_callable(jvp, "custom_jvp.defjvp")
+        argspec.check_callable(jvp, "custom_jvp.defjvp")
         self.jvp = jvp
         self.symbolic_zeros = bool(symbolic_zeros)
         return jvp
@@ -191,7 +189,7 @@ class custom_jvp(_CustomBase):
         self.defjvp(rule)
 
     def __call__(self, *args, **kwargs):
-        name = _fun_name(self._custom_fun)
+        name = argspec.callable_name(self._custom_fun)
         if self.jvp is None:
             raise AttributeError(f"No JVP defined for custom_jvp function {name} using "
                                  "defjvp.")
@@ -264,13 +262,13 @@ class custom_vjp(_CustomBase):
         `bwd(*nondiff_args, residuals, g) -> tuple of argument cotangents`. With
         `symbolic_zeros`, `fwd`'s argument leaves are `CustomVJPPrimal(value, perturbed)`
         and zero output cotangents reach `bwd` as `SymbolicZero`s (as in JAX)."""
-        _check_callable(fwd, "custom_vjp.defvjp (fwd)")
-        _check_callable(bwd, "custom_vjp.defvjp (bwd)")
+        argspec.check_callable(fwd, "custom_vjp.defvjp (fwd)")
+        argspec.check_callable(bwd, "custom_vjp.defvjp (bwd)")
         self.fwd, self.bwd = fwd, bwd
         self.symbolic_zeros = bool(symbolic_zeros)
 
     def __call__(self, *args, **kwargs):
-        name = _fun_name(self._custom_fun)
+        name = argspec.callable_name(self._custom_fun)
         if self.fwd is None:
             raise AttributeError(f"No VJP defined for custom_vjp function {name} using "
                                  "defvjp.")

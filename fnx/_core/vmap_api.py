@@ -15,13 +15,10 @@ import numpy as np
 
 from fnx_ir import Literal, ShapedType
 
-from . import pytree
-from . import errors
-from .api import flatten_function
+from . import argspec, errors, pytree
 from .batching import BatchingError, batch_program, bound_axis, matchaxis
 from .array import Array, as_array
-from .dtypes import canonical_array
-from .trace import Tracer, current, trace_flat, type_of
+from .trace import current, trace_flat, type_of
 
 
 def _is_axis(x) -> bool:
@@ -36,25 +33,6 @@ def _check_spec(spec, what: str) -> None:
                 f"vmap {what} must be an int, None, or a pytree of those; got a leaf "
                 f"{leaf!r} of type {type(leaf).__name__} in {what}={spec!r}",
                 errors.user_source()))
-
-
-def _key_str(node_type, aux, i) -> str:
-    if node_type is dict:
-        return f"[{aux[i]!r}]"
-    fields = getattr(node_type, "_fields", None)
-    if fields is not None:
-        return f".{fields[i]}"
-    return f"[{i}]"
-
-
-def _paths(treedef: pytree.PyTreeDef, path: str) -> list[str]:
-    """A readable path (`args[0]['w']`) for each leaf of `treedef`, in flatten order."""
-    if treedef.node_type is None:
-        return [path]
-    out: list[str] = []
-    for i, child in enumerate(treedef.children):
-        out.extend(_paths(child, path + _key_str(treedef.node_type, treedef.aux, i)))
-    return out
 
 
 def _prefix_leaves(spec, treedef: pytree.PyTreeDef, path: str, what: str,
@@ -76,22 +54,8 @@ def _prefix_leaves(spec, treedef: pytree.PyTreeDef, path: str, what: str,
             f"have structure {treedef._str()} there, but {what} has {spec!r:.80}", src))
     out: list = []
     for i, (c, sub) in enumerate(zip(children, treedef.children)):
-        out.extend(_prefix_leaves(c, sub, path + _key_str(node_type, aux, i), what, root, src))
+        out.extend(_prefix_leaves(c, sub, argspec.key_path(treedef, i, path), what, root, src))
     return out
-
-
-def _check_leaf(x, path: str, src):
-    if type(x) is Tracer or isinstance(x, (bool, int, float)):
-        return x
-    if isinstance(x, (np.ndarray, np.generic)):
-        try:
-            type_of(x)
-        except TypeError as e:
-            raise TypeError(errors.at_source(f"vmap: argument {path}: {e}", src)) from None
-        return canonical_array(x)  # float64 is float32 with x64 off
-    raise TypeError(errors.at_source(
-        f"vmap: argument {path} is a {type(x).__name__}, not a valid fnx argument: leaves "
-        "must be numpy arrays, Python scalars or traced values", src))
 
 
 def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
@@ -136,9 +100,10 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
         kw_leaves, kw_tree = pytree.tree_flatten(kwargs)
         axes = _prefix_leaves(in_axes, args_tree, "args", "in_axes", "arguments", src)
         axes += [0] * len(kw_leaves)
-        paths = _paths(args_tree, "args") + _paths(kw_tree, "kwargs")
+        paths = argspec.leaf_paths(args_tree, "args") + argspec.leaf_paths(kw_tree, "kwargs")
         leaves, in_tree = pytree.tree_flatten((tuple(args), kwargs))
-        leaves = [_check_leaf(x, p, src) for x, p in zip(leaves, paths)]
+        leaves = [argspec.check_leaf(x, "vmap", f"argument {p}", src)
+                  for x, p in zip(leaves, paths, strict=True)]
 
         types = [type_of(x) for x in leaves]
         for i, (t, ax, p) in enumerate(zip(types, axes, paths)):
@@ -174,7 +139,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
         example_types = [t if ax is None else
                          ShapedType(t.shape[:ax] + t.shape[ax + 1:], t.dtype, t.weak)
                          for t, ax in zip(types, axes)]
-        flat_fun, out_tree_box = flatten_function(fun, in_tree, f"vmap: {name}", src)
+        flat_fun, out_tree_box = argspec.flatten_function(fun, in_tree, f"vmap: {name}", src)
         with bound_axis(axis_name, size):
             traced = trace_flat(flat_fun, leaves, concrete=False, types=example_types)
             out_tree = out_tree_box[0]
@@ -182,7 +147,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
                                            axes + [None] * len(traced.captured))
 
         out_specs = _prefix_leaves(out_axes, out_tree, "out", "out_axes", "outputs", src)
-        out_paths = _paths(out_tree, "out")
+        out_paths = argspec.leaf_paths(out_tree, "out")
         eager = current() is None
         results = []
         for v, d, spec, p in zip(outs, out_dims, out_specs, out_paths):

@@ -17,6 +17,7 @@ from .._core import batching as _bat
 from .._core import errors
 from .._core.rules import define
 from .._core.trace import bind
+from .. import lax as _lax
 
 
 def _unbound_impl(*args, axis_name, **params):
@@ -44,7 +45,7 @@ def _reduction_batch(prim: str, reduce: str, unbatched):
 
 
 def _times(x, size: int):
-    L = _ad.lax()
+    L = _lax
     return L.mul(x, L.full_like(x, size))
 
 
@@ -71,7 +72,7 @@ for _prim, _reduce in (("pmax", "reduce_max"), ("pmin", "reduce_min")):
 
 def _all_gather_batch(args, dims, *, axis_name, axis, tiled, axis_size):
     (x,), (d,) = args, dims
-    L = _ad.lax()
+    L = _lax
     here, size, _ = _here(axis_name)
     if not here:  # batch at 0: the gathered axis moves one up
         x = _bat.moveaxis(x, d, 0)
@@ -94,7 +95,7 @@ def _all_gather_transpose(ct, x, *, axis_name, axis, tiled, axis_size):
     takes its own block."""
     if ct is None:
         return [None]
-    L = _ad.lax()
+    L = _lax
     total = bind("psum", ct, axis_name=axis_name)
     t = x.aval
     index = bind("axis_index", axis_name=axis_name)
@@ -117,7 +118,7 @@ def _axis_index_batch(args, dims, *, axis_name):
     here, size, _ = _here(axis_name)
     if not here:
         return bind("axis_index", axis_name=axis_name), None
-    return _ad.lax().iota(fnx_ir.int32, (size,), 0), 0
+    return _lax.iota(fnx_ir.int32, (size,), 0), 0
 
 
 define("axis_index", impl=_unbound_impl, jvp=_ad.zero_jvp("axis_index"),

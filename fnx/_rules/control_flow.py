@@ -41,17 +41,12 @@ from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
 from .._core import ad as _ad
 from .._core import errors as _errors
+from .._core.evaluate import evaluate as _evaluate
 from .._core.rules import define
 from .._core.trace import bind, eval_program, trace_flat, type_of
 
 
 # =========================================================================== helpers
-
-def _evaluate(program: Program, args) -> list[np.ndarray]:
-    from ..backends.interpreter import evaluate
-    arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args)]
-    return evaluate(program, arrays)
-
 
 def _trace(fun: Callable, types: Sequence[ShapedType]) -> Program:
     """`fun(*tracers) -> list` traced abstractly on `types` into a closed Program."""

@@ -30,6 +30,7 @@ import fnx_ir
 from fnx_ir import Equation, Program, ShapedType
 
 from .._core import ad as _ad
+from .._core.evaluate import evaluate as _evaluate
 from .._core.rules import define
 from .._core.errors import TracerLeakError
 from .._core.trace import bind, eval_program, substituting, trace_flat, type_of
@@ -203,12 +204,6 @@ if "name" not in fnx_ir.PRIMITIVES:  # elementwise: backends fuse it as the iden
 
 
 # ------------------------------------------------------------------- impl
-
-def _evaluate(program: Program, args) -> list[np.ndarray]:
-    from ..backends.interpreter import evaluate
-    arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args)]
-    return evaluate(program, arrays)
-
 
 def _call_impl(*args, call, **params):
     return _evaluate(call, args)

@@ -391,7 +391,7 @@ def _clamp_batch(args, dims):
         if db is None and scalar:
             bounds.append(b)
         elif scalar:
-            bounds.append(_bat.lax().broadcast_in_dim(b, full, (d,)))
+            bounds.append(_lax.broadcast_in_dim(b, full, (d,)))
         else:
             bounds.append(_bat.matchaxis(b, db, size, d))
     return _bat.bind("clamp", bounds[0], x, bounds[1]), d

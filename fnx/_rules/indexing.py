@@ -108,7 +108,7 @@ def _zero_start(starts):
 def _dynamic_slice_batch(args, dims, *, slice_sizes):
     (x, *starts), (dx, *ds) = args, dims
     size = _bat.batch_size(args, dims)
-    L = _bat.lax()
+    L = _lax
     if all(d is None for d in ds):  # only the operand is batched: take its whole batch axis
         starts = starts[:dx] + [_zero_start(starts)] + starts[dx:]
         sizes = slice_sizes[:dx] + (size,) + slice_sizes[dx:]
@@ -127,7 +127,7 @@ def _dynamic_slice_batch(args, dims, *, slice_sizes):
 def _dynamic_update_slice_batch(args, dims):
     (x, update, *starts), (dx, du, *ds) = args, dims
     size = _bat.batch_size(args, dims)
-    L = _bat.lax()
+    L = _lax
     if all(d is None for d in ds):  # one window for all examples: update the whole batch axis
         d = dx if dx is not None else 0
         x, update = _bat.matchaxis(x, dx, size, d), _bat.matchaxis(update, du, size, d)
@@ -152,7 +152,7 @@ def _gather_batch(args, dims, *, axes):
     if dx is None:
         return _bat.bind("gather", x, *idx, axes=axes), d
     t = _bat.type_of(idx[0])  # both batched: example b reads its own slice of the operand
-    batch_idx = _bat.lax().iota(t.dtype, t.shape, d)
+    batch_idx = _lax.iota(t.dtype, t.shape, d)
     new_axes = (dx,) + tuple(_bat.batched_axis(dx, a) for a in axes)
     return _bat.bind("gather", x, batch_idx, *idx, axes=new_axes), d
 
@@ -171,7 +171,7 @@ def _scatter_batch(name):
             return _bat.bind(name, x, updates, *idx, axes=new_axes, mode=mode), d
         idx, di0 = _bat.common_layout(idx, di)
         t = _bat.type_of(idx[0])  # example b scatters into its own slice of the operand
-        batch_idx = _bat.lax().iota(t.dtype, t.shape, di0)
+        batch_idx = _lax.iota(t.dtype, t.shape, di0)
         new_axes = (d,) + tuple(_bat.batched_axis(d, a) for a in axes)
         updates = _bat.matchaxis(updates, du, size, di0)
         return _bat.bind(name, x, updates, batch_idx, *idx, axes=new_axes, mode=mode), d

@@ -65,7 +65,7 @@ def _broadcast_in_dim_batch(args, dims, *, shape, broadcast_dimensions):
 def _reshape_batch(args, dims, *, new_sizes):
     (x,), (d,) = args, dims
     x = _bat.moveaxis(x, d, 0)
-    return _bat.lax().reshape(x, (_bat.type_of(x).shape[0],) + new_sizes), 0
+    return _lax.reshape(x, (_bat.type_of(x).shape[0],) + new_sizes), 0
 
 
 def _transpose_batch(args, dims, *, permutation):
@@ -110,7 +110,7 @@ def _pad_batch(args, dims, *, padding_config):
         return _bat.bind("pad", x, value, padding_config=cfg), dx
     # A padding value per example: pad with zeros, then select each example's value
     # where an (unbatched) mask of the padded positions says so.
-    L = _bat.lax()
+    L = _lax
     size = _bat.batch_size(args, dims)
     x = _bat.matchaxis(x, dx, size, 0)
     t = _bat.type_of(x)
