@@ -18,7 +18,7 @@ from fnx_ir import ShapedType
 from . import ad, argspec, ops, pytree
 from .ad_api import _bind_arg, _describe, _flatten_outputs, _output, _trace
 from .trace import bind, current, type_of
-from .._rules.custom import Rule
+from .user_rule import Rule
 
 __all__ = ["custom_jvp", "custom_vjp", "SymbolicZero", "CustomVJPPrimal"]
 

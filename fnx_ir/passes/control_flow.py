@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from ..program import Equation, Program, Var
+from ..program import Equation, Program, Var, subprograms
 
 
 def has_effects(program: Program) -> bool:
     """Whether `program` (or a program nested in it) has an equation without outputs."""
-    from ..program import subprograms
     for eqn in program.equations:
         if not eqn.outputs or any(has_effects(p) for p in subprograms(eqn.params)):
             return True
@@ -111,7 +110,6 @@ def prune(eqn: Equation, used: list[bool], dce: Callable) -> Equation | None:
     outputs marked `used`, its sub-programs cleaned by `dce`; None if the rule does not
     apply (not control flow, or a sub-program with an effect)."""
     rule = DCE_RULES.get(eqn.primitive)
-    from ..program import subprograms
     if rule is None or any(has_effects(q) for q in subprograms(eqn.params)):
         return None
     return rule(eqn, used, dce)
