@@ -102,7 +102,7 @@ def jvp_rule(name: str, *fns: Callable | None, use_ans: bool = True) -> Callable
     def rule(primals, tangents, **params):
         ans = bind(name, *primals, **params)
         out_t = None
-        for fn, t in zip(fns, tangents):
+        for fn, t in zip(fns, tangents, strict=True):
             if t is None or fn is None:
                 continue
             out_t = add_tangents(out_t, fn(t, ans, *primals, **params))
@@ -184,7 +184,7 @@ def jvp_eval(program: Program, primals: Sequence, tangents: Sequence) -> tuple[l
     """
     penv: dict = {}
     tenv: dict = {}
-    for v, p, t in zip(program.inputs, primals, tangents):
+    for v, p, t in zip(program.inputs, primals, tangents, strict=True):
         penv[v] = p
         if t is not None and differentiable(v.type):
             tenv[v] = t
@@ -206,7 +206,7 @@ def jvp_eval(program: Program, primals: Sequence, tangents: Sequence) -> tuple[l
             if all(t is None for t in ts):
                 out = rebind(eq, ps)
                 _tag_sources(ctx, start, eq.source)
-                for v, o in zip(eq.outputs, out if r.multiple_results else [out]):
+                for v, o in zip(eq.outputs, out if r.multiple_results else [out], strict=True):
                     penv[v] = o
                 continue
             if r.jvp is None:
@@ -216,7 +216,7 @@ def jvp_eval(program: Program, primals: Sequence, tangents: Sequence) -> tuple[l
             out, out_t = r.jvp(ps, ts, **eq.params)
             _tag_sources(ctx, start, eq.source)
             outs, out_ts = (out, out_t) if r.multiple_results else ([out], [out_t])
-            for v, o, t in zip(eq.outputs, outs, out_ts):
+            for v, o, t in zip(eq.outputs, outs, out_ts, strict=True):
                 penv[v] = o
                 if t is not None and differentiable(v.type):
                     _check_tangent(eq, v.type, t)
@@ -251,7 +251,7 @@ def jvp_program(program: Program, diff: Sequence[bool],
     A user rule may read values of an enclosing trace that `program` does not: with a
     `captured` list, they are appended to it and `J` takes them as trailing inputs.
     """
-    diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff)]
+    diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff, strict=True)]
     want = [True] * len(program.outputs) if want is None else list(want)
     n = len(program.inputs)
     box = []
@@ -260,11 +260,11 @@ def jvp_program(program: Program, diff: Sequence[bool],
         it = iter(args[n:])
         tangents = [next(it) if d else None for d in diff]
         outs, touts = jvp_eval(program, args[:n], tangents)
-        touts = [t if w else None for t, w in zip(touts, want)]
+        touts = [t if w else None for t, w in zip(touts, want, strict=True)]
         box.append([t is not None for t in touts])
         return list(outs) + [t for t in touts if t is not None]
 
-    types = program.in_types + [v.type for v, d in zip(program.inputs, diff) if d]
+    types = program.in_types + [v.type for v, d in zip(program.inputs, diff, strict=True) if d]
     vals = None if values is None else list(values) + [None] * (len(types) - n)
     traced = trace_flat(fun, types, concrete=values is not None, types=types, values=vals)
     if captured is None:
@@ -289,7 +289,7 @@ PE_RULES: dict[str, Callable] = {}
 
 def partial_eval(program: Program, unknowns: Sequence[bool]) -> PartialEval:
     """Split `program` by forward dataflow from the inputs marked unknown."""
-    unk = {v for v, u in zip(program.inputs, unknowns) if u}
+    unk = {v for v, u in zip(program.inputs, unknowns, strict=True) if u}
     keqs: list[Equation] = []
     ueqs: list[Equation] = []
     for eq in program.equations:
@@ -305,9 +305,9 @@ def partial_eval(program: Program, unknowns: Sequence[bool]) -> PartialEval:
         k, u, out_unk = rule(eq, in_unk)
         keqs.extend(k)
         ueqs.extend(u)
-        unk.update(o for o, f in zip(eq.outputs, out_unk) if f)
+        unk.update(o for o, f in zip(eq.outputs, out_unk, strict=True) if f)
     out_unk = [isinstance(o, Var) and o in unk for o in program.outputs]
-    u_outs = [o for o, f in zip(program.outputs, out_unk) if f]
+    u_outs = [o for o, f in zip(program.outputs, out_unk, strict=True) if f]
 
     live = set(u_outs)
     kept = []
@@ -325,11 +325,11 @@ def partial_eval(program: Program, unknowns: Sequence[bool]) -> PartialEval:
             if isinstance(x, Var) and x not in unk and x not in const_vars and x not in seen:
                 seen.add(x)
                 residuals.append(x)
-    u_inputs = [v for v, u in zip(program.inputs, unknowns) if u]
-    k_inputs = [v for v, u in zip(program.inputs, unknowns) if not u]
+    u_inputs = [v for v, u in zip(program.inputs, unknowns, strict=True) if u]
+    k_inputs = [v for v, u in zip(program.inputs, unknowns, strict=True) if not u]
     uconsts = [(v, c) for v, c in program.constants if v in live]
     unknown = Program(residuals + u_inputs, uconsts, kept, u_outs)
-    k_outs = [o for o, f in zip(program.outputs, out_unk) if not f] + residuals
+    k_outs = [o for o, f in zip(program.outputs, out_unk, strict=True) if not f] + residuals
     known = dce(Program(k_inputs, program.constants, keqs, k_outs))
     return PartialEval(known, unknown, out_unk, len(residuals))
 
@@ -346,7 +346,7 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
     """
     known: dict = {}
     linear: set = set()
-    for v, a in zip(program.inputs, args):
+    for v, a in zip(program.inputs, args, strict=True):
         if is_undefined(a):
             linear.add(v)
         else:
@@ -365,7 +365,8 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
                 linear.update(eq.outputs)
                 continue
             out = rebind(eq, [x if type(x) is Literal else known[x] for x in eq.inputs])
-            for v, o in zip(eq.outputs, out if rules(eq.primitive).multiple_results else [out]):
+            outs = out if rules(eq.primitive).multiple_results else [out]
+            for v, o in zip(eq.outputs, outs, strict=True):
                 known[v] = o
     finally:
         if ctx is not None:
@@ -382,7 +383,7 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
             ct = ops.convert_element_type(ct, v.type.dtype)
         ct_env[v] = add_tangents(ct_env.get(v), ct)
 
-    for o, ct in zip(program.outputs, cts):
+    for o, ct in zip(program.outputs, cts, strict=True):
         if ct is not None and isinstance(o, Var) and o in linear:
             accumulate(o, ct)
     try:
@@ -410,13 +411,14 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
             if len(res) != len(eq.inputs):
                 raise AssertionError(f"transpose rule of {eq.primitive} returned {len(res)} "
                                      f"cotangents for {len(eq.inputs)} operands")
-            for x, a, c in zip(eq.inputs, in_args, res):
+            for x, a, c in zip(eq.inputs, in_args, res, strict=True):
                 if c is not None and is_undefined(a):
                     accumulate(x, c, eq)
     finally:
         if ctx is not None:
             ctx.source = saved
-    return [ct_env.get(v) if is_undefined(a) else None for v, a in zip(program.inputs, args)]
+    return [ct_env.get(v) if is_undefined(a) else None
+            for v, a in zip(program.inputs, args, strict=True)]
 
 
 # =========================================================================== linearize
@@ -457,10 +459,11 @@ class Linearized:
                           self.in_types)
 
     def jvp(self, tangents: Sequence) -> list:
-        ts = [instantiate(t, UndefinedPrimal(a)) for t, a in zip(tangents, self.in_types)]
+        ts = [instantiate(t, UndefinedPrimal(a))
+              for t, a in zip(tangents, self.in_types, strict=True)]
         vals = eval_program(self.program, list(self.residuals) + ts)
         out = []
-        for slot, t in zip(self.slots, self.out_types):
+        for slot, t in zip(self.slots, self.out_types, strict=True):
             if slot is None:
                 out.append(zeros_like_aval(t))
             elif slot[0] == "lin":
@@ -471,7 +474,7 @@ class Linearized:
 
     def vjp(self, cts: Sequence) -> list:
         lin_cts = [None] * len(self.program.outputs)
-        for slot, ct in zip(self.slots, cts):
+        for slot, ct in zip(self.slots, cts, strict=True):
             if slot is not None and slot[0] == "lin":
                 lin_cts[slot[1]] = ct
         args = list(self.residuals) + [UndefinedPrimal(t) for t in self.in_types]
@@ -486,7 +489,7 @@ def linearize_program(program: Program, diff: Sequence[bool],
     normalised to differentiable inputs. The known program returns the outputs, then the
     output tangents that do not depend on the input tangents, then the residuals.
     `values`, `captured`: see `jvp_program` (the captured values are known inputs)."""
-    diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff)]
+    diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff, strict=True)]
     n_captured = len(captured) if captured is not None else 0
     J, nonzero = jvp_program(program, diff, want, values, captured)
     n_out = len(program.outputs)
@@ -510,7 +513,8 @@ def linearize_flat(program: Program, args: Sequence, diff: Sequence[bool],
         if any(v is None for v in values):
             values = None
         else:
-            values = [np.asarray(v, v_.type.dtype.np) for v, v_ in zip(values, program.inputs)]
+            values = [np.asarray(v, v_.type.dtype.np)
+                      for v, v_ in zip(values, program.inputs, strict=True)]
     captured: list = []
     pe, nonzero, diff = linearize_program(program, diff, want, values, captured)
     n_out = len(program.outputs)
@@ -528,7 +532,7 @@ def linearize_flat(program: Program, args: Sequence, diff: Sequence[bool],
         else:
             slots.append(("known", next(vals)))
     residuals = list(vals)
-    in_types = [v.type for v, d in zip(program.inputs, diff) if d]
+    in_types = [v.type for v, d in zip(program.inputs, diff, strict=True) if d]
     return outs, Linearized(pe.unknown, residuals, slots, program.out_types, in_types)
 
 
@@ -542,7 +546,7 @@ def vjp_program(program: Program, diff: Sequence[bool]) -> Program:
         outs, lin = linearize_flat(program, args[:n_in], diff)
         cts = lin.vjp(args[n_in:])
         return list(outs) + [instantiate(c, UndefinedPrimal(t))
-                             for c, t in zip(cts, lin.in_types)]
+                             for c, t in zip(cts, lin.in_types, strict=True)]
 
     types = program.in_types + [t.strong() for t in program.out_types]
     traced = trace_flat(fun, types, concrete=False, types=types)

@@ -22,6 +22,7 @@ import numpy as np
 from fnx_ir import Literal, Program, ShapedType
 
 from . import ad, argspec, ops, pytree
+from .argspec import callable_name
 from .array import as_array
 from .dtypes import canonical_array
 from .trace import Tracer, bind, current, trace_flat, type_of, value_of
@@ -46,7 +47,7 @@ def _trace(flat_fun: Callable, leaves: Sequence) -> tuple[Program, list]:
     concrete = all(value_of(x) is not None for x in leaves)
     types = [type_of(x) for x in leaves]
     args = [np.asarray(x, dtype=t.dtype.np) if argspec.is_python_scalar(x) else x
-            for x, t in zip(leaves, types)]
+            for x, t in zip(leaves, types, strict=True)]
     traced = trace_flat(flat_fun, args, concrete, types)
     return traced.program, list(traced.captured)
 
@@ -92,7 +93,7 @@ def _check_real_inputs(fun, args, nums, what: str, allow_int: bool = False) -> N
                 where = _arg_name(fun, i) + (f" (leaf {j})" if j else "")
                 raise TypeError(
                     f"{what} requires real-valued inputs (input dtype that is a sub-dtype of "
-                    f"np.inexact), but got {t.dtype.name} for {where} of {argspec.callable_name(fun)}. "
+                    f"np.inexact), but got {t.dtype.name} for {where} of {callable_name(fun)}. "
                     f"If you want to use integer-valued inputs, use vjp or set allow_int "
                     f"to True.")
 
@@ -101,7 +102,7 @@ def _partial(fun, args, kwargs, nums):
     """`fun` as a function of the arguments at `nums` (the others fixed)."""
     def f(*dyn):
         full = list(args)
-        for i, a in zip(nums, dyn):
+        for i, a in zip(nums, dyn, strict=True):
             full[i] = a
         return fun(*full, **kwargs)
     return f
@@ -134,7 +135,7 @@ class _Lin:
             aux = None
             if has_aux:
                 if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                    raise TypeError(f"{what} with has_aux=True requires {argspec.callable_name(fun)} to "
+                    raise TypeError(f"{what} with has_aux=True requires {callable_name(fun)} to "
                                     f"return a pair (output, aux), but it returned "
                                     f"{_describe(out)}")
                 out, aux = out
@@ -156,7 +157,7 @@ class _Lin:
         self.outs = outs[:n_out]
         self.out_types = program.out_types[:n_out]
         aux_leaves = list(box["aux_leaves"])
-        for i, v in zip(box["traced_aux"], outs[n_out:]):
+        for i, v in zip(box["traced_aux"], outs[n_out:], strict=True):
             aux_leaves[i] = _output(v, self.in_leaves)
         self.aux = pytree.tree_unflatten(box["aux_tree"], aux_leaves)
 
@@ -170,10 +171,11 @@ class _Lin:
         cts = self.lin.vjp(list(ct_leaves) + [None] * (len(self.lin.out_types) - self.n_out))
         it = iter(cts)
         return [ad.instantiate(next(it), ad.UndefinedPrimal(t)) if d
-                else ad.zeros_like_aval(t.strong()) for t, d in zip(self.in_types, self.diff)]
+                else ad.zeros_like_aval(t.strong())
+                for t, d in zip(self.in_types, self.diff, strict=True)]
 
     def push(self, t_leaves: Sequence) -> list:
-        ts = [t for t, d in zip(t_leaves, self.diff) if d]
+        ts = [t for t, d in zip(t_leaves, self.diff, strict=True) if d]
         return self.lin.jvp(ts)[:self.n_out]
 
 
@@ -182,7 +184,7 @@ def _check_like(values, types, what: str, kind: str, paths=None) -> list:
     floating values (Python scalars are converted). Non-float primals take anything of
     their shape (their (co)tangents are zero)."""
     out = []
-    for i, (v, t) in enumerate(zip(values, types)):
+    for i, (v, t) in enumerate(zip(values, types, strict=True)):
         where = paths[i] if paths else f"leaf {i}"
         if not argspec.is_value(v):
             raise TypeError(f"{what}: {kind} {where} is a {type(v).__name__}, not an array")
@@ -240,7 +242,7 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
         aux = None
         if has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise TypeError(f"jvp with has_aux=True requires {argspec.callable_name(fun)} to return "
+                raise TypeError(f"jvp with has_aux=True requires {callable_name(fun)} to return "
                                 f"a pair (output, aux), but it returned {_describe(out)}")
             out, aux = out
         leaves, tree = _flatten_outputs(out, "jvp")
@@ -258,11 +260,11 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     res_out = pytree.tree_unflatten(box["tree"], [_output(o, p_leaves) for o in outs[:n]])
     res_t = pytree.tree_unflatten(box["tree"], [
         _output(ad.zeros_like_aval(t.strong()) if v is None else v, p_leaves)
-        for v, t in zip(touts[:n], out_types[:n])])
+        for v, t in zip(touts[:n], out_types[:n], strict=True)])
     if not has_aux:
         return res_out, res_t
     aux_leaves = list(box["aux_leaves"])
-    for i, v in zip(box["traced"], outs[n:]):
+    for i, v in zip(box["traced"], outs[n:], strict=True):
         aux_leaves[i] = _output(v, p_leaves)
     return res_out, res_t, pytree.tree_unflatten(box["aux_tree"], aux_leaves)
 
@@ -317,7 +319,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     is a `pytree.Partial` whose leaves are the residuals (it can cross `jit`)."""
     argspec.check_callable(fun, "linearize")
     lin = _Lin(fun, primals, has_aux, "linearize")
-    f_jvp = _LinearFn(lin, "linearize", argspec.callable_name(fun)).partial(
+    f_jvp = _LinearFn(lin, "linearize", callable_name(fun)).partial(
         [_output(v) for v in lin.lin.values()])
     if has_aux:
         return lin.primals_out(), f_jvp, lin.aux
@@ -333,7 +335,7 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     Cotangents of integer/bool primals are zeros of their dtype (JAX uses float0)."""
     argspec.check_callable(fun, "vjp")
     lin = _Lin(fun, primals, has_aux, "vjp")
-    vjp_fn = _LinearFn(lin, "vjp", argspec.callable_name(fun)).partial(
+    vjp_fn = _LinearFn(lin, "vjp", callable_name(fun)).partial(
         [_output(v) for v in lin.lin.values()])
     if has_aux:
         return lin.primals_out(), vjp_fn, lin.aux
@@ -376,18 +378,18 @@ def _value_and_grad(fun, argnums, has_aux, allow_int, what):
         if lin.n_out != 1 or lin.out_tree != pytree.tree_structure(0.0):
             out = lin.primals_out()
             raise TypeError(f"{what} requires a scalar output (shape ()), but "
-                            f"{argspec.callable_name(fun)} returned {_describe(out)}; use fnx.vjp or "
+                            f"{callable_name(fun)} returned {_describe(out)}; use fnx.vjp or "
                             "fnx.jacrev for non-scalar outputs, or reduce the output "
                             "(e.g. .sum())")
         t = lin.out_types[0]
         if t.shape != ():
             raise TypeError(f"{what} requires a scalar output (shape ()), but "
-                            f"{argspec.callable_name(fun)} returned an array of shape {t.shape} "
+                            f"{callable_name(fun)} returned an array of shape {t.shape} "
                             f"({t.dtype.name}); use fnx.vjp or fnx.jacrev for non-scalar "
                             "outputs, or reduce the output (e.g. .sum())")
         if not t.dtype.is_float:
             raise TypeError(f"{what} requires real-valued outputs (output dtype that is a "
-                            f"sub-dtype of np.floating), but {argspec.callable_name(fun)} returned "
+                            f"sub-dtype of np.floating), but {callable_name(fun)} returned "
                             f"{t.dtype.name}")
         grads = lin.pull([np.ones((), t.dtype.np)])
         g_tree = pytree.tree_unflatten(lin.in_tree, [_output(g) for g in grads])
@@ -404,7 +406,7 @@ def _std_basis(types: Sequence[ShapedType]):
     sizes = [t.size for t in types]
     total = sum(sizes)
     out, off = [], 0
-    for t, n in zip(types, sizes):
+    for t, n in zip(types, sizes, strict=True):
         b = np.zeros((total, n), t.dtype.np)
         b[off:off + n] = np.eye(n, dtype=t.dtype.np)
         out.append(b.reshape((total,) + t.shape))
@@ -446,12 +448,12 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         basis, sizes = _std_basis(lin.in_types)
         cols = _map_basis(lambda *ts: lin.push(list(ts)), basis, lin.n_out)
         blocks = []  # per output leaf: per input leaf
-        for j, (col, ot) in enumerate(zip(cols, lin.out_types)):
+        for j, (col, ot) in enumerate(zip(cols, lin.out_types, strict=True)):
             if col is None:
                 col = ad.zeros_like_aval(ShapedType((0,) + ot.shape, ot.dtype))
             per_in = _split_rows(col, sizes, [t.shape for t in lin.in_types])
             row = []
-            for it, blk in zip(lin.in_types, per_in):
+            for it, blk in zip(lin.in_types, per_in, strict=True):
                 ni = len(it.shape)
                 perm = tuple(range(ni, ni + ot.ndim)) + tuple(range(ni))
                 row.append(_output(ops.transpose(blk, perm)))
@@ -481,12 +483,12 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
         for t in lin.out_types:
             if not t.dtype.is_float:
                 raise TypeError(f"jacrev requires real-valued outputs (output dtype that is "
-                                f"a sub-dtype of np.floating), but {argspec.callable_name(fun)} returned "
+                                f"a sub-dtype of np.floating), but {callable_name(fun)} returned "
                                 f"{t.dtype.name}")
         basis, sizes = _std_basis(lin.out_types)
         rows = _map_basis(lambda *cts: lin.pull(list(cts)), basis, len(lin.in_types))
         per_out = [[] for _ in lin.out_types]
-        for row, it in zip(rows, lin.in_types):
+        for row, it in zip(rows, lin.in_types, strict=True):
             if row is None:
                 row = ad.zeros_like_aval(ShapedType((0,) + it.shape, it.dtype))
             for j, blk in enumerate(_split_rows(row, sizes, [t.shape for t in lin.out_types])):
@@ -535,7 +537,7 @@ def checkpoint(fun: Callable | None = None, *, prevent_cse: bool = True,
         for i in static:
             if not -n <= i < n:
                 raise ValueError(f"checkpoint: static_argnums {static_argnums!r} is out of "
-                                 f"range for {argspec.callable_name(fun)} called with {n} positional "
+                                 f"range for {callable_name(fun)} called with {n} positional "
                                  "arguments")
         snums = {i % n for i in static}
         dyn = tuple(a for i, a in enumerate(args) if i not in snums)

@@ -254,10 +254,10 @@ class JitFunction:
                     compiled = self._cache[key] = self._compile(args, kwargs, static, dyn_args,
                                                                 dyn_kwargs)
         arrays = [x if type(x) in _ARRAYS and x.dtype == d else np.asarray(x, dtype=d)
-                  for x, d in zip(leaves, compiled.dtypes)]
+                  for x, d in zip(leaves, compiled.dtypes, strict=True)]
         if (self._flat_ok and not kwargs and len(args) == len(compiled.dtypes)
                 and all(type(a) in _ARRAYS and a.dtype == d
-                        for a, d in zip(args, compiled.dtypes))):
+                        for a, d in zip(args, compiled.dtypes, strict=True))):
             leaf = pytree.treedef_is_leaf(compiled.out_tree)
             self._flat_cache[x64_enabled()][tuple(map(_SHAPE_DTYPE, args))] = (
                 compiled.executable, None if leaf else compiled.out_tree)

@@ -111,7 +111,7 @@ def batch_program(program: Program, args: Sequence, dims: Sequence[int | None]):
 
 def _batch_program(program: Program, args: Sequence, dims: Sequence[int | None]):
     env: dict[Any, tuple[Any, int | None]] = {}
-    for v, a, d in zip(program.inputs, args, dims):
+    for v, a, d in zip(program.inputs, args, dims, strict=True):
         env[v] = (a, d)
     for v, c in program.constants:
         env[v] = (c, None)
@@ -142,7 +142,7 @@ def _batch_program(program: Program, args: Sequence, dims: Sequence[int | None])
         if len(outs) != len(eq.outputs) or len(ods) != len(eq.outputs):
             raise AssertionError(f"batch rule of {eq.primitive} returned {len(outs)} results "
                                  f"for {len(eq.outputs)} outputs")
-        for v, o, d in zip(eq.outputs, outs, ods):
+        for v, o, d in zip(eq.outputs, outs, ods, strict=True):
             if d is not None:
                 _check_rule_result(eq, v.type, o, d)
             env[v] = (o, d)
@@ -168,7 +168,7 @@ def _check_rule_result(eq, expected: fnx_ir.ShapedType, value, dim) -> None:
 
 def batch_size(args: Sequence, dims: Sequence[int | None]) -> int:
     """The size of the batch axis (from the first batched operand)."""
-    for a, d in zip(args, dims):
+    for a, d in zip(args, dims, strict=True):
         if d is not None:
             return type_of(a).shape[d]
     frame = current_axis()  # (a collective over the axis, with unbatched operands)
@@ -238,7 +238,7 @@ def common_layout(args: Sequence, dims: Sequence[int | None], *, broadcast: bool
     d0 = next(d for d in dims if d is not None)
     size = batch_size(args, dims)
     out = []
-    for a, d in zip(args, dims):
+    for a, d in zip(args, dims, strict=True):
         if d is None:
             out.append(broadcast_batch(a, size, d0) if broadcast else a)
         else:
@@ -298,7 +298,7 @@ def window_indices(starts: Sequence, start_dims: Sequence[int | None], operand_s
     dtype = index_dtype(starts)
     full = (size,) + tuple(window)
     out = []
-    for k, (s, sd) in enumerate(zip(starts, start_dims)):
+    for k, (s, sd) in enumerate(zip(starts, start_dims, strict=True)):
         s = ops.convert_element_type(s, dtype)
         hi = max(operand_shape[k] - window[k], 0)
         s = ops.clamp(fnx_ir.literal(0, dtype), s, fnx_ir.literal(hi, dtype))

@@ -99,7 +99,8 @@ def _trace_sub(call: Callable[[list], Any], types: Sequence[ShapedType], what: s
                                  "must be arrays or pytrees of arrays")
         box["tree"] = tree
         if convert is not None:
-            leaves = [o if t is None else _convert(o, t) for o, t in zip(leaves, convert)]
+            leaves = [o if t is None else _convert(o, t)
+                      for o, t in zip(leaves, convert, strict=True)]
         return leaves
 
     types = list(types)
@@ -123,7 +124,7 @@ def _join_consts(subs: Sequence[_Sub]) -> tuple[list[Program], list]:
     out = []
     for s in subs:
         k = len(s.consts)
-        own = {id(c): v for c, v in zip(s.consts, s.program.inputs[:k])}
+        own = {id(c): v for c, v in zip(s.consts, s.program.inputs[:k], strict=True)}
         inputs = [own[id(c)] if id(c) in own else Var(type_of(c)) for c in union]
         p = s.program
         out.append(Program(inputs + p.inputs[k:], p.constants, p.equations, p.outputs))
@@ -139,7 +140,7 @@ def _carry_error(what: str, path: str, t_in, t_out, side_in: str, side_out: str)
 def _unify_carry(types: list[ShapedType], outs: Sequence[ShapedType], paths: Sequence[str],
                  what: str, side_in: str, side_out: str) -> list[ShapedType]:
     new = []
-    for t, o, p in zip(types, outs, paths):
+    for t, o, p in zip(types, outs, paths, strict=True):
         u = unify(t, o)
         if u is None:
             _carry_error(what, p, t, o, side_in, side_out)
@@ -149,7 +150,7 @@ def _unify_carry(types: list[ShapedType], outs: Sequence[ShapedType], paths: Seq
 
 def _same_types(a: Sequence[ShapedType], b: Sequence[ShapedType]) -> bool:
     return all(x.dtype is y.dtype and x.shape == y.shape and x.weak == y.weak
-               for x, y in zip(a, b))
+               for x, y in zip(a, b, strict=True))
 
 
 def _trace_loop_body(call, carry_types: list[ShapedType], extra_types: list[ShapedType],
@@ -167,7 +168,7 @@ def _trace_loop_body(call, carry_types: list[ShapedType], extra_types: list[Shap
         outs = sub.out_types[:n_carry]
         new = _unify_carry(types, outs, paths, what, "on input", "on output")
         if _same_types(new, types):
-            if all(o.dtype is t.dtype for o, t in zip(outs, types)):
+            if all(o.dtype is t.dtype for o, t in zip(outs, types, strict=True)):
                 return sub, types
             convert = list(types) + [None] * (len(sub.out_types) - n_carry)
             return _trace_sub(call, types + extra_types, what, convert), types
@@ -239,12 +240,12 @@ def _operands(operands: tuple, what: str):
 def _bind_cond(index, funs: Sequence[Callable], names: Sequence[str], operands: tuple,
                what: str):
     leaves, types, caller = _operands(operands, what)
-    subs = [_trace_sub(caller(f), types, f"{what} {n}") for f, n in zip(funs, names)]
+    subs = [_trace_sub(caller(f), types, f"{what} {n}") for f, n in zip(funs, names, strict=True)]
     tree0, targets = _branch_types([s.out_tree for s in subs], [s.out_types for s in subs],
                                    names, what)
-    subs = [s if all(t.dtype is u.dtype for t, u in zip(s.out_types, targets))
+    subs = [s if all(t.dtype is u.dtype for t, u in zip(s.out_types, targets, strict=True))
             else _trace_sub(caller(f), types, f"{what} {n}", targets)
-            for s, f, n in zip(subs, funs, names)]
+            for s, f, n in zip(subs, funs, names, strict=True)]
     programs, consts = _join_consts(subs)
     outs = bind("cond", index, *consts, *leaves, branches=tuple(programs))
     return pytree.tree_unflatten(tree0, outs)
@@ -274,12 +275,13 @@ def _eager_cond(taken: int, funs: Sequence[Callable], names: Sequence[str], oper
                     "branches it does not take, as JAX traces every branch)") from None
             trees[k], outs[k] = sub.out_tree, sub.out_types
     if any(trees[k] != trees[taken] or any(t.shape != u.shape or t.dtype is not u.dtype
-                                           for t, u in zip(outs[k], outs[taken]))
+                                           for t, u in zip(outs[k], outs[taken], strict=True))
            for k in range(len(funs))):
         sub = _trace_sub(caller(funs[taken]), types, f"{what} {names[taken]}")
         trees[taken], outs[taken] = sub.out_tree, sub.out_types
     tree, targets = _branch_types(trees, outs, names, what)
-    return pytree.tree_unflatten(tree, [_as_array(x, t) for x, t in zip(values, targets)])
+    return pytree.tree_unflatten(tree, [_as_array(x, t)
+                                        for x, t in zip(values, targets, strict=True)])
 
 
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
@@ -337,7 +339,7 @@ def _check_eager_carry(new_val, tree, types: list[ShapedType], paths, what: str)
     new_types = _unify_carry(types, [type_of(x) for x in leaves], paths, what,
                              "on input", "on output")
     leaves = [x if type_of(x).dtype is t.dtype else np.asarray(x, dtype=t.dtype.np)
-              for x, t in zip(leaves, new_types)]
+              for x, t in zip(leaves, new_types, strict=True)]
     return leaves, new_types
 
 
@@ -346,13 +348,14 @@ def _promoted_init(init_leaves, types: list[ShapedType], new_types: list[ShapedT
     carry to another dtype, else None. JAX traces the body first and starts from the
     promoted initial value; an eager loop restarts with it, so that every iteration, and
     every `y`, sees the carry type a traced loop has."""
-    if all(n.dtype is t.dtype for n, t in zip(new_types, types)):
+    if all(n.dtype is t.dtype for n, t in zip(new_types, types, strict=True)):
         return None
-    return [np.asarray(x, dtype=t.dtype.np) for x, t in zip(init_leaves, new_types)]
+    return [np.asarray(x, dtype=t.dtype.np) for x, t in zip(init_leaves, new_types, strict=True)]
 
 
 def _final_eager(leaves, tree, types):
-    return pytree.tree_unflatten(tree, [_as_array(x, t) for x, t in zip(leaves, types)])
+    return pytree.tree_unflatten(tree, [_as_array(x, t)
+                                        for x, t in zip(leaves, types, strict=True)])
 
 
 def _check_predicate(t: ShapedType, what: str) -> None:
@@ -381,7 +384,7 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
 
     body, types = _trace_loop_body(body_call, types, [], tree, lambda t: t, paths,
                                    f"{what} body_fun", len(leaves))
-    leaves = [_convert(x, t) for x, t in zip(leaves, types)]
+    leaves = [_convert(x, t) for x, t in zip(leaves, types, strict=True)]
     cond_sub = _trace_sub(lambda xs: cond_fun(pytree.tree_unflatten(tree, xs)), types,
                           f"{what} cond_fun")
     if len(cond_sub.out_types) != 1:
@@ -462,7 +465,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     argspec.check_values(x_leaves, x_paths, what)
     x_types = [type_of(x) for x in x_leaves]
     lengths = []
-    for t, p in zip(x_types, x_paths):
+    for t, p in zip(x_types, x_paths, strict=True):
         if t.ndim == 0:
             _fail(ValueError, f"scan got value with no leading axis to scan over: {p} of "
                               f"type {t}")
@@ -502,7 +505,7 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     body, c_types = _trace_loop_body(call, c_types, slice_types, c_tree,
                                      lambda t: t.children[0], c_paths, "scan body function",
                                      n_carry)
-    c_leaves = [_convert(x, t) for x, t in zip(c_leaves, c_types)]
+    c_leaves = [_convert(x, t) for x, t in zip(c_leaves, c_types, strict=True)]
     outs = bind("scan", *body.consts, *c_leaves, *x_leaves, body=body.program, length=length,
                 reverse=bool(reverse), num_consts=len(body.consts), num_carry=n_carry,
                 unroll=unroll)
@@ -535,13 +538,14 @@ def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, l
         y_leaves, tree = pytree.tree_flatten(y)
         if y_tree is None:
             y_tree = tree
-            y_types = [type_of(v).strong() for v in argspec.check_values(y_leaves, argspec.leaf_paths(tree, "y"),
-                                                                   what)]
+            y_paths = argspec.leaf_paths(tree, "y")
+            y_types = [type_of(v).strong()
+                       for v in argspec.check_values(y_leaves, y_paths, what)]
         elif tree != y_tree:
             _fail(TypeError, f"{what} must return y of one structure at every iteration, got "
                              f"{y_tree} and {tree}")
         else:
-            for v, t, p in zip(y_leaves, y_types, argspec.leaf_paths(tree, "y")):
+            for v, t, p in zip(y_leaves, y_types, argspec.leaf_paths(tree, "y"), strict=True):
                 vt = type_of(v)
                 if vt.shape != t.shape:
                     _fail(TypeError, f"{what}: {p} has type {t} at one iteration and {vt} at "

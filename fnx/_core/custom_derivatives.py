@@ -178,7 +178,7 @@ class custom_jvp(_CustomBase):
         def rule(primals, tangents):
             ans = self(*primals)
             out = None
-            for fn, t in zip(jvps, tangents):
+            for fn, t in zip(jvps, tangents, strict=True):
                 if fn is None:
                     continue
                 c = fn(t, ans, *primals)
@@ -204,7 +204,7 @@ class custom_jvp(_CustomBase):
         def flat_jvp(*xs):
             ps = tuple(pytree.tree_unflatten(in_tree, xs[:n]))
             ts = [_zero_or_symbolic(t, self.symbolic_zeros) if x is None else x
-                  for x, t in zip(xs[n:2 * n], types)]
+                  for x, t in zip(xs[n:2 * n], types, strict=True)]
             ts = tuple(pytree.tree_unflatten(in_tree, ts))
             res = self.jvp(*static, ps, ts)
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
@@ -217,7 +217,7 @@ class custom_jvp(_CustomBase):
                     raise TypeError(f"custom_jvp rule of {name} must produce {what} outputs "
                                     f"with the structure of {name}'s output {out_tree}, "
                                     f"got {tree}")
-            for k, (p, t, ot) in enumerate(zip(p_leaves, t_leaves, out_types)):
+            for k, (p, t, ot) in enumerate(zip(p_leaves, t_leaves, out_types, strict=True)):
                 for what, v in (("primal", p), ("tangent", t)):
                     vt = type_of(v)
                     if vt.shape != ot.shape:
@@ -225,7 +225,7 @@ class custom_jvp(_CustomBase):
                                         f"shape {vt.shape}, but {name} returns shape "
                                         f"{ot.shape} there")
             return [_as_rule_output(v, ot) for v, ot in
-                    zip(list(p_leaves) + list(t_leaves), out_types + out_types)]
+                    zip(list(p_leaves) + list(t_leaves), out_types + out_types, strict=True)]
 
         rule = Rule(f"jvp rule of {name}", fn=flat_jvp, closure=consts,
                     in_types=types + [t.strong() for t in types] + [type_of(c) for c in consts])
@@ -287,7 +287,7 @@ class custom_vjp(_CustomBase):
             xs = xs[:n]
             if self.symbolic_zeros:
                 perturbed = [True] * n if perturbed is None else perturbed
-                xs = [CustomVJPPrimal(x, bool(d)) for x, d in zip(xs, perturbed)]
+                xs = [CustomVJPPrimal(x, bool(d)) for x, d in zip(xs, perturbed, strict=True)]
             res = self.fwd(*merge(pytree.tree_unflatten(in_tree, xs)))
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"custom_vjp fwd rule of {name} must return a pair "
@@ -296,13 +296,13 @@ class custom_vjp(_CustomBase):
             if o_tree != out_tree:
                 raise TypeError(f"custom_vjp fwd rule of {name} must return an output with "
                                 f"the structure of {name}'s output {out_tree}, got {o_tree}")
-            for k, (o, ot) in enumerate(zip(o_leaves, out_types)):
+            for k, (o, ot) in enumerate(zip(o_leaves, out_types, strict=True)):
                 if type_of(o).shape != ot.shape:
                     raise TypeError(f"custom_vjp fwd rule of {name}: output {k} has shape "
                                     f"{type_of(o).shape}, but {name} returns {ot.shape}")
             r_leaves, box["res_tree"] = _flatten_outputs(res[1], "custom_vjp fwd rule "
                                                          "(residuals)")
-            return ([_as_rule_output(o, ot) for o, ot in zip(o_leaves, out_types)]
+            return ([_as_rule_output(o, ot) for o, ot in zip(o_leaves, out_types, strict=True)]
                     + [_bind_arg(r) for r in r_leaves])
 
         arg_trees = in_tree.children
@@ -311,7 +311,7 @@ class custom_vjp(_CustomBase):
             num_res = len(xs) - n_out - len(consts)
             res = pytree.tree_unflatten(box["res_tree"], xs[:num_res])
             ct = [_zero_or_symbolic(t, self.symbolic_zeros) if x is None else x
-                  for x, t in zip(xs[num_res:num_res + n_out], out_types)]
+                  for x, t in zip(xs[num_res:num_res + n_out], out_types, strict=True)]
             ct = pytree.tree_unflatten(out_tree, ct)
             g = self.bwd(*static, res, ct)
             if not isinstance(g, (tuple, list)) or len(g) != len(dyn):
@@ -320,7 +320,7 @@ class custom_vjp(_CustomBase):
                                 f"({len(dyn)}), got {_describe(g)}")
             out = []
             it = iter(types)
-            for k, (gk, tree) in enumerate(zip(g, arg_trees)):
+            for k, (gk, tree) in enumerate(zip(g, arg_trees, strict=True)):
                 arg_types = [next(it) for _ in range(tree.num_leaves)]
                 if gk is None or isinstance(gk, SymbolicZero):
                     out.extend(ad.zeros_like_aval(t.strong()) for t in arg_types)
@@ -331,7 +331,7 @@ class custom_vjp(_CustomBase):
                     raise TypeError(f"custom_vjp bwd rule of {name}: the cotangent for "
                                     f"argument {k} must have the argument's structure "
                                     f"{tree}: {e}") from None
-                for gl, t in zip(g_leaves, arg_types):
+                for gl, t in zip(g_leaves, arg_types, strict=True):
                     if gl is None or isinstance(gl, SymbolicZero):
                         out.append(ad.zeros_like_aval(t.strong()))
                         continue

@@ -39,7 +39,7 @@ def _dict_flatten(d):
     return [d[k] for k in keys], tuple(keys)
 
 
-register_pytree_node(dict, _dict_flatten, lambda keys, c: dict(zip(keys, c)))
+register_pytree_node(dict, _dict_flatten, lambda keys, c: dict(zip(keys, c, strict=True)))
 
 
 def _node_kind(x):
@@ -85,7 +85,8 @@ class PyTreeDef:
         if self.node_type is list:
             return f"[{inner}]"
         if self.node_type is dict:
-            return "{" + ", ".join(f"{k!r}: {c._str()}" for k, c in zip(self.aux, self.children)) + "}"
+            items = zip(self.aux, self.children, strict=True)
+            return "{" + ", ".join(f"{k!r}: {c._str()}" for k, c in items) + "}"
         if self.node_type is type(None):
             return "None"
         return f"{self.node_type.__name__}({inner})"
@@ -153,7 +154,7 @@ def tree_map(f: Callable, tree: Any, *rest: Any, is_leaf: Callable[[Any], bool] 
     """Apply `f` leaf-wise; `rest` trees must have `tree`'s structure (or extend it)."""
     leaves, treedef = tree_flatten(tree, is_leaf)
     others = [flatten_up_to(treedef, r, "tree_map") for r in rest]
-    return treedef.unflatten(f(*xs) for xs in zip(leaves, *others))
+    return treedef.unflatten(f(*xs) for xs in zip(leaves, *others, strict=True))
 
 
 def flatten_up_to(treedef: PyTreeDef, tree: Any, what: str) -> list:
@@ -176,7 +177,7 @@ def _flatten_up_to(treedef: PyTreeDef, x, out: list, what: str, path: str) -> No
         raise ValueError(f"{what}: structure mismatch at {path or 'the root'}: expected "
                          f"{treedef._str()}, got {x!r:.60}")
     keys = aux if node_type is dict else range(len(children))
-    for k, c, sub in zip(keys, children, treedef.children):
+    for k, c, sub in zip(keys, children, treedef.children, strict=True):
         _flatten_up_to(sub, c, out, what, f"{path}[{k!r}]")
 
 
@@ -262,7 +263,7 @@ def tree_transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None,
     n = inner_treedef.num_leaves
     groups = [leaves[i * n:(i + 1) * n] for i in range(outer_treedef.num_leaves)]
     return tree_unflatten(inner_treedef, [tree_unflatten(outer_treedef, list(column))
-                                          for column in zip(*groups)] if groups else
+                                          for column in zip(*groups, strict=True)] if groups else
                           [tree_unflatten(outer_treedef, [])] * n)
 
 
@@ -296,7 +297,8 @@ def register_dataclass(nodetype: type, data_fields: Sequence[str] | None = None,
                 tuple(getattr(x, n) for n in meta_fields))
 
     def unflatten(meta, children):
-        return nodetype(**dict(zip(data_fields, children)), **dict(zip(meta_fields, meta)))
+        return nodetype(**dict(zip(data_fields, children, strict=True)),
+                        **dict(zip(meta_fields, meta, strict=True)))
 
     register_pytree_node(nodetype, flatten, unflatten)
     return nodetype

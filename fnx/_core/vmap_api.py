@@ -53,7 +53,7 @@ def _prefix_leaves(spec, treedef: pytree.PyTreeDef, path: str, what: str,
             f"vmap {what} must be a pytree prefix of the {root}: at {path} the {root} "
             f"have structure {treedef._str()} there, but {what} has {spec!r:.80}", src))
     out: list = []
-    for i, (c, sub) in enumerate(zip(children, treedef.children)):
+    for i, (c, sub) in enumerate(zip(children, treedef.children, strict=True)):
         out.extend(_prefix_leaves(c, sub, argspec.key_path(treedef, i, path), what, root, src))
     return out
 
@@ -106,7 +106,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
                   for x, p in zip(leaves, paths, strict=True)]
 
         types = [type_of(x) for x in leaves]
-        for i, (t, ax, p) in enumerate(zip(types, axes, paths)):
+        for i, (t, ax, p) in enumerate(zip(types, axes, paths, strict=True)):
             if ax is None:
                 continue
             if not -t.ndim <= ax < t.ndim:
@@ -118,7 +118,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
                     f"(rank {t.ndim}): {why}", src))
             axes[i] = ax % t.ndim
 
-        mapped = [(p, t, ax) for p, t, ax in zip(paths, types, axes) if ax is not None]
+        mapped = [(p, t, ax) for p, t, ax in zip(paths, types, axes, strict=True) if ax is not None]
         sizes = {t.shape[ax] for _, t, ax in mapped}
         if axis_size is not None:
             sizes.add(int(axis_size))
@@ -138,7 +138,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
 
         example_types = [t if ax is None else
                          ShapedType(t.shape[:ax] + t.shape[ax + 1:], t.dtype, t.weak)
-                         for t, ax in zip(types, axes)]
+                         for t, ax in zip(types, axes, strict=True)]
         flat_fun, out_tree_box = argspec.flatten_function(fun, in_tree, f"vmap: {name}", src)
         with bound_axis(axis_name, size):
             traced = trace_flat(flat_fun, leaves, concrete=False, types=example_types)
@@ -150,7 +150,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
         out_paths = argspec.leaf_paths(out_tree, "out")
         eager = current() is None
         results = []
-        for v, d, spec, p in zip(outs, out_dims, out_specs, out_paths):
+        for v, d, spec, p in zip(outs, out_dims, out_specs, out_paths, strict=True):
             if spec is None:
                 if d is not None:
                     raise BatchingError(errors.at_source(

@@ -28,7 +28,7 @@ def _used_inputs(p: Program) -> list[bool]:
 
 
 def _select(items: Sequence, keep: Sequence[bool]) -> list:
-    return [x for x, k in zip(items, keep) if k]
+    return [x for x, k in zip(items, keep, strict=True) if k]
 
 
 def _restrict(p: Program, keep_out: Sequence[bool], dce: Callable) -> Program:
@@ -40,7 +40,7 @@ def _with_inputs(p: Program, keep_in: Sequence[bool]) -> Program:
 
 
 def _or(a: Sequence[bool], b: Sequence[bool]) -> list[bool]:
-    return [x or y for x, y in zip(a, b)]
+    return [x or y for x, y in zip(a, b, strict=True)]
 
 
 def _cond(eqn: Equation, used: list[bool], dce: Callable) -> Equation:
