@@ -1,4 +1,5 @@
-"""The import check: fnx's layers import only downward (docs/architecture.md).
+"""The import check: fnx's layers import only downward (docs/architecture.md); and the
+core's line budget (tools/line_budget.py).
 
     fnx_ir  <  fnx._core  <  fnx._rules  <  user modules (lax, numpy, nn, random, ...)  <  fnx
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import subprocess
+import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PACKAGES = ("fnx", "fnx_ir")
@@ -227,6 +230,12 @@ def test_the_check_sees_violations():
     assert not _allowed("fnx.backends.cpu.runtime", "fnx._core.trace")
     assert _allowed("fnx.lax", "fnx._core.trace") and _allowed("fnx._core.api", "fnx.backends.base")
     assert _cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+
+
+def test_core_within_its_line_budget():
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "line_budget.py")],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, "over the line budget (docs/architecture.md):\n" + run.stdout
 
 
 if __name__ == "__main__":
