@@ -10,9 +10,10 @@ import enum
 from typing import Sequence
 
 import fnx_ir
-from fnx_ir import Literal
 
 from ._core.dtypes import canonical
+from ._core.ops import (broadcast_in_dim, concatenate, expand_dims, reshape,  # noqa: F401
+                       transpose)  # (one definition: the core binds them too)
 from ._core.trace import bind, type_of
 
 # ---------------------------------------------------------------- elementwise
@@ -88,13 +89,6 @@ def iota(dtype, shape: Sequence[int], dimension: int = 0):
     return bind("iota", dtype=_dtype(dtype), shape=tuple(shape), dimension=dimension)
 
 
-def broadcast_in_dim(x, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
-    shape, dims = tuple(shape), tuple(broadcast_dimensions)
-    if type_of(x).shape == shape and dims == tuple(range(len(shape))) and not isinstance(x, Literal):
-        return x
-    return bind("broadcast_in_dim", x, shape=shape, broadcast_dimensions=dims)
-
-
 def broadcast_to_rank_shape(x, shape: Sequence[int]):
     """Broadcast `x` to `shape` aligning trailing dims (numpy rules)."""
     shape = tuple(shape)
@@ -117,39 +111,14 @@ def zeros_like(x):
     return full_like(x, 0)
 
 
-def reshape(x, new_sizes: Sequence[int]):
-    new_sizes = tuple(int(d) for d in new_sizes)
-    if type_of(x).shape == new_sizes:
-        return x
-    return bind("reshape", x, new_sizes=new_sizes)
-
-
-def transpose(x, permutation: Sequence[int]):
-    permutation = tuple(permutation)
-    if permutation == tuple(range(len(permutation))):
-        return x
-    return bind("transpose", x, permutation=permutation)
-
-
 def squeeze(x, dimensions: Sequence[int]):
     dimensions = tuple(dimensions)
     return bind("squeeze", x, dimensions=dimensions) if dimensions else x
 
 
-def expand_dims(x, dimensions: Sequence[int]):
-    dimensions = tuple(dimensions)
-    return bind("expand_dims", x, dimensions=dimensions) if dimensions else x
-
-
 def rev(x, dimensions: Sequence[int]):
     dimensions = tuple(dimensions)
     return bind("rev", x, dimensions=dimensions) if dimensions else x
-
-
-def concatenate(operands: Sequence, dimension: int):
-    if len(operands) == 1:
-        return operands[0]
-    return bind("concatenate", *operands, dimension=dimension)
 
 
 def pad(x, padding_value, padding_config: Sequence[tuple[int, int, int]]):

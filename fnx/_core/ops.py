@@ -61,11 +61,13 @@ def broadcast_in_dim(x, shape: Sequence[int], broadcast_dimensions: Sequence[int
 
 
 def reshape(x, new_sizes: Sequence[int]):
+    """`x` with shape `new_sizes` (row-major; itself when it has it)."""
     new_sizes = tuple(int(d) for d in new_sizes)
     return x if type_of(x).shape == new_sizes else bind("reshape", x, new_sizes=new_sizes)
 
 
 def transpose(x, permutation: Sequence[int]):
+    """`x` with its axes permuted: axis `i` of the result is axis `permutation[i]` of `x`."""
     permutation = tuple(permutation)
     if permutation == tuple(range(len(permutation))):
         return x
@@ -73,11 +75,13 @@ def transpose(x, permutation: Sequence[int]):
 
 
 def expand_dims(x, dimensions: Sequence[int]):
+    """`x` with axes of size 1 inserted at `dimensions` (of the result)."""
     dimensions = tuple(dimensions)
     return bind("expand_dims", x, dimensions=dimensions) if dimensions else x
 
 
 def concatenate(operands: Sequence, dimension: int):
+    """`operands` joined along `dimension`."""
     return operands[0] if len(operands) == 1 else bind("concatenate", *operands,
                                                        dimension=dimension)
 
