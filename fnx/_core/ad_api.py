@@ -371,7 +371,7 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
 def _value_and_grad(fun, argnums, has_aux, allow_int, what):
     @functools.wraps(fun, updated=())
     def vg(*args, **kwargs):
-        nums, single = argspec.argnums(argnums, len(args), what, fun)
+        nums, single = argspec.normalize_argnums(argnums, len(args), what, fun)
         _check_real_inputs(fun, args, nums, what, allow_int)
         lin = _Lin(_partial(fun, args, kwargs, nums), tuple(args[i] for i in nums),
                    has_aux, what)
@@ -441,7 +441,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun, updated=())
     def jac(*args, **kwargs):
-        nums, single = argspec.argnums(argnums, len(args), "jacfwd", fun)
+        nums, single = argspec.normalize_argnums(argnums, len(args), "jacfwd", fun)
         _check_real_inputs(fun, args, nums, "jacfwd")
         lin = _Lin(_partial(fun, args, kwargs, nums), tuple(args[i] for i in nums),
                    has_aux, "jacfwd")
@@ -476,7 +476,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun, updated=())
     def jac(*args, **kwargs):
-        nums, single = argspec.argnums(argnums, len(args), "jacrev", fun)
+        nums, single = argspec.normalize_argnums(argnums, len(args), "jacrev", fun)
         _check_real_inputs(fun, args, nums, "jacrev")
         lin = _Lin(_partial(fun, args, kwargs, nums), tuple(args[i] for i in nums),
                    has_aux, "jacrev")

@@ -139,7 +139,7 @@ def arg_names(sig: inspect.Signature | None, n: int) -> list[str]:
 
 # ------------------------------------------------------------------- argnums
 
-def argnums(argnums, nargs: int, what: str, fun) -> tuple[tuple[int, ...], bool]:
+def normalize_argnums(argnums, nargs: int, what: str, fun) -> tuple[tuple[int, ...], bool]:
     """`argnums` (an int or a sequence of ints) as non-negative positions into `nargs`
     positional arguments, and whether it was a single int (the transforms' `argnums`)."""
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
@@ -168,6 +168,7 @@ def callable_name(fun) -> str:
 
 
 def check_callable(f, what: str) -> None:
+    """A TypeError naming `what` unless `f` is callable."""
     if not callable(f):
         raise TypeError(errors.at_source(f"{what} must be callable, got {type(f).__name__}",
                                          errors.user_source()))
@@ -215,6 +216,7 @@ def merge_static(static, dyn_args: Sequence, dyn_kwargs: dict):
 # ------------------------------------------------------------------- leaves and paths
 
 def is_python_scalar(x) -> bool:
+    """A Python bool, int or float (not a numpy scalar, though np.float64 is a float)."""
     return isinstance(x, (bool, int, float)) and not isinstance(x, np.generic)
 
 

@@ -1,8 +1,8 @@
 """The few operations the core itself computes with (zeros for symbolic tangents, moving and
 broadcasting batch axes, slicing Jacobian blocks), bound directly as primitives: the core
 sits below `fnx.lax`, so it cannot call it. Dtypes are IR `DType`s (no numpy dtypes, no x64
-canonicalisation: that is `fnx.lax`'s job for user code). Each skips a no-op as `fnx.lax`
-does, so programs built here and there look the same.
+canonicalisation: that is `fnx.lax`'s job for user code). Each skips a no-op, as `fnx.lax`
+does; `fnx.lax` re-exports the shape operations defined here.
 """
 from __future__ import annotations
 
@@ -16,18 +16,22 @@ from .trace import bind, type_of
 
 
 def add(x, y):
+    """`x + y` of equal-typed operands."""
     return bind("add", x, y)
 
 
 def ne(x, y):
+    """`x != y` of equal-typed operands (bool)."""
     return bind("ne", x, y)
 
 
 def lt(x, y):
+    """`x < y` of equal-typed operands (bool)."""
     return bind("lt", x, y)
 
 
 def clamp(lo, x, hi):
+    """`x` clamped to `[lo, hi]`."""
     return bind("clamp", lo, x, hi)
 
 
@@ -49,13 +53,15 @@ def true_divide(x, n: int | float):
 
 
 def iota(dtype: DType, shape: Sequence[int], dimension: int = 0):
+    """An array of `shape` counting 0, 1, ... along `dimension`."""
     return bind("iota", dtype=dtype, shape=tuple(shape), dimension=dimension)
 
 
 def broadcast_in_dim(x, shape: Sequence[int], broadcast_dimensions: Sequence[int]):
     """`x` broadcast to `shape`, its axes at `broadcast_dimensions` (itself when a no-op)."""
     shape, dims = tuple(shape), tuple(broadcast_dimensions)
-    if type_of(x).shape == shape and dims == tuple(range(len(shape))) and not isinstance(x, Literal):
+    if (type_of(x).shape == shape and dims == tuple(range(len(shape)))
+            and not isinstance(x, Literal)):
         return x
     return bind("broadcast_in_dim", x, shape=shape, broadcast_dimensions=dims)
 
@@ -97,8 +103,10 @@ def slice_rows(x, start: int, limit: int):
 
 
 def reduce_sum(x, axes: Sequence[int]):
+    """The sum of `x` over `axes`."""
     return bind("reduce_sum", x, axes=tuple(axes))
 
 
 def gather(x, indices: Sequence, axes: Sequence[int]):
+    """`x` indexed by one index array per axis in `axes` (all of `indices`' shape)."""
     return bind("gather", x, *indices, axes=tuple(axes))
