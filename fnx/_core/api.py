@@ -33,7 +33,7 @@ def make_ir(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable
             a2, k2 = argspec.merge_static(static, a, k)
             return fun(*a2, **k2)
         tr, _, _ = argspec.trace_pytree(with_static, dyn_args, dyn_kwargs, concrete=False,
-                                what=getattr(fun, "__name__", "function"))
+                                        what=getattr(fun, "__name__", "function"))
         if tr.captured:
             raise errors.TracerLeakError("make_ir: the function closes over traced values of an "
                                          "enclosing transformation; pass them as arguments")
@@ -162,7 +162,7 @@ class JitFunction:
 
     def _signature(self, args, kwargs):
         static, dyn_args, dyn_kwargs = argspec.split_static(args, kwargs, self.static_argnums,
-                                                    self.static_argnames)
+                                                            self.static_argnames)
         leaves, in_tree = pytree.tree_flatten((dyn_args, dyn_kwargs))
         try:
             leaves = [argspec.check_jit_leaf(x, self.__name__) for x in leaves]
@@ -277,7 +277,7 @@ class JitFunction:
                 a2, k2 = argspec.merge_static(static, a, k)
                 return self.fun(*a2, **k2)
             traced, out_tree, _ = argspec.trace_pytree(with_static, dyn_args, dyn_kwargs,
-                                               concrete=False, what=name)
+                                                       concrete=False, what=name)
             self.trace_count += 1
             hit = (traced.program, out_tree, traced.captured)
             if not traced.captured:  # (captured tracers belong to this one call)
