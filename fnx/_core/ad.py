@@ -36,7 +36,8 @@ from fnx_ir import Equation, Literal, Program, ShapedType, Var
 
 from . import errors, ops
 from .rules import rules
-from .trace import bind, current, eval_program, rebind, trace_flat, type_of, value_of
+from .trace import (bind, current, eval_program, rebind, source_looked_up_once, trace_flat,
+                    type_of, value_of)
 
 
 # =========================================================================== markers and zeros
@@ -354,11 +355,7 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
     for v, c in program.constants:
         known[v] = c
     lin_eqs = []
-    ctx = current()
-    saved = ctx.source if ctx is not None else None
-    if ctx is not None and saved is None and program.equations:
-        ctx.source = errors.user_source()  # (what each bind would find: looked up once)
-    try:
+    with source_looked_up_once(program):
         for eq in program.equations:
             if any(type(x) is Var and x in linear for x in eq.inputs):
                 lin_eqs.append(eq)
@@ -368,9 +365,8 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
             outs = out if rules(eq.primitive).multiple_results else [out]
             for v, o in zip(eq.outputs, outs, strict=True):
                 known[v] = o
-    finally:
-        if ctx is not None:
-            ctx.source = saved
+    ctx = current()
+    saved = ctx.source if ctx is not None else None
 
     ct_env: dict = {}
 

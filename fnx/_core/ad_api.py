@@ -317,13 +317,7 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     """`(fun(*primals), f_jvp)` where `f_jvp(*tangents)` evaluates the linear map only
     (JAX's `jax.linearize`); the primal work is done once, residuals are kept. `f_jvp`
     is a `pytree.Partial` whose leaves are the residuals (it can cross `jit`)."""
-    argspec.check_callable(fun, "linearize")
-    lin = _Lin(fun, primals, has_aux, "linearize")
-    f_jvp = _LinearFn(lin, "linearize", callable_name(fun)).partial(
-        [_output(v) for v in lin.lin.values()])
-    if has_aux:
-        return lin.primals_out(), f_jvp, lin.aux
-    return lin.primals_out(), f_jvp
+    return _with_linear_fn(fun, primals, has_aux, "linearize")
 
 
 def vjp(fun: Callable, *primals, has_aux: bool = False):
@@ -333,13 +327,16 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     passed into `jit` (as in JAX).
 
     Cotangents of integer/bool primals are zeros of their dtype (JAX uses float0)."""
-    argspec.check_callable(fun, "vjp")
-    lin = _Lin(fun, primals, has_aux, "vjp")
-    vjp_fn = _LinearFn(lin, "vjp", callable_name(fun)).partial(
-        [_output(v) for v in lin.lin.values()])
-    if has_aux:
-        return lin.primals_out(), vjp_fn, lin.aux
-    return lin.primals_out(), vjp_fn
+    return _with_linear_fn(fun, primals, has_aux, "vjp")
+
+
+def _with_linear_fn(fun: Callable, primals, has_aux: bool, what: str) -> tuple:
+    """`(out, fn)` (`(out, fn, aux)` with `has_aux`) of `linearize`/`vjp`: `fn` applies the
+    linear map (forward or transposed), a `pytree.Partial` over the residuals."""
+    argspec.check_callable(fun, what)
+    lin = _Lin(fun, primals, has_aux, what)
+    fn = _LinearFn(lin, what, callable_name(fun)).partial([_output(v) for v in lin.lin.values()])
+    return (lin.primals_out(), fn, lin.aux) if has_aux else (lin.primals_out(), fn)
 
 
 # =========================================================================== grad
@@ -368,13 +365,20 @@ def grad(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = False,
     return grad_f
 
 
+def _linearize_args(fun, argnums, has_aux: bool, what: str, args, kwargs,
+                    allow_int: bool = False) -> tuple[_Lin, bool]:
+    """`fun(*args, **kwargs)` linearized in the arguments at `argnums` (checked to be real,
+    unless `allow_int`), and whether `argnums` was a single int."""
+    nums, single = argspec.normalize_argnums(argnums, len(args), what, fun)
+    _check_real_inputs(fun, args, nums, what, allow_int)
+    lin = _Lin(_partial(fun, args, kwargs, nums), tuple(args[i] for i in nums), has_aux, what)
+    return lin, single
+
+
 def _value_and_grad(fun, argnums, has_aux, allow_int, what):
     @functools.wraps(fun, updated=())
     def vg(*args, **kwargs):
-        nums, single = argspec.normalize_argnums(argnums, len(args), what, fun)
-        _check_real_inputs(fun, args, nums, what, allow_int)
-        lin = _Lin(_partial(fun, args, kwargs, nums), tuple(args[i] for i in nums),
-                   has_aux, what)
+        lin, single = _linearize_args(fun, argnums, has_aux, what, args, kwargs, allow_int)
         if lin.n_out != 1 or lin.out_tree != pytree.tree_structure(0.0):
             out = lin.primals_out()
             raise TypeError(f"{what} requires a scalar output (shape ()), but "
@@ -441,10 +445,7 @@ def jacfwd(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun, updated=())
     def jac(*args, **kwargs):
-        nums, single = argspec.normalize_argnums(argnums, len(args), "jacfwd", fun)
-        _check_real_inputs(fun, args, nums, "jacfwd")
-        lin = _Lin(_partial(fun, args, kwargs, nums), tuple(args[i] for i in nums),
-                   has_aux, "jacfwd")
+        lin, single = _linearize_args(fun, argnums, has_aux, "jacfwd", args, kwargs)
         basis, sizes = _std_basis(lin.in_types)
         cols = _map_basis(lambda *ts: lin.push(list(ts)), basis, lin.n_out)
         blocks = []  # per output leaf: per input leaf
@@ -476,10 +477,7 @@ def jacrev(fun: Callable, argnums: int | Sequence[int] = 0, has_aux: bool = Fals
 
     @functools.wraps(fun, updated=())
     def jac(*args, **kwargs):
-        nums, single = argspec.normalize_argnums(argnums, len(args), "jacrev", fun)
-        _check_real_inputs(fun, args, nums, "jacrev")
-        lin = _Lin(_partial(fun, args, kwargs, nums), tuple(args[i] for i in nums),
-                   has_aux, "jacrev")
+        lin, single = _linearize_args(fun, argnums, has_aux, "jacrev", args, kwargs)
         for t in lin.out_types:
             if not t.dtype.is_float:
                 raise TypeError(f"jacrev requires real-valued outputs (output dtype that is "

@@ -105,9 +105,14 @@ class _CustomBase:
             return [args[i] if i in nd else next(it) for i in range(len(args))]
         return static, dyn, merge
 
-    def _prepare(self, args, kwargs):
+    def _prepare(self, args, kwargs, rule):
         """Trace the function itself (the primal): `None` eagerly (then just call it),
-        else (static, dyn leaves, in_tree, merge, call program, consts, out_tree)."""
+        else (static, dyn leaves, in_tree, merge, call program, consts, out_tree). `rule`
+        (the jvp, or the fwd) must have been defined."""
+        if rule is None:
+            kind = self.kind[len("custom_"):]  # jvp / vjp
+            raise AttributeError(f"No {kind.upper()} defined for {self.kind} function "
+                                 f"{argspec.callable_name(self._custom_fun)} using def{kind}.")
         args = _resolve_args(self._custom_fun, args, kwargs, self.kind)
         if current() is None:
             return args, None  # eager: nothing can differentiate it, JAX calls the function
@@ -189,13 +194,10 @@ class custom_jvp(_CustomBase):
         self.defjvp(rule)
 
     def __call__(self, *args, **kwargs):
-        name = argspec.callable_name(self._custom_fun)
-        if self.jvp is None:
-            raise AttributeError(f"No JVP defined for custom_jvp function {name} using "
-                                 "defjvp.")
-        args, traced = self._prepare(args, kwargs)
+        args, traced = self._prepare(args, kwargs, self.jvp)
         if traced is None:
             return self._custom_fun(*args)
+        name = argspec.callable_name(self._custom_fun)
         static, _, leaves, in_tree, _, call, consts, out_tree = traced
         types = [type_of(x) for x in leaves]
         n = len(leaves)
@@ -268,13 +270,10 @@ class custom_vjp(_CustomBase):
         self.symbolic_zeros = bool(symbolic_zeros)
 
     def __call__(self, *args, **kwargs):
-        name = argspec.callable_name(self._custom_fun)
-        if self.fwd is None:
-            raise AttributeError(f"No VJP defined for custom_vjp function {name} using "
-                                 "defvjp.")
-        args, traced = self._prepare(args, kwargs)
+        args, traced = self._prepare(args, kwargs, self.fwd)
         if traced is None:
             return self._custom_fun(*args)
+        name = argspec.callable_name(self._custom_fun)
         static, dyn, leaves, in_tree, merge, call, consts, out_tree = traced
         types = [type_of(x) for x in leaves]
         const_types = [type_of(c) for c in consts]

@@ -420,6 +420,25 @@ def trace_flat(fun: Callable[..., Sequence], args: Sequence, concrete: bool,
         return Traced(program, list(ctx.captured))
 
 
+class source_looked_up_once:
+    """While `program`'s equations are bound into the active trace: the user's source line,
+    which each bind would look up (a walk of the stack), looked up once for all of them."""
+
+    __slots__ = ("ctx",)
+
+    def __init__(self, program: Program):
+        ctx = current()
+        self.ctx = ctx if ctx is not None and ctx.source is None and program.equations else None
+
+    def __enter__(self) -> None:
+        if self.ctx is not None:
+            self.ctx.source = errors.user_source()
+
+    def __exit__(self, *exc) -> None:
+        if self.ctx is not None:
+            self.ctx.source = None
+
+
 def eval_program(program: Program, args: Sequence) -> list:
     """Run `program` on `args` by binding every equation: eagerly, or into the active trace."""
     env: dict[Var, Any] = {}
@@ -427,11 +446,7 @@ def eval_program(program: Program, args: Sequence) -> list:
         env[v] = a
     for v, c in program.constants:
         env[v] = c
-    ctx = current()
-    saved = ctx.source if ctx is not None else None
-    if ctx is not None and saved is None and program.equations:
-        ctx.source = errors.user_source()  # (what each bind would find: looked up once)
-    try:
+    with source_looked_up_once(program):
         for eq in program.equations:
             ins = [x if type(x) is Literal else env[x] for x in eq.inputs]
             out = rebind(eq, ins)
@@ -440,8 +455,5 @@ def eval_program(program: Program, args: Sequence) -> list:
                     env[v] = o
             else:
                 env[eq.outputs[0]] = out
-    finally:
-        if ctx is not None:
-            ctx.source = saved
     return [(eager_value(x.value, x.type) if current() is None else x) if isinstance(x, Literal)
             else env[x] for x in program.outputs]
