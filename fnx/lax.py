@@ -9,7 +9,6 @@ traced values alike.
 """
 from __future__ import annotations
 
-from typing import Sequence
 
 from ._core.trace import type_of
 from ._rules.binders import (  # noqa: F401  (re-exported: the public binders)

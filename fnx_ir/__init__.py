@@ -5,8 +5,8 @@ from .dtypes import (DType, bool_, int8, int16, int32, int64, uint8, uint16, uin
                      promote, canonical, to_inexact)
 from .types import ShapedType, shaped
 from .casting import cast
-from .program import Var, Literal, Equation, Program, Builder, literal, subprograms
+from .program import Var, Literal, Equation, Program, Builder, literal, print_program, subprograms
 from .primitives import PRIMITIVES, Primitive, IRTypeError, get_primitive, register
-from .text import print_program, parse, ParseError
+from .text import parse, ParseError
 from .verify import verify, VerifyError
 from . import passes

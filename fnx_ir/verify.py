@@ -13,8 +13,7 @@ import numpy as np
 
 from .dtypes import DType
 from .primitives import IRTypeError, get_primitive
-from .program import Equation, Literal, Program, Var
-from .text import equation_formatter
+from .program import Equation, Literal, Program, Var, equation_formatter
 from .types import ShapedType
 
 

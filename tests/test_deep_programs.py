@@ -164,8 +164,8 @@ def test_loop_grouping_work_is_linear(monkeypatch):
 def test_verify_names_variables_once(monkeypatch):
     # The verifier named every variable of the program again for each equation (quadratic).
     built = []
-    real = fnx_ir.text._Names
-    monkeypatch.setattr(fnx_ir.text, "_Names", lambda p: built.append(1) or real(p))
+    real = fnx_ir.program._Names
+    monkeypatch.setattr(fnx_ir.program, "_Names", lambda p: built.append(1) or real(p))
     fun, args = transformed("jit", 1000)
     fnx_ir.verify(fnx.make_ir(fun)(*args))
     assert len(built) == 1

@@ -35,9 +35,10 @@ import fnx_ir
 from fnx_ir import Equation, Literal, Program, ShapedType, Var
 from fnx_ir.passes.dce import dce
 
-from . import errors
+from . import errors, ops
 from .rules import rules
-from .trace import bind, current, eval_program, rebind, trace_flat, type_of, value_of
+from .trace import (bind, current, eval_program, rebind, source_looked_up_once, trace_flat,
+                    type_of, value_of)
 
 
 # =========================================================================== markers and zeros
@@ -72,13 +73,13 @@ def zeros_like_aval(aval: ShapedType):
     """Zeros of a type: a numpy array eagerly, a broadcast literal inside a trace."""
     if current() is None:
         return np.zeros(aval.shape, aval.dtype.np)
-    return lax().broadcast_in_dim(fnx_ir.literal(0, aval.dtype), aval.shape, ())
+    return ops.broadcast_in_dim(fnx_ir.literal(0, aval.dtype), aval.shape, ())
 
 
 def full_like_aval(aval: ShapedType, value):
     if current() is None:
         return np.full(aval.shape, value, aval.dtype.np)
-    return lax().broadcast_in_dim(fnx_ir.literal(value, aval.dtype), aval.shape, ())
+    return ops.broadcast_in_dim(fnx_ir.literal(value, aval.dtype), aval.shape, ())
 
 
 def instantiate(t, like):
@@ -91,7 +92,7 @@ def add_tangents(a, b):
         return b
     if b is None:
         return a
-    return lax().add(a, b)
+    return ops.add(a, b)
 
 
 # =========================================================================== rule builders
@@ -103,7 +104,7 @@ def jvp_rule(name: str, *fns: Callable | None, use_ans: bool = True) -> Callable
     def rule(primals, tangents, **params):
         ans = bind(name, *primals, **params)
         out_t = None
-        for fn, t in zip(fns, tangents):
+        for fn, t in zip(fns, tangents, strict=True):
             if t is None or fn is None:
                 continue
             out_t = add_tangents(out_t, fn(t, ans, *primals, **params))
@@ -170,7 +171,7 @@ def jvp_eval(program: Program, primals: Sequence, tangents: Sequence) -> tuple[l
     """
     penv: dict = {}
     tenv: dict = {}
-    for v, p, t in zip(program.inputs, primals, tangents):
+    for v, p, t in zip(program.inputs, primals, tangents, strict=True):
         penv[v] = p
         if t is not None and differentiable(v.type):
             tenv[v] = t
@@ -192,7 +193,7 @@ def jvp_eval(program: Program, primals: Sequence, tangents: Sequence) -> tuple[l
             if all(t is None for t in ts):
                 out = rebind(eq, ps)
                 _tag_sources(ctx, start, eq.source)
-                for v, o in zip(eq.outputs, out if r.multiple_results else [out]):
+                for v, o in zip(eq.outputs, out if r.multiple_results else [out], strict=True):
                     penv[v] = o
                 continue
             if r.jvp is None:
@@ -202,7 +203,7 @@ def jvp_eval(program: Program, primals: Sequence, tangents: Sequence) -> tuple[l
             out, out_t = r.jvp(ps, ts, **eq.params)
             _tag_sources(ctx, start, eq.source)
             outs, out_ts = (out, out_t) if r.multiple_results else ([out], [out_t])
-            for v, o, t in zip(eq.outputs, outs, out_ts):
+            for v, o, t in zip(eq.outputs, outs, out_ts, strict=True):
                 penv[v] = o
                 if t is not None and differentiable(v.type):
                     _check_tangent(eq, v.type, t)
@@ -237,7 +238,7 @@ def jvp_program(program: Program, diff: Sequence[bool],
     A user rule may read values of an enclosing trace that `program` does not: with a
     `captured` list, they are appended to it and `J` takes them as trailing inputs.
     """
-    diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff)]
+    diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff, strict=True)]
     want = [True] * len(program.outputs) if want is None else list(want)
     n = len(program.inputs)
     box = []
@@ -246,11 +247,11 @@ def jvp_program(program: Program, diff: Sequence[bool],
         it = iter(args[n:])
         tangents = [next(it) if d else None for d in diff]
         outs, touts = jvp_eval(program, args[:n], tangents)
-        touts = [t if w else None for t, w in zip(touts, want)]
+        touts = [t if w else None for t, w in zip(touts, want, strict=True)]
         box.append([t is not None for t in touts])
         return list(outs) + [t for t in touts if t is not None]
 
-    types = program.in_types + [v.type for v, d in zip(program.inputs, diff) if d]
+    types = program.in_types + [v.type for v, d in zip(program.inputs, diff, strict=True) if d]
     vals = None if values is None else list(values) + [None] * (len(types) - n)
     traced = trace_flat(fun, types, concrete=values is not None, types=types, values=vals)
     if captured is None:
@@ -271,7 +272,7 @@ class PartialEval(NamedTuple):
 
 def partial_eval(program: Program, unknowns: Sequence[bool]) -> PartialEval:
     """Split `program` by forward dataflow from the inputs marked unknown."""
-    unk = {v for v, u in zip(program.inputs, unknowns) if u}
+    unk = {v for v, u in zip(program.inputs, unknowns, strict=True) if u}
     keqs: list[Equation] = []
     ueqs: list[Equation] = []
     for eq in program.equations:
@@ -287,9 +288,9 @@ def partial_eval(program: Program, unknowns: Sequence[bool]) -> PartialEval:
         k, u, out_unk = rule(eq, in_unk)
         keqs.extend(k)
         ueqs.extend(u)
-        unk.update(o for o, f in zip(eq.outputs, out_unk) if f)
+        unk.update(o for o, f in zip(eq.outputs, out_unk, strict=True) if f)
     out_unk = [isinstance(o, Var) and o in unk for o in program.outputs]
-    u_outs = [o for o, f in zip(program.outputs, out_unk) if f]
+    u_outs = [o for o, f in zip(program.outputs, out_unk, strict=True) if f]
 
     needed = dce(Program([], program.constants, ueqs, u_outs))
     kept = needed.equations
@@ -302,10 +303,10 @@ def partial_eval(program: Program, unknowns: Sequence[bool]) -> PartialEval:
             if isinstance(x, Var) and x not in unk and x not in const_vars and x not in seen:
                 seen.add(x)
                 residuals.append(x)
-    u_inputs = [v for v, u in zip(program.inputs, unknowns) if u]
-    k_inputs = [v for v, u in zip(program.inputs, unknowns) if not u]
+    u_inputs = [v for v, u in zip(program.inputs, unknowns, strict=True) if u]
+    k_inputs = [v for v, u in zip(program.inputs, unknowns, strict=True) if not u]
     unknown = Program(residuals + u_inputs, needed.constants, kept, u_outs)
-    k_outs = [o for o, f in zip(program.outputs, out_unk) if not f] + residuals
+    k_outs = [o for o, f in zip(program.outputs, out_unk, strict=True) if not f] + residuals
     known = dce(Program(k_inputs, program.constants, keqs, k_outs))
     return PartialEval(known, unknown, out_unk, len(residuals))
 
@@ -322,7 +323,7 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
     """
     known: dict = {}
     linear: set = set()
-    for v, a in zip(program.inputs, args):
+    for v, a in zip(program.inputs, args, strict=True):
         if is_undefined(a):
             linear.add(v)
         else:
@@ -330,22 +331,18 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
     for v, c in program.constants:
         known[v] = c
     lin_eqs = []
-    ctx = current()
-    saved = ctx.source if ctx is not None else None
-    if ctx is not None and saved is None and program.equations:
-        ctx.source = errors.user_source()  # (what each bind would find: looked up once)
-    try:
+    with source_looked_up_once(program):
         for eq in program.equations:
             if any(type(x) is Var and x in linear for x in eq.inputs):
                 lin_eqs.append(eq)
                 linear.update(eq.outputs)
                 continue
             out = rebind(eq, [x if type(x) is Literal else known[x] for x in eq.inputs])
-            for v, o in zip(eq.outputs, out if rules(eq.primitive).multiple_results else [out]):
+            outs = out if rules(eq.primitive).multiple_results else [out]
+            for v, o in zip(eq.outputs, outs, strict=True):
                 known[v] = o
-    finally:
-        if ctx is not None:
-            ctx.source = saved
+    ctx = current()
+    saved = ctx.source if ctx is not None else None
 
     ct_env: dict = {}
 
@@ -355,10 +352,10 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
             where = f"transpose rule of {eq.primitive}" if eq is not None else "backward_pass"
             raise AssertionError(f"{where} produced a cotangent {t} for a value of type {v.type}")
         if t.dtype is not v.type.dtype:
-            ct = lax().convert_element_type(ct, v.type.dtype)
+            ct = ops.convert_element_type(ct, v.type.dtype)
         ct_env[v] = add_tangents(ct_env.get(v), ct)
 
-    for o, ct in zip(program.outputs, cts):
+    for o, ct in zip(program.outputs, cts, strict=True):
         if ct is not None and isinstance(o, Var) and o in linear:
             accumulate(o, ct)
     try:
@@ -386,13 +383,14 @@ def backward_pass(program: Program, args: Sequence, cts: Sequence) -> list:
             if len(res) != len(eq.inputs):
                 raise AssertionError(f"transpose rule of {eq.primitive} returned {len(res)} "
                                      f"cotangents for {len(eq.inputs)} operands")
-            for x, a, c in zip(eq.inputs, in_args, res):
+            for x, a, c in zip(eq.inputs, in_args, res, strict=True):
                 if c is not None and is_undefined(a):
                     accumulate(x, c, eq)
     finally:
         if ctx is not None:
             ctx.source = saved
-    return [ct_env.get(v) if is_undefined(a) else None for v, a in zip(program.inputs, args)]
+    return [ct_env.get(v) if is_undefined(a) else None
+            for v, a in zip(program.inputs, args, strict=True)]
 
 
 # =========================================================================== linearize
@@ -433,10 +431,11 @@ class Linearized:
                           self.in_types)
 
     def jvp(self, tangents: Sequence) -> list:
-        ts = [instantiate(t, UndefinedPrimal(a)) for t, a in zip(tangents, self.in_types)]
+        ts = [instantiate(t, UndefinedPrimal(a))
+              for t, a in zip(tangents, self.in_types, strict=True)]
         vals = eval_program(self.program, list(self.residuals) + ts)
         out = []
-        for slot, t in zip(self.slots, self.out_types):
+        for slot, t in zip(self.slots, self.out_types, strict=True):
             if slot is None:
                 out.append(zeros_like_aval(t))
             elif slot[0] == "lin":
@@ -447,7 +446,7 @@ class Linearized:
 
     def vjp(self, cts: Sequence) -> list:
         lin_cts = [None] * len(self.program.outputs)
-        for slot, ct in zip(self.slots, cts):
+        for slot, ct in zip(self.slots, cts, strict=True):
             if slot is not None and slot[0] == "lin":
                 lin_cts[slot[1]] = ct
         args = list(self.residuals) + [UndefinedPrimal(t) for t in self.in_types]
@@ -462,7 +461,7 @@ def linearize_program(program: Program, diff: Sequence[bool],
     normalised to differentiable inputs. The known program returns the outputs, then the
     output tangents that do not depend on the input tangents, then the residuals.
     `values`, `captured`: see `jvp_program` (the captured values are known inputs)."""
-    diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff)]
+    diff = [bool(d) and differentiable(v.type) for v, d in zip(program.inputs, diff, strict=True)]
     n_captured = len(captured) if captured is not None else 0
     J, nonzero = jvp_program(program, diff, want, values, captured)
     n_out = len(program.outputs)
@@ -486,7 +485,8 @@ def linearize_flat(program: Program, args: Sequence, diff: Sequence[bool],
         if any(v is None for v in values):
             values = None
         else:
-            values = [np.asarray(v, v_.type.dtype.np) for v, v_ in zip(values, program.inputs)]
+            values = [np.asarray(v, v_.type.dtype.np)
+                      for v, v_ in zip(values, program.inputs, strict=True)]
     captured: list = []
     pe, nonzero, diff = linearize_program(program, diff, want, values, captured)
     n_out = len(program.outputs)
@@ -504,7 +504,7 @@ def linearize_flat(program: Program, args: Sequence, diff: Sequence[bool],
         else:
             slots.append(("known", next(vals)))
     residuals = list(vals)
-    in_types = [v.type for v, d in zip(program.inputs, diff) if d]
+    in_types = [v.type for v, d in zip(program.inputs, diff, strict=True) if d]
     return outs, Linearized(pe.unknown, residuals, slots, program.out_types, in_types)
 
 
@@ -518,7 +518,7 @@ def vjp_program(program: Program, diff: Sequence[bool]) -> Program:
         outs, lin = linearize_flat(program, args[:n_in], diff)
         cts = lin.vjp(args[n_in:])
         return list(outs) + [instantiate(c, UndefinedPrimal(t))
-                             for c, t in zip(cts, lin.in_types)]
+                             for c, t in zip(cts, lin.in_types, strict=True)]
 
     types = program.in_types + [t.strong() for t in program.out_types]
     traced = trace_flat(fun, types, concrete=False, types=types)
@@ -527,97 +527,25 @@ def vjp_program(program: Program, diff: Sequence[bool]) -> Program:
 
 # =========================================================================== helpers for rules
 
-_LAX = None
-
-
-def lax():
-    """fnx.lax (which imports this module: imported on first use)."""
-    global _LAX
-    if _LAX is None:
-        from .. import lax as module
-        _LAX = module
-    return _LAX
-
-
 def sum_to_shape(x, shape: tuple[int, ...]):
     """Reduce a broadcast cotangent back to `shape` (trailing-aligned, numpy rules)."""
-    L = lax()
     t = type_of(x)
     if t.shape == tuple(shape):
         return x
     lead = t.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and t.shape[lead + i] != 1)
-    return L.reshape(L.reduce_sum(x, axes), shape)
+    return ops.reshape(ops.reduce_sum(x, axes), shape)
 
 
 def take_along_axis(x, idx, axis: int):
     """`x[..., idx, ...]` along `axis` with `idx` of `x`'s shape (one gather)."""
-    L = lax()
     t = type_of(idx)
-    indices = [idx if a == axis else L.iota(t.dtype, t.shape, a) for a in range(t.ndim)]
-    return L.gather(x, indices, tuple(range(t.ndim)))
+    indices = [idx if a == axis else ops.iota(t.dtype, t.shape, a) for a in range(t.ndim)]
+    return ops.gather(x, indices, tuple(range(t.ndim)))
 
 
-# =========================================================================== for backends
+# =========================================================================== user rules
 
 # primitives whose jvp runs a user's Python rule (`linearize_flat` gives it concrete values)
 USER_RULES = {"custom_jvp_call", "custom_vjp_call"}
-
-CALL_LIKE = {"checkpoint": "program", "custom_jvp_call": "call", "custom_vjp_call": "call",
-             "jit": "program"}
-
-
-def _has_calls(program: Program, kinds) -> bool:
-    return any(eq.primitive in kinds or eq.primitive == "name"
-               or any(_has_calls(p, kinds) for p in fnx_ir.subprograms(eq.params))
-               for eq in program.equations)
-
-
-def inline_calls(program: Program, kinds=CALL_LIKE) -> Program:
-    """`program` with every call-like equation whose primitive is in `kinds` (default: all
-    of `jit`, `checkpoint`, `custom_jvp_call`, `custom_vjp_call`) replaced by the equations
-    of the sub-program it evaluates (recursively), and every `name` (identity) equation
-    removed, for backends that only lower flat programs. (After differentiation these
-    primitives carry no more information; inlining a `checkpoint` lets CSE merge the
-    recomputation, so do it after the generic passes if memory matters.) Calls inside
-    control-flow sub-programs (`cond`, `while`, `scan` bodies) are inlined there; the control
-    flow itself stays."""
-    if not _has_calls(program, kinds):
-        return program
-    eqs: list[Equation] = []
-    consts = list(program.constants)
-    rename: dict = {}
-
-    def sub(x):
-        return rename.get(x, x) if isinstance(x, Var) else x
-
-    for eq in program.equations:
-        if eq.primitive == "name":  # (checkpoint_name: the identity)
-            rename[eq.outputs[0]] = sub(eq.inputs[0])
-            continue
-        key = CALL_LIKE.get(eq.primitive) if eq.primitive in kinds else None
-        if key is None:
-            params = eq.params
-            if any(_has_calls(p, kinds) for p in fnx_ir.subprograms(params)):  # cond/while/scan
-                from fnx_ir.passes._util import map_programs
-                params = map_programs(params, lambda p: inline_calls(p, kinds))
-            eqs.append(Equation(eq.primitive, [sub(x) for x in eq.inputs], eq.outputs,
-                                params, eq.source))
-            continue
-        inner = inline_calls(eq.params[key], kinds)
-        env = {v: sub(x) for v, x in zip(inner.inputs, eq.inputs)}
-        for v, c in inner.constants:
-            nv = Var(v.type)
-            consts.append((nv, c))
-            env[v] = nv
-        for ieq in inner.equations:
-            outs = [Var(o.type) for o in ieq.outputs]
-            env.update(zip(ieq.outputs, outs))
-            eqs.append(Equation(ieq.primitive, [env.get(x, x) if isinstance(x, Var) else x
-                                                for x in ieq.inputs], outs, ieq.params,
-                                ieq.source or eq.source))
-        for o, io in zip(eq.outputs, inner.outputs):
-            rename[o] = env.get(io, io) if isinstance(io, Var) else io
-    outputs = [sub(x) for x in program.outputs]
-    return Program(program.inputs, consts, eqs, outputs)

@@ -12,115 +12,28 @@ import numpy as np
 
 import fnx_ir
 
-from .. import tree_util
 from ..backends.base import LoweringOptions, available_backends, get_backend
-from . import argspec, errors
+from . import argspec, errors, pytree
 from .array import Array, WeakArray
+from .batching import axis_env
 from .config import x64_enabled
 from .dtypes import canonical_np
-from .shape_api import ShapeDtypeStruct
-from .trace import Tracer, bind, current, native, trace_flat, type_of
-
-
-_SUPPORTED_NP_DTYPES = frozenset(d.np for d in fnx_ir.ALL_DTYPES)
-
-
-def _check_leaf(x, where: str):
-    if type(x) is Tracer or isinstance(x, (bool, int, float)):
-        return x
-    if isinstance(x, (np.ndarray, np.generic)):
-        if x.dtype not in _SUPPORTED_NP_DTYPES:
-            fnx_ir.dtype(x.dtype)  # raises, naming the unsupported dtype
-            return native(x)  # e.g. '>f8': keyed and passed as the native dtype
-        return x
-    if isinstance(x, (list, tuple)):
-        return np.asarray(x)
-    if isinstance(x, ShapeDtypeStruct):
-        return x  # a type without values: for eval_shape and lower (calls raise)
-    raise TypeError(f"{where}: {type(x).__name__} is not a valid fnx argument: leaves must be "
-                    "numpy arrays, Python scalars or traced values (mark an argument that is "
-                    "not an array static with static_argnums or static_argnames)")
-
-
-def normalize_static(fun: Callable, static_argnums, static_argnames=None
-                     ) -> tuple[tuple[int, ...], tuple[str, ...]]:
-    """Static argument numbers and names, each inferred from the other through `fun`'s
-    signature when only one is given (see `argspec.resolve`)."""
-    return argspec.resolve(argspec.signature(fun), static_argnums, static_argnames, "static")
-
-
-def split_static(args: Sequence, kwargs: dict, static_argnums: Sequence[int],
-                 static_argnames: Sequence[str]):
-    """Separate static arguments (part of the cache key) from the traced ones."""
-    nums = argspec.positions(static_argnums, len(args))
-    static = tuple((i, args[i]) for i in sorted(nums))
-    static += tuple((k, kwargs[k]) for k in sorted(kwargs) if k in static_argnames)
-    dyn_args = tuple(a for i, a in enumerate(args) if i not in nums)
-    dyn_kwargs = {k: v for k, v in kwargs.items() if k not in static_argnames}
-    for k, v in static:
-        try:
-            hash(v)
-        except TypeError:
-            where = f"argument {k}" if isinstance(k, int) else f"argument {k!r}"
-            raise ValueError(f"static arguments must be hashable: {where} is a "
-                             f"{type(v).__name__} ({v!r})") from None
-    return static, dyn_args, dyn_kwargs
-
-
-def merge_static(static, dyn_args: Sequence, dyn_kwargs: dict):
-    args = list(dyn_args)
-    kwargs = dict(dyn_kwargs)
-    for k, v in static:
-        if isinstance(k, int):
-            args.insert(k, v)
-        else:
-            kwargs[k] = v
-    return args, kwargs
-
-
-def trace_pytree(fun: Callable, args: Sequence, kwargs: dict, concrete: bool,
-                 what: str = "function"):
-    """Trace `fun(*args, **kwargs)` with pytree arguments; returns (Traced, out_treedef)."""
-    leaves, in_tree = tree_util.tree_flatten((tuple(args), kwargs))
-    leaves = [_check_leaf(x, what) for x in leaves]
-    flat_fun, out_tree_box = flatten_function(fun, in_tree, what)
-    traced = trace_flat(flat_fun, leaves, concrete)
-    return traced, out_tree_box[0], leaves
-
-
-def flatten_function(fun: Callable, in_tree, what: str, source: str | None = None):
-    """`fun` of pytrees as a function of flat leaves returning flat outputs.
-
-    Returns `(flat_fun, box)`; each call appends the output's treedef to `box`.
-    """
-    box: list = []
-
-    def flat_fun(*flat):
-        a, k = tree_util.tree_unflatten(in_tree, flat)
-        out_leaves, out_tree = tree_util.tree_flatten(fun(*a, **k))
-        for o in out_leaves:
-            if not (type(o) is Tracer or isinstance(o, (np.ndarray, np.generic, bool, int, float))):
-                raise TypeError(errors.at_source(
-                    f"{what} returned a {type(o).__name__}: outputs must be arrays or pytrees "
-                    "of arrays", source))
-        box.append(out_tree)
-        return out_leaves
-
-    return flat_fun, box
+from .evaluate import evaluate_equation
+from .trace import bind, current, type_of
 
 
 def make_ir(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., fnx_ir.Program]:
     """`make_ir(f)(*args)` traces `f` on the types of `args` and returns its `fnx_ir.Program`."""
-    static_argnums, _ = normalize_static(fun, static_argnums)
+    static_argnums, _ = argspec.normalize_static(fun, static_argnums)
 
     @functools.wraps(fun, updated=())
     def traced(*args, **kwargs) -> fnx_ir.Program:
-        static, dyn_args, dyn_kwargs = split_static(args, kwargs, static_argnums, ())
+        static, dyn_args, dyn_kwargs = argspec.split_static(args, kwargs, static_argnums, ())
         def with_static(*a, **k):
-            a2, k2 = merge_static(static, a, k)
+            a2, k2 = argspec.merge_static(static, a, k)
             return fun(*a2, **k2)
-        tr, _, _ = trace_pytree(with_static, dyn_args, dyn_kwargs, concrete=False,
-                                what=getattr(fun, "__name__", "function"))
+        tr, _, _ = argspec.trace_pytree(with_static, dyn_args, dyn_kwargs, concrete=False,
+                                        what=getattr(fun, "__name__", "function"))
         if tr.captured:
             raise errors.TracerLeakError("make_ir: the function closes over traced values of an "
                                          "enclosing transformation; pass them as arguments")
@@ -136,13 +49,12 @@ def default_backend() -> str:
 
 
 def optimize(program: fnx_ir.Program) -> fnx_ir.Program:
-    from ..backends.interpreter import evaluate_equation
-    from .ad import inline_calls
     # A nested jit is a call: inlined first, so the passes see through it.
-    program = fnx_ir.passes.optimize(inline_calls(program, ("jit",)), evaluate_equation)
+    program = fnx_ir.passes.inline_calls(program, ("jit",))
+    program = fnx_ir.passes.optimize(program, evaluate_equation)
     # checkpoint / custom_*_call hold sub-programs: backends get them flat. Inlined after
     # CSE, so a checkpoint's recomputation is not merged back into the forward pass.
-    flat = inline_calls(program)
+    flat = fnx_ir.passes.inline_calls(program)
     return program if flat is program else fnx_ir.passes.dce(flat)
 
 
@@ -249,11 +161,11 @@ class JitFunction:
         return self if obj is None else types.MethodType(self, obj)
 
     def _signature(self, args, kwargs):
-        static, dyn_args, dyn_kwargs = split_static(args, kwargs, self.static_argnums,
-                                                    self.static_argnames)
-        leaves, in_tree = tree_util.tree_flatten((dyn_args, dyn_kwargs))
+        static, dyn_args, dyn_kwargs = argspec.split_static(args, kwargs, self.static_argnums,
+                                                            self.static_argnames)
+        leaves, in_tree = pytree.tree_flatten((dyn_args, dyn_kwargs))
         try:
-            leaves = [_check_leaf(x, self.__name__) for x in leaves]
+            leaves = [argspec.check_jit_leaf(x, self.__name__) for x in leaves]
         except TypeError as e:
             raise self._naming_argument(e, args, kwargs) from None
         return cache_key(in_tree, static, leaves), static, dyn_args, dyn_kwargs, leaves
@@ -269,9 +181,10 @@ class JitFunction:
     def _naming_argument(self, error: TypeError, args, kwargs) -> TypeError:
         """The leaf check's `error` again, naming the argument that holds the leaf."""
         for _, label, value in self._dynamic_arguments(args, kwargs):
-            for x in tree_util.tree_leaves(value):
+            leaves, tree = pytree.tree_flatten(value)
+            for x, path in zip(leaves, argspec.leaf_paths(tree, label), strict=True):
                 try:
-                    _check_leaf(x, f"jit({self.__name__}): argument {label}")
+                    argspec.check_jit_leaf(x, f"jit({self.__name__}): argument {path}")
                 except TypeError as named:
                     return named
         return error
@@ -281,14 +194,15 @@ class JitFunction:
         flags: list[bool] = []
         for k, _, value in self._dynamic_arguments(args, kwargs):
             flags += [k in donate if isinstance(k, int) else k in self.donate_argnames] * len(
-                tree_util.tree_leaves(value))
+                pytree.tree_leaves(value))
         return flags
 
     def _trace(self, static, dyn_args, dyn_kwargs):
         def with_static(*a, **k):
-            a2, k2 = merge_static(static, a, k)
+            a2, k2 = argspec.merge_static(static, a, k)
             return self.fun(*a2, **k2)
-        return trace_pytree(with_static, dyn_args, dyn_kwargs, concrete=False, what=self.__name__)
+        return argspec.trace_pytree(with_static, dyn_args, dyn_kwargs, concrete=False,
+                                    what=self.__name__)
 
     def _lowering(self, args, kwargs, static, dyn_args, dyn_kwargs):
         traced, out_tree, _ = self._trace(static, dyn_args, dyn_kwargs)
@@ -327,7 +241,7 @@ class JitFunction:
                 hit = None
             if hit is not None:
                 exe, out_tree = hit
-                return exe(*args)[0] if out_tree is None else tree_util.tree_unflatten(out_tree, exe(*args))
+                return exe(*args)[0] if out_tree is None else pytree.tree_unflatten(out_tree, exe(*args))
         return self._call_pytree(args, kwargs)
 
     def _call_pytree(self, args, kwargs):
@@ -340,31 +254,30 @@ class JitFunction:
                     compiled = self._cache[key] = self._compile(args, kwargs, static, dyn_args,
                                                                 dyn_kwargs)
         arrays = [x if type(x) in _ARRAYS and x.dtype == d else np.asarray(x, dtype=d)
-                  for x, d in zip(leaves, compiled.dtypes)]
+                  for x, d in zip(leaves, compiled.dtypes, strict=True)]
         if (self._flat_ok and not kwargs and len(args) == len(compiled.dtypes)
                 and all(type(a) in _ARRAYS and a.dtype == d
-                        for a, d in zip(args, compiled.dtypes))):
-            leaf = tree_util.treedef_is_leaf(compiled.out_tree)
+                        for a, d in zip(args, compiled.dtypes, strict=True))):
+            leaf = pytree.treedef_is_leaf(compiled.out_tree)
             self._flat_cache[x64_enabled()][tuple(map(_SHAPE_DTYPE, args))] = (
                 compiled.executable, None if leaf else compiled.out_tree)
         outs = compiled.executable(*arrays)
-        return tree_util.tree_unflatten(compiled.out_tree, outs)
+        return pytree.tree_unflatten(compiled.out_tree, outs)
 
     def _call_traced(self, args, kwargs):
         """Under an enclosing trace: one `jit` equation holding `fun`'s program (JAX's
         pjit), traced once per signature and named axes in scope; transforms rewrite
         through it, and evaluated eagerly it runs as one compiled executable."""
-        from .batching import axis_env
         name = getattr(self, "__name__", "function")
         key, static, dyn_args, dyn_kwargs, leaves = self._signature(args, kwargs)
         key = (key, axis_env())
         hit = self._traced_cache.get(key)
         if hit is None:
             def with_static(*a, **k):
-                a2, k2 = merge_static(static, a, k)
+                a2, k2 = argspec.merge_static(static, a, k)
                 return self.fun(*a2, **k2)
-            traced, out_tree, _ = trace_pytree(with_static, dyn_args, dyn_kwargs,
-                                               concrete=False, what=name)
+            traced, out_tree, _ = argspec.trace_pytree(with_static, dyn_args, dyn_kwargs,
+                                                       concrete=False, what=name)
             self.trace_count += 1
             hit = (traced.program, out_tree, traced.captured)
             if not traced.captured:  # (captured tracers belong to this one call)
@@ -372,7 +285,7 @@ class JitFunction:
         program, out_tree, captured = hit
         outs = bind("jit", *leaves, *captured, program=program, name=name,
                     backend=self.backend)
-        return tree_util.tree_unflatten(out_tree, outs)
+        return pytree.tree_unflatten(out_tree, outs)
 
     def lower(self, *args, **kwargs) -> Lowered:
         _, static, dyn_args, dyn_kwargs, _ = self._signature(args, kwargs)

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import fnx_ir
 from fnx_ir import Literal, Program
 
-from . import errors
+from . import errors, ops
 from .rules import rules
 from .trace import bind, current, type_of
 
@@ -111,7 +111,7 @@ def batch_program(program: Program, args: Sequence, dims: Sequence[int | None]):
 
 def _batch_program(program: Program, args: Sequence, dims: Sequence[int | None]):
     env: dict[Any, tuple[Any, int | None]] = {}
-    for v, a, d in zip(program.inputs, args, dims):
+    for v, a, d in zip(program.inputs, args, dims, strict=True):
         env[v] = (a, d)
     for v, c in program.constants:
         env[v] = (c, None)
@@ -142,7 +142,7 @@ def _batch_program(program: Program, args: Sequence, dims: Sequence[int | None])
         if len(outs) != len(eq.outputs) or len(ods) != len(eq.outputs):
             raise AssertionError(f"batch rule of {eq.primitive} returned {len(outs)} results "
                                  f"for {len(eq.outputs)} outputs")
-        for v, o, d in zip(eq.outputs, outs, ods):
+        for v, o, d in zip(eq.outputs, outs, ods, strict=True):
             if d is not None:
                 _check_rule_result(eq, v.type, o, d)
             env[v] = (o, d)
@@ -166,14 +166,9 @@ def _check_rule_result(eq, expected: fnx_ir.ShapedType, value, dim) -> None:
 
 # --------------------------------------------------------------------------- helpers for rules
 
-def lax():
-    from .. import lax as _lax  # fnx.lax imports the tracing core; import it lazily
-    return _lax
-
-
 def batch_size(args: Sequence, dims: Sequence[int | None]) -> int:
     """The size of the batch axis (from the first batched operand)."""
-    for a, d in zip(args, dims):
+    for a, d in zip(args, dims, strict=True):
         if d is not None:
             return type_of(a).shape[d]
     frame = current_axis()  # (a collective over the axis, with unbatched operands)
@@ -195,7 +190,7 @@ def moveaxis(x, src: int, dst: int):
         return x
     perm = [i for i in range(nd) if i != src]
     perm.insert(dst, src)
-    return lax().transpose(x, perm)
+    return ops.transpose(x, perm)
 
 
 class _Broadcasts(threading.local):
@@ -219,8 +214,8 @@ def broadcast_batch(x, size: int, axis: int):
     if known is not None and known[0] is x:  # x = broadcast_in_dim(operand): compose
         _, operand, params = known
         dims = tuple(dims[d] for d in params["broadcast_dimensions"])
-        return lax().broadcast_in_dim(operand, tuple(shape), dims)
-    return lax().broadcast_in_dim(x, tuple(shape), dims)
+        return ops.broadcast_in_dim(operand, tuple(shape), dims)
+    return ops.broadcast_in_dim(x, tuple(shape), dims)
 
 
 def matchaxis(x, d: int | None, size: int, dst: int):
@@ -243,7 +238,7 @@ def common_layout(args: Sequence, dims: Sequence[int | None], *, broadcast: bool
     d0 = next(d for d in dims if d is not None)
     size = batch_size(args, dims)
     out = []
-    for a, d in zip(args, dims):
+    for a, d in zip(args, dims, strict=True):
         if d is None:
             out.append(broadcast_batch(a, size, d0) if broadcast else a)
         else:
@@ -300,16 +295,15 @@ def window_indices(starts: Sequence, start_dims: Sequence[int | None], operand_s
 
     Starts batched at their dim 0 (per-example scalars) vary along the batch axis.
     """
-    L = lax()
     dtype = index_dtype(starts)
     full = (size,) + tuple(window)
     out = []
-    for k, (s, sd) in enumerate(zip(starts, start_dims)):
-        s = L.convert_element_type(s, dtype)
+    for k, (s, sd) in enumerate(zip(starts, start_dims, strict=True)):
+        s = ops.convert_element_type(s, dtype)
         hi = max(operand_shape[k] - window[k], 0)
-        s = L.clamp(fnx_ir.literal(0, dtype), s, fnx_ir.literal(hi, dtype))
-        s = L.broadcast_in_dim(s, full, (0,) if sd is not None else ())
+        s = ops.clamp(fnx_ir.literal(0, dtype), s, fnx_ir.literal(hi, dtype))
+        s = ops.broadcast_in_dim(s, full, (0,) if sd is not None else ())
         if window[k] != 1:
-            s = L.add(s, L.iota(dtype, full, k + 1))
+            s = ops.add(s, ops.iota(dtype, full, k + 1))
         out.append(s)
     return out

@@ -11,7 +11,7 @@ from typing import Any, Hashable
 
 import fnx_ir
 
-from .. import tree_util
+from . import ops, pytree
 from .batching import axis_size
 from .trace import bind, type_of
 
@@ -31,7 +31,7 @@ def _no_groups(axis_index_groups, what: str) -> None:
 
 
 def _map(prim: str, x, names: tuple):
-    return tree_util.tree_map(lambda leaf: bind(prim, leaf, axis_name=names), x)
+    return pytree.tree_map(lambda leaf: bind(prim, leaf, axis_name=names), x)
 
 
 def psum(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
@@ -44,7 +44,7 @@ def psum(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
         if type_of(leaf).dtype is fnx_ir.bool_:
             leaf = bind("convert_element_type", leaf, new_dtype=fnx_ir.int32, weak=False)
         return bind("psum", leaf, axis_name=names)
-    return tree_util.tree_map(total, x)
+    return pytree.tree_map(total, x)
 
 
 def pmax(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
@@ -62,13 +62,12 @@ def pmin(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
 def pmean(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
     """The mean of `x` (a pytree) over the named axis or axes (`psum(x) / axis size`, a
     true division: integers give floats, as in JAX)."""
-    from .. import numpy as fnp
     _no_groups(axis_index_groups, "pmean")
     names = _names(axis_name)
     n = 1
     for name in names:
         n *= axis_size(name)
-    return tree_util.tree_map(lambda leaf: fnp.true_divide(bind("psum", leaf, axis_name=names), n), x)
+    return pytree.tree_map(lambda leaf: ops.true_divide(bind("psum", leaf, axis_name=names), n), x)
 
 
 def all_gather(x: Any, axis_name: Hashable, *, axis_index_groups=None, axis: int = 0,
@@ -89,7 +88,7 @@ def all_gather(x: Any, axis_name: Hashable, *, axis_index_groups=None, axis: int
                              f"rank {ndim}{' (tiled)' if tiled else ''}")
         return bind("all_gather", leaf, axis_name=names, axis=axis % rank, tiled=bool(tiled),
                     axis_size=size)
-    return tree_util.tree_map(gather, x)
+    return pytree.tree_map(gather, x)
 
 
 def axis_index(axis_name: Hashable):

@@ -26,8 +26,7 @@ import numpy as np
 import fnx_ir
 from fnx_ir import Program, ShapedType, Var
 
-from .. import tree_util
-from . import errors
+from . import argspec, errors, ops, pytree
 from .array import as_array
 from .dtypes import promote
 from .trace import Tracer, bind, current, trace_flat, type_of
@@ -37,35 +36,8 @@ __all__ = ["cond", "switch", "while_loop", "fori_loop", "scan", "map"]
 
 # =========================================================================== helpers
 
-def _lax():
-    from .. import lax
-    return lax
-
-
 def _fail(exc_type, message: str):
     raise exc_type(errors.at_source(message, errors.user_source()))
-
-
-def _is_value(x) -> bool:
-    return type(x) is Tracer or isinstance(x, (np.ndarray, np.generic, bool, int, float))
-
-
-def _check_leaves(leaves: Sequence, paths: Sequence[str], what: str) -> list:
-    for x, p in zip(leaves, paths):
-        if not _is_value(x):
-            _fail(TypeError, f"{what}: {p} is a {type(x).__name__}, not an array: leaves must be "
-                             "numpy arrays, Python scalars or traced values")
-    return list(leaves)
-
-
-def _paths(treedef: tree_util.PyTreeDef, root: str) -> list[str]:
-    from .vmap_api import _paths as paths
-    return paths(treedef, root)
-
-
-def _check_callable(f, what: str) -> None:
-    if not callable(f):
-        _fail(TypeError, f"{what} must be callable, got {type(f).__name__}")
 
 
 def unify(t_in: ShapedType, t_out: ShapedType) -> ShapedType | None:
@@ -90,7 +62,7 @@ def _convert(x, t: ShapedType):
         return x
     if current() is None:
         return np.asarray(x, dtype=t.dtype.np)
-    return _lax().convert_element_type(x, t.dtype, t.weak)
+    return ops.convert_element_type(x, t.dtype, t.weak)
 
 
 def _as_array(x, t: ShapedType | None = None):
@@ -120,14 +92,15 @@ def _trace_sub(call: Callable[[list], Any], types: Sequence[ShapedType], what: s
 
     def flat(*xs):
         out = call(list(xs))
-        leaves, tree = tree_util.tree_flatten(out)
+        leaves, tree = pytree.tree_flatten(out)
         for o in leaves:
-            if not _is_value(o):
+            if not argspec.is_value(o):
                 _fail(TypeError, f"{what} returned a {type(o).__name__} in its output: outputs "
                                  "must be arrays or pytrees of arrays")
         box["tree"] = tree
         if convert is not None:
-            leaves = [o if t is None else _convert(o, t) for o, t in zip(leaves, convert)]
+            leaves = [o if t is None else _convert(o, t)
+                      for o, t in zip(leaves, convert, strict=True)]
         return leaves
 
     types = list(types)
@@ -151,7 +124,7 @@ def _join_consts(subs: Sequence[_Sub]) -> tuple[list[Program], list]:
     out = []
     for s in subs:
         k = len(s.consts)
-        own = {id(c): v for c, v in zip(s.consts, s.program.inputs[:k])}
+        own = {id(c): v for c, v in zip(s.consts, s.program.inputs[:k], strict=True)}
         inputs = [own[id(c)] if id(c) in own else Var(type_of(c)) for c in union]
         p = s.program
         out.append(Program(inputs + p.inputs[k:], p.constants, p.equations, p.outputs))
@@ -167,7 +140,7 @@ def _carry_error(what: str, path: str, t_in, t_out, side_in: str, side_out: str)
 def _unify_carry(types: list[ShapedType], outs: Sequence[ShapedType], paths: Sequence[str],
                  what: str, side_in: str, side_out: str) -> list[ShapedType]:
     new = []
-    for t, o, p in zip(types, outs, paths):
+    for t, o, p in zip(types, outs, paths, strict=True):
         u = unify(t, o)
         if u is None:
             _carry_error(what, p, t, o, side_in, side_out)
@@ -177,7 +150,7 @@ def _unify_carry(types: list[ShapedType], outs: Sequence[ShapedType], paths: Seq
 
 def _same_types(a: Sequence[ShapedType], b: Sequence[ShapedType]) -> bool:
     return all(x.dtype is y.dtype and x.shape == y.shape and x.weak == y.weak
-               for x, y in zip(a, b))
+               for x, y in zip(a, b, strict=True))
 
 
 def _trace_loop_body(call, carry_types: list[ShapedType], extra_types: list[ShapedType],
@@ -195,7 +168,7 @@ def _trace_loop_body(call, carry_types: list[ShapedType], extra_types: list[Shap
         outs = sub.out_types[:n_carry]
         new = _unify_carry(types, outs, paths, what, "on input", "on output")
         if _same_types(new, types):
-            if all(o.dtype is t.dtype for o, t in zip(outs, types)):
+            if all(o.dtype is t.dtype for o, t in zip(outs, types, strict=True)):
                 return sub, types
             convert = list(types) + [None] * (len(sub.out_types) - n_carry)
             return _trace_sub(call, types + extra_types, what, convert), types
@@ -208,19 +181,18 @@ def _pred_to_index(pred):
     t = type_of(pred)
     if t.shape != ():
         _fail(TypeError, f"cond: the predicate must be a scalar, got a value of type {t}")
-    lax = _lax()
     if t.dtype.is_bool:
-        return lax.convert_element_type(pred, fnx_ir.int32)
+        return ops.convert_element_type(pred, fnx_ir.int32)
     if t.dtype.kind not in "iuf":
         _fail(TypeError, f"cond: the predicate must be a boolean or a number, got {t}")
-    return lax.convert_element_type(lax.ne(pred, fnx_ir.literal(0, t.dtype, t.weak)),
+    return ops.convert_element_type(ops.ne(pred, fnx_ir.literal(0, t.dtype, t.weak)),
                                      fnx_ir.int32)
 
 
 def _out_leaves(out, what: str) -> tuple[list, Any]:
-    leaves, tree = tree_util.tree_flatten(out)
+    leaves, tree = pytree.tree_flatten(out)
     for o in leaves:
-        if not _is_value(o):
+        if not argspec.is_value(o):
             _fail(TypeError, f"{what} returned a {type(o).__name__} in its output: outputs "
                              "must be arrays or pytrees of arrays")
     return leaves, tree
@@ -239,7 +211,7 @@ def _branch_types(trees: Sequence, outs: Sequence[Sequence[ShapedType]],
             _fail(TypeError, f"{what}: {n0} and {names[k]} must return the same pytree "
                              f"structure, got {tree0} and {trees[k]}")
     targets = []
-    for j, p in enumerate(_paths(tree0, "output")):
+    for j, p in enumerate(argspec.leaf_paths(tree0, "output")):
         u = outs[k0][j]
         for k in order[1:]:
             t = outs[k][j]
@@ -255,12 +227,12 @@ def _branch_types(trees: Sequence, outs: Sequence[Sequence[ShapedType]],
 
 def _operands(operands: tuple, what: str):
     """The flat operand leaves, their types, and `f -> (flat values -> f(*operands))`."""
-    leaves, in_tree = tree_util.tree_flatten(tuple(operands))
-    if not all(_is_value(x) for x in leaves):
-        _check_leaves(leaves, _paths(in_tree, "operands"), what)
+    leaves, in_tree = pytree.tree_flatten(tuple(operands))
+    if not all(argspec.is_value(x) for x in leaves):
+        argspec.check_values(leaves, argspec.leaf_paths(in_tree, "operands"), what)
 
     def caller(f):
-        return lambda xs: f(*tree_util.tree_unflatten(in_tree, xs))
+        return lambda xs: f(*pytree.tree_unflatten(in_tree, xs))
 
     return leaves, [type_of(x) for x in leaves], caller
 
@@ -268,15 +240,15 @@ def _operands(operands: tuple, what: str):
 def _bind_cond(index, funs: Sequence[Callable], names: Sequence[str], operands: tuple,
                what: str):
     leaves, types, caller = _operands(operands, what)
-    subs = [_trace_sub(caller(f), types, f"{what} {n}") for f, n in zip(funs, names)]
+    subs = [_trace_sub(caller(f), types, f"{what} {n}") for f, n in zip(funs, names, strict=True)]
     tree0, targets = _branch_types([s.out_tree for s in subs], [s.out_types for s in subs],
                                    names, what)
-    subs = [s if all(t.dtype is u.dtype for t, u in zip(s.out_types, targets))
+    subs = [s if all(t.dtype is u.dtype for t, u in zip(s.out_types, targets, strict=True))
             else _trace_sub(caller(f), types, f"{what} {n}", targets)
-            for s, f, n in zip(subs, funs, names)]
+            for s, f, n in zip(subs, funs, names, strict=True)]
     programs, consts = _join_consts(subs)
     outs = bind("cond", index, *consts, *leaves, branches=tuple(programs))
-    return tree_util.tree_unflatten(tree0, outs)
+    return pytree.tree_unflatten(tree0, outs)
 
 
 def _eager_cond(taken: int, funs: Sequence[Callable], names: Sequence[str], operands: tuple,
@@ -303,12 +275,13 @@ def _eager_cond(taken: int, funs: Sequence[Callable], names: Sequence[str], oper
                     "branches it does not take, as JAX traces every branch)") from None
             trees[k], outs[k] = sub.out_tree, sub.out_types
     if any(trees[k] != trees[taken] or any(t.shape != u.shape or t.dtype is not u.dtype
-                                           for t, u in zip(outs[k], outs[taken]))
+                                           for t, u in zip(outs[k], outs[taken], strict=True))
            for k in range(len(funs))):
         sub = _trace_sub(caller(funs[taken]), types, f"{what} {names[taken]}")
         trees[taken], outs[taken] = sub.out_tree, sub.out_types
     tree, targets = _branch_types(trees, outs, names, what)
-    return tree_util.tree_unflatten(tree, [_as_array(x, t) for x, t in zip(values, targets)])
+    return pytree.tree_unflatten(tree, [_as_array(x, t)
+                                        for x, t in zip(values, targets, strict=True)])
 
 
 def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
@@ -318,8 +291,8 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     pytree of types, whatever `pred` is: inside a trace both are traced into one `cond`
     equation; outside any trace the chosen branch runs with the concrete operands and the
     other is traced abstractly for its types (as JAX traces both). Operands are pytrees."""
-    _check_callable(true_fun, "cond: true_fun")
-    _check_callable(false_fun, "cond: false_fun")
+    argspec.check_callable(true_fun, "cond: true_fun")
+    argspec.check_callable(false_fun, "cond: false_fun")
     if current() is None:
         p = np.asarray(pred)
         if p.shape != ():
@@ -338,7 +311,7 @@ def switch(index, branches: Sequence[Callable], *operands):
     if not branches:
         _fail(ValueError, "switch: empty branch sequence")
     for k, b in enumerate(branches):
-        _check_callable(b, f"switch: branches[{k}]")
+        argspec.check_callable(b, f"switch: branches[{k}]")
     t = type_of(index)
     if t.shape != () or t.dtype.kind not in "iu":
         _fail(TypeError, f"switch: the index must be an integer scalar, got {t}")
@@ -349,9 +322,8 @@ def switch(index, branches: Sequence[Callable], *operands):
         i = min(max(int(np.asarray(index)), 0), n - 1)
         return _eager_cond(i, branches, [f"branches[{k}]" for k in range(n)], operands,
                            "switch", visit=range(n))
-    lax = _lax()
-    index = lax.convert_element_type(index, fnx_ir.int32)
-    index = lax.clamp(fnx_ir.literal(0, fnx_ir.int32), index, fnx_ir.literal(n - 1, fnx_ir.int32))
+    index = ops.convert_element_type(index, fnx_ir.int32)
+    index = ops.clamp(fnx_ir.literal(0, fnx_ir.int32), index, fnx_ir.literal(n - 1, fnx_ir.int32))
     return _bind_cond(index, branches, [f"branches[{k}]" for k in range(n)], operands, "switch")
 
 
@@ -359,15 +331,15 @@ def switch(index, branches: Sequence[Callable], *operands):
 
 def _check_eager_carry(new_val, tree, types: list[ShapedType], paths, what: str):
     """The next carry of an eager loop, checked (and weak-promoted) against `types`."""
-    leaves, got = tree_util.tree_flatten(new_val)
+    leaves, got = pytree.tree_flatten(new_val)
     if got != tree:
         _fail(TypeError, f"{what} must return a carry with the structure of the initial carry "
                          f"{tree}, got {got}")
-    _check_leaves(leaves, paths, what)
+    argspec.check_values(leaves, paths, what)
     new_types = _unify_carry(types, [type_of(x) for x in leaves], paths, what,
                              "on input", "on output")
     leaves = [x if type_of(x).dtype is t.dtype else np.asarray(x, dtype=t.dtype.np)
-              for x, t in zip(leaves, new_types)]
+              for x, t in zip(leaves, new_types, strict=True)]
     return leaves, new_types
 
 
@@ -376,13 +348,14 @@ def _promoted_init(init_leaves, types: list[ShapedType], new_types: list[ShapedT
     carry to another dtype, else None. JAX traces the body first and starts from the
     promoted initial value; an eager loop restarts with it, so that every iteration, and
     every `y`, sees the carry type a traced loop has."""
-    if all(n.dtype is t.dtype for n, t in zip(new_types, types)):
+    if all(n.dtype is t.dtype for n, t in zip(new_types, types, strict=True)):
         return None
-    return [np.asarray(x, dtype=t.dtype.np) for x, t in zip(init_leaves, new_types)]
+    return [np.asarray(x, dtype=t.dtype.np) for x, t in zip(init_leaves, new_types, strict=True)]
 
 
 def _final_eager(leaves, tree, types):
-    return tree_util.tree_unflatten(tree, [_as_array(x, t) for x, t in zip(leaves, types)])
+    return pytree.tree_unflatten(tree, [_as_array(x, t)
+                                        for x, t in zip(leaves, types, strict=True)])
 
 
 def _check_predicate(t: ShapedType, what: str) -> None:
@@ -397,22 +370,22 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     The carry `val` is a pytree whose types stay fixed. Forward-mode differentiable and
     batchable; reverse mode is not (use `scan` or `fori_loop` with static bounds)."""
     what = "while_loop"
-    _check_callable(cond_fun, "while_loop: cond_fun")
-    _check_callable(body_fun, "while_loop: body_fun")
-    leaves, tree = tree_util.tree_flatten(init_val)
-    paths = _paths(tree, "init_val")
-    _check_leaves(leaves, paths, what)
+    argspec.check_callable(cond_fun, "while_loop: cond_fun")
+    argspec.check_callable(body_fun, "while_loop: body_fun")
+    leaves, tree = pytree.tree_flatten(init_val)
+    paths = argspec.leaf_paths(tree, "init_val")
+    argspec.check_values(leaves, paths, what)
     types = [type_of(x) for x in leaves]
     if current() is None:
         return _while_eager(cond_fun, body_fun, leaves, tree, types, paths)
 
     def body_call(xs):
-        return body_fun(tree_util.tree_unflatten(tree, xs))
+        return body_fun(pytree.tree_unflatten(tree, xs))
 
     body, types = _trace_loop_body(body_call, types, [], tree, lambda t: t, paths,
                                    f"{what} body_fun", len(leaves))
-    leaves = [_convert(x, t) for x, t in zip(leaves, types)]
-    cond_sub = _trace_sub(lambda xs: cond_fun(tree_util.tree_unflatten(tree, xs)), types,
+    leaves = [_convert(x, t) for x, t in zip(leaves, types, strict=True)]
+    cond_sub = _trace_sub(lambda xs: cond_fun(pytree.tree_unflatten(tree, xs)), types,
                           f"{what} cond_fun")
     if len(cond_sub.out_types) != 1:
         _fail(TypeError, f"{what}: cond_fun must return a boolean scalar, got "
@@ -421,16 +394,16 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
     outs = bind("while", *cond_sub.consts, *body.consts, *leaves, cond=cond_sub.program,
                 body=body.program, cond_nconsts=len(cond_sub.consts),
                 body_nconsts=len(body.consts))
-    return tree_util.tree_unflatten(tree, outs)
+    return pytree.tree_unflatten(tree, outs)
 
 
 def _while_eager(cond_fun, body_fun, init_leaves, tree, init_types, paths):
     what = "while_loop"
     leaves, types = init_leaves, init_types
     while True:
-        val = tree_util.tree_unflatten(tree, leaves)
+        val = pytree.tree_unflatten(tree, leaves)
         c = cond_fun(val)
-        if not _is_value(c):
+        if not argspec.is_value(c):
             _fail(TypeError, f"{what}: cond_fun must return a boolean scalar, got a "
                              f"{type(c).__name__}")
         _check_predicate(type_of(c).strong(), what)
@@ -486,13 +459,13 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     `xs` may be None (then `length` is required); carries, xs and ys are pytrees.
     `unroll` is accepted as a hint (backends may unroll the loop body)."""
     what = "scan"
-    _check_callable(f, "scan: f")
-    x_leaves, x_tree = tree_util.tree_flatten(xs)
-    x_paths = _paths(x_tree, "xs")
-    _check_leaves(x_leaves, x_paths, what)
+    argspec.check_callable(f, "scan: f")
+    x_leaves, x_tree = pytree.tree_flatten(xs)
+    x_paths = argspec.leaf_paths(x_tree, "xs")
+    argspec.check_values(x_leaves, x_paths, what)
     x_types = [type_of(x) for x in x_leaves]
     lengths = []
-    for t, p in zip(x_types, x_paths):
+    for t, p in zip(x_types, x_paths, strict=True):
         if t.ndim == 0:
             _fail(ValueError, f"scan got value with no leading axis to scan over: {p} of "
                               f"type {t}")
@@ -513,9 +486,9 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     if length < 0:
         _fail(ValueError, f"scan: length must be non-negative, got {length}")
     unroll = _normalize_unroll(unroll, length)
-    c_leaves, c_tree = tree_util.tree_flatten(init)
-    c_paths = _paths(c_tree, "init")
-    _check_leaves(c_leaves, c_paths, what)
+    c_leaves, c_tree = pytree.tree_flatten(init)
+    c_paths = argspec.leaf_paths(c_tree, "init")
+    argspec.check_values(c_leaves, c_paths, what)
     c_types = [type_of(x) for x in c_leaves]
     n_carry = len(c_leaves)
 
@@ -524,21 +497,21 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
                            length, reverse)
 
     def call(flat):
-        carry = tree_util.tree_unflatten(c_tree, flat[:n_carry])
-        x = tree_util.tree_unflatten(x_tree, flat[n_carry:])
+        carry = pytree.tree_unflatten(c_tree, flat[:n_carry])
+        x = pytree.tree_unflatten(x_tree, flat[n_carry:])
         return _scan_pair(f(carry, x), "scan body function")
 
     slice_types = [_slice_type(t) for t in x_types]
     body, c_types = _trace_loop_body(call, c_types, slice_types, c_tree,
                                      lambda t: t.children[0], c_paths, "scan body function",
                                      n_carry)
-    c_leaves = [_convert(x, t) for x, t in zip(c_leaves, c_types)]
+    c_leaves = [_convert(x, t) for x, t in zip(c_leaves, c_types, strict=True)]
     outs = bind("scan", *body.consts, *c_leaves, *x_leaves, body=body.program, length=length,
                 reverse=bool(reverse), num_consts=len(body.consts), num_carry=n_carry,
                 unroll=unroll)
     y_tree = body.out_tree.children[1]
-    return (tree_util.tree_unflatten(c_tree, outs[:n_carry]),
-            tree_util.tree_unflatten(y_tree, outs[n_carry:]))
+    return (pytree.tree_unflatten(c_tree, outs[:n_carry]),
+            pytree.tree_unflatten(y_tree, outs[n_carry:]))
 
 
 def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, length, reverse):
@@ -551,8 +524,8 @@ def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, l
     k = 0
     while k < length:
         i = order[k]
-        carry = tree_util.tree_unflatten(c_tree, c_leaves)
-        x = tree_util.tree_unflatten(x_tree, [a[i] for a in arrays])
+        carry = pytree.tree_unflatten(c_tree, c_leaves)
+        x = pytree.tree_unflatten(x_tree, [a[i] for a in arrays])
         new_carry, y = _scan_pair(f(carry, x), what)
         c_leaves, new_types = _check_eager_carry(new_carry, c_tree, c_types, c_paths, what)
         restart = _promoted_init(init_leaves, c_types, new_types)
@@ -562,16 +535,17 @@ def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, l
             y_tree, k = None, 0
             continue
         c_types = new_types
-        y_leaves, tree = tree_util.tree_flatten(y)
+        y_leaves, tree = pytree.tree_flatten(y)
         if y_tree is None:
             y_tree = tree
-            y_types = [type_of(v).strong() for v in _check_leaves(y_leaves, _paths(tree, "y"),
-                                                                   what)]
+            y_paths = argspec.leaf_paths(tree, "y")
+            y_types = [type_of(v).strong()
+                       for v in argspec.check_values(y_leaves, y_paths, what)]
         elif tree != y_tree:
             _fail(TypeError, f"{what} must return y of one structure at every iteration, got "
                              f"{y_tree} and {tree}")
         else:
-            for v, t, p in zip(y_leaves, y_types, _paths(tree, "y")):
+            for v, t, p in zip(y_leaves, y_types, argspec.leaf_paths(tree, "y"), strict=True):
                 vt = type_of(v)
                 if vt.shape != t.shape:
                     _fail(TypeError, f"{what}: {p} has type {t} at one iteration and {vt} at "
@@ -580,7 +554,7 @@ def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, l
         k += 1
     stacked = [_as_array(np.stack([np.asarray(ys[i][j], dtype=t.dtype.np)
                                    for i in range(length)])) for j, t in enumerate(y_types)]
-    return (_final_eager(c_leaves, c_tree, c_types), tree_util.tree_unflatten(y_tree, stacked))
+    return (_final_eager(c_leaves, c_tree, c_types), pytree.tree_unflatten(y_tree, stacked))
 
 
 # =========================================================================== fori_loop / map
@@ -593,7 +567,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool 
     a `scan` (reverse-differentiable); with traced bounds a `while_loop` (forward-mode
     only). The index `i` has the bounds' (promoted) integer dtype, weakly typed when both
     are Python ints."""
-    _check_callable(body_fun, "fori_loop: body_fun")
+    argspec.check_callable(body_fun, "fori_loop: body_fun")
     lt, ut = type_of(lower), type_of(upper)
     for name, t in (("lower", lt), ("upper", ut)):
         if t.shape != () or t.dtype.kind not in "iu":
@@ -609,24 +583,22 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool 
         if current() is None:
             return _fori_eager(lo, hi, itype, body_fun, init_val)
         one = fnx_ir.literal(1, dtype, itype.weak)
-        lax = _lax()
-
+    
         def step(carry, _):
             i, x = carry
-            return (lax.add(i, one), body_fun(i, x)), None
+            return (ops.add(i, one), body_fun(i, x)), None
 
         i0 = lo if (itype.weak and isinstance(lower, int)) else _convert(lower, itype)
         (_, out), _ = scan(step, (i0, init_val), None, length=max(hi - lo, 0),
                            unroll=1 if unroll is None else unroll)
         return out
-    lax = _lax()
     one = fnx_ir.literal(1, dtype, itype.weak)
 
     def cond_fun(c):
-        return lax.lt(c[0], c[1])
+        return ops.lt(c[0], c[1])
 
     def body(c):
-        return lax.add(c[0], one), c[1], body_fun(c[0], c[2])
+        return ops.add(c[0], one), c[1], body_fun(c[0], c[2])
 
     _, _, out = while_loop(cond_fun, body, (_convert(lower, itype), _convert(upper, itype),
                                             init_val))
@@ -635,15 +607,15 @@ def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool 
 
 def _fori_eager(lo: int, hi: int, itype: ShapedType, body_fun, init_val):
     what = "fori_loop body_fun"
-    leaves, tree = tree_util.tree_flatten(init_val)
-    paths = _paths(tree, "init_val")
-    _check_leaves(leaves, paths, what)
+    leaves, tree = pytree.tree_flatten(init_val)
+    paths = argspec.leaf_paths(tree, "init_val")
+    argspec.check_values(leaves, paths, what)
     types = [type_of(x) for x in leaves]
     init_leaves = leaves
     i = lo
     while i < hi:
         idx = i if itype.weak else np.asarray(i, dtype=itype.dtype.np)
-        val = tree_util.tree_unflatten(tree, leaves)
+        val = pytree.tree_unflatten(tree, leaves)
         leaves, new_types = _check_eager_carry(body_fun(idx, val), tree, types, paths, what)
         restart = _promoted_init(init_leaves, types, new_types)
         if restart is not None:  # start again from the promoted initial carry
@@ -658,6 +630,6 @@ def _fori_eager(lo: int, hi: int, itype: ShapedType, body_fun, init_val):
 def map(f: Callable, xs):
     """`stack([f(x) for x in xs])` over the leading axis of the pytree `xs`, as one `scan`
     (JAX's `lax.map`)."""
-    _check_callable(f, "map: f")
+    argspec.check_callable(f, "map: f")
     _, ys = scan(lambda carry, x: (carry, f(x)), (), xs)
     return ys

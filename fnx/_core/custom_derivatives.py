@@ -15,12 +15,10 @@ import numpy as np
 
 from fnx_ir import ShapedType
 
-from .. import tree_util
-from . import ad
-from .ad_api import (_bind_arg, _check_callable, _describe, _flatten_outputs, _fun_name,
-                     _is_value, _leaf, _output, _trace)
+from . import ad, argspec, ops, pytree
+from .ad_api import _bind_arg, _describe, _flatten_outputs, _output, _trace
 from .trace import bind, current, type_of
-from .._rules.custom import Rule
+from .user_rule import Rule
 
 __all__ = ["custom_jvp", "custom_vjp", "SymbolicZero", "CustomVJPPrimal"]
 
@@ -31,10 +29,10 @@ def _resolve_args(fun, args, kwargs, what):
     try:
         ba = inspect.signature(fun).bind(*args, **kwargs)
     except TypeError as e:
-        raise TypeError(f"{what} {_fun_name(fun)}: {e}") from None
+        raise TypeError(f"{what} {argspec.callable_name(fun)}: {e}") from None
     ba.apply_defaults()
     if ba.kwargs:
-        raise TypeError(f"{what} {_fun_name(fun)}: keyword-only arguments are not "
+        raise TypeError(f"{what} {argspec.callable_name(fun)}: keyword-only arguments are not "
                         f"supported ({sorted(ba.kwargs)})")
     return tuple(ba.args)
 
@@ -78,12 +76,12 @@ def _zero_or_symbolic(t: ShapedType, symbolic: bool):
 
 def _flatten_tangents(tree, types, what: str) -> tuple[list, Any]:
     """A rule's tangent/cotangent output: leaves (SymbolicZero leaves become zeros)."""
-    leaves, treedef = tree_util.tree_flatten(
+    leaves, treedef = pytree.tree_flatten(
         tree, is_leaf=lambda x: isinstance(x, SymbolicZero))
     leaves = [ad.zeros_like_aval(l.aval) if isinstance(l, SymbolicZero) else l
               for l in leaves]
     for o in leaves:
-        if not _is_value(o):
+        if not argspec.is_value(o):
             raise TypeError(f"{what}: the function returned a {type(o).__name__} "
                             "inside its output: outputs must be arrays or pytrees of arrays")
     return leaves, treedef
@@ -93,7 +91,7 @@ class _CustomBase:
     kind = "custom"
 
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-        _check_callable(fun, self.kind)
+        argspec.check_callable(fun, self.kind)
         functools.update_wrapper(self, fun, updated=())
         self._custom_fun = fun
         self.nondiff_argnums = tuple(nondiff_argnums)
@@ -107,19 +105,25 @@ class _CustomBase:
             return [args[i] if i in nd else next(it) for i in range(len(args))]
         return static, dyn, merge
 
-    def _prepare(self, args, kwargs):
+    def _prepare(self, args, kwargs, rule):
         """Trace the function itself (the primal): `None` eagerly (then just call it),
-        else (static, dyn leaves, in_tree, merge, call program, consts, out_tree)."""
+        else (static, dyn leaves, in_tree, merge, call program, consts, out_tree). `rule`
+        (the jvp, or the fwd) must have been defined."""
+        if rule is None:
+            kind = self.kind[len("custom_"):]  # jvp / vjp
+            raise AttributeError(f"No {kind.upper()} defined for {self.kind} function "
+                                 f"{argspec.callable_name(self._custom_fun)} using def{kind}.")
         args = _resolve_args(self._custom_fun, args, kwargs, self.kind)
         if current() is None:
             return args, None  # eager: nothing can differentiate it, JAX calls the function
         static, dyn, merge = self._split(args)
-        leaves, in_tree = tree_util.tree_flatten(dyn)
-        leaves = [_leaf(x, self.kind) for x in leaves]
+        leaves, in_tree = pytree.tree_flatten(dyn)
+        leaves = argspec.check_leaves(leaves, self.kind,
+                                       lambda: argspec.leaf_paths(in_tree, "args"))
         box = {}
 
         def flat_call(*xs):
-            d = tree_util.tree_unflatten(in_tree, xs)
+            d = pytree.tree_unflatten(in_tree, xs)
             out_leaves, out_tree = _flatten_outputs(self._custom_fun(*merge(d)), self.kind)
             box["tree"] = out_tree
             return out_leaves
@@ -131,9 +135,8 @@ class _CustomBase:
 def _as_rule_output(v, t: ShapedType):
     """A value a user rule returned, as a value of type `t` (dtype converted; an array
     eagerly)."""
-    from .. import lax
     if type_of(v).dtype is not t.dtype:
-        v = lax.convert_element_type(v, t.dtype)
+        v = ops.convert_element_type(v, t.dtype)
     return _bind_arg(v)
 
 
@@ -166,7 +169,7 @@ class custom_jvp(_CustomBase):
         """Set the rule `jvp(*nondiff_args, primals, tangents) -> (out, tangent_out)`.
         With `symbolic_zeros`, the tangents of arguments that are not differentiated are
         `SymbolicZero`s (else zeros), and the rule may return them."""
-        _check_callable(jvp, "custom_jvp.defjvp")
+        argspec.check_callable(jvp, "custom_jvp.defjvp")
         self.jvp = jvp
         self.symbolic_zeros = bool(symbolic_zeros)
         return jvp
@@ -180,34 +183,31 @@ class custom_jvp(_CustomBase):
         def rule(primals, tangents):
             ans = self(*primals)
             out = None
-            for fn, t in zip(jvps, tangents):
+            for fn, t in zip(jvps, tangents, strict=True):
                 if fn is None:
                     continue
                 c = fn(t, ans, *primals)
-                out = c if out is None else tree_util.tree_map(lambda a, b: a + b, out, c)
+                out = c if out is None else pytree.tree_map(lambda a, b: a + b, out, c)
             if out is None:
-                out = tree_util.tree_map(lambda a: ad.zeros_like_aval(type_of(a).strong()), ans)
+                out = pytree.tree_map(lambda a: ad.zeros_like_aval(type_of(a).strong()), ans)
             return ans, out
         self.defjvp(rule)
 
     def __call__(self, *args, **kwargs):
-        name = _fun_name(self._custom_fun)
-        if self.jvp is None:
-            raise AttributeError(f"No JVP defined for custom_jvp function {name} using "
-                                 "defjvp.")
-        args, traced = self._prepare(args, kwargs)
+        args, traced = self._prepare(args, kwargs, self.jvp)
         if traced is None:
             return self._custom_fun(*args)
+        name = argspec.callable_name(self._custom_fun)
         static, _, leaves, in_tree, _, call, consts, out_tree = traced
         types = [type_of(x) for x in leaves]
         n = len(leaves)
         out_types = call.out_types
 
         def flat_jvp(*xs):
-            ps = tuple(tree_util.tree_unflatten(in_tree, xs[:n]))
+            ps = tuple(pytree.tree_unflatten(in_tree, xs[:n]))
             ts = [_zero_or_symbolic(t, self.symbolic_zeros) if x is None else x
-                  for x, t in zip(xs[n:2 * n], types)]
-            ts = tuple(tree_util.tree_unflatten(in_tree, ts))
+                  for x, t in zip(xs[n:2 * n], types, strict=True)]
+            ts = tuple(pytree.tree_unflatten(in_tree, ts))
             res = self.jvp(*static, ps, ts)
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"custom_jvp rule of {name} must return a pair "
@@ -219,7 +219,7 @@ class custom_jvp(_CustomBase):
                     raise TypeError(f"custom_jvp rule of {name} must produce {what} outputs "
                                     f"with the structure of {name}'s output {out_tree}, "
                                     f"got {tree}")
-            for k, (p, t, ot) in enumerate(zip(p_leaves, t_leaves, out_types)):
+            for k, (p, t, ot) in enumerate(zip(p_leaves, t_leaves, out_types, strict=True)):
                 for what, v in (("primal", p), ("tangent", t)):
                     vt = type_of(v)
                     if vt.shape != ot.shape:
@@ -227,13 +227,13 @@ class custom_jvp(_CustomBase):
                                         f"shape {vt.shape}, but {name} returns shape "
                                         f"{ot.shape} there")
             return [_as_rule_output(v, ot) for v, ot in
-                    zip(list(p_leaves) + list(t_leaves), out_types + out_types)]
+                    zip(list(p_leaves) + list(t_leaves), out_types + out_types, strict=True)]
 
         rule = Rule(f"jvp rule of {name}", fn=flat_jvp, closure=consts,
                     in_types=types + [t.strong() for t in types] + [type_of(c) for c in consts])
         outs = bind("custom_jvp_call", *[_bind_arg(x) for x in leaves], *consts,
                     call=call, jvp=rule, num_consts=len(consts))
-        return tree_util.tree_unflatten(out_tree, [_output(o) for o in outs])
+        return pytree.tree_unflatten(out_tree, [_output(o) for o in outs])
 
 
 class custom_vjp(_CustomBase):
@@ -264,19 +264,16 @@ class custom_vjp(_CustomBase):
         `bwd(*nondiff_args, residuals, g) -> tuple of argument cotangents`. With
         `symbolic_zeros`, `fwd`'s argument leaves are `CustomVJPPrimal(value, perturbed)`
         and zero output cotangents reach `bwd` as `SymbolicZero`s (as in JAX)."""
-        _check_callable(fwd, "custom_vjp.defvjp (fwd)")
-        _check_callable(bwd, "custom_vjp.defvjp (bwd)")
+        argspec.check_callable(fwd, "custom_vjp.defvjp (fwd)")
+        argspec.check_callable(bwd, "custom_vjp.defvjp (bwd)")
         self.fwd, self.bwd = fwd, bwd
         self.symbolic_zeros = bool(symbolic_zeros)
 
     def __call__(self, *args, **kwargs):
-        name = _fun_name(self._custom_fun)
-        if self.fwd is None:
-            raise AttributeError(f"No VJP defined for custom_vjp function {name} using "
-                                 "defvjp.")
-        args, traced = self._prepare(args, kwargs)
+        args, traced = self._prepare(args, kwargs, self.fwd)
         if traced is None:
             return self._custom_fun(*args)
+        name = argspec.callable_name(self._custom_fun)
         static, dyn, leaves, in_tree, merge, call, consts, out_tree = traced
         types = [type_of(x) for x in leaves]
         const_types = [type_of(c) for c in consts]
@@ -289,8 +286,8 @@ class custom_vjp(_CustomBase):
             xs = xs[:n]
             if self.symbolic_zeros:
                 perturbed = [True] * n if perturbed is None else perturbed
-                xs = [CustomVJPPrimal(x, bool(d)) for x, d in zip(xs, perturbed)]
-            res = self.fwd(*merge(tree_util.tree_unflatten(in_tree, xs)))
+                xs = [CustomVJPPrimal(x, bool(d)) for x, d in zip(xs, perturbed, strict=True)]
+            res = self.fwd(*merge(pytree.tree_unflatten(in_tree, xs)))
             if not (isinstance(res, (tuple, list)) and len(res) == 2):
                 raise TypeError(f"custom_vjp fwd rule of {name} must return a pair "
                                 f"(output, residuals), got {_describe(res)}")
@@ -298,23 +295,23 @@ class custom_vjp(_CustomBase):
             if o_tree != out_tree:
                 raise TypeError(f"custom_vjp fwd rule of {name} must return an output with "
                                 f"the structure of {name}'s output {out_tree}, got {o_tree}")
-            for k, (o, ot) in enumerate(zip(o_leaves, out_types)):
+            for k, (o, ot) in enumerate(zip(o_leaves, out_types, strict=True)):
                 if type_of(o).shape != ot.shape:
                     raise TypeError(f"custom_vjp fwd rule of {name}: output {k} has shape "
                                     f"{type_of(o).shape}, but {name} returns {ot.shape}")
             r_leaves, box["res_tree"] = _flatten_outputs(res[1], "custom_vjp fwd rule "
                                                          "(residuals)")
-            return ([_as_rule_output(o, ot) for o, ot in zip(o_leaves, out_types)]
+            return ([_as_rule_output(o, ot) for o, ot in zip(o_leaves, out_types, strict=True)]
                     + [_bind_arg(r) for r in r_leaves])
 
         arg_trees = in_tree.children
 
         def flat_bwd(*xs):
             num_res = len(xs) - n_out - len(consts)
-            res = tree_util.tree_unflatten(box["res_tree"], xs[:num_res])
+            res = pytree.tree_unflatten(box["res_tree"], xs[:num_res])
             ct = [_zero_or_symbolic(t, self.symbolic_zeros) if x is None else x
-                  for x, t in zip(xs[num_res:num_res + n_out], out_types)]
-            ct = tree_util.tree_unflatten(out_tree, ct)
+                  for x, t in zip(xs[num_res:num_res + n_out], out_types, strict=True)]
+            ct = pytree.tree_unflatten(out_tree, ct)
             g = self.bwd(*static, res, ct)
             if not isinstance(g, (tuple, list)) or len(g) != len(dyn):
                 raise TypeError(f"custom_vjp bwd rule of {name} must return a tuple with one "
@@ -322,18 +319,18 @@ class custom_vjp(_CustomBase):
                                 f"({len(dyn)}), got {_describe(g)}")
             out = []
             it = iter(types)
-            for k, (gk, tree) in enumerate(zip(g, arg_trees)):
+            for k, (gk, tree) in enumerate(zip(g, arg_trees, strict=True)):
                 arg_types = [next(it) for _ in range(tree.num_leaves)]
                 if gk is None or isinstance(gk, SymbolicZero):
                     out.extend(ad.zeros_like_aval(t.strong()) for t in arg_types)
                     continue
                 try:
-                    g_leaves = tree_util.flatten_up_to(tree, gk, "custom_vjp bwd")
+                    g_leaves = pytree.flatten_up_to(tree, gk, "custom_vjp bwd")
                 except ValueError as e:
                     raise TypeError(f"custom_vjp bwd rule of {name}: the cotangent for "
                                     f"argument {k} must have the argument's structure "
                                     f"{tree}: {e}") from None
-                for gl, t in zip(g_leaves, arg_types):
+                for gl, t in zip(g_leaves, arg_types, strict=True):
                     if gl is None or isinstance(gl, SymbolicZero):
                         out.append(ad.zeros_like_aval(t.strong()))
                         continue
@@ -353,4 +350,4 @@ class custom_vjp(_CustomBase):
                                      + [t.strong() for t in out_types] + const_types))
         outs = bind("custom_vjp_call", *[_bind_arg(x) for x in leaves], *consts,
                     call=call, fwd=fwd, bwd=bwd, num_consts=len(consts))
-        return tree_util.tree_unflatten(out_tree, [_output(o) for o in outs])
+        return pytree.tree_unflatten(out_tree, [_output(o) for o in outs])

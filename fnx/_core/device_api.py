@@ -6,9 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import tree_util
-from .array import CPU, Array, Device, SingleDeviceSharding
-from .trace import Tracer
+import fnx_ir
+
+from . import pytree
+from .array import CPU, Array, Device, SingleDeviceSharding, as_array
+from .dtypes import canonical_array, python_scalar_type
+from .trace import Tracer, eager_value
 
 
 def _check_backend(backend) -> None:
@@ -58,10 +61,13 @@ def device_put(x: Any, device: Any = None, *, src: Any = None, donate: bool = Fa
             return leaf
         if type(leaf) is Array and may_alias is not False:
             return leaf
-        from ..numpy import array
-        return array(leaf)
+        if isinstance(leaf, (bool, int, float)) and not isinstance(leaf, np.generic):
+            return eager_value(leaf, python_scalar_type(leaf))  # (weak, as JAX's)
+        arr = canonical_array(np.array(leaf))  # a copy
+        fnx_ir.dtype(arr.dtype)  # a clear TypeError for what fnx has no dtype for
+        return as_array(arr)
 
-    return tree_util.tree_map(put, x)
+    return pytree.tree_map(put, x)
 
 
 def device_get(x: Any) -> Any:
@@ -76,7 +82,7 @@ def device_get(x: Any) -> Any:
             return v
         return leaf
 
-    return tree_util.tree_map(get, x)
+    return pytree.tree_map(get, x)
 
 
 def block_until_ready(x: Any) -> Any:

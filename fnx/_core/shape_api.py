@@ -9,7 +9,8 @@ import numpy as np
 import fnx_ir
 from fnx_ir import ShapedType
 
-from .. import tree_util
+from . import pytree
+from .argspec import trace_pytree
 
 
 class ShapeDtypeStruct:
@@ -55,9 +56,8 @@ def eval_shape(fun: Callable, *args, **kwargs) -> Any:
     """The output pytree of `fun(*args, **kwargs)` with a `ShapeDtypeStruct` for each array,
     found by tracing abstractly: nothing is computed. Arguments are arrays, scalars or
     `ShapeDtypeStruct`s."""
-    from .api import trace_pytree
     traced, out_tree, _ = trace_pytree(fun, args, kwargs, concrete=False,
                                        what=getattr(fun, "__name__", "function"))
-    return tree_util.tree_unflatten(out_tree, [
+    return pytree.tree_unflatten(out_tree, [
         ShapeDtypeStruct(v.type.shape, v.type.dtype.np, weak_type=v.type.weak)
         for v in traced.program.outputs])

@@ -183,7 +183,8 @@ class substituting:
     the current context (the equation's operand that captured it) instead of leaking."""
 
     def __init__(self, tracers: Sequence, values: Sequence):
-        self.pairs = {id(t): (t, v) for t, v in zip(tracers, values) if type(t) is Tracer}
+        self.pairs = {id(t): (t, v) for t, v in zip(tracers, values, strict=True)
+                      if type(t) is Tracer}
 
     def __enter__(self):
         self.saved = _state.subst
@@ -249,13 +250,14 @@ def bind(primitive: str, *args, **params):
         if all(v is not None for v in arg_vals):
             try:
                 with np.errstate(all="ignore"):  # (see _eager)
-                    res = r.impl(*[_eager_operand(v, type_of(i)) for v, i in zip(arg_vals, ins)],
-                                 **params)
+                    operands = [_eager_operand(v, type_of(i))
+                                for v, i in zip(arg_vals, ins, strict=True)]
+                    res = r.impl(*operands, **params)
                 vals = [np.asarray(v, o.type.dtype.np)
-                        for v, o in zip(res if r.multiple_results else (res,), outs)]
+                        for v, o in zip(res if r.multiple_results else (res,), outs, strict=True)]
             except errors.UnboundAxisError:
                 pass  # a collective: its value is known once vmap batches it
-        tracers = [Tracer(o, ctx, v) for o, v in zip(outs, vals)]
+        tracers = [Tracer(o, ctx, v) for o, v in zip(outs, vals, strict=True)]
         return tracers if r.multiple_results else tracers[0]
     if r.multiple_results:
         return [Tracer(o, ctx, None) for o in outs]
@@ -272,7 +274,7 @@ def rebind(eq: Equation, args: Sequence):
         ctx = stack[-1]
         if not ctx.concrete and len(args) == len(eq.inputs):
             atoms = []
-            for a, x in zip(args, eq.inputs):
+            for a, x in zip(args, eq.inputs, strict=True):
                 ta = type(a)
                 if ta is Tracer and a.ctx is ctx:
                     a = a._var
@@ -303,7 +305,7 @@ def _atom(x):
 def _eager(primitive: str, r, args, params, in_types=None):
     if in_types is None:
         in_types = [a.type if isinstance(a, Literal) else _type_of(a) for a in args]
-    arrays = [_eager_operand(a, t) for a, t in zip(args, in_types)]
+    arrays = [_eager_operand(a, t) for a, t in zip(args, in_types, strict=True)]
     try:
         out_types = fnx_ir.get_primitive(primitive).infer(in_types, params)
     except fnx_ir.IRTypeError as e:
@@ -311,7 +313,7 @@ def _eager(primitive: str, r, args, params, in_types=None):
     with np.errstate(all="ignore"):  # IEEE results (inf, nan) are values, as in JAX: no warnings
         res = r.impl(*arrays, **params)
     if r.multiple_results:
-        return [eager_value(v, t) for v, t in zip(res, out_types)]
+        return [eager_value(v, t) for v, t in zip(res, out_types, strict=True)]
     return eager_value(res, out_types[0])
 
 
@@ -410,7 +412,7 @@ def trace_flat(fun: Callable[..., Sequence], args: Sequence, concrete: bool,
         if values is None:
             values = [native(value_of(a)) if concrete else None for a in args]
         tracers = [ctx.new_input(t, v if concrete else None)
-                   for t, v in zip(types, values)]
+                   for t, v in zip(types, values, strict=True)]
         outs = fun(*tracers)
         out_atoms = [_atom(ctx.lift(o)) for o in outs]
         b = ctx.builder  # inputs: the explicit ones, then those captured while tracing
@@ -418,28 +420,40 @@ def trace_flat(fun: Callable[..., Sequence], args: Sequence, concrete: bool,
         return Traced(program, list(ctx.captured))
 
 
+class source_looked_up_once:
+    """While `program`'s equations are bound into the active trace: the user's source line,
+    which each bind would look up (a walk of the stack), looked up once for all of them."""
+
+    __slots__ = ("ctx",)
+
+    def __init__(self, program: Program):
+        ctx = current()
+        self.ctx = ctx if ctx is not None and ctx.source is None and program.equations else None
+
+    def __enter__(self) -> None:
+        if self.ctx is not None:
+            self.ctx.source = errors.user_source()
+
+    def __exit__(self, *exc) -> None:
+        if self.ctx is not None:
+            self.ctx.source = None
+
+
 def eval_program(program: Program, args: Sequence) -> list:
     """Run `program` on `args` by binding every equation: eagerly, or into the active trace."""
     env: dict[Var, Any] = {}
-    for v, a in zip(program.inputs, args):
+    for v, a in zip(program.inputs, args, strict=True):
         env[v] = a
     for v, c in program.constants:
         env[v] = c
-    ctx = current()
-    saved = ctx.source if ctx is not None else None
-    if ctx is not None and saved is None and program.equations:
-        ctx.source = errors.user_source()  # (what each bind would find: looked up once)
-    try:
+    with source_looked_up_once(program):
         for eq in program.equations:
             ins = [x if type(x) is Literal else env[x] for x in eq.inputs]
             out = rebind(eq, ins)
             if (RULES.get(eq.primitive) or rules(eq.primitive)).multiple_results:
-                for v, o in zip(eq.outputs, out):
+                for v, o in zip(eq.outputs, out, strict=True):
                     env[v] = o
             else:
                 env[eq.outputs[0]] = out
-    finally:
-        if ctx is not None:
-            ctx.source = saved
     return [(eager_value(x.value, x.type) if current() is None else x) if isinstance(x, Literal)
             else env[x] for x in program.outputs]

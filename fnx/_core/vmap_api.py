@@ -15,13 +15,10 @@ import numpy as np
 
 from fnx_ir import Literal, ShapedType
 
-from .. import tree_util
-from . import errors
-from .api import flatten_function
+from . import argspec, errors, pytree
 from .batching import BatchingError, batch_program, bound_axis, matchaxis
 from .array import Array, as_array
-from .dtypes import canonical_array
-from .trace import Tracer, current, trace_flat, type_of
+from .trace import current, trace_flat, type_of
 
 
 def _is_axis(x) -> bool:
@@ -29,7 +26,7 @@ def _is_axis(x) -> bool:
 
 
 def _check_spec(spec, what: str) -> None:
-    leaves = tree_util.tree_leaves(spec, is_leaf=lambda x: x is None)
+    leaves = pytree.tree_leaves(spec, is_leaf=lambda x: x is None)
     for leaf in leaves:
         if not _is_axis(leaf):
             raise BatchingError(errors.at_source(
@@ -38,31 +35,12 @@ def _check_spec(spec, what: str) -> None:
                 errors.user_source()))
 
 
-def _key_str(node_type, aux, i) -> str:
-    if node_type is dict:
-        return f"[{aux[i]!r}]"
-    fields = getattr(node_type, "_fields", None)
-    if fields is not None:
-        return f".{fields[i]}"
-    return f"[{i}]"
-
-
-def _paths(treedef: tree_util.PyTreeDef, path: str) -> list[str]:
-    """A readable path (`args[0]['w']`) for each leaf of `treedef`, in flatten order."""
-    if treedef.node_type is None:
-        return [path]
-    out: list[str] = []
-    for i, child in enumerate(treedef.children):
-        out.extend(_paths(child, path + _key_str(treedef.node_type, treedef.aux, i)))
-    return out
-
-
-def _prefix_leaves(spec, treedef: tree_util.PyTreeDef, path: str, what: str,
+def _prefix_leaves(spec, treedef: pytree.PyTreeDef, path: str, what: str,
                    root: Any, src) -> list:
     """Broadcast a pytree prefix `spec` (leaves int/None) over the leaves of `treedef`."""
     if _is_axis(spec):
         return [None if spec is None else int(spec)] * treedef.num_leaves
-    node_type, funcs = tree_util._node_kind(spec)
+    node_type, funcs = pytree._node_kind(spec)
     if node_type is None or treedef.node_type is None or node_type is not treedef.node_type:
         got = ("a single leaf (an array) there" if treedef.node_type is None
                else f"structure {treedef._str()} there")
@@ -75,23 +53,9 @@ def _prefix_leaves(spec, treedef: tree_util.PyTreeDef, path: str, what: str,
             f"vmap {what} must be a pytree prefix of the {root}: at {path} the {root} "
             f"have structure {treedef._str()} there, but {what} has {spec!r:.80}", src))
     out: list = []
-    for i, (c, sub) in enumerate(zip(children, treedef.children)):
-        out.extend(_prefix_leaves(c, sub, path + _key_str(node_type, aux, i), what, root, src))
+    for i, (c, sub) in enumerate(zip(children, treedef.children, strict=True)):
+        out.extend(_prefix_leaves(c, sub, argspec.key_path(treedef, i, path), what, root, src))
     return out
-
-
-def _check_leaf(x, path: str, src):
-    if type(x) is Tracer or isinstance(x, (bool, int, float)):
-        return x
-    if isinstance(x, (np.ndarray, np.generic)):
-        try:
-            type_of(x)
-        except TypeError as e:
-            raise TypeError(errors.at_source(f"vmap: argument {path}: {e}", src)) from None
-        return canonical_array(x)  # float64 is float32 with x64 off
-    raise TypeError(errors.at_source(
-        f"vmap: argument {path} is a {type(x).__name__}, not a valid fnx argument: leaves "
-        "must be numpy arrays, Python scalars or traced values", src))
 
 
 def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
@@ -132,16 +96,17 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
                 f"vmap in_axes must be a pytree prefix of the positional arguments: "
                 f"in_axes={in_axes!r} has {len(in_axes)} entries but {name} was called "
                 f"with {len(args)} positional arguments", src))
-        _, args_tree = tree_util.tree_flatten(tuple(args))
-        kw_leaves, kw_tree = tree_util.tree_flatten(kwargs)
+        _, args_tree = pytree.tree_flatten(tuple(args))
+        kw_leaves, kw_tree = pytree.tree_flatten(kwargs)
         axes = _prefix_leaves(in_axes, args_tree, "args", "in_axes", "arguments", src)
         axes += [0] * len(kw_leaves)
-        paths = _paths(args_tree, "args") + _paths(kw_tree, "kwargs")
-        leaves, in_tree = tree_util.tree_flatten((tuple(args), kwargs))
-        leaves = [_check_leaf(x, p, src) for x, p in zip(leaves, paths)]
+        paths = argspec.leaf_paths(args_tree, "args") + argspec.leaf_paths(kw_tree, "kwargs")
+        leaves, in_tree = pytree.tree_flatten((tuple(args), kwargs))
+        leaves = [argspec.check_leaf(x, "vmap", f"argument {p}", src)
+                  for x, p in zip(leaves, paths, strict=True)]
 
         types = [type_of(x) for x in leaves]
-        for i, (t, ax, p) in enumerate(zip(types, axes, paths)):
+        for i, (t, ax, p) in enumerate(zip(types, axes, paths, strict=True)):
             if ax is None:
                 continue
             if not -t.ndim <= ax < t.ndim:
@@ -153,7 +118,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
                     f"(rank {t.ndim}): {why}", src))
             axes[i] = ax % t.ndim
 
-        mapped = [(p, t, ax) for p, t, ax in zip(paths, types, axes) if ax is not None]
+        mapped = [(p, t, ax) for p, t, ax in zip(paths, types, axes, strict=True) if ax is not None]
         sizes = {t.shape[ax] for _, t, ax in mapped}
         if axis_size is not None:
             sizes.add(int(axis_size))
@@ -173,8 +138,8 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
 
         example_types = [t if ax is None else
                          ShapedType(t.shape[:ax] + t.shape[ax + 1:], t.dtype, t.weak)
-                         for t, ax in zip(types, axes)]
-        flat_fun, out_tree_box = flatten_function(fun, in_tree, f"vmap: {name}", src)
+                         for t, ax in zip(types, axes, strict=True)]
+        flat_fun, out_tree_box = argspec.flatten_function(fun, in_tree, f"vmap: {name}", src)
         with bound_axis(axis_name, size):
             traced = trace_flat(flat_fun, leaves, concrete=False, types=example_types)
             out_tree = out_tree_box[0]
@@ -182,10 +147,10 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
                                            axes + [None] * len(traced.captured))
 
         out_specs = _prefix_leaves(out_axes, out_tree, "out", "out_axes", "outputs", src)
-        out_paths = _paths(out_tree, "out")
+        out_paths = argspec.leaf_paths(out_tree, "out")
         eager = current() is None
         results = []
-        for v, d, spec, p in zip(outs, out_dims, out_specs, out_paths):
+        for v, d, spec, p in zip(outs, out_dims, out_specs, out_paths, strict=True):
             if spec is None:
                 if d is not None:
                     raise BatchingError(errors.at_source(
@@ -205,7 +170,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name: str | None = None,
             if eager:
                 v = _fresh_output(v, leaves)
             results.append(v)
-        return tree_util.tree_unflatten(out_tree, results)
+        return pytree.tree_unflatten(out_tree, results)
 
     return batched
 

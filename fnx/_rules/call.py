@@ -16,7 +16,7 @@ Derived programs are memoised per sub-program (and what the derivation depends o
 repeated eager transforms of one jitted function reuse the same programs, and eager
 evaluation (`impl`) compiles each of them once for the call's backend: `grad(jit(f))(x)`
 eagerly runs a few compiled executables, not one numpy call per primitive. Backends see
-no `jit` equations: `fnx.jit` inlines them before optimising (`ad.inline_calls`).
+no `jit` equations: `fnx.jit` inlines them before optimising (`fnx_ir.passes.inline_calls`).
 """
 from __future__ import annotations
 

@@ -45,18 +45,13 @@ from . import binders as lax
 from .._core import ad as _ad
 from .._core import batching as bat
 from .._core import control_flow as structured  # (the binders: tracing the branch/body functions)
-from ..backends.interpreter import evaluate  # (to become the core's evaluator: see layers)
 from .._core import errors as _errors
+from .._core.evaluate import evaluate as _evaluate
 from .._core.rules import define
 from .._core.trace import bind, eval_program, trace_flat, type_of
 
 
 # =========================================================================== helpers
-
-def _evaluate(program: Program, args) -> list[np.ndarray]:
-    arrays = [np.asarray(a, dtype=v.type.dtype.np) for v, a in zip(program.inputs, args, strict=True)]
-    return evaluate(program, arrays)
-
 
 def _trace(fun: Callable, types: Sequence[ShapedType]) -> Program:
     """`fun(*tracers) -> list` traced abstractly on `types` into a closed Program."""

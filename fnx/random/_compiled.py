@@ -15,6 +15,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._core.api import jit
 from .._core.dtypes import default_int
 from .._core.trace import Tracer
 from ._util import check_key
@@ -58,7 +59,6 @@ def compiled(*arrays: str) -> Callable[[Callable], Callable]:
 
 
 def _compiled(fn: Callable, arrays: tuple) -> Callable:
-    from .._core.api import jit  # fnx.random is imported by fnx before the API is complete
     signature = inspect.signature(fn)
     programs: dict = {}
 

@@ -6,6 +6,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .. import tree_util
+from .._core.ad_api import jvp, vjp
+from .._core.config import enable_x64
 
 __all__ = ["check_grads", "check_jvp", "check_vjp", "numerical_jvp"]
 
@@ -131,7 +133,6 @@ def check_grads(f: Callable, args: Sequence, order: int = 2,
     (`<vjp(u), v> == <u, J v>`, and the transpose identity against jvp), recursively on
     the jvp and vjp functions for higher orders. Raises AssertionError naming the worst
     element."""
-    from .. import enable_x64
     for m in modes:
         if m not in ("fwd", "rev"):
             raise ValueError(f"check_grads: modes must be 'fwd' and/or 'rev', got {m!r}")
@@ -141,7 +142,6 @@ def check_grads(f: Callable, args: Sequence, order: int = 2,
 
 
 def _check_grads(f, args, order, modes, atol, rtol, eps) -> None:
-    from .. import jvp, vjp
 
     def _check(f, args, order, msg):
         f_jvp = lambda primals, tangents: jvp(f, tuple(primals), tuple(tangents))

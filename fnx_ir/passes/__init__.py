@@ -4,6 +4,8 @@
 - `cse`: merge equations (and constants) that compute the same thing.
 - `fold_constants`: evaluate equations whose operands are all known, with a
   caller-supplied `evaluate` (fnx passes its numpy implementations).
+- `inline_calls`: replace call-like equations (`jit`, `checkpoint`, custom calls) by
+  their sub-programs, for backends that lower flat programs.
 - `simplify`: remove exact algebraic identities (`x * 1`, `-(-x)`, identity reshapes, ...).
 - `optimize`: fold (when given `evaluate`), simplify, cse, then dce.
 """
@@ -13,6 +15,7 @@ from ..program import Program
 from .cse import cse
 from .dce import dce
 from .fold import Evaluate, fold_constants
+from .inline import inline_calls
 from .simplify import simplify
 
 
@@ -23,4 +26,4 @@ def optimize(program: Program, evaluate: Evaluate | None = None) -> Program:
     return dce(cse(simplify(program)))
 
 
-__all__ = ["dce", "cse", "fold_constants", "simplify", "optimize", "Evaluate"]
+__all__ = ["dce", "cse", "fold_constants", "simplify", "inline_calls", "optimize", "Evaluate"]

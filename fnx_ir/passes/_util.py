@@ -30,7 +30,7 @@ def same_atoms(a: list, b: list) -> bool:
     """Whether two operand lists hold the same objects."""
     if len(a) != len(b):
         return False
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         if x is not y:
             return False
     return True

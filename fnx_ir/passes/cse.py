@@ -87,7 +87,7 @@ def cse(program: Program) -> Program:
             key = None
         previous = seen.get(key) if key is not None and eqn.outputs else None
         if previous is not None and [v.type for v in previous] == [v.type for v in eqn.outputs]:
-            subst.update(zip(eqn.outputs, previous))
+            subst.update(zip(eqn.outputs, previous, strict=True))
             continue
         if key is not None:
             seen[key] = eqn.outputs

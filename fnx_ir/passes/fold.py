@@ -39,7 +39,8 @@ def fold_constants(program: Program, evaluate: Evaluate, max_size: int = 1024) -
         if results is None:
             equations.append(rebuild(eqn, inputs, params))
             continue
-        for v, value in zip(eqn.outputs, _checked(eqn.primitive, eqn.outputs, results)):
+        checked = _checked(eqn.primitive, eqn.outputs, results)
+        for v, value in zip(eqn.outputs, checked, strict=True):
             if v.type.shape == ():
                 subst[v] = Literal(value, v.type)
             else:
@@ -75,8 +76,8 @@ def _checked(primitive: str, outputs: list[Var], results: Sequence[Any]) -> list
     # A wrong result would silently change the program's meaning.
     results = [np.array(r) for r in results]  # copies: constants must not alias the caller's
     if len(results) != len(outputs) or any(r.shape != v.type.shape
-                                           for r, v in zip(results, outputs)):
+                                           for r, v in zip(results, outputs, strict=True)):
         got = ", ".join(f"{r.dtype}{list(r.shape)}" for r in results)
         raise ValueError(f"evaluate({primitive!r}) returned {got}; expected "
                          f"{', '.join(str(v.type) for v in outputs)}")
-    return [r.astype(v.type.dtype.np, copy=False) for r, v in zip(results, outputs)]
+    return [r.astype(v.type.dtype.np, copy=False) for r, v in zip(results, outputs, strict=True)]

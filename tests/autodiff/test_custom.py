@@ -239,7 +239,7 @@ def test_checkpoint_under_other_transforms():
 
 def test_programs_with_nested_programs_verify_print_and_inline():
     import fnx_ir
-    from fnx._core.ad import inline_calls
+    from fnx_ir.passes import inline_calls
     from fnx.backends.interpreter import evaluate
     x = np.linspace(-1, 1, 3)
     f = lambda x: fnp.sum(fnx.checkpoint(lambda y: log1pexp(y) * clip_gradient(y, -1.0, 1.0))(x))
