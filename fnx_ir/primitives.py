@@ -571,8 +571,8 @@ _HOLDS_PROGRAMS = dict(multiple_results=True, has_subprograms=True, linear_in=AL
 
 
 def _program_param(prim: str, p, what: str):
-    from .program import Program  # program.py imports this module lazily; no cycle
-    if not (isinstance(p, Program)):
+    # Checked by what the rules read (program.py imports this module: no import back).
+    if not (hasattr(p, "in_types") and hasattr(p, "out_types") and hasattr(p, "equations")):
         raise IRTypeError(prim, f"{what} must be a Program, got {type(p).__name__}")
     return p
 

@@ -22,55 +22,6 @@ PACKAGES = ("fnx", "fnx_ir")
 # Today's violations, all in files other helpers of issue 10 are restructuring at the same
 # time (named per group). Emptied as they merge; nothing may be added here.
 _PENDING = {
-    # numpy helper: the circle of fnx/numpy modules, and the methods that move into fnx/numpy
-    ("local", "fnx._core.methods", "fnx.numpy"),
-    ("local", "fnx.numpy._base", "fnx.numpy._shape"),
-    ("local", "fnx.numpy._creation", "fnx.numpy._dtypes"),
-    ("local", "fnx.numpy._creation", "fnx.numpy._elementwise"),
-    ("local", "fnx.numpy._creation", "fnx.numpy._shape"),
-    ("local", "fnx.numpy._dtypes", "fnx.numpy._creation"),
-    ("local", "fnx.numpy._elementwise", "fnx.numpy._indexing"),
-    ("local", "fnx.numpy._indexing", "fnx.numpy._base"),
-    ("local", "fnx.numpy._indexing", "fnx.numpy._creation"),
-    ("local", "fnx.numpy._indexing", "fnx.numpy._elementwise"),
-    ("local", "fnx.numpy._indexing", "fnx.numpy._shape"),
-    ("local", "fnx.numpy._linalg", "fnx.numpy._elementwise"),
-    ("local", "fnx.numpy._linalg", "fnx.numpy._indexing"),
-    ("local", "fnx.numpy._linalg", "fnx.numpy._reductions"),
-    ("local", "fnx.numpy._linalg", "fnx.numpy._shape"),
-    ("local", "fnx.numpy._misc", "fnx.numpy._base"),
-    ("local", "fnx.numpy._misc", "fnx.numpy._creation"),
-    ("local", "fnx.numpy._misc", "fnx.numpy._dtypes"),
-    ("local", "fnx.numpy._misc", "fnx.numpy._elementwise"),
-    ("local", "fnx.numpy._misc", "fnx.numpy._indexing"),
-    ("local", "fnx.numpy._misc", "fnx.numpy._linalg"),
-    ("local", "fnx.numpy._misc", "fnx.numpy._reductions"),
-    ("local", "fnx.numpy._misc", "fnx.numpy._shape"),
-    ("local", "fnx.numpy._misc", "fnx.numpy._sorting"),
-    ("local", "fnx.numpy._reductions", "fnx.numpy._elementwise"),
-    ("local", "fnx.numpy._shape", "fnx.numpy._base"),
-    ("local", "fnx.numpy._shape", "fnx.numpy._creation"),
-    ("local", "fnx.numpy._shape", "fnx.numpy._elementwise"),
-    ("local", "fnx.numpy._shape", "fnx.numpy._indexing"),
-    ("local", "fnx.numpy._sorting", "fnx.numpy._base"),
-    ("local", "fnx.numpy._sorting", "fnx.numpy._elementwise"),
-    ("local", "fnx.numpy._sorting", "fnx.numpy._indexing"),
-    ("local", "fnx.numpy.linalg", "fnx.numpy"),
-    # rules helper: fnx/_rules binds through fnx.lax and imports lazily
-    ("local", "fnx._rules.call", "fnx._core.api"),
-    ("local", "fnx._rules.call", "fnx.backends.base"),
-    ("local", "fnx._rules.control_flow", "fnx._core.batching"),
-    ("local", "fnx._rules.control_flow", "fnx.lax"),
-    ("local", "fnx._rules.custom", "fnx._core.batching"),
-    ("local", "fnx._rules.custom", "fnx.lax"),
-    ("upward", "fnx._rules.collectives", "fnx.lax"),
-    ("upward", "fnx._rules.elementwise", "fnx.lax"),
-    ("upward", "fnx._rules.indexing", "fnx.lax"),
-    ("upward", "fnx._rules.linalg", "fnx.lax"),
-    ("upward", "fnx._rules.reductions", "fnx.lax"),
-    ("upward", "fnx._rules.shape", "fnx.lax"),
-    # rules helper: the primitive table builds sub-program types
-    ("local", "fnx_ir.primitives", "fnx_ir.program"),
     # cpu helper: the backend's lazily loaded code generator
     ("local", "fnx.backends", "fnx.backends.cpu"),
     ("local", "fnx.backends.cpu", "fnx.backends.cpu.lower"),
@@ -81,8 +32,6 @@ _PENDING = {
     ("local", "fnx.backends.cpu.cache", "fnx_ir.text"),
     ("local", "fnx.backends.cpu.fused", "fnx.backends.cpu.mathlib"),
     ("local", "fnx.backends.cpu.runtime", "fnx.backends.cpu.lower"),
-    # fnx.nn (owned by the helper giving the user modules real defs)
-    ("local", "fnx.nn", "fnx._core.trace"),
 }
 
 
