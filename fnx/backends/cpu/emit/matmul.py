@@ -76,10 +76,10 @@ and 6 x 64 tiles (fewer loads per FMA, but padding waste at N = 256/512), 12 x 3
 """
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
 
 from llvmlite import ir
+
+from ..schedule.gemm import ELEMENT_BYTES, GEMM_DTYPES, GemmParams, dtype_name, gemm_params, gemm_scratch_bytes
 
 __all__ = ["emit_gemm", "emit_gemm_batched", "emit_gemm_strided", "emit_gemm_strided_batched",
            "gemm_scratch_bytes", "gemm_params", "GemmParams", "GEMM_DTYPES"]
@@ -90,104 +90,14 @@ I32 = ir.IntType(32)
 I64 = ir.IntType(64)
 PTR = ir.PointerType()
 
-GEMM_DTYPES = ("float32", "float64", "int32", "uint32", "int64", "bool")
-_ELT = {
-    "float32": (ir.FloatType, 4),
-    "float64": (ir.DoubleType, 8),
-    "int32": (lambda: I32, 4),
-    "uint32": (lambda: I32, 4),
-    "int64": (lambda: I64, 8),
-    "bool": (lambda: I8, 1),
+_TYPE = {  # the element type in registers and memory
+    "float32": ir.FloatType,
+    "float64": ir.DoubleType,
+    "int32": lambda: I32,
+    "uint32": lambda: I32,
+    "int64": lambda: I64,
+    "bool": lambda: I8,
 }
-
-
-def _dtype_name(dtype) -> str:
-    name = getattr(dtype, "name", None) or str(dtype)
-    if name in ("bool_", "b1"):
-        name = "bool"
-    try:
-        import numpy as np
-        name = np.dtype(name).name
-    except Exception:
-        pass
-    if name not in _ELT:
-        raise ValueError(f"gemm: unsupported dtype {dtype!r}; supported: {', '.join(GEMM_DTYPES)}")
-    return name
-
-
-@dataclass(frozen=True)
-class GemmParams:
-    """Blocking for the float kernels: MR x NR register tile (NR a multiple of the vector width
-    VW), KC depth of a packed slice, MC rows of A per packed block, NC columns of B per block."""
-    mr: int
-    nr: int
-    vw: int
-    kc: int
-    mc: int
-    nc: int
-
-
-@functools.lru_cache(maxsize=None)
-def _host_vector() -> tuple[int, int]:
-    """(vector bits, number of vector registers) of the host."""
-    try:
-        import llvmlite.binding as llvm
-        llvm.initialize_native_target()
-        feats = llvm.get_host_cpu_features()
-        triple = llvm.get_process_triple()
-    except Exception:  # pragma: no cover - no LLVM: be conservative
-        return 128, 16
-    if feats.get("avx512f", False):
-        return 512, 32
-    if feats.get("avx2", False) or feats.get("avx", False):
-        return 256, 16
-    if triple.startswith(("aarch64", "arm64")):
-        return 128, 32
-    return 128, 16
-
-
-def gemm_params(dtype, vector_bits: int | None = None, num_regs: int | None = None) -> GemmParams:
-    """The blocking used for `dtype` on a target with `vector_bits`-wide vectors and
-    `num_regs` vector registers (default: the host)."""
-    name = _dtype_name(dtype)
-    hb, hr = _host_vector()
-    vector_bits = vector_bits or hb
-    num_regs = num_regs or (hr if vector_bits == hb else (32 if vector_bits >= 512 else 16))
-    size = _ELT[name][1]
-    vw = max(1, vector_bits // (8 * size))
-    nr = 2 * vw
-    if num_regs >= 32:
-        mr = 8          # a power of two so that A packs with shuffles
-        if size == 8:
-            nr = 3 * vw  # 24 accumulators: float64 gains ~5% at 1024^2, float32 does not
-    else:
-        mr = 6          # 12 accumulators of 16 registers
-    # Measured on an AVX-512 core (48 KiB L1d, 2 MiB L2): the B micro-panel (KC x NR) stays in
-    # L1 across the MR-row tiles, the A block (MC x KC) in L2, B's block (KC x NC) in L2/L3.
-    # KC 128..384 and MC 64..128 are within a few percent of each other.
-    kc = 256
-    mc = mr * max(1, (64 if size <= 4 else 128) // mr)
-    nc = nr * max(1, (4096 if size <= 4 else 2048) // nr)
-    return GemmParams(mr=mr, nr=nr, vw=vw, kc=kc, mc=mc, nc=nc)
-
-
-def _round_up(x: int, m: int) -> int:
-    return (x + m - 1) // m * m
-
-
-def gemm_scratch_bytes(M: int, N: int, K: int, dtype, vector_bits: int | None = None,
-                       num_regs: int | None = None, params: GemmParams | None = None) -> int:
-    """Bytes of scratch `fnx.gemm.<dtype>` needs for an M x K @ K x N product (0 for integer
-    and bool dtypes). Never more than (MC + NC) * KC elements plus 128 bytes."""
-    name = _dtype_name(dtype)
-    if name not in ("float32", "float64") or M <= 0 or N <= 0 or K <= 0:
-        return 0
-    p = params or gemm_params(name, vector_bits, num_regs)
-    size = _ELT[name][1]
-    kc = min(K, p.kc)
-    a = _round_up(min(M, p.mc), p.mr) * kc * size
-    b = _round_up(min(N, p.nc), p.nr) * kc * size
-    return _round_up(a, 64) + b + 128
 
 
 # ----------------------------------------------------------------------------------------------
@@ -559,7 +469,7 @@ def _emit_pack_a(module, name, T, size, p: GemmParams):
 
 def _emit_float_gemm(module, fname, dname, p: GemmParams):
     """`fname` (the strided entry, see `emit_gemm_strided`)."""
-    Tcls, size = _ELT[dname]
+    Tcls, size = _TYPE[dname], ELEMENT_BYTES[dname]
     T = Tcls()
     uk = _emit_microkernel(module, fname + ".ukernel", T, size, p)
     packb = _emit_pack_b(module, fname + ".packb", T, size, p)
@@ -630,7 +540,7 @@ def _emit_float_gemm(module, fname, dname, p: GemmParams):
 # ----------------------------------------------------------------------------------------------
 
 def _emit_int_gemm(module, fname, dname):
-    Tcls, size = _ELT[dname]
+    Tcls, size = _TYPE[dname], ELEMENT_BYTES[dname]
     T = Tcls()
     is_bool = dname == "bool"
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), _STRIDED_ARGS), fname)
@@ -706,7 +616,7 @@ def _suffix(vector_bits, num_regs, params) -> str:
 def emit_gemm_strided(module: ir.Module, dtype, *, vector_bits: int | None = None,
                       num_regs: int | None = None, params: GemmParams | None = None) -> ir.Function:
     """Add (once) and return `fnx.gemm_strided.<dtype>` (see the module docstring)."""
-    dname = _dtype_name(dtype)
+    dname = dtype_name(dtype)
     fname = "fnx.gemm_strided.%s%s" % (dname, _suffix(vector_bits, num_regs, params))
     fn = module.globals.get(fname)
     if fn is not None:
@@ -723,7 +633,7 @@ def emit_gemm(module: ir.Module, dtype, *, vector_bits: int | None = None,
     is there already, and return it. `vector_bits` / `num_regs` override the host's vector
     width and register count (e.g. to build AVX2 or NEON-shaped kernels); `params` overrides
     the whole blocking (then `gemm_scratch_bytes` must be given the same params)."""
-    dname = _dtype_name(dtype)
+    dname = dtype_name(dtype)
     fname = "fnx.gemm.%s%s" % (dname, _suffix(vector_bits, num_regs, params))
     fn = module.globals.get(fname)
     if fn is not None:
@@ -744,7 +654,7 @@ def emit_gemm(module: ir.Module, dtype, *, vector_bits: int | None = None,
 
 def emit_gemm_batched(module: ir.Module, dtype, **kw) -> ir.Function:
     """Add and return `fnx.gemm_batched.<dtype>` (see the module docstring)."""
-    dname = _dtype_name(dtype)
+    dname = dtype_name(dtype)
     inner = emit_gemm_strided_batched(module, dname, **kw)
     fname = inner.name.replace("fnx.gemm_strided_batched.", "fnx.gemm_batched.", 1)
     fn = module.globals.get(fname)
@@ -766,13 +676,13 @@ def emit_gemm_batched(module: ir.Module, dtype, **kw) -> ir.Function:
 
 def emit_gemm_strided_batched(module: ir.Module, dtype, **kw) -> ir.Function:
     """Add and return `fnx.gemm_strided_batched.<dtype>` (see the module docstring)."""
-    dname = _dtype_name(dtype)
+    dname = dtype_name(dtype)
     inner = emit_gemm_strided(module, dname, **kw)
     fname = inner.name.replace("fnx.gemm_strided.", "fnx.gemm_strided_batched.", 1)
     fn = module.globals.get(fname)
     if fn is not None:
         return fn
-    T = _ELT[dname][0]()
+    T = _TYPE[dname]()
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [I64] * 4 + [PTR] + [I64] * 3 + [PTR]
                                              + [I64] * 3 + [PTR] + [I64] * 3 + [I32, PTR]), fname)
     fn.attributes.add("nounwind")

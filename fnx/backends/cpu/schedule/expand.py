@@ -21,7 +21,7 @@ import fnx_ir as ir
 from fnx_ir import Equation, Literal, Program, Var
 from fnx_ir.primitives import MOVES_BITS
 
-from .kernels import dot_operands
+from .gemm import dot_operands
 
 
 def expand(program: Program) -> Program:

@@ -4,8 +4,8 @@ concatenate, pad, dynamic_update_slice, scatter and sort.
 dot_general reads its operands as they lie, as batches of row- or column-major matrices
 (`matrix_strides`; `expand` transposes only operands that fit neither), and with few output
 columns (N < the microkernel's width) and more rows computes C^T = B^T A^T, whose tiles are
-full. `fuse_epilogues` runs a product's elementwise consumer inside the GEMM (bias + ReLU, the
-SGD update), in place in that consumer's output when the types allow (FNX_CPU_NOEPI=1: off).
+full (both decided in `schedule.gemm`). A product's elementwise consumer chosen by
+`schedule.fusion.fuse_epilogues` runs inside the GEMM, on each finished block.
 
 Each reads its operands from memory (contiguous, row-major) and writes its outputs. Indices that
 come from data are clamped (or, for scatter's 'drop' mode, checked) before any address is formed.
@@ -17,13 +17,14 @@ from contextlib import ExitStack, contextmanager
 
 from llvmlite import ir
 
-from fnx_ir import DType, Literal, Var
+from fnx_ir import DType, Literal
 
 from . import fused
 from . import irutil as u
 from . import scalar
-from .fused import strides
-from .matmul import emit_gemm_strided, emit_gemm_strided_batched, gemm_params, gemm_scratch_bytes
+from ..schedule.gemm import gemm_params, gemm_plan, gemm_scratch_bytes
+from ..schedule.indexing import strides
+from .matmul import emit_gemm_strided, emit_gemm_strided_batched
 from .sort import emit_sort, sort_scratch_bytes
 
 
@@ -71,110 +72,8 @@ def offset(b: ir.IRBuilder, index, strides_) -> ir.Value:
 
 # ------------------------------------------------------------------ dot_general
 
-def matrix_strides(shape, batch, rows, cols):
-    """(batch, row, column) element strides of an operand of `shape` read as a batch of
-    prod(rows) x prod(cols) matrices (dims `rows` / `cols` flattened in the order given), or
-    None when its row-major layout does not allow it: the batch dims must lead, in order, and
-    the rest be `rows` then `cols` (a row-major matrix) or `cols` then `rows` (column-major)."""
-    nb = len(batch)
-    if tuple(batch) != tuple(range(nb)):
-        return None
-    rest = tuple(range(nb, len(shape)))
-    nr = math.prod(shape[d] for d in rows)
-    nc = math.prod(shape[d] for d in cols)
-    per_batch = math.prod(shape[nb:])
-    if rest == tuple(rows) + tuple(cols):
-        return per_batch, nc, 1
-    if rest == tuple(cols) + tuple(rows):
-        return per_batch, 1, nr
-    return None
-
-
-def dot_operands(eq):
-    """The strided batches of matrices a dot_general reads: (lhs, rhs) as (batch, row, col)
-    strides (None where an operand's layout does not fit; `expand` transposes those)."""
-    (lc, rc), (lb, rb) = eq.params["dimension_numbers"]
-    lhs, rhs = eq.inputs
-    if isinstance(lhs, Literal) or isinstance(rhs, Literal):
-        return None, None
-    lfree = [d for d in range(lhs.type.ndim) if d not in lc + lb]
-    rfree = [d for d in range(rhs.type.ndim) if d not in rc + rb]
-    return (matrix_strides(lhs.type.shape, lb, lfree, lc),
-            matrix_strides(rhs.type.shape, rb, rc, rfree))
-
-
-def _gemm_plan(eq):
-    """How a dot_general runs as one batched strided GEMM: (batch, M, N, K, (sa, rsa, csa),
-    (sb, rsb, csb), (sc, rsc, csc), swapped). With few columns (N < the microkernel's width)
-    and more rows, C^T = B^T A^T is computed instead: its tiles are then full."""
-    (lc, rc), (lb, rb) = eq.params["dimension_numbers"]
-    lhs, rhs = eq.inputs
-    ls, rs = lhs.type.shape, rhs.type.shape
-    batch, k = math.prod(ls[d] for d in lb), math.prod(ls[d] for d in lc)
-    m = math.prod(ls[d] for d in range(len(ls)) if d not in lc + lb)
-    n = math.prod(rs[d] for d in range(len(rs)) if d not in rc + rb)
-    a, bb = dot_operands(eq)
-    c = (m * n, n, 1)
-    dtype = lhs.type.dtype.name
-    if dtype in ("float32", "float64") and n < gemm_params(dtype).nr and m > n:
-        t = lambda s: (s[0], s[2], s[1])  # noqa: E731  (the transposed view)
-        return batch, n, m, k, t(bb), t(a), t(c), True
-    return batch, m, n, k, a, bb, c, False
-
-
-def fuse_epilogues(program, part) -> None:
-    """GEMM epilogues. A map kernel that is the only reader of a float matrix product, reads it
-    elementwise (at its own loop index) and reads nothing computed after the product runs
-    inside the GEMM, on each column of C's tiles as soon as it is final (still in L1): bias and
-    ReLU after a layer, the SGD update after a weight gradient. When one of its outputs has the
-    product's type, the GEMM accumulates straight into that output's buffer and the epilogue
-    rewrites it in place: the product never has a buffer of its own."""
-    if __import__("os").environ.get("FNX_CPU_NOEPI"):
-        return
-    kernels = part.kernels
-    made_by = {v: i for i, k in enumerate(kernels) for v in k.outputs}
-    readers: dict = {}
-    for i, k in enumerate(kernels):
-        for v in k.reads:
-            readers.setdefault(v, []).append(i)
-    results = {v for v in program.outputs if isinstance(v, Var)}
-    fusable = []
-    for i, d in enumerate(kernels):
-        if d.kind != "opaque" or d.root.primitive != "dot_general" or len(d.outputs) != 1:
-            continue
-        c = d.outputs[0]
-        if c in results or not c.type.dtype.is_float or c.type.ndim != 2 \
-                or d.root.params["dimension_numbers"][1][0] or _gemm_plan(d.root)[-1]:
-            continue
-        if len(readers.get(c, ())) != 1:
-            continue
-        j = readers[c][0]
-        e = kernels[j]
-        if e.kind != "map" or e.domain != c.type.shape or e.epilogue is not None:
-            continue
-        if any(made_by.get(v, -1) > i for v in e.reads if v is not c):
-            continue
-        loads = [o for v, o in fused._analyse(e, part).loads if part.base(v) is c]
-        at = fused.linear(fused.identity_index(e.domain), c.type.shape).key()
-        if not loads or any(o.key() != at for o in loads):
-            continue
-        fusable.append((d, e))
-    for d, e in fusable:
-        c = d.outputs[0]
-        target = next((v for v in e.outputs if v.type == c.type), None)
-        if target is not None:
-            part.alias[c] = target  # the GEMM writes the product into the epilogue's output
-            d.outputs = list(e.outputs)
-        else:
-            d.outputs = [c] + list(e.outputs)
-        d.reads = d.reads + [v for v in e.reads if v is not c and v not in d.reads]
-        d.fused = d.fused + e.fused
-        d.epilogue = e
-        kernels.remove(e)
-
-
 def _emit_dot(b: ir.IRBuilder, eq, lhs: Operand, rhs: Operand, out, scratch, epilogue=None) -> None:
-    batch, m, n, k, sa, sb, sc, swapped = _gemm_plan(eq)
+    batch, m, n, k, sa, sb, sc, swapped = gemm_plan(eq)
     pa, pb = (rhs.ptr, lhs.ptr) if swapped else (lhs.ptr, rhs.ptr)
     i64 = u.i64
     work = scratch if scratch is not None else ir.Constant(u.PTR, None)  # integer GEMMs need none
@@ -327,7 +226,7 @@ def _emit_scatter(b: ir.IRBuilder, eq, x: Operand, upd: Operand, indices, out) -
 def scratch_bytes(eq) -> int:
     """Arena space an opaque kernel needs for the duration of its run."""
     if eq.primitive == "dot_general":
-        _, m, n, k, *_ = _gemm_plan(eq)
+        _, m, n, k, *_ = gemm_plan(eq)
         return gemm_scratch_bytes(m, n, k, eq.inputs[0].type.dtype.name)
     return sort_scratch_bytes(eq) if eq.primitive == "sort" else 0
 
