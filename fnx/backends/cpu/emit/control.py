@@ -13,6 +13,7 @@ import math
 from llvmlite import ir
 
 from . import irutil as u
+from .loops import loop_nest
 
 CONTROL_FLOW = frozenset({"cond", "while", "scan"})
 _ALIGN = 64
@@ -155,12 +156,13 @@ def _emit_scan(b, eq, operands, outs, scratch, subprogram, consts) -> None:
                    [v.type for v in eq.outputs[:ncarry]])
     arena = b.gep(scratch, [u.i64(carry.size)], inbounds=True, source_etype=u.I8)
     fn = subprogram(p["body"])[0]
-    with u.loop(b, length) as t:
+    def step(t):
         i = b.sub(u.i64(length - 1), t) if p["reverse"] else t
         x_rows = [_row(b, x.ptr, x.shape, x.dtype, i) for x in xs]
-        y_rows = [_row(b, y, ty.shape, ty.dtype, i) for y, ty in zip(ys, y_types)]
+        y_rows = [_row(b, y, ty.shape, ty.dtype, i) for y, ty in zip(ys, y_types, strict=True)]
         _call(b, fn, consts_in + carry.read() + x_rows, carry.written() + y_rows, consts, arena)
         carry.swap()
+    loop_nest(b, [length], step)  # (each step reads the carry the one before wrote)
     carry.finish()
 
 

@@ -26,6 +26,7 @@ from llvmlite import ir
 from fnx_ir import DType, Literal, Var, int64
 
 from . import irutil as u
+from .loops import loop_nest, parallel_for
 from . import scalar
 from ..schedule.indexing import (Analysis, Ix, Walk, identity_index, linear, merge_dims,
                                  store_outputs, strided_inner, strides)
@@ -78,14 +79,14 @@ class _Emit:
 TILE = 64  # measured on AVX-512: 3-6x faster than 16 or 32 for power-of-two strides
 
 
-def _loops(em: _Emit, groups, domain, body, depth: int = 0):
-    """Emit nested loops over `groups` (outer first) and call `body()` innermost."""
-    if depth == len(groups):
+def _loops(em: _Emit, groups, domain, body, depth: int = 0, independent: bool = True):
+    """Emit nested loops over `groups[depth:]` (outer first) and call `body()` innermost.
+    `independent`: whether the outermost of them writes each element once (not a reduction)."""
+    def at(*indices):
+        em.loop_vars[depth:depth + len(indices)] = indices
         body()
-        return
-    with u.loop(em.b, math.prod(domain[d] for d in groups[depth])) as i:
-        em.loop_vars[depth] = i
-        _loops(em, groups, domain, body, depth + 1)
+    loop_nest(em.b, [math.prod(domain[d] for d in g) for g in groups[depth:]], at,
+              independent=independent)
 
 
 def _tiled_loops(em: _Emit, groups, domain, body) -> None:
@@ -94,26 +95,26 @@ def _tiled_loops(em: _Emit, groups, domain, body) -> None:
     b = em.b
     sizes = [math.prod(domain[d] for d in g) for g in groups[-2:]]
 
-    def tiles(depth):
+    def tiles(depth, starts):
         if depth == 2:
-            inner(0)
+            inner(0, starts)
             return
-        with u.loop(b, -(-sizes[depth] // TILE)) as t:
-            starts[depth] = u.mul_i64(b, t, u.i64(TILE))
-            tiles(depth + 1)
+        parallel_for(b, [-(-sizes[depth] // TILE)],
+                     lambda t: tiles(depth + 1, starts + [u.mul_i64(b, t, u.i64(TILE))]))
 
-    def inner(depth):
+    def inner(depth, starts):
         if depth == 2:
             body()
             return
         end = u.add_i64(b, starts[depth], u.i64(TILE))
         end = b.select(b.icmp_signed("<", end, u.i64(sizes[depth])), end, u.i64(sizes[depth]))
-        with u.loop(b, end, start=starts[depth]) as i:
-            em.loop_vars[len(groups) - 2 + depth] = i
-            inner(depth + 1)
 
-    starts = [None, None]
-    _loops(em, groups[:-2], domain, lambda: tiles(0))
+        def at(i):
+            em.loop_vars[len(groups) - 2 + depth] = i
+            inner(depth + 1, starts)
+        parallel_for(b, [(starts[depth], end)], at)
+
+    _loops(em, groups[:-2], domain, lambda: tiles(0, []))
 
 
 def _outer(em: _Emit, outer) -> int:
@@ -186,8 +187,7 @@ def combine(b: ir.IRBuilder, op: str, acc, x, dtype: DType):
 def fill(b: ir.IRBuilder, ptr, n: int, dtype: DType, value, start=0) -> None:
     """Elements [start, start + n) of `ptr` (start: an int or an i64 value)."""
     end = n if isinstance(start, int) else u.add_i64(b, start, u.i64(n))
-    with u.loop(b, end, start=start) as i:
-        u.store(b, u.const(dtype, value), ptr, i, dtype)
+    parallel_for(b, [(start, end)], lambda i: u.store(b, u.const(dtype, value), ptr, i, dtype))
 
 
 SUM_BLOCK = 4096  # float sums longer than this add up blocks: see blocked_sum (1024 was slower)
@@ -213,9 +213,10 @@ def blocked_sum(b: ir.IRBuilder, run, n: int, dtype: DType):
         b.store(t, hi)
         b.store(b.fadd(c, err), lo)
 
-    with u.loop(b, n // SUM_BLOCK) as blk:
+    def block(blk):
         start = u.mul_i64(b, blk, u.i64(SUM_BLOCK))
         add(run(start, u.add_i64(b, start, u.i64(SUM_BLOCK))))
+    loop_nest(b, [n // SUM_BLOCK], block)
     if n % SUM_BLOCK:
         add(run(n - n % SUM_BLOCK, n))
     h, c = b.load(hi, typ=u.F64), b.load(lo, typ=u.F64)
@@ -272,7 +273,8 @@ def emit_reduce(b: ir.IRBuilder, k: Kernel, part: Partition, ptrs: dict, outer=N
         u.store(b, combine(b, op, old, v, dtype), optr, at, dtype)
 
     if not inner:
-        _loops(em, groups, domain, lambda: accumulate_into_memory(operand(em)), depth)
+        _loops(em, groups, domain, lambda: accumulate_into_memory(operand(em)), depth,
+               independent=depth < len(groups) and not reduced[depth])
         return
 
     n = math.prod(domain[d] for d in groups[-1])
@@ -280,10 +282,11 @@ def emit_reduce(b: ir.IRBuilder, k: Kernel, part: Partition, ptrs: dict, outer=N
     def run(start, end):
         """The operand over inner indices [start, end), combined in a register (vectorised)."""
         acc = u.slot(b, u.reg_type(dtype), u.const(dtype, _start(op, dtype)))
-        with u.loop(b, end, start=start) as i:
+        def step(i):
             em.loop_vars[-1] = i
             old = b.load(acc, typ=u.reg_type(dtype))
             b.store(combine(b, op, old, operand(em), dtype), acc)
+        loop_nest(b, [(start, end)], step)
         return b.load(acc, typ=u.reg_type(dtype))
 
     def outer_body():
@@ -295,7 +298,8 @@ def emit_reduce(b: ir.IRBuilder, k: Kernel, part: Partition, ptrs: dict, outer=N
             accumulate_into_memory(total)
         else:
             u.store(b, total, optr, em.index(store_at), dtype)
-    _loops(em, groups[:-1], domain, outer_body, depth)
+    _loops(em, groups[:-1], domain, outer_body, depth,
+           independent=depth < len(groups) - 1 and not reduced[depth])
 
 
 GROUP_BLOCK_BYTES = 32 << 10  # a block of outer indices touches about this much (L1-sized)
@@ -315,7 +319,7 @@ def _member_function(b: ir.IRBuilder, m: Kernel, part: Partition, ptrs: dict, ps
     mb = ir.IRBuilder(fn.append_basic_block("entry"))
     lo, hi = fn.args[len(names):]
     mptrs = dict(zip(names, fn.args))
-    with u.loop(mb, hi, start=lo) as f:
+    def at(f):
         outer = []
         for d, (n, st) in enumerate(zip(pshape, strides(pshape))):
             if n == 1:
@@ -324,6 +328,7 @@ def _member_function(b: ir.IRBuilder, m: Kernel, part: Partition, ptrs: dict, ps
             i = mb.udiv(f, u.i64(st)) if st != 1 else f
             outer.append(mb.urem(i, u.i64(n)) if d else i)
         (emit_map if m.kind == "map" else emit_reduce)(mb, m, part, mptrs, outer)
+    parallel_for(mb, [(lo, hi)], at)
     mb.ret_void()
     return fn
 
@@ -337,12 +342,13 @@ def emit_group(b: ir.IRBuilder, k: Kernel, part: Partition, ptrs: dict) -> None:
     block = max(1, min(total, int(GROUP_BLOCK_BYTES // max(row, 1))))
     fns = [_member_function(b, m, part, ptrs, pshape) for m in k.members]
     args = [ptrs[v] for v in ptrs]
-    with u.loop(b, -(-total // block)) as blk:
+    def run_block(blk):
         lo = u.mul_i64(b, blk, u.i64(block))
         hi = u.add_i64(b, lo, u.i64(block))
         hi = b.select(b.icmp_signed("<", hi, u.i64(total)), hi, u.i64(total))
         for fn in fns:
             b.call(fn, args + [lo, hi])
+    parallel_for(b, [-(-total // block)], run_block)
 
 
 # ------------------------------------------------------------------ GEMM epilogues
@@ -362,9 +368,11 @@ def emit_epilogue(module: ir.Module, k: Kernel, part: Partition, names: list, na
     rows, cols = k.domain
 
     def block(count):
-        with u.loop(b, u.add_i64(b, i0, m), start=i0) as i:
-            with u.loop(b, u.add_i64(b, j0, count), start=j0) as j:
-                emit_map(b, k, part, ptrs, [i if rows != 1 else None, j if cols != 1 else None])
+        def row(i):
+            parallel_for(b, [(j0, u.add_i64(b, j0, count))],
+                         lambda j: emit_map(b, k, part, ptrs,
+                                            [i if rows != 1 else None, j if cols != 1 else None]))
+        parallel_for(b, [(i0, u.add_i64(b, i0, m))], row)
     if width is not None and width < cols:
         with b.if_else(b.icmp_signed("==", n, u.i64(width))) as (usual, other):
             with usual:

@@ -13,17 +13,17 @@ come from data are clamped (or, for scatter's 'drop' mode, checked) before any a
 from __future__ import annotations
 
 import math
-from contextlib import ExitStack, contextmanager
 
 from llvmlite import ir
 
 from fnx_ir import DType, Literal
 
+from ..schedule.gemm import gemm_params, gemm_plan, gemm_scratch_bytes
+from ..schedule.indexing import strides
 from . import fused
 from . import irutil as u
 from . import scalar
-from ..schedule.gemm import gemm_params, gemm_plan, gemm_scratch_bytes
-from ..schedule.indexing import strides
+from .loops import loop_nest, parallel_for
 from .matmul import emit_gemm_strided, emit_gemm_strided_batched
 from .sort import emit_sort, sort_scratch_bytes
 
@@ -55,11 +55,17 @@ class Operand:
             u.memcpy(b, dst, self.ptr, math.prod(self.shape) * self.dtype.itemsize)
 
 
-@contextmanager
-def nest(b: ir.IRBuilder, shape):
-    """Loops over every index of `shape` (row-major); yields one i64 per dim (constant 0 for size 1)."""
-    with ExitStack() as stack:
-        yield [u.i64(0) if n == 1 else stack.enter_context(u.loop(b, n)) for n in shape]
+def nest(b: ir.IRBuilder, shape, body, independent: bool = True) -> None:
+    """Loops over every index of `shape` (row-major): `body(index)`, one i64 per dim (constant 0
+    for size 1). `independent`: see `loops.loop_nest` (false when two indices may write one place)."""
+    looped = [d for d, n in enumerate(shape) if n != 1]
+
+    def at(*ix):
+        index = [u.i64(0)] * len(shape)
+        for d, i in zip(looped, ix, strict=True):
+            index[d] = i
+        body(index)
+    loop_nest(b, [shape[d] for d in looped], at, independent=independent)
 
 
 def offset(b: ir.IRBuilder, index, strides_) -> ir.Value:
@@ -121,15 +127,19 @@ def _emit_cumulative(b: ir.IRBuilder, eq, x: Operand, out) -> None:
         k = b.sub(u.i64(n - 1), k) if reverse else k
         return u.add_i64(b, u.mul_i64(b, u.add_i64(b, u.mul_i64(b, o, u.i64(n)), k), u.i64(inner)), i)
 
-    with u.loop(b, outer) as o:
-        with u.loop(b, inner) as i:
-            p = pos(o, u.i64(0), i)
-            u.store(b, x.load(b, p), out, p, dtype)
-        with u.loop(b, n, start=1) as k:
-            with u.loop(b, inner) as i:
-                p, q = pos(o, k, i), pos(o, b.sub(k, u.i64(1)), i)
-                v = scalar.emit(b, step, {}, [u.load(b, out, q, dtype), x.load(b, p)], dtype, dtype)
-                u.store(b, v, out, p, dtype)
+    def first(o, i):
+        p = pos(o, u.i64(0), i)
+        u.store(b, x.load(b, p), out, p, dtype)
+
+    def then(o, k, i):
+        p, q = pos(o, k, i), pos(o, b.sub(k, u.i64(1)), i)
+        v = scalar.emit(b, step, {}, [u.load(b, out, q, dtype), x.load(b, p)], dtype, dtype)
+        u.store(b, v, out, p, dtype)
+
+    def row(o):
+        parallel_for(b, [inner], lambda i: first(o, i))
+        loop_nest(b, [(1, n)], lambda k: parallel_for(b, [inner], lambda i: then(o, k, i)))
+    parallel_for(b, [outer], row)
 
 
 # ------------------------------------------------------------------ placement ops
@@ -140,10 +150,11 @@ def _emit_concatenate(b: ir.IRBuilder, eq, operands, out) -> None:
     os_ = strides(oshape)
     start = 0
     for x in operands:
-        with nest(b, x.shape) as ix:
+        def place(ix, x=x, start=start):
             src = offset(b, ix, strides(x.shape))
             dst = u.add_i64(b, offset(b, ix, os_), u.i64(start * os_[dim]))
             u.store(b, x.load(b, src), out, dst, x.dtype)
+        nest(b, x.shape, place)
         start += x.shape[dim]
 
 
@@ -154,8 +165,7 @@ def _emit_pad(b: ir.IRBuilder, eq, x: Operand, value: Operand, out) -> None:
     if math.prod(oshape) == 0:
         return
     pad = value.load(b, u.i64(0))
-    with u.loop(b, math.prod(oshape)) as i:
-        u.store(b, pad, out, i, x.dtype)
+    parallel_for(b, [math.prod(oshape)], lambda i: u.store(b, pad, out, i, x.dtype))
     ranges, dst_const = [], 0
     for n, on, (lo, _, interior), s in zip(x.shape, oshape, eq.params["padding_config"], os_):
         step = interior + 1
@@ -163,11 +173,12 @@ def _emit_pad(b: ir.IRBuilder, eq, x: Operand, value: Operand, out) -> None:
         last = min(n, (on - 1 - lo) // step + 1)  # one past the last landing below `on`
         ranges.append((first, max(last, first), step * s))
         dst_const += lo * s
-    with nest(b, [hi - lo for lo, hi, _ in ranges]) as ix:
-        src_ix = [u.add_i64(b, i, u.i64(lo)) for i, (lo, _, _) in zip(ix, ranges)]
+    def place(ix):
+        src_ix = [u.add_i64(b, i, u.i64(lo)) for i, (lo, _, _) in zip(ix, ranges, strict=True)]
         src = offset(b, src_ix, strides(x.shape))
         dst = u.add_i64(b, offset(b, src_ix, [st for _, _, st in ranges]), u.i64(dst_const))
         u.store(b, x.load(b, src), out, dst, x.dtype)
+    nest(b, [hi - lo for lo, hi, _ in ranges], place)
 
 
 def _emit_dynamic_update_slice(b: ir.IRBuilder, eq, x: Operand, upd: Operand, starts, out) -> None:
@@ -179,9 +190,10 @@ def _emit_dynamic_update_slice(b: ir.IRBuilder, eq, x: Operand, upd: Operand, st
     for d, s in enumerate(starts):
         st = u.clamp_i64(b, u.to_i64(b, s.load(b, u.i64(0)), s.dtype), 0, x.shape[d] - upd.shape[d])
         base = u.add_i64(b, base, u.mul_i64(b, st, u.i64(os_[d])))
-    with nest(b, upd.shape) as ix:
+    def place(ix):
         v = upd.load(b, offset(b, ix, strides(upd.shape)))
         u.store(b, v, out, u.add_i64(b, base, offset(b, ix, os_)), x.dtype)
+    nest(b, upd.shape, place)
 
 
 _SCATTER_STEP = {"scatter_add": "add", "scatter_mul": "mul", "scatter_min": "min",
@@ -198,7 +210,7 @@ def _emit_scatter(b: ir.IRBuilder, eq, x: Operand, upd: Operand, indices, out) -
     rshape = [x.shape[d] for d in rest]
     if math.prod(upd.shape) == 0 or math.prod(x.shape) == 0:
         return  # nothing to apply, or nowhere to land: an empty axis receives nothing
-    with nest(b, bshape) as bi:
+    def update(bi):
         at = offset(b, bi, strides(bshape))
         base, ok = u.i64(0), ir.Constant(u.I1, 1)
         for a, op in zip(axes, indices):
@@ -210,15 +222,17 @@ def _emit_scatter(b: ir.IRBuilder, eq, x: Operand, upd: Operand, indices, out) -
                 idx = raw
             base = u.add_i64(b, base, u.mul_i64(b, idx, u.i64(xs[a])))
         ubase = offset(b, bi, us[:len(bshape)])
+        def apply(ri):
+            dst = u.add_i64(b, base, offset(b, ri, [xs[d] for d in rest]))
+            v = upd.load(b, u.add_i64(b, ubase, offset(b, ri, us[len(bshape):])))
+            if eq.primitive != "scatter":
+                step = _SCATTER_STEP[eq.primitive]
+                step = "or" if dtype.is_bool and step == "add" else step  # numpy's bool add
+                v = scalar.emit(b, step, {}, [u.load(b, out, dst, dtype), v], dtype, dtype)
+            u.store(b, v, out, dst, dtype)
         with u.if_then(b, ok):
-            with nest(b, rshape) as ri:
-                dst = u.add_i64(b, base, offset(b, ri, [xs[d] for d in rest]))
-                v = upd.load(b, u.add_i64(b, ubase, offset(b, ri, us[len(bshape):])))
-                if eq.primitive != "scatter":
-                    step = _SCATTER_STEP[eq.primitive]
-                    step = "or" if dtype.is_bool and step == "add" else step  # numpy's bool add
-                    v = scalar.emit(b, step, {}, [u.load(b, out, dst, dtype), v], dtype, dtype)
-                u.store(b, v, out, dst, dtype)
+            nest(b, rshape, apply)
+    nest(b, bshape, update, independent=False)  # (two updates may land in one place)
 
 
 # ------------------------------------------------------------------ dispatch
