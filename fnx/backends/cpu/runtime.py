@@ -135,7 +135,7 @@ class CPUExecutable:
         if len(args) != len(self._in_sig):
             raise TypeError(f"program takes {len(self._in_sig)} inputs, got {len(args)}")
         out = []
-        for i, (a, v) in enumerate(zip(args, self.program.inputs)):
+        for i, (a, v) in enumerate(zip(args, self.program.inputs, strict=True)):
             shape, dtype, _ = self._in_sig[i]
             a = np.asarray(a)
             if a.shape != shape or a.dtype != dtype:
@@ -150,7 +150,7 @@ class CPUExecutable:
         """The output arrays: each donated input that can be written safely, else a copy of it
         (the code may read the input through the output's buffer); new ones for the rest."""
         outs = []
-        for j, (shape, dtype) in enumerate(zip(self._out_shapes, self._out_dtypes)):
+        for j, (shape, dtype) in enumerate(zip(self._out_shapes, self._out_dtypes, strict=True)):
             i = self.aliases.get(j)
             if i is None:
                 outs.append(_new_array(shape, dtype))

@@ -321,7 +321,7 @@ def _member_function(b: ir.IRBuilder, m: Kernel, part: Partition, ptrs: dict, ps
     mptrs = dict(zip(names, fn.args))
     def at(f):
         outer = []
-        for d, (n, st) in enumerate(zip(pshape, strides(pshape))):
+        for d, (n, st) in enumerate(zip(pshape, strides(pshape), strict=True)):
             if n == 1:
                 outer.append(None)
                 continue

@@ -167,7 +167,7 @@ def _emit_pad(b: ir.IRBuilder, eq, x: Operand, value: Operand, out) -> None:
     pad = value.load(b, u.i64(0))
     parallel_for(b, [math.prod(oshape)], lambda i: u.store(b, pad, out, i, x.dtype))
     ranges, dst_const = [], 0
-    for n, on, (lo, _, interior), s in zip(x.shape, oshape, eq.params["padding_config"], os_):
+    for n, on, (lo, _, interior), s in zip(x.shape, oshape, eq.params["padding_config"], os_, strict=True):
         step = interior + 1
         first = max(0, -(lo // step) if lo < 0 else 0)  # first source index landing at >= 0
         last = min(n, (on - 1 - lo) // step + 1)  # one past the last landing below `on`
@@ -213,7 +213,7 @@ def _emit_scatter(b: ir.IRBuilder, eq, x: Operand, upd: Operand, indices, out) -
     def update(bi):
         at = offset(b, bi, strides(bshape))
         base, ok = u.i64(0), ir.Constant(u.I1, 1)
-        for a, op in zip(axes, indices):
+        for a, op in zip(axes, indices, strict=True):
             raw = u.to_i64(b, op.load(b, at), op.dtype)
             if mode == "clip":
                 idx = u.clamp_i64(b, raw, 0, x.shape[a] - 1)

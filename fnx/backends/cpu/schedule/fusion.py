@@ -158,8 +158,8 @@ def group_kernels(part: Partition) -> None:
         if not p:
             return 0
         inner = [math.prod(k.domain[p:]) for k, _, _ in sub]
-        vector = sum(n * cost(k) for n, (k, _, _) in zip(inner, sub) if n >= SCALAR_INNER)
-        scalar = sum(n * cost(k) for n, (k, _, _) in zip(inner, sub) if n < SCALAR_INNER)
+        vector = sum(n * cost(k) for n, (k, _, _) in zip(inner, sub, strict=True) if n >= SCALAR_INNER)
+        scalar = sum(n * cost(k) for n, (k, _, _) in zip(inner, sub, strict=True) if n < SCALAR_INNER)
         return p if max(inner) >= GROUP_MIN_INNER and scalar * SCALAR_SHARE <= vector else 0
 
     def emit(sub: list):

@@ -59,7 +59,7 @@ def strides(shape) -> list[int]:
 def linear(ix, shape) -> Ix:
     """The row-major offset of index `ix` in an array of `shape`."""
     off = Ix()
-    for i, s in zip(ix, strides(shape)):
+    for i, s in zip(ix, strides(shape), strict=True):
         off = off + i * s
     return off
 
@@ -94,10 +94,10 @@ def view_index(eq, ix: tuple) -> tuple:
         return tuple(i * -1 + (x.type.shape[d] - 1) if d in dims else i for d, i in enumerate(ix))
     if p == "slice":
         return tuple(i * st + lo for i, lo, st in
-                     zip(ix, eq.params["start_indices"], eq.params["strides"]))
+                     zip(ix, eq.params["start_indices"], eq.params["strides"], strict=True))
     if p == "reshape":  # of a computed value: the partitioner only lets size-1 dims move
         assert unit_reshape(x.type.shape, eq.outputs[0].type.shape)
-        real = iter([i for i, n in zip(ix, eq.outputs[0].type.shape) if n != 1])
+        real = iter([i for i, n in zip(ix, eq.outputs[0].type.shape, strict=True) if n != 1])
         return tuple(Ix() if n == 1 else next(real) for n in x.type.shape)
     raise AssertionError(p)
 
@@ -184,7 +184,7 @@ class Walk:
         nb = indices[0].type.ndim
         batch, rest = ix[:nb], iter(ix[nb:])
         at = {}
-        for a, idx in zip(axes, indices):
+        for a, idx in zip(axes, indices, strict=True):
             at[a] = self.ops.clamped((yield idx, batch), idx.type.dtype, x.type.shape[a] - 1)
         return (yield x, tuple(at[d] if d in at else next(rest) for d in range(x.type.ndim)))
 
