@@ -3,8 +3,8 @@
 → finalise (O3) → object code → write the disk cache → load → the entry point's address.
 
 A cache hit maps the object with `loader` and never loads LLVM (see `target`); `cache` holds the
-key and the entry format. Also here: the host target machine, the pass pipeline, and the
-optimised IR and assembly for inspection (`Compiled`).
+key and the entry format. Also here: the pass pipeline, and the optimised IR and assembly for
+inspection (`Compiled`).
 """
 from __future__ import annotations
 
@@ -15,35 +15,10 @@ from typing import Callable
 from fnx_ir import Program
 
 from . import cache, loader
-from .target import host, llvm_binding
+from .target import llvm_binding, new_target_machine, target_machine
 
 # llvmlite parses into LLVM's global context, which is not thread-safe: one compile at a time.
 _LLVM_LOCK = threading.RLock()
-
-
-def new_target_machine():
-    """A target machine for this CPU (its name and every feature it has, e.g. AVX-512)."""
-    cpu, features = host()
-    return llvm_binding().Target.from_default_triple().create_target_machine(
-        cpu=cpu, features=features, opt=3, jit=True)
-
-
-@functools.lru_cache(maxsize=None)
-def target_machine():
-    """The shared machine for optimising and printing. (A JIT engine owns and frees the machine
-    it is given, so each engine gets a fresh one.)"""
-    return new_target_machine()
-
-
-@functools.lru_cache(maxsize=None)
-def _data_layout() -> str:
-    # Read once: each `target_data` wrapper frees the machine's layout when collected.
-    return str(target_machine().target_data)
-
-
-def module_target() -> tuple[str, str]:
-    """(triple, data layout) every module the code generator makes must declare."""
-    return llvm_binding().get_process_triple(), _data_layout()
 
 
 def _parse(text: str):

@@ -1,4 +1,5 @@
-"""The host CPU as LLVM sees it: its name and features, and the vector width the GEMM blocks for.
+"""The host CPU as LLVM sees it: its name and features, its target machine (and the triple and
+data layout every module declares), and the vector width the GEMM blocks for.
 
 llvmlite is imported on first use, not with this module: loading its LLVM library costs ~35 ms,
 and a process whose programs are all in the disk cache never needs it.
@@ -42,3 +43,28 @@ def host_vector() -> tuple[int, int]:
     if triple.startswith(("aarch64", "arm64")):
         return 128, 32
     return 128, 16
+
+
+def new_target_machine():
+    """A target machine for this CPU (its name and every feature it has, e.g. AVX-512)."""
+    cpu, features = host()
+    return llvm_binding().Target.from_default_triple().create_target_machine(
+        cpu=cpu, features=features, opt=3, jit=True)
+
+
+@functools.lru_cache(maxsize=None)
+def target_machine():
+    """The shared machine for optimising and printing. (A JIT engine owns and frees the machine
+    it is given, so each engine gets a fresh one.)"""
+    return new_target_machine()
+
+
+@functools.lru_cache(maxsize=None)
+def _data_layout() -> str:
+    # Read once: each `target_data` wrapper frees the machine's layout when collected.
+    return str(target_machine().target_data)
+
+
+def module_target() -> tuple[str, str]:
+    """(triple, data layout) every module the code generator makes must declare."""
+    return llvm_binding().get_process_triple(), _data_layout()

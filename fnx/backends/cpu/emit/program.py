@@ -23,7 +23,7 @@ from llvmlite import ir
 
 from fnx_ir import Literal, Program, Var
 
-from ..codelib import module_target
+from ..target import module_target
 from ..schedule import Layout, schedule
 from ..schedule.partition import Partition
 from ..schedule.plan import nbytes
