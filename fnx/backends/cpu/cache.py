@@ -50,6 +50,7 @@ stats = {"compiles": 0, "disk_hits": 0, "disk_writes": 0}
 
 
 def cache_dir() -> str | None:
+    """The directory of CPU entries (from FNX_CACHE_DIR), or None when the cache is off."""
     d = os.environ.get("FNX_CACHE_DIR")
     if d is None:
         d = os.path.join(os.path.expanduser("~"), ".cache", "fnx")
@@ -161,6 +162,7 @@ def key(program, optimize: bool, donate=()) -> str | None:
 
 
 def digest(*parts: bytes) -> bytes:
+    """A 16-byte digest of `parts`, concatenated."""
     h = blake2b(digest_size=16)
     for p in parts:
         h.update(p)
@@ -190,6 +192,7 @@ def read_entry(stem: str) -> tuple[dict, bytes] | None:
 
 
 def read_llvm_ir(stem: str, meta: dict) -> str | None:
+    """The entry's LLVM IR, or None if absent or not the one `meta` was written with."""
     try:
         with open(stem + ".ll", "rb") as f:
             data = f.read()
@@ -199,6 +202,7 @@ def read_llvm_ir(stem: str, meta: dict) -> str | None:
 
 
 def touch(path: str) -> None:
+    """Mark `path` recently used (the pruning removes the least recently used first)."""
     try:
         os.utime(path)
     except OSError:

@@ -18,6 +18,7 @@ ELEMENT_BYTES = {"float32": 4, "float64": 8, "int32": 4, "uint32": 4, "int64": 8
 
 
 def dtype_name(dtype) -> str:
+    """The GEMM's name for `dtype` (an fnx or numpy dtype, or its name); ValueError if none."""
     name = getattr(dtype, "name", None) or str(dtype)
     if name in ("bool_", "b1"):
         name = "bool"

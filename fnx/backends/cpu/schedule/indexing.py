@@ -49,6 +49,7 @@ class Ix:
 
 
 def strides(shape) -> list[int]:
+    """Row-major strides of `shape`, in elements."""
     out, acc = [], 1
     for s in reversed(shape):
         out.append(acc)
@@ -239,6 +240,7 @@ def strided_inner(used: list[Ix], groups) -> bool:
 
 
 def store_outputs(walk: Walk, outputs, ix) -> None:
+    """Evaluate each of `outputs` at index `ix` and store it there."""
     for v in outputs:
         walk.ops.store(v, walk.value(v, ix), linear(ix, v.type.shape))
 
@@ -256,6 +258,7 @@ class Loads(Analysis):
 
 
 def analyse(k: Kernel, part: Partition) -> Loads:
+    """The symbolic pass over map/reduce kernel `k`: every index it uses, and every load."""
     an = Loads()
     ix = identity_index(k.domain)
     walk = Walk(part, an, k)
