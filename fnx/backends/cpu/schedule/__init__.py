@@ -13,18 +13,16 @@ from typing import Callable
 
 from fnx_ir import Equation, Program
 
-from .expand import expand
-from .fusion import fuse_epilogues, group_kernels
-from .partition import Partition, partition
-from .plan import Plan, plan
+# (modules, not their functions of the same names: `schedule.partition` stays the module)
+from . import expand, fusion, partition, plan
 
 
 @dataclass
 class Layout:
     """A program ready to emit: rewritten, partitioned into kernels, its buffers planned."""
     program: Program
-    part: Partition
-    plan: Plan
+    part: partition.Partition
+    plan: plan.Plan
     scratch: list[int]  # bytes of scratch space per kernel
 
 
@@ -32,9 +30,9 @@ def schedule(program: Program, scratch_bytes: Callable[[Equation], int], donate=
     """`program`'s kernels and buffers. `scratch_bytes(root)`: the scratch an opaque kernel's
     emitter needs; `donate`: (output index, input index) pairs that may share a buffer
     (`plan.donations`)."""
-    expanded = expand(program)
-    part = partition(expanded)
-    fuse_epilogues(expanded, part)
-    group_kernels(part)
+    expanded = expand.expand(program)
+    part = partition.partition(expanded)
+    fusion.fuse_epilogues(expanded, part)
+    fusion.group_kernels(part)
     scratch = [scratch_bytes(k.root) if k.kind == "opaque" else 0 for k in part.kernels]
-    return Layout(expanded, part, plan(expanded, part, scratch, donate), scratch)
+    return Layout(expanded, part, plan.plan(expanded, part, scratch, donate), scratch)
