@@ -53,7 +53,7 @@ def _load(name):
 
 
 mathlib = _load("mathlib")
-matmul = _load("matmul")
+matmul = _load("emit.matmul")
 
 llvm.initialize_native_target()
 llvm.initialize_native_asmprinter()

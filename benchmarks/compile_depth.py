@@ -21,7 +21,8 @@ import numpy as np
 import fnx
 import fnx.numpy as fnp
 from fnx._core.api import optimize
-from fnx.backends.cpu import lower, module
+from fnx.backends.cpu import codelib
+from fnx.backends.cpu.emit import program as cpu_program
 
 
 def chain(steps: int, sin_every: int):
@@ -53,10 +54,10 @@ def stages(kind: str, ops: int, sin_every: int) -> dict:
     program = optimize(program)
     t["passes"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    text = str(lower.build_module(program)[0])
+    text = str(cpu_program.build_module(program)[0])
     t["lowering"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    module.compile_ir(text)
+    codelib.compile_ir(text)
     t["LLVM"] = time.perf_counter() - t0
     return t
 

@@ -21,8 +21,9 @@ import fnx
 import fnx.numpy as fnp
 import fnx_ir
 from fnx._core.api import optimize
-from fnx.backends.cpu import fused, lower
-from fnx.backends.cpu import partition as cpu_partition
+from fnx.backends.cpu.emit import program as cpu_program
+from fnx.backends.cpu.schedule import fusion, indexing
+from fnx.backends.cpu.schedule import partition as cpu_partition
 from fnx.backends.interpreter import evaluate
 
 RTOL = {np.dtype(np.float32): 2e-5, np.dtype(np.float64): 1e-12}
@@ -100,7 +101,7 @@ def test_every_stage_at_depth_without_recursion(kind):
         text = fnx_ir.print_program(opt)
         assert fnx_ir.print_program(fnx_ir.parse(text)) == text
         (got,) = evaluate(opt, list(args))
-        mod, layout, _ = lower.build_module(opt)
+        mod, layout, _ = cpu_program.build_module(opt)
     assert_close(np.asarray(got), want)
     assert len(layout.part.kernels) > 1  # the chain is cut into bounded kernels (below)
 
@@ -137,9 +138,9 @@ def test_stencil_chain_evaluates_each_value_at_few_places(monkeypatch):
     program = optimize(fnx.make_ir(f)(x))
     part = cpu_partition.partition(program)
     evaluations = []
-    monkeypatch.setattr(fused._Analysis, "elementwise", lambda self, eq, args: evaluations.append(1))
+    monkeypatch.setattr(indexing.Analysis, "elementwise", lambda self, eq, args: evaluations.append(1))
     for k in part.kernels:
-        fused._analyse(k, part)
+        indexing.analyse(k, part)
     computing = sum(1 for e in program.equations if not cpu_partition._duplicable(e))
     assert len(evaluations) <= cpu_partition.SPREAD_LIMIT * computing
     monkeypatch.undo()
@@ -150,15 +151,15 @@ def test_loop_grouping_work_is_linear(monkeypatch):
     # A grad of a chain over short vectors is thousands of small kernels that may all share
     # their outer loop: choosing groups tried every sub-run of that run (cubic).
     calls = []
-    real = fused._group_prefix
-    monkeypatch.setattr(fused, "_group_prefix", lambda run, part: calls.append(1) or real(run, part))
+    real = fusion._group_prefix
+    monkeypatch.setattr(fusion, "_group_prefix", lambda run, part: calls.append(1) or real(run, part))
     fun, args = transformed("grad", 1000)
     program = optimize(fnx.make_ir(fun)(*args))
     part = cpu_partition.partition(program)
     n = len(part.kernels)
     assert n > 100
-    fused.group_kernels(part)
-    assert len(calls) <= (fused.GROUP_MAX_RUN + 1) * n
+    fusion.group_kernels(part)
+    assert len(calls) <= (fusion.GROUP_MAX_RUN + 1) * n
 
 
 def test_verify_names_variables_once(monkeypatch):

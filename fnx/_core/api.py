@@ -12,7 +12,7 @@ import numpy as np
 
 import fnx_ir
 
-from ..backends.base import LoweringOptions, available_backends, get_backend
+from ..backends.base import LoweringOptions, available_backends, lower_program
 from . import argspec, errors, pytree
 from .array import Array, WeakArray
 from .batching import axis_env
@@ -71,7 +71,7 @@ class Lowered:
         return str(self.program)
 
     def compile(self):
-        return get_backend(self.backend).lower(self.program, self.options)
+        return lower_program(self.backend, self.program, self.options)
 
 
 class _Compiled:
@@ -131,7 +131,8 @@ class JitFunction:
     """The callable `jit(f)` returns: traces once per signature, then calls native code."""
 
     def __init__(self, fun: Callable, static_argnums=None, static_argnames=None,
-                 backend: str | None = None, donate_argnums=None, donate_argnames=None):
+                 backend: str | None = None, donate_argnums=None, donate_argnames=None,
+                 options: LoweringOptions | None = None):
         if not callable(fun):
             raise TypeError(f"jit: expected a callable, got {type(fun).__name__} {fun!r}")
         self.fun = fun
@@ -144,6 +145,7 @@ class JitFunction:
             raise ValueError(f"jit: arguments {both} are both static and donated")
         self._signature_of_fun = sig
         self.backend = backend
+        self.options = options if options is not None else LoweringOptions()
         self._cache: dict = {}
         # Calls whose arguments are all ndarrays, positionally, skip pytree handling: keyed on
         # (shape, dtype) per argument, holding the executable and whether it returns one leaf.
@@ -209,7 +211,7 @@ class JitFunction:
         program = optimize(traced.program)
         pairs = (donation_pairs(program, self._donated_leaves(args, kwargs))
                  if self.donate_argnums or self.donate_argnames else ())
-        options = LoweringOptions(extra={"donate": pairs}) if pairs else LoweringOptions()
+        options = self.options.with_extra(donate=pairs) if pairs else self.options
         return Lowered(program, self.backend or default_backend(), options), out_tree
 
     def _compile(self, args, kwargs, static, dyn_args, dyn_kwargs):
@@ -295,7 +297,8 @@ class JitFunction:
 def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] | None = None,
         static_argnames: str | Sequence[str] | None = None,
         donate_argnums: int | Sequence[int] | None = None,
-        donate_argnames: str | Sequence[str] | None = None, backend: str | None = None):
+        donate_argnames: str | Sequence[str] | None = None, backend: str | None = None,
+        options: LoweringOptions | None = None):
     """Compile `fun` for each new argument signature (JAX's `jax.jit`); usable as a decorator.
 
     `static_argnums`/`static_argnames`: arguments that are part of the cache key (hashable;
@@ -305,10 +308,13 @@ def jit(fun: Callable | None = None, *, static_argnums: int | Sequence[int] | No
     shape and dtype may reuse; the CPU backend then writes that output into the donated
     array (its contents are overwritten; do not use it afterwards). Eager calls and calls
     inside another transformation ignore donation.
+    `backend`: which backend compiles (`fnx.backends.available_backends()`); `options`: the
+    `LoweringOptions` it gets (an option it does not declare is refused).
     """
     if fun is None:
         return functools.partial(jit, static_argnums=static_argnums,
                                  static_argnames=static_argnames, donate_argnums=donate_argnums,
-                                 donate_argnames=donate_argnames, backend=backend)
+                                 donate_argnames=donate_argnames, backend=backend,
+                                 options=options)
     return JitFunction(fun, static_argnums, static_argnames, backend, donate_argnums,
-                       donate_argnames)
+                       donate_argnames, options)

@@ -7,13 +7,8 @@ disk cache runs without further imports; its code generator and LLVM load on
 the first compile.
 """
 from . import interpreter  # noqa: F401  (registers "interpreter")
-from .base import get_backend, available_backends, register_backend, LoweringOptions  # noqa: F401
-from . import cpu as _cpu  # noqa: F401  (light: see above)
+from .base import (LoweringOptions, available_backends, get_backend, lower_program,  # noqa: F401
+                   register_backend)
+from .cpu import CPUBackend  # (light: see above)
 
-
-def _cpu_backend():
-    from .cpu import CPUBackend
-    return CPUBackend()
-
-
-register_backend("cpu", _cpu_backend)
+register_backend("cpu", CPUBackend)

@@ -19,10 +19,15 @@ import fnx_ir
 
 @dataclass(frozen=True)
 class LoweringOptions:
-    """Knobs a caller may pass to `Backend.lower`; a backend ignores what it does not know."""
+    """Knobs a caller may pass to `Backend.lower` (`fnx.jit(f, options=...)`). Each key of
+    `extra` is an option the backend must declare as the capability `option:<key>`."""
 
     optimize: bool = True
     extra: dict = field(default_factory=dict)
+
+    def with_extra(self, **extra) -> "LoweringOptions":
+        """These options with `extra` added (replacing keys already there)."""
+        return LoweringOptions(self.optimize, {**self.extra, **extra})
 
 
 class Executable(Protocol):
@@ -32,7 +37,13 @@ class Executable(Protocol):
 
 
 class Backend(Protocol):
-    """`name`, the capabilities it declares, and `lower`."""
+    """`name`, the capabilities it declares, and `lower`.
+
+    Capabilities (checked by `lower_program` before `lower` is called): `all-primitives` (else
+    `primitive:<name>` for each one it lowers), `control-flow` (programs holding sub-programs:
+    cond, while, scan), `all-dtypes` (else `dtype:<name>` for each one), and `option:<key>` for
+    each `LoweringOptions.extra` key it takes.
+    """
 
     name: str
     capabilities: frozenset[str]
@@ -50,6 +61,7 @@ def register_backend(name: str, factory: Callable[[], Backend]) -> None:
 
 
 def get_backend(name: str) -> Backend:
+    """The backend registered as `name` (made on first use)."""
     if name not in _INSTANCES:
         if name not in _BACKENDS:
             raise ValueError(f"unknown backend {name!r}; available: {sorted(_BACKENDS)}")
@@ -61,10 +73,49 @@ def available_backends() -> list[str]:
     return sorted(_BACKENDS)
 
 
+def unsupported(capabilities: frozenset[str], program: fnx_ir.Program,
+                options: LoweringOptions) -> list[str]:
+    """The capabilities lowering `program` with `options` needs that are not in `capabilities`,
+    each with what needs it (empty: it can be lowered)."""
+    missing: dict[str, str] = {}
+
+    def need(capability: str, what: str) -> None:
+        if capability not in capabilities:
+            missing.setdefault(capability, what)
+
+    for key in options.extra:
+        need(f"option:{key}", f"option {key!r}")
+    programs = [program]
+    while programs:
+        p = programs.pop()
+        for v in list(p.inputs) + [v for e in p.equations for v in e.outputs]:
+            if "all-dtypes" not in capabilities:
+                need(f"dtype:{v.type.dtype.name}", f"a value of dtype {v.type.dtype.name}")
+        for e in p.equations:
+            if "all-primitives" not in capabilities:
+                need(f"primitive:{e.primitive}", f"primitive {e.primitive!r}")
+            inner = list(fnx_ir.subprograms(e.params))
+            if inner:
+                need("control-flow", f"primitive {e.primitive!r}")
+                programs.extend(inner)
+    return [f"{c} (for {what})" for c, what in missing.items()]
+
+
+def lower_program(name: str, program: fnx_ir.Program, options: LoweringOptions) -> Executable:
+    """`program` lowered by backend `name`, once its capabilities are checked: a program or an
+    option it does not declare is refused here with a clear error, not deep in its code."""
+    backend = get_backend(name)
+    missing = unsupported(backend.capabilities, program, options)
+    if missing:
+        raise NotImplementedError(f"backend {name!r} cannot lower this program: it lacks "
+                                  + "; ".join(missing))
+    return backend.lower(program, options)
+
+
 def check_arguments(program: fnx_ir.Program, args: Sequence[np.ndarray]) -> None:
     """Reject arguments whose shape or dtype differ from the program's inputs."""
     if len(args) != len(program.inputs):
         raise TypeError(f"program takes {len(program.inputs)} inputs, got {len(args)}")
-    for i, (v, a) in enumerate(zip(program.inputs, args)):
+    for i, (v, a) in enumerate(zip(program.inputs, args, strict=True)):
         if a.shape != v.type.shape or a.dtype != v.type.dtype.np:
             raise TypeError(f"input {i}: expected {v.type}, got {a.dtype}{list(a.shape)}")

@@ -26,7 +26,8 @@ class InterpreterExecutable:
 
 class InterpreterBackend:
     name = "interpreter"
-    capabilities = frozenset({"all-primitives", "control-flow"})
+    # ("donate": accepted, and no buffer shared: `aliases` is absent)
+    capabilities = frozenset({"all-primitives", "all-dtypes", "control-flow", "option:donate"})
 
     def lower(self, program: Program, options: LoweringOptions) -> InterpreterExecutable:
         return InterpreterExecutable(program)

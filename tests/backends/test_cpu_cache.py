@@ -85,7 +85,7 @@ _CHILD = textwrap.dedent("""
     y = rng.standard_normal((16, 4)).astype(np.float32)
     out = fnx.jit(step)(w, x, y)
     print(json.dumps(dict(cache.stats, llvm="llvmlite.binding" in sys.modules,
-                          codegen="fnx.backends.cpu.lower" in sys.modules, out=out.tolist())))
+                          codegen="fnx.backends.cpu.emit" in sys.modules, out=out.tolist())))
 """)
 
 
@@ -261,7 +261,7 @@ def _keys_differ(monkeypatch, name, value):
 def test_the_key_covers_what_the_machine_code_depends_on(cache_dir, monkeypatch):
     assert _keys_differ(monkeypatch, "host_fingerprint", "cpuinfo:flags=sse2 avx")  # CPU features
     assert _keys_differ(monkeypatch, "llvm_fingerprint", "libllvmlite.so:1:2")  # LLVM version
-    assert _keys_differ(monkeypatch, "source_fingerprint", "lower.py:1:2")  # code generator
+    assert _keys_differ(monkeypatch, "source_fingerprint", "emit/program.py:1:2")  # code generator
     prog = sin_cumsum()
     key = cache.key(prog, True)
     assert cache.key(sin_cumsum(), True) == key  # structural: a program built again
@@ -335,7 +335,7 @@ def test_constants_of_sub_programs(cache_dir):
 
 @pytest.mark.skipif(not ELF_LOADER, reason="the ELF loader is for Linux x86-64")
 def test_loader_runs_objects_like_mcjit():
-    from fnx.backends.cpu import module
+    from fnx.backends.cpu import codelib
     text = """
         @counts = global [4 x i64] zeroinitializer
         @table = internal constant [4 x double] [double 1.0, double 2.0, double 3.0, double 4.0]
@@ -353,7 +353,7 @@ def test_loader_runs_objects_like_mcjit():
           ret double %r
         }
     """
-    compiled, obj = module.compile_ir(text)
+    compiled, obj = codelib.compile_ir(text)
     image = loader.load(obj)
     assert image is not None
     sig = ctypes.CFUNCTYPE(ctypes.c_double, ctypes.c_int64, ctypes.c_double, ctypes.c_void_p)

@@ -1,6 +1,6 @@
 """The CPU backend's cross-kernel fusion, against the interpreter and against itself unfused:
 
-- loop groups (fused.group_kernels): consecutive map/reduce kernels sharing outer loops run
+- loop groups (schedule.fusion.group_kernels): consecutive map/reduce kernels sharing outer loops run
   row block by row block (softmax, logsumexp); only when every value one member writes is
   read by a later one at the same outer index;
 - GEMM epilogues (kernels.fuse_epilogues): a dot's only, elementwise consumer runs inside the

@@ -139,7 +139,7 @@ def test_transposes_are_tiled_including_ragged_edges():
 
 def test_contiguous_loops_are_merged():
     """A [64, 3] map is one flat loop of 192 (so it vectorises); a [64, 3] + broadcast [3] is not."""
-    from fnx.backends.cpu.fused import identity_index, linear, merge_dims
+    from fnx.backends.cpu.schedule.indexing import identity_index, linear, merge_dims
     ix = identity_index((64, 3))
     assert merge_dims((64, 3), [linear(ix, (64, 3))]) == [[0, 1]]
     assert merge_dims((64, 3), [linear(ix, (64, 3)), linear(ix[1:], (3,))]) == [[0], [1]]

@@ -1,6 +1,6 @@
 """Float32 sums over 10^7 elements under jit are at least as accurate as numpy's pairwise
 summation: long inner reductions add blocks of SUM_BLOCK terms and combine the block sums in
-float64 (fused.blocked_sum). The vectorised running sum alone lost ~n/64 roundings (sum of
+float64 (`emit.fused.blocked_sum`). The vectorised running sum alone lost ~n/64 roundings (sum of
 squares of 10^7 float32 values: 2.2e-5 relative error; numpy 3e-8)."""
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ def test_axis_reductions_of_1e7_float32(x, shape, axis):
 def test_blocked_sums_keep_special_values(dtype):
     """Around the block size and with inf, NaN, -0.0 and overflow, the blocked sum gives the
     interpreter's special results (and its value to rounding otherwise)."""
-    from fnx.backends.cpu.fused import SUM_BLOCK
+    from fnx.backends.cpu.emit.fused import SUM_BLOCK
     f = fnx.jit(lambda a: a.sum(axis=-1))
     big = np.finfo(dtype).max
     for n in (SUM_BLOCK - 1, SUM_BLOCK, SUM_BLOCK + 1, 2 * SUM_BLOCK, 3 * SUM_BLOCK + 7):

@@ -1,4 +1,4 @@
-"""fnx.backends.cpu.matmul: the packed GEMM against numpy for every dtype, many shapes (hypothesis
+"""fnx.backends.cpu.emit.matmul: the packed GEMM against numpy for every dtype, many shapes (hypothesis
 over small M, N, K including 0, 1 and odd sizes; block-boundary sizes; 256^3 and 1024^3 once),
 strided operands, the accumulate flag, and no reads or writes outside the operands' windows.
 
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import llvmlite.binding as llvm  # noqa: E402
 from llvmlite import ir  # noqa: E402
 
-from fnx.backends.cpu import matmul as MM  # noqa: E402
+from fnx.backends.cpu.emit import matmul as MM  # noqa: E402
 
 llvm.initialize_native_target()
 llvm.initialize_native_asmprinter()

@@ -1,4 +1,4 @@
-"""The on-disk cache of machine code: its key, and reading entries (`module` writes them).
+"""The on-disk cache of machine code: its key, and its entries (read and written without LLVM).
 
 The key covers everything the machine code depends on, and is computed before any LLVM IR is
 made: the program's canonical text (constants by type, and small ones by value too; the
@@ -18,10 +18,20 @@ fails its digest (truncated, corrupt) is ignored, and compiled and written again
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import os
 import struct
 import sys
+import tempfile
+
+import numpy as np
+
+import fnx_ir
+from fnx_ir import subprograms
+from fnx_ir.text import print_program
+
+from .target import host
 
 try:
     from _blake2 import blake2b  # hashlib itself loads OpenSSL: ~3 ms
@@ -40,6 +50,7 @@ stats = {"compiles": 0, "disk_hits": 0, "disk_writes": 0}
 
 
 def cache_dir() -> str | None:
+    """The directory of CPU entries (from FNX_CACHE_DIR), or None when the cache is off."""
     d = os.environ.get("FNX_CACHE_DIR")
     if d is None:
         d = os.path.join(os.path.expanduser("~"), ".cache", "fnx")
@@ -64,7 +75,6 @@ def host_fingerprint() -> str:
             return "cpuinfo:" + ";".join(f"{k}={fields[k]}" for k in keep if k in fields)
     except (OSError, UnicodeDecodeError):
         pass
-    from .module import host
     return "llvm:" + ":".join(host())
 
 
@@ -73,7 +83,6 @@ def _llvmlite_dir() -> str:
         d = os.path.join(entry or ".", "llvmlite")
         if os.path.isfile(os.path.join(d, "__init__.py")):
             return d
-    import importlib.util
     spec = importlib.util.find_spec("llvmlite")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("llvmlite is not installed")
@@ -92,17 +101,16 @@ def llvm_fingerprint() -> str:
 
 
 def source_fingerprint() -> str:
-    """The code generator: every source file of this package and of fnx_ir, subpackages
-    included, by path, size and modification time (any edit, checkout or install changes one;
-    reading and hashing them all would cost more than the rest of a cache hit)."""
-    import fnx_ir
+    """The code generator: every source file of this package (its stages' subpackages included)
+    and of fnx_ir, by path, size and modification time (any edit, checkout or install changes
+    one; reading and hashing them all would cost more than the rest of a cache hit)."""
     parts = []
-    for d in (os.path.dirname(__file__), os.path.dirname(fnx_ir.__file__)):
-        for root, dirs, files in os.walk(d):
-            dirs[:] = sorted(x for x in dirs if x != "__pycache__")
+    for top in (os.path.dirname(__file__), os.path.dirname(fnx_ir.__file__)):
+        for d, subdirs, files in os.walk(top):
+            subdirs[:] = sorted(s for s in subdirs if s != "__pycache__")
             for name in sorted(files):
                 if name.endswith(".py"):
-                    path = os.path.join(root, name)
+                    path = os.path.join(d, name)
                     st = os.stat(path)
                     parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
     return ";".join(parts)
@@ -110,7 +118,6 @@ def source_fingerprint() -> str:
 
 @functools.lru_cache(maxsize=None)
 def _static_key() -> bytes:
-    import numpy as np
     machine = os.uname().machine if hasattr(os, "uname") else ""
     parts = [f"fnx-cpu-cache/{FORMAT}", sys.version, sys.platform, machine, np.__version__,
              llvm_fingerprint(), host_fingerprint(), source_fingerprint()]
@@ -119,7 +126,6 @@ def _static_key() -> bytes:
 
 def all_programs(program) -> list:
     """`program` and its sub-programs, depth first: the order constants are keyed and found in."""
-    from fnx_ir import subprograms
     out = [program]
     i = 0
     while i < len(out):
@@ -132,7 +138,6 @@ def all_programs(program) -> list:
 def key(program, optimize: bool, donate=()) -> str | None:
     """The cache key of `program`'s machine code, or None if it is not to be cached.
     `donate`: the (output, input) buffer pairs asked for (they change the code)."""
-    from fnx_ir.text import print_program
     text = print_program(program, constants=False)
     if "<" in text:  # a parameter without a faithful text form: nothing reliable to key on
         return None
@@ -157,6 +162,7 @@ def key(program, optimize: bool, donate=()) -> str | None:
 
 
 def digest(*parts: bytes) -> bytes:
+    """A 16-byte digest of `parts`, concatenated."""
     h = blake2b(digest_size=16)
     for p in parts:
         h.update(p)
@@ -186,6 +192,7 @@ def read_entry(stem: str) -> tuple[dict, bytes] | None:
 
 
 def read_llvm_ir(stem: str, meta: dict) -> str | None:
+    """The entry's LLVM IR, or None if absent or not the one `meta` was written with."""
     try:
         with open(stem + ".ll", "rb") as f:
             data = f.read()
@@ -195,30 +202,69 @@ def read_llvm_ir(stem: str, meta: dict) -> str | None:
 
 
 def touch(path: str) -> None:
+    """Mark `path` recently used (the pruning removes the least recently used first)."""
     try:
         os.utime(path)
     except OSError:
         pass
 
 
-class Compiled:
-    """Machine code in memory: symbol addresses, plus the optimised LLVM IR and the assembly for
-    inspection (made when asked, from the code generator's IR)."""
+def _write_atomic(path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
-    def __init__(self, engine, source, optimize: bool):
-        self._engine = engine  # an MCJIT engine or a `loader.Image`: keeps the code alive
-        self._source = source  # () -> the code generator's LLVM IR text
-        self._optimize = optimize
 
-    def address(self, name: str) -> int:
-        return self._engine.get_function_address(name)
+def write_entry(stem: str, meta: dict, obj: bytes, llvm_ir: str) -> None:
+    """Store a cache entry (see above): `meta` is what the runtime needs besides the object."""
+    ll = llvm_ir.encode()
+    meta = dict(meta, format=FORMAT, ll_digest=digest(ll).hex())
+    m = json.dumps(meta, separators=(",", ":")).encode()
+    header = HEADER.pack(MAGIC, digest(m, obj), len(m), len(obj))
+    try:
+        _write_atomic(stem + ".ll", ll)
+        _write_atomic(stem + ".o", header + m + obj)  # last: its presence means both are there
+        stats["disk_writes"] += 1
+        _prune(os.path.dirname(stem), int(float(os.environ.get("FNX_CACHE_MAX_MB", "512")) * 2**20))
+    except OSError:
+        pass  # a read-only or full disk only costs the next process a compile
 
-    @functools.cached_property
-    def llvm_ir(self) -> str:
-        from .module import optimized_ir
-        return optimized_ir(self._source(), self._optimize)
 
-    @functools.cached_property
-    def asm(self) -> str:
-        from .module import assembly
-        return assembly(self.llvm_ir)
+def _prune(directory: str, max_bytes: int) -> None:
+    """Remove least recently used entries until the cache fits in `max_bytes`."""
+    entries, total = [], 0
+    with os.scandir(directory) as it:
+        files = {e.name: e for e in it}
+    for name, e in files.items():
+        if not name.endswith(".o"):
+            continue
+        try:
+            st = e.stat()
+            size = st.st_size
+            ll = files.get(name[:-2] + ".ll")
+            if ll is not None:
+                size += ll.stat().st_size
+        except OSError:
+            continue  # removed by another process meanwhile
+        entries.append((st.st_mtime, size, e.path))
+        total += size
+    if total <= max_bytes:
+        return
+    for _, size, path in sorted(entries):
+        if total <= max_bytes:
+            break
+        for p in (path, path[:-2] + ".ll"):
+            try:
+                os.unlink(p)
+            except OSError:
+                pass
+        total -= size

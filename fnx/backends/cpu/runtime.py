@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+from typing import Callable
 
 import numpy as np
 
@@ -65,13 +66,14 @@ def _strides(shape) -> tuple:
 class CPUExecutable:
     """`executable(*arrays) -> list[fnx.Array]`, running the whole program in one native call."""
 
-    def __init__(self, program: Program, constants, compiled, info: dict, layout=None):
-        """`info`: what the code was generated with (`entry` name, `arena_size`, `align`,
-        `aliases`: (output, donated input) pairs); `layout`: its partition and plan, if at hand
-        (else made again when inspected)."""
+    def __init__(self, program: Program, constants, compiled, info: dict,
+                 layout: Callable[[], tuple]):
+        """`compiled`: the machine code (`codelib.Compiled`); `info`: what it was generated with
+        (`entry` name, `arena_size`, `align`, `aliases`: (output, donated input) pairs);
+        `layout()`: its partition and plan, for inspection (called once, when first asked)."""
         self.program = program
         self._compiled = compiled  # keeps the machine code alive
-        self._layout = layout
+        self._make_layout = layout
         self._arena_size = info["arena_size"]
         self._align = info["align"]
         work = sum(v.type.size for e in program.equations for v in e.inputs + e.outputs)
@@ -96,22 +98,19 @@ class CPUExecutable:
         self._pool: list = []
         self.aliases = dict(info.get("aliases", ()))  # output index -> donated input index
 
-    def _get_layout(self):
-        if self._layout is None:
-            from .lower import build_module
-            _, lay, _ = build_module(self.program, tuple(self.aliases.items()))
-            self._layout = (lay.part, lay.plan)
-        return self._layout
+    @functools.cached_property
+    def _layout(self) -> tuple:
+        return self._make_layout()
 
     @property
     def partition(self):
         """The kernels (for inspection and tests)."""
-        return self._get_layout()[0]
+        return self._layout[0]
 
     @property
     def plan(self):
         """Where intermediates live (for inspection and tests)."""
-        return self._get_layout()[1]
+        return self._layout[1]
 
     @property
     def llvm_ir(self) -> str:
@@ -136,7 +135,7 @@ class CPUExecutable:
         if len(args) != len(self._in_sig):
             raise TypeError(f"program takes {len(self._in_sig)} inputs, got {len(args)}")
         out = []
-        for i, (a, v) in enumerate(zip(args, self.program.inputs)):
+        for i, (a, v) in enumerate(zip(args, self.program.inputs, strict=True)):
             shape, dtype, _ = self._in_sig[i]
             a = np.asarray(a)
             if a.shape != shape or a.dtype != dtype:
@@ -151,7 +150,7 @@ class CPUExecutable:
         """The output arrays: each donated input that can be written safely, else a copy of it
         (the code may read the input through the output's buffer); new ones for the rest."""
         outs = []
-        for j, (shape, dtype) in enumerate(zip(self._out_shapes, self._out_dtypes)):
+        for j, (shape, dtype) in enumerate(zip(self._out_shapes, self._out_dtypes, strict=True)):
             i = self.aliases.get(j)
             if i is None:
                 outs.append(_new_array(shape, dtype))

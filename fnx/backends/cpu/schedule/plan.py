@@ -21,6 +21,7 @@ ALIGN = 64  # a cache line, and the widest vector
 
 
 def nbytes(v: Var) -> int:
+    """The bytes of `v`'s buffer."""
     return v.type.size * v.type.dtype.itemsize
 
 

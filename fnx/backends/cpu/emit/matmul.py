@@ -76,10 +76,12 @@ and 6 x 64 tiles (fewer loads per FMA, but padding waste at N = 256/512), 12 x 3
 """
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
 
 from llvmlite import ir
+
+from ..schedule.gemm import (ELEMENT_BYTES, GEMM_DTYPES, GemmParams, dtype_name, gemm_params,
+                             gemm_scratch_bytes)
+from .loops import loop_nest
 
 __all__ = ["emit_gemm", "emit_gemm_batched", "emit_gemm_strided", "emit_gemm_strided_batched",
            "gemm_scratch_bytes", "gemm_params", "GemmParams", "GEMM_DTYPES"]
@@ -90,104 +92,14 @@ I32 = ir.IntType(32)
 I64 = ir.IntType(64)
 PTR = ir.PointerType()
 
-GEMM_DTYPES = ("float32", "float64", "int32", "uint32", "int64", "bool")
-_ELT = {
-    "float32": (ir.FloatType, 4),
-    "float64": (ir.DoubleType, 8),
-    "int32": (lambda: I32, 4),
-    "uint32": (lambda: I32, 4),
-    "int64": (lambda: I64, 8),
-    "bool": (lambda: I8, 1),
+_TYPE = {  # the element type in registers and memory
+    "float32": ir.FloatType,
+    "float64": ir.DoubleType,
+    "int32": lambda: I32,
+    "uint32": lambda: I32,
+    "int64": lambda: I64,
+    "bool": lambda: I8,
 }
-
-
-def _dtype_name(dtype) -> str:
-    name = getattr(dtype, "name", None) or str(dtype)
-    if name in ("bool_", "b1"):
-        name = "bool"
-    try:
-        import numpy as np
-        name = np.dtype(name).name
-    except Exception:
-        pass
-    if name not in _ELT:
-        raise ValueError(f"gemm: unsupported dtype {dtype!r}; supported: {', '.join(GEMM_DTYPES)}")
-    return name
-
-
-@dataclass(frozen=True)
-class GemmParams:
-    """Blocking for the float kernels: MR x NR register tile (NR a multiple of the vector width
-    VW), KC depth of a packed slice, MC rows of A per packed block, NC columns of B per block."""
-    mr: int
-    nr: int
-    vw: int
-    kc: int
-    mc: int
-    nc: int
-
-
-@functools.lru_cache(maxsize=None)
-def _host_vector() -> tuple[int, int]:
-    """(vector bits, number of vector registers) of the host."""
-    try:
-        import llvmlite.binding as llvm
-        llvm.initialize_native_target()
-        feats = llvm.get_host_cpu_features()
-        triple = llvm.get_process_triple()
-    except Exception:  # pragma: no cover - no LLVM: be conservative
-        return 128, 16
-    if feats.get("avx512f", False):
-        return 512, 32
-    if feats.get("avx2", False) or feats.get("avx", False):
-        return 256, 16
-    if triple.startswith(("aarch64", "arm64")):
-        return 128, 32
-    return 128, 16
-
-
-def gemm_params(dtype, vector_bits: int | None = None, num_regs: int | None = None) -> GemmParams:
-    """The blocking used for `dtype` on a target with `vector_bits`-wide vectors and
-    `num_regs` vector registers (default: the host)."""
-    name = _dtype_name(dtype)
-    hb, hr = _host_vector()
-    vector_bits = vector_bits or hb
-    num_regs = num_regs or (hr if vector_bits == hb else (32 if vector_bits >= 512 else 16))
-    size = _ELT[name][1]
-    vw = max(1, vector_bits // (8 * size))
-    nr = 2 * vw
-    if num_regs >= 32:
-        mr = 8          # a power of two so that A packs with shuffles
-        if size == 8:
-            nr = 3 * vw  # 24 accumulators: float64 gains ~5% at 1024^2, float32 does not
-    else:
-        mr = 6          # 12 accumulators of 16 registers
-    # Measured on an AVX-512 core (48 KiB L1d, 2 MiB L2): the B micro-panel (KC x NR) stays in
-    # L1 across the MR-row tiles, the A block (MC x KC) in L2, B's block (KC x NC) in L2/L3.
-    # KC 128..384 and MC 64..128 are within a few percent of each other.
-    kc = 256
-    mc = mr * max(1, (64 if size <= 4 else 128) // mr)
-    nc = nr * max(1, (4096 if size <= 4 else 2048) // nr)
-    return GemmParams(mr=mr, nr=nr, vw=vw, kc=kc, mc=mc, nc=nc)
-
-
-def _round_up(x: int, m: int) -> int:
-    return (x + m - 1) // m * m
-
-
-def gemm_scratch_bytes(M: int, N: int, K: int, dtype, vector_bits: int | None = None,
-                       num_regs: int | None = None, params: GemmParams | None = None) -> int:
-    """Bytes of scratch `fnx.gemm.<dtype>` needs for an M x K @ K x N product (0 for integer
-    and bool dtypes). Never more than (MC + NC) * KC elements plus 128 bytes."""
-    name = _dtype_name(dtype)
-    if name not in ("float32", "float64") or M <= 0 or N <= 0 or K <= 0:
-        return 0
-    p = params or gemm_params(name, vector_bits, num_regs)
-    size = _ELT[name][1]
-    kc = min(K, p.kc)
-    a = _round_up(min(M, p.mc), p.mr) * kc * size
-    b = _round_up(min(N, p.nc), p.nr) * kc * size
-    return _round_up(a, 64) + b + 128
 
 
 # ----------------------------------------------------------------------------------------------
@@ -196,42 +108,6 @@ def gemm_scratch_bytes(M: int, N: int, K: int, dtype, vector_bits: int | None = 
 
 def _c64(v):
     return ir.Constant(I64, v)
-
-
-class _For:
-    """`with _For(b, lo, hi, step) as i:` emits `for (i = lo; i < hi; i += step) body`
-    (signed compare). The builder is left after the loop."""
-
-    def __init__(self, b, lo, hi, step=1, name="i"):
-        self.b, self.lo, self.hi, self.step, self.name = b, lo, hi, step, name
-
-    def __enter__(self):
-        b = self.b
-        fn = b.block.parent
-        self.pre = b.block
-        self.cond = fn.append_basic_block(self.name + ".cond")
-        self.body = fn.append_basic_block(self.name + ".body")
-        self.end = fn.append_basic_block(self.name + ".end")
-        b.branch(self.cond)
-        b.position_at_end(self.cond)
-        lo = self.lo if isinstance(self.lo, ir.Value) else _c64(self.lo)
-        hi = self.hi if isinstance(self.hi, ir.Value) else _c64(self.hi)
-        self.i = b.phi(I64, name=self.name)
-        self.i.add_incoming(lo, self.pre)
-        b.cbranch(b.icmp_signed("<", self.i, hi), self.body, self.end)
-        b.position_at_end(self.body)
-        return self.i
-
-    def __exit__(self, *exc):
-        if exc[0] is not None:
-            return False
-        b = self.b
-        step = self.step if isinstance(self.step, ir.Value) else _c64(self.step)
-        nxt = b.add(self.i, step, name=self.name + ".next")
-        self.i.add_incoming(nxt, b.block)
-        b.branch(self.cond)
-        b.position_at_end(self.end)
-        return False
 
 
 def _smin(b, x, y):
@@ -310,6 +186,9 @@ def _emit_microkernel(module, name, T, size, p: GemmParams):
                             ir.Constant(I32, 1)])
     entry = b.block
 
+    # The k loop is built by hand, not by `loops.loop_nest`: its accumulators are loop-carried
+    # registers (phis), unrolled by U with a remainder loop. It is the one sequential loop the
+    # loop helper does not open (a reduction inside one tile: never split across threads).
     U = 4                    # k-loop unroll
     hdr_u = fn.append_basic_block("ku.hdr")
     body_u = fn.append_basic_block("ku.body")
@@ -343,7 +222,7 @@ def _emit_microkernel(module, name, T, size, p: GemmParams):
     for u in range(U):
         acc = step(b, b.add(k_u, _c64(u)) if u else k_u, acc)
     k_u.add_incoming(b.add(k_u, _c64(U)), b.block)
-    for ph, v in zip(acc_u, acc):
+    for ph, v in zip(acc_u, acc, strict=True):
         ph.add_incoming(v, b.block)
     b.branch(hdr_u)
 
@@ -359,7 +238,7 @@ def _emit_microkernel(module, name, T, size, p: GemmParams):
     b.position_at_end(body_r)
     acc = step(b, k_r, acc_r)
     k_r.add_incoming(b.add(k_r, _c64(1)), b.block)
-    for ph, v in zip(acc_r, acc):
+    for ph, v in zip(acc_r, acc, strict=True):
         ph.add_incoming(v, b.block)
     b.branch(hdr_r)
 
@@ -388,15 +267,17 @@ def _emit_microkernel(module, name, T, size, p: GemmParams):
             for i in range(MR):
                 for v in range(NV):
                     b.store(final[i * NV + v], _gep(b, tile, _c64(i * NR + v * VW), T), align=size)
-            with _For(b, 0, mrem, 1, "ei") as i:
+            def ei_step(i):
                 crow = _gep(b, c, b.mul(i, ldc), T)
                 trow = _gep(b, tile, b.mul(i, _c64(NR)), T)
-                with _For(b, 0, nrem, 1, "ej") as j:
+                def ej_step(j):
                     val = b.load(_gep(b, trow, j, T), typ=T)
                     cp = _gep(b, crow, b.mul(j, csc), T)
                     old = b.load(cp, typ=T)
                     old = b.select(beta, old, ir.Constant(T, 0.0))
                     b.store(b.fadd(old, val), cp)
+                loop_nest(b, [nrem], ej_step, test_first=True, names=["ej"])
+            loop_nest(b, [mrem], ei_step, test_first=True, names=["ei"])
     b.ret_void()
     return fn
 
@@ -411,7 +292,7 @@ def _transpose_block(b, rows, vw):
         nxt = []
         for x, y in zip(streams[0::2], streams[1::2]):
             z = []
-            for xv, yv in zip(x, y):
+            for xv, yv in zip(x, y, strict=True):
                 z += _zip(b, xv, yv, g, vw)
             nxt.append(z)
         streams = nxt
@@ -439,43 +320,51 @@ def _emit_pack_b(module, name, T, size, p: GemmParams):
     kv = b.mul(b.sdiv(kc, _c64(VW)), _c64(VW))
     with b.if_else(rowmajor) as (rm, other):
         with rm:
-            with _For(b, 0, kc, 1, "k") as k:
+            def k_step(k):
                 s = _gep(b, src, b.mul(k, rsb), T)
                 d = _gep(b, dst, b.mul(k, _c64(NR)), T)
-                with _For(b, 0, nfull, NR, "j0") as j0:
+                def j0_step(j0):
                     sj = _gep(b, s, j0, T)
                     dj = _gep(b, d, b.mul(j0, kc), T)
                     for v in range(NR // VW):
                         x = b.load(_gep(b, sj, _c64(v * VW), T), typ=vty, align=size)
                         b.store(x, _gep(b, dj, _c64(v * VW), T), align=size)
+                loop_nest(b, [(0, nfull, NR)], j0_step, test_first=True, names=["j0"])
+            loop_nest(b, [kc], k_step, test_first=True, names=["k"])
         with other:
             with b.if_then(colmajor):
                 # full panels, the first kv rows: VW columns x VW rows per transpose
-                with _For(b, 0, nfull, NR, "jt") as j0:
+                def jt_step(j0):
                     panel = _gep(b, dst, b.mul(j0, kc), T)
-                    with _For(b, 0, kv, VW, "kt") as k0:
-                        with _For(b, 0, NR, VW, "ht") as h:
+                    def kt_step(k0):
+                        def ht_step(h):
                             col = b.add(j0, h)
                             rows = [b.load(_gep(b, src, b.add(b.mul(b.add(col, _c64(t)), csb), k0), T),
                                            typ=vty, align=size) for t in range(VW)]
                             for j, v in enumerate(_transpose_block(b, rows, VW)):
                                 at = b.add(b.mul(b.add(k0, _c64(j)), _c64(NR)), h)
                                 b.store(v, _gep(b, panel, at, T), align=size)
+                        loop_nest(b, [(0, NR, VW)], ht_step, test_first=True, names=["ht"])
+                    loop_nest(b, [(0, kv, VW)], kt_step, test_first=True, names=["kt"])
+                loop_nest(b, [(0, nfull, NR)], jt_step, test_first=True, names=["jt"])
     # what is left, element by element: row-major B's last panel; column-major B's rows past
     # kv of the full panels and its last panel; any other layout entirely
     k_from = b.select(rowmajor, kc, b.select(colmajor, kv, _c64(0)))
-    with _For(b, 0, nc, NR, "jg") as j0:
+    def jg_step(j0):
         w = _smin(b, b.sub(nc, j0), _c64(NR))
         full = b.icmp_signed("==", w, _c64(NR))
         first = b.select(full, k_from, _c64(0))
         panel = _gep(b, dst, b.mul(j0, kc), T)
-        with _For(b, first, kc, 1, "kg") as k:
+        def kg_step(k):
             d = _gep(b, panel, b.mul(k, _c64(NR)), T)
-            with _For(b, 0, NR, 1, "tg") as t:
+            def tg_step(t):
                 inb = b.icmp_signed("<", t, w)
                 at = b.add(b.mul(k, rsb), b.mul(b.select(inb, b.add(j0, t), j0), csb))
                 v = b.load(_gep(b, src, at, T), typ=T)
                 b.store(b.select(inb, v, zero), _gep(b, d, t, T))
+            loop_nest(b, [NR], tg_step, test_first=True, names=["tg"])
+        loop_nest(b, [(first, kc)], kg_step, test_first=True, names=["kg"])
+    loop_nest(b, [(0, nc, NR)], jg_step, test_first=True, names=["jg"])
     b.ret_void()
     return fn
 
@@ -512,7 +401,7 @@ def _emit_pack_a(module, name, T, size, p: GemmParams):
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     rowmajor = b.icmp_signed("==", csa, _c64(1))
     colmajor = b.icmp_signed("==", lda, _c64(1))
-    with _For(b, 0, mc, MR, "ip") as i0:
+    def ip_step(i0):
         panel = _gep(b, dst, b.mul(i0, kc), T)
         h = _smin(b, b.sub(mc, i0), _c64(MR))
         isfull = b.icmp_signed("==", h, _c64(MR))
@@ -522,20 +411,22 @@ def _emit_pack_a(module, name, T, size, p: GemmParams):
                 kv = _c64(0)
                 if shuffled:
                     kv = b.mul(b.sdiv(kc, _c64(VW)), _c64(VW))
-                    with _For(b, 0, kv, VW, "kv") as k:
+                    def kv_step(k):
                         loaded = [b.load(_gep(b, r, k, T), typ=vty, align=size) for r in rows]
                         d = _gep(b, panel, b.mul(k, _c64(MR)), T)
                         for j, v in enumerate(_transpose_block(b, loaded, VW)):
                             b.store(v, _gep(b, d, _c64(j * VW), T), align=size)
-                with _For(b, kv, kc, 1, "k") as k:
+                    loop_nest(b, [(0, kv, VW)], kv_step, test_first=True, names=["kv"])
+                def k_step(k):
                     d = _gep(b, panel, b.mul(k, _c64(MR)), T)
                     for i in range(MR):
                         b.store(b.load(_gep(b, rows[i], k, T), typ=T), _gep(b, d, _c64(i), T))
+                loop_nest(b, [(kv, kc)], k_step, test_first=True, names=["k"])
             with notrm:
                 with b.if_else(b.and_(isfull, colmajor)) as (cm, part):
                     with cm:
                         col = _gep(b, src, i0, T)
-                        with _For(b, 0, kc, 1, "kc") as k:
+                        def kc_step(k):
                             s = _gep(b, col, b.mul(k, csa), T)
                             d = _gep(b, panel, b.mul(k, _c64(MR)), T)
                             if pow2:
@@ -544,22 +435,25 @@ def _emit_pack_a(module, name, T, size, p: GemmParams):
                             else:
                                 for i in range(MR):
                                     b.store(b.load(_gep(b, s, _c64(i), T), typ=T), _gep(b, d, _c64(i), T))
+                        loop_nest(b, [kc], kc_step, test_first=True, names=["kc"])
                     with part:
                         # rows past mc read row i0 (in bounds) and store zeros
-                        with _For(b, 0, kc, 1, "kp") as k:
+                        def kp_step(k):
                             d = _gep(b, panel, b.mul(k, _c64(MR)), T)
                             for i in range(MR):
                                 inb = b.icmp_signed("<", _c64(i), h)
                                 row = b.select(inb, b.add(i0, _c64(i)), i0)
                                 v = b.load(_gep(b, src, b.add(b.mul(row, lda), b.mul(k, csa)), T), typ=T)
                                 b.store(b.select(inb, v, zero), _gep(b, d, _c64(i), T))
+                        loop_nest(b, [kc], kp_step, test_first=True, names=["kp"])
+    loop_nest(b, [(0, mc, MR)], ip_step, test_first=True, names=["ip"])
     b.ret_void()
     return fn
 
 
 def _emit_float_gemm(module, fname, dname, p: GemmParams):
     """`fname` (the strided entry, see `emit_gemm_strided`)."""
-    Tcls, size = _ELT[dname]
+    Tcls, size = _TYPE[dname], ELEMENT_BYTES[dname]
     T = Tcls()
     uk = _emit_microkernel(module, fname + ".ukernel", T, size, p)
     packb = _emit_pack_b(module, fname + ".packb", T, size, p)
@@ -581,10 +475,12 @@ def _emit_float_gemm(module, fname, dname, p: GemmParams):
     kzero = b.icmp_signed("<=", K, _c64(0))
     with b.if_then(kzero):
         with b.if_then(b.not_(acc)):
-            with _For(b, 0, M, 1, "zi") as i:
+            def zi_step(i):
                 row = _gep(b, C, b.mul(i, rsc), T)
-                with _For(b, 0, N, 1, "zj") as j:
+                def zj_step(j):
                     b.store(ir.Constant(T, 0.0), _gep(b, row, b.mul(j, csc), T))
+                loop_nest(b, [N], zj_step, test_first=True, names=["zj"])
+            loop_nest(b, [M], zi_step, test_first=True, names=["zi"])
         _call_epilogue(b, epi, ctx, _c64(0), _c64(0), M, N)
         b.ret_void()
     MR, NR, KC, MC, NC = p.mr, p.nr, p.kc, p.mc, p.nc
@@ -599,28 +495,33 @@ def _emit_float_gemm(module, fname, dname, p: GemmParams):
     abytes = b.and_(b.add(abytes, _c64(63)), _c64(~63))
     Ap = b.inttoptr(base, PTR)
     Bp = b.inttoptr(b.add(base, abytes), PTR)
-    with _For(b, 0, N, NC, "jc") as jc:
+    def jc_step(jc):
         nc = _smin(b, b.sub(N, jc), _c64(NC))
-        with _For(b, 0, K, kcb, "pc") as pc:
+        def pc_step(pc):
             kc = _smin(b, b.sub(K, pc), kcb)
             b.call(packb, [kc, nc, _gep(b, B, b.add(b.mul(pc, rsb), b.mul(jc, csb)), T), rsb, csb, Bp])
             beta = b.or_(acc, b.icmp_signed(">", pc, _c64(0)))
             last = b.icmp_signed(">=", b.add(pc, kc), K)
-            with _For(b, 0, M, MC, "ic") as ic:
+            def ic_step(ic):
                 mc = _smin(b, b.sub(M, ic), _c64(MC))
                 b.call(packa, [mc, kc, _gep(b, A, b.add(b.mul(ic, rsa), b.mul(pc, csa)), T), rsa, csa, Ap])
-                with _For(b, 0, nc, NR, "jr") as jr:
+                def jr_step(jr):
                     bpan = _gep(b, Bp, b.mul(jr, kc), T)
                     nrem = _smin(b, b.sub(nc, jr), _c64(NR))
                     ccol = b.mul(b.add(jc, jr), csc)
-                    with _For(b, 0, mc, MR, "ir") as ir_:
+                    def ir_step(ir_):
                         apan = _gep(b, Ap, b.mul(ir_, kc), T)
                         mrem = _smin(b, b.sub(mc, ir_), _c64(MR))
                         cptr = _gep(b, C, b.add(b.mul(b.add(ic, ir_), rsc), ccol), T)
                         b.call(uk, [kc, apan, bpan, cptr, rsc, csc, beta, mrem, nrem])
+                    loop_nest(b, [(0, mc, MR)], ir_step, test_first=True, names=["ir"])
                     # this column of tiles is final: the epilogue reads it while it is in L1
                     with b.if_then(last):
                         _call_epilogue(b, epi, ctx, ic, b.add(jc, jr), mc, nrem)
+                loop_nest(b, [(0, nc, NR)], jr_step, test_first=True, names=["jr"])
+            loop_nest(b, [(0, M, MC)], ic_step, test_first=True, names=["ic"])
+        loop_nest(b, [(0, K, kcb)], pc_step, test_first=True, names=["pc"])
+    loop_nest(b, [(0, N, NC)], jc_step, test_first=True, names=["jc"])
     b.ret_void()
     return fn
 
@@ -630,7 +531,7 @@ def _emit_float_gemm(module, fname, dname, p: GemmParams):
 # ----------------------------------------------------------------------------------------------
 
 def _emit_int_gemm(module, fname, dname):
-    Tcls, size = _ELT[dname]
+    Tcls, size = _TYPE[dname], ELEMENT_BYTES[dname]
     T = Tcls()
     is_bool = dname == "bool"
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), _STRIDED_ARGS), fname)
@@ -643,18 +544,19 @@ def _emit_int_gemm(module, fname, dname):
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     acc = b.icmp_signed("!=", accum, ir.Constant(I32, 0))
     zero = ir.Constant(T, 0)
-    with _For(b, 0, M, 1, "i") as i:
+    def i_step(i):
         crow = _gep(b, C, b.mul(i, rsc), T)
         arow = _gep(b, A, b.mul(i, rsa), T)
         with b.if_then(b.not_(acc)):
-            with _For(b, 0, N, 1, "zj") as j:
+            def zj_step(j):
                 b.store(zero, _gep(b, crow, b.mul(j, csc), T))
-        with _For(b, 0, K, 1, "k") as k:
+            loop_nest(b, [N], zj_step, test_first=True, names=["zj"])
+        def k_step(k):
             a = b.load(_gep(b, arow, b.mul(k, csa), T), typ=T)
             brow = _gep(b, B, b.mul(k, rsb), T)
             if is_bool:
                 a = b.zext(b.icmp_unsigned("!=", a, zero), T)     # 0/1
-            with _For(b, 0, N, 1, "j") as j:
+            def j_step(j):
                 bp = _gep(b, brow, b.mul(j, csb), T)
                 cp = _gep(b, crow, b.mul(j, csc), T)
                 bv = b.load(bp, typ=T)
@@ -665,6 +567,9 @@ def _emit_int_gemm(module, fname, dname):
                     b.store(b.or_(cnz, b.and_(a, nz)), cp)
                 else:
                     b.store(b.add(cv, b.mul(a, bv)), cp)
+            loop_nest(b, [N], j_step, test_first=True, names=["j"])
+        loop_nest(b, [K], k_step, test_first=True, names=["k"])
+    loop_nest(b, [M], i_step, test_first=True, names=["i"])
     _call_epilogue(b, epi, ctx, _c64(0), _c64(0), M, N)
     b.ret_void()
     return fn
@@ -706,7 +611,7 @@ def _suffix(vector_bits, num_regs, params) -> str:
 def emit_gemm_strided(module: ir.Module, dtype, *, vector_bits: int | None = None,
                       num_regs: int | None = None, params: GemmParams | None = None) -> ir.Function:
     """Add (once) and return `fnx.gemm_strided.<dtype>` (see the module docstring)."""
-    dname = _dtype_name(dtype)
+    dname = dtype_name(dtype)
     fname = "fnx.gemm_strided.%s%s" % (dname, _suffix(vector_bits, num_regs, params))
     fn = module.globals.get(fname)
     if fn is not None:
@@ -723,7 +628,7 @@ def emit_gemm(module: ir.Module, dtype, *, vector_bits: int | None = None,
     is there already, and return it. `vector_bits` / `num_regs` override the host's vector
     width and register count (e.g. to build AVX2 or NEON-shaped kernels); `params` overrides
     the whole blocking (then `gemm_scratch_bytes` must be given the same params)."""
-    dname = _dtype_name(dtype)
+    dname = dtype_name(dtype)
     fname = "fnx.gemm.%s%s" % (dname, _suffix(vector_bits, num_regs, params))
     fn = module.globals.get(fname)
     if fn is not None:
@@ -744,7 +649,7 @@ def emit_gemm(module: ir.Module, dtype, *, vector_bits: int | None = None,
 
 def emit_gemm_batched(module: ir.Module, dtype, **kw) -> ir.Function:
     """Add and return `fnx.gemm_batched.<dtype>` (see the module docstring)."""
-    dname = _dtype_name(dtype)
+    dname = dtype_name(dtype)
     inner = emit_gemm_strided_batched(module, dname, **kw)
     fname = inner.name.replace("fnx.gemm_strided_batched.", "fnx.gemm_batched.", 1)
     fn = module.globals.get(fname)
@@ -766,21 +671,22 @@ def emit_gemm_batched(module: ir.Module, dtype, **kw) -> ir.Function:
 
 def emit_gemm_strided_batched(module: ir.Module, dtype, **kw) -> ir.Function:
     """Add and return `fnx.gemm_strided_batched.<dtype>` (see the module docstring)."""
-    dname = _dtype_name(dtype)
+    dname = dtype_name(dtype)
     inner = emit_gemm_strided(module, dname, **kw)
     fname = inner.name.replace("fnx.gemm_strided.", "fnx.gemm_strided_batched.", 1)
     fn = module.globals.get(fname)
     if fn is not None:
         return fn
-    T = _ELT[dname][0]()
+    T = _TYPE[dname]()
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), [I64] * 4 + [PTR] + [I64] * 3 + [PTR]
                                              + [I64] * 3 + [PTR] + [I64] * 3 + [I32, PTR]), fname)
     fn.attributes.add("nounwind")
     (batch, M, N, K, A, sa, rsa, csa, B, sb, rsb, csb, C, sc, rsc, csc, accum, scratch) = fn.args
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     null = ir.Constant(PTR, None)
-    with _For(b, 0, batch, 1, "bt") as t:
+    def bt_step(t):
         b.call(inner, [M, N, K, _gep(b, A, b.mul(t, sa), T), rsa, csa, _gep(b, B, b.mul(t, sb), T),
                        rsb, csb, _gep(b, C, b.mul(t, sc), T), rsc, csc, accum, scratch, null, null])
+    loop_nest(b, [batch], bt_step, test_first=True, names=["bt"])
     b.ret_void()
     return fn

@@ -8,10 +8,10 @@ Kinds of kernel:
   reduction is evaluated inside it, as for "map".
 - "opaque": one equation with an emitter of its own (dot_general, sort, scatter, ...), reading
   its operands from memory.
-Two later passes rework that list (the CPU backend's `lower.layout` runs them):
-`kernels.fuse_epilogues` folds a dot_general's elementwise consumer into it (an "epilogue" run
-by the GEMM), and `fused.group_kernels` turns runs of map/reduce kernels sharing outer loops
-into "group" kernels (row-wise softmax/logsumexp read each row once).
+Two later passes rework that list (`schedule.schedule` runs them, from `fusion`):
+`fuse_epilogues` folds a dot_general's elementwise consumer into it (an "epilogue" run by the
+GEMM), and `group_kernels` turns runs of map/reduce kernels sharing outer loops into "group"
+kernels (row-wise softmax/logsumexp read each row once).
 
 A value is *materialised* (gets a buffer) when it is a program input, constant or output, the
 result of a reduce/opaque kernel, or an output of a map kernel. Other values are recomputed
@@ -79,12 +79,12 @@ class Kernel:
     outputs: list  # the materialised vars it writes: the root's, then any stored fused values
     fused: list = field(default_factory=list)  # equations evaluated inside it, in program order
     reads: list = field(default_factory=list)  # the materialised vars it reads (alias-resolved)
-    # A "group" (see fused.group_kernels) runs map/reduce `members` in one loop nest over the
+    # A "group" (see fusion.group_kernels) runs map/reduce `members` in one loop nest over the
     # first `prefix` dims of their domains; its root is the last member's.
     members: list = field(default_factory=list)
     prefix: int = 0
     # A dot_general's elementwise consumer, run by the GEMM on each finished part of the product
-    # (see kernels.fuse_epilogues); its outputs are this kernel's.
+    # (see fusion.fuse_epilogues); its outputs are this kernel's.
     epilogue: "Kernel | None" = None
 
     @property

@@ -6,10 +6,9 @@ from the ndarray struct (numpy's stable C ABI), which saves the ~1 µs per array
 numpy for the address from Python would cost. `extra` is a C array: the data pointers of every
 constant (the program's and its sub-programs'), then the arena.
 
-Layout: `expand`, `partition`, then `kernels.fuse_epilogues` and `fused.group_kernels`, then
-`plan`. FNX_CPU_PROFILE=1 makes the entry count the cycles spent in each of its kernels
-(`profile(executable)` reads them; a debugging aid, keyed into the disk cache like every
-FNX_CPU_* setting).
+Every program's layout (kernels, buffers) comes from `schedule`. FNX_CPU_PROFILE=1 makes the
+entry count the cycles spent in each of its kernels (`profile(executable)` reads them; a
+debugging aid, keyed into the disk cache like every FNX_CPU_* setting).
 
 Sub-programs (the branches and bodies of cond/while/scan) become functions
 `void prog(ptr ins[], ptr outs[], ptr consts[], ptr arena)` (C arrays of buffer pointers),
@@ -17,24 +16,25 @@ emitted by the same code; the control-flow kernels call them.
 """
 from __future__ import annotations
 
+import ctypes
 import os
-from dataclasses import dataclass
 
 from llvmlite import ir
 
 from fnx_ir import Literal, Program, Var
 
+from ..target import module_target
+from ..schedule import Layout, schedule
+from ..schedule.partition import Partition
+from ..schedule.plan import nbytes
 from . import control, fused, kernels
 from . import irutil as u
-from .expand import expand
-from .module import new_module
-from .partition import Partition, partition
-from .plan import Plan, nbytes, plan
 
 # Object layouts (CPython 3, numpy >= 1.7), checked by the runtime before anything is compiled.
 TUPLE_ITEMS = 24  # offsetof(PyTupleObject, ob_item): the items themselves
 LIST_ITEMS = 24  # offsetof(PyListObject, ob_item): a pointer to the items
 ARRAY_DATA = 16  # offsetof(PyArrayObject_fields, data)
+OBJECT_LAYOUT = (TUPLE_ITEMS, LIST_ITEMS, ARRAY_DATA)
 
 ENTRY = "fnx_entry"
 PROFILE = "fnx_profile"  # FNX_CPU_PROFILE=1: i64 [kernels x (cycles, calls)] of the entry's kernels
@@ -49,20 +49,12 @@ def _array_data(b: ir.IRBuilder, items, i: int):
     return _load_ptr(b, _load_ptr(b, items, 8 * i), ARRAY_DATA)
 
 
-@dataclass
-class Layout:
-    """A program ready to emit: rewritten, partitioned into kernels, its buffers planned."""
-    program: Program
-    part: Partition
-    plan: Plan
-    scratch: list  # bytes of scratch space per kernel
-
-
 class ModuleBuilder:
     """Emits a program and its sub-programs into one module, with one table of constants."""
 
     def __init__(self):
-        self.module = new_module("fnx")
+        self.module = ir.Module(name="fnx")
+        self.module.triple, self.module.data_layout = module_target()
         self.constants: list = []  # (var, array): the table `extra` starts with, in index order
         self._const_index: dict[Var, int] = {}
         self._functions: dict[int, tuple] = {}  # id(sub-program) -> (program, function, arena bytes)
@@ -70,16 +62,11 @@ class ModuleBuilder:
 
     def layout(self, program: Program, donate=()) -> Layout:
         """`donate`: (output index, input index) pairs that may share a buffer (`plan.donations`)."""
-        expanded = expand(program)
-        part = partition(expanded)
-        kernels.fuse_epilogues(expanded, part)
-        fused.group_kernels(part)
-        scratch = [self._scratch_bytes(k.root) if k.kind == "opaque" else 0 for k in part.kernels]
         for v, c in program.constants:
             if v not in self._const_index:
                 self._const_index[v] = len(self.constants)
                 self.constants.append((v, c))
-        return Layout(expanded, part, plan(expanded, part, scratch, donate), scratch)
+        return schedule(program, self._scratch_bytes, donate)
 
     def _scratch_bytes(self, eq) -> int:
         if eq.primitive in control.CONTROL_FLOW:
@@ -205,9 +192,8 @@ def _profiled_call(b: ir.IRBuilder, fn, args, counters, idx: int) -> None:
 
 def profile(executable) -> list:
     """(kernel, cycles per call) of an executable compiled with FNX_CPU_PROFILE=1 set."""
-    import ctypes
     n = len(executable.partition.kernels)
-    addr = executable._compiled._engine.get_global_value_address(PROFILE)
+    addr = executable._compiled.global_address(PROFILE)
     raw = (ctypes.c_int64 * (2 * n)).from_address(addr)
     return [(k, raw[2 * i] / max(1, raw[2 * i + 1])) for i, k in enumerate(executable.partition.kernels)]
 

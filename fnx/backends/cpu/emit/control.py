@@ -13,6 +13,7 @@ import math
 from llvmlite import ir
 
 from . import irutil as u
+from .loops import loop_nest
 
 CONTROL_FLOW = frozenset({"cond", "while", "scan"})
 _ALIGN = 64
@@ -64,7 +65,7 @@ class _Carry:
     def __init__(self, b: ir.IRBuilder, init, outs, scratch, types):
         self.b, self.outs, self.types = b, outs, types
         self.now, self.spare, at = [], [], 0
-        for op, out, t in zip(init, outs, types):
+        for op, out, t in zip(init, outs, types, strict=True):
             op.copy_to(b, out)
             spare = b.gep(scratch, [u.i64(at)], inbounds=True, source_etype=u.I8)
             at += _aligned(_bytes(t))
@@ -80,7 +81,7 @@ class _Carry:
 
     def swap(self) -> None:
         b = self.b
-        for now, spare in zip(self.now, self.spare):
+        for now, spare in zip(self.now, self.spare, strict=True):
             a, c = b.load(now, typ=u.PTR), b.load(spare, typ=u.PTR)
             b.store(c, now)
             b.store(a, spare)
@@ -88,7 +89,7 @@ class _Carry:
     def finish(self) -> None:
         """Make sure the final carry is in the output buffers."""
         b = self.b
-        for now, out, t in zip(self.read(), self.outs, self.types):
+        for now, out, t in zip(self.read(), self.outs, self.types, strict=True):
             with u.if_then(b, b.icmp_unsigned("!=", now, out)):
                 u.memcpy(b, out, now, _bytes(t))
 
@@ -112,7 +113,7 @@ def _emit_cond(b, branches, operands, outs, scratch, subprogram, consts) -> None
     done = b.append_basic_block("cond.done")
     cases = [b.append_basic_block(f"cond.{i}") for i in range(len(branches))]
     switch = b.switch(k, cases[0])
-    for i, (block, branch) in enumerate(zip(cases, branches)):
+    for i, (block, branch) in enumerate(zip(cases, branches, strict=True)):
         switch.add_case(u.i64(i), block)
         b.position_at_end(block)
         _call(b, subprogram(branch)[0], ins, outs, consts, scratch)
@@ -155,12 +156,13 @@ def _emit_scan(b, eq, operands, outs, scratch, subprogram, consts) -> None:
                    [v.type for v in eq.outputs[:ncarry]])
     arena = b.gep(scratch, [u.i64(carry.size)], inbounds=True, source_etype=u.I8)
     fn = subprogram(p["body"])[0]
-    with u.loop(b, length) as t:
+    def step(t):
         i = b.sub(u.i64(length - 1), t) if p["reverse"] else t
         x_rows = [_row(b, x.ptr, x.shape, x.dtype, i) for x in xs]
-        y_rows = [_row(b, y, ty.shape, ty.dtype, i) for y, ty in zip(ys, y_types)]
+        y_rows = [_row(b, y, ty.shape, ty.dtype, i) for y, ty in zip(ys, y_types, strict=True)]
         _call(b, fn, consts_in + carry.read() + x_rows, carry.written() + y_rows, consts, arena)
         carry.swap()
+    loop_nest(b, [length], step)  # (each step reads the carry the one before wrote)
     carry.finish()
 
 

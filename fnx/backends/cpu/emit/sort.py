@@ -15,6 +15,7 @@ from llvmlite import ir
 from fnx_ir import DType
 
 from . import irutil as u
+from .loops import loop_nest, parallel_for
 
 _RADIX = 256
 
@@ -64,63 +65,71 @@ def emit_sort(b: ir.IRBuilder, eq, operands, outs, scratch) -> None:
     idx = [_at(b, scratch, u.i64(2 * n)), _at(b, scratch, u.i64(3 * n))]
     hist = _at(b, scratch, u.i64(4 * n))
 
-    with u.loop(b, outer) as o:
-        with u.loop(b, inner) as i:
-            base = u.add_i64(b, u.mul_i64(b, o, u.i64(n * inner)), i)
+    def sort_row(o, i):
+        base = u.add_i64(b, u.mul_i64(b, o, u.i64(n * inner)), i)
 
-            def element(k):
-                return u.add_i64(b, base, u.mul_i64(b, k, u.i64(inner)))
-            src = u.slot(b, u.PTR, idx[0])  # which half holds the current permutation
-            with u.loop(b, n) as k:
-                b.store(k, _at(b, idx[0], k))
-            for key in reversed(operands[:nkeys]):  # least significant key first
-                _sort_by_key(b, key, element, n, keys, idx, src, hist)
-            perm = b.load(src, typ=u.PTR)
-            with u.loop(b, n) as k:
-                frm = element(_get(b, perm, k))
-                for x, out in zip(operands, outs):
-                    u.store(b, x.load(b, frm), out, element(k), x.dtype)
+        def element(k):
+            return u.add_i64(b, base, u.mul_i64(b, k, u.i64(inner)))
+        src = u.slot(b, u.PTR, idx[0])  # which half holds the current permutation
+        parallel_for(b, [n], lambda k: b.store(k, _at(b, idx[0], k)))
+        for key in reversed(operands[:nkeys]):  # least significant key first
+            _sort_by_key(b, key, element, n, keys, idx, src, hist)
+        perm = b.load(src, typ=u.PTR)
+
+        def place(k):
+            frm = element(_get(b, perm, k))
+            for x, out in zip(operands, outs, strict=True):
+                u.store(b, x.load(b, frm), out, element(k), x.dtype)
+        parallel_for(b, [n], place)
+    loop_nest(b, [outer, inner], sort_row)  # (not independent: the rows share the scratch)
 
 
 def _sort_by_key(b, key, element, n, keys, idx, src, hist) -> None:
     """Stably reorder the permutation in `*src` by one key, a byte per pass."""
     cur_idx = b.load(src, typ=u.PTR)
     other_idx = b.select(b.icmp_unsigned("==", cur_idx, idx[0]), idx[1], idx[0])
-    with u.loop(b, n) as k:  # this key's values, in the current order
+    def gather_key(k):  # this key's values, in the current order
         value = key.load(b, element(_get(b, cur_idx, k)))
         b.store(_ordered_key(b, value, key.dtype), _at(b, keys[0], k))
+    parallel_for(b, [n], gather_key)
     key_src = u.slot(b, u.PTR, keys[0])
     idx_src = u.slot(b, u.PTR, cur_idx)
     idx_dst = u.slot(b, u.PTR, other_idx)
     passes = 1 if key.dtype.is_bool else key.dtype.itemsize
-    with u.loop(b, passes) as p:
+    def radix_pass(p):
         shift = b.mul(p, u.i64(8))
         ks, is_ = b.load(key_src, typ=u.PTR), b.load(idx_src, typ=u.PTR)
 
         def digit(k):
             return b.and_(b.lshr(_get(b, ks, k), shift), u.i64(_RADIX - 1))
-        with u.loop(b, _RADIX) as d:
-            b.store(u.i64(0), _at(b, hist, d))
-        with u.loop(b, n) as k:
+
+        def tally(k):
             slot_ = _at(b, hist, digit(k))
             b.store(b.add(b.load(slot_, typ=u.I64), u.i64(1)), slot_)
+        parallel_for(b, [_RADIX], lambda d: b.store(u.i64(0), _at(b, hist, d)))
+        loop_nest(b, [n], tally)
         uniform = b.icmp_unsigned("==", _get(b, hist, digit(u.i64(0))), u.i64(n))
         with u.if_then(b, b.not_(uniform)):  # otherwise this byte leaves the order as is
             total = u.slot(b, u.I64, u.i64(0))
-            with u.loop(b, _RADIX) as d:  # exclusive prefix sums: each bucket's first position
+
+            def first_position(d):  # exclusive prefix sums: each bucket's first position
                 count = _get(b, hist, d)
                 t = b.load(total, typ=u.I64)
                 b.store(t, _at(b, hist, d))
                 b.store(b.add(t, count), total)
+            loop_nest(b, [_RADIX], first_position)
             kd = b.select(b.icmp_unsigned("==", ks, keys[0]), keys[1], keys[0])
             id_ = b.load(idx_dst, typ=u.PTR)
-            with u.loop(b, n) as k:
+
+            def move(k):
                 slot_ = _at(b, hist, digit(k))
                 pos = b.load(slot_, typ=u.I64)
                 b.store(b.add(pos, u.i64(1)), slot_)
                 b.store(_get(b, ks, k), _at(b, kd, pos))
                 b.store(_get(b, is_, k), _at(b, id_, pos))
+            loop_nest(b, [n], move)
             b.store(kd, key_src)
             b.store(id_, idx_src)
             b.store(is_, idx_dst)
+    loop_nest(b, [passes], radix_pass)
     b.store(b.load(idx_src, typ=u.PTR), src)

@@ -21,7 +21,7 @@ import fnx_ir as ir
 from fnx_ir import Equation, Literal, Program, Var
 from fnx_ir.primitives import MOVES_BITS
 
-from .kernels import dot_operands
+from .gemm import dot_operands
 
 
 def expand(program: Program) -> Program:
@@ -127,9 +127,9 @@ def _widened(e: Equation, emit: _Emitter, narrow, wide) -> None:
         params["dtype"] = wide
     ins = [up(a) for a in e.inputs]
     types = ir.get_primitive(e.primitive).infer([a.type for a in ins], params)
-    outs = [Var(t) if narrow(v.type.dtype) else v for v, t in zip(e.outputs, types)]
+    outs = [Var(t) if narrow(v.type.dtype) else v for v, t in zip(e.outputs, types, strict=True)]
     _emit_rewritten(Equation(e.primitive, ins, outs, params, emit.source), emit)
-    for v, w in zip(e.outputs, outs):
+    for v, w in zip(e.outputs, outs, strict=True):
         if w is not v:
             emit("convert_element_type", [w], v, new_dtype=v.type.dtype, weak=v.type.weak)
 

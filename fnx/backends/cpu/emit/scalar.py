@@ -13,7 +13,7 @@ from llvmlite import ir
 
 from fnx_ir import DType, float32
 
-from . import mathlib
+from .. import mathlib
 from .irutil import F16, F32, F64, I16, I32, const, intrinsic, reg_type
 
 def _emit_math(b: ir.IRBuilder, name: str, args: list):

@@ -4,8 +4,8 @@ concatenate, pad, dynamic_update_slice, scatter and sort.
 dot_general reads its operands as they lie, as batches of row- or column-major matrices
 (`matrix_strides`; `expand` transposes only operands that fit neither), and with few output
 columns (N < the microkernel's width) and more rows computes C^T = B^T A^T, whose tiles are
-full. `fuse_epilogues` runs a product's elementwise consumer inside the GEMM (bias + ReLU, the
-SGD update), in place in that consumer's output when the types allow (FNX_CPU_NOEPI=1: off).
+full (both decided in `schedule.gemm`). A product's elementwise consumer chosen by
+`schedule.fusion.fuse_epilogues` runs inside the GEMM, on each finished block.
 
 Each reads its operands from memory (contiguous, row-major) and writes its outputs. Indices that
 come from data are clamped (or, for scatter's 'drop' mode, checked) before any address is formed.
@@ -13,17 +13,18 @@ come from data are clamped (or, for scatter's 'drop' mode, checked) before any a
 from __future__ import annotations
 
 import math
-from contextlib import ExitStack, contextmanager
 
 from llvmlite import ir
 
-from fnx_ir import DType, Literal, Var
+from fnx_ir import DType, Literal
 
+from ..schedule.gemm import gemm_params, gemm_plan, gemm_scratch_bytes
+from ..schedule.indexing import strides
 from . import fused
 from . import irutil as u
 from . import scalar
-from .fused import strides
-from .matmul import emit_gemm_strided, emit_gemm_strided_batched, gemm_params, gemm_scratch_bytes
+from .loops import loop_nest, parallel_for
+from .matmul import emit_gemm_strided, emit_gemm_strided_batched
 from .sort import emit_sort, sort_scratch_bytes
 
 
@@ -54,11 +55,17 @@ class Operand:
             u.memcpy(b, dst, self.ptr, math.prod(self.shape) * self.dtype.itemsize)
 
 
-@contextmanager
-def nest(b: ir.IRBuilder, shape):
-    """Loops over every index of `shape` (row-major); yields one i64 per dim (constant 0 for size 1)."""
-    with ExitStack() as stack:
-        yield [u.i64(0) if n == 1 else stack.enter_context(u.loop(b, n)) for n in shape]
+def nest(b: ir.IRBuilder, shape, body, independent: bool = True) -> None:
+    """Loops over every index of `shape` (row-major): `body(index)`, one i64 per dim (constant 0
+    for size 1). `independent`: see `loops.loop_nest` (false when two indices may write one place)."""
+    looped = [d for d, n in enumerate(shape) if n != 1]
+
+    def at(*ix):
+        index = [u.i64(0)] * len(shape)
+        for d, i in zip(looped, ix, strict=True):
+            index[d] = i
+        body(index)
+    loop_nest(b, [shape[d] for d in looped], at, independent=independent)
 
 
 def offset(b: ir.IRBuilder, index, strides_) -> ir.Value:
@@ -71,110 +78,8 @@ def offset(b: ir.IRBuilder, index, strides_) -> ir.Value:
 
 # ------------------------------------------------------------------ dot_general
 
-def matrix_strides(shape, batch, rows, cols):
-    """(batch, row, column) element strides of an operand of `shape` read as a batch of
-    prod(rows) x prod(cols) matrices (dims `rows` / `cols` flattened in the order given), or
-    None when its row-major layout does not allow it: the batch dims must lead, in order, and
-    the rest be `rows` then `cols` (a row-major matrix) or `cols` then `rows` (column-major)."""
-    nb = len(batch)
-    if tuple(batch) != tuple(range(nb)):
-        return None
-    rest = tuple(range(nb, len(shape)))
-    nr = math.prod(shape[d] for d in rows)
-    nc = math.prod(shape[d] for d in cols)
-    per_batch = math.prod(shape[nb:])
-    if rest == tuple(rows) + tuple(cols):
-        return per_batch, nc, 1
-    if rest == tuple(cols) + tuple(rows):
-        return per_batch, 1, nr
-    return None
-
-
-def dot_operands(eq):
-    """The strided batches of matrices a dot_general reads: (lhs, rhs) as (batch, row, col)
-    strides (None where an operand's layout does not fit; `expand` transposes those)."""
-    (lc, rc), (lb, rb) = eq.params["dimension_numbers"]
-    lhs, rhs = eq.inputs
-    if isinstance(lhs, Literal) or isinstance(rhs, Literal):
-        return None, None
-    lfree = [d for d in range(lhs.type.ndim) if d not in lc + lb]
-    rfree = [d for d in range(rhs.type.ndim) if d not in rc + rb]
-    return (matrix_strides(lhs.type.shape, lb, lfree, lc),
-            matrix_strides(rhs.type.shape, rb, rc, rfree))
-
-
-def _gemm_plan(eq):
-    """How a dot_general runs as one batched strided GEMM: (batch, M, N, K, (sa, rsa, csa),
-    (sb, rsb, csb), (sc, rsc, csc), swapped). With few columns (N < the microkernel's width)
-    and more rows, C^T = B^T A^T is computed instead: its tiles are then full."""
-    (lc, rc), (lb, rb) = eq.params["dimension_numbers"]
-    lhs, rhs = eq.inputs
-    ls, rs = lhs.type.shape, rhs.type.shape
-    batch, k = math.prod(ls[d] for d in lb), math.prod(ls[d] for d in lc)
-    m = math.prod(ls[d] for d in range(len(ls)) if d not in lc + lb)
-    n = math.prod(rs[d] for d in range(len(rs)) if d not in rc + rb)
-    a, bb = dot_operands(eq)
-    c = (m * n, n, 1)
-    dtype = lhs.type.dtype.name
-    if dtype in ("float32", "float64") and n < gemm_params(dtype).nr and m > n:
-        t = lambda s: (s[0], s[2], s[1])  # noqa: E731  (the transposed view)
-        return batch, n, m, k, t(bb), t(a), t(c), True
-    return batch, m, n, k, a, bb, c, False
-
-
-def fuse_epilogues(program, part) -> None:
-    """GEMM epilogues. A map kernel that is the only reader of a float matrix product, reads it
-    elementwise (at its own loop index) and reads nothing computed after the product runs
-    inside the GEMM, on each column of C's tiles as soon as it is final (still in L1): bias and
-    ReLU after a layer, the SGD update after a weight gradient. When one of its outputs has the
-    product's type, the GEMM accumulates straight into that output's buffer and the epilogue
-    rewrites it in place: the product never has a buffer of its own."""
-    if __import__("os").environ.get("FNX_CPU_NOEPI"):
-        return
-    kernels = part.kernels
-    made_by = {v: i for i, k in enumerate(kernels) for v in k.outputs}
-    readers: dict = {}
-    for i, k in enumerate(kernels):
-        for v in k.reads:
-            readers.setdefault(v, []).append(i)
-    results = {v for v in program.outputs if isinstance(v, Var)}
-    fusable = []
-    for i, d in enumerate(kernels):
-        if d.kind != "opaque" or d.root.primitive != "dot_general" or len(d.outputs) != 1:
-            continue
-        c = d.outputs[0]
-        if c in results or not c.type.dtype.is_float or c.type.ndim != 2 \
-                or d.root.params["dimension_numbers"][1][0] or _gemm_plan(d.root)[-1]:
-            continue
-        if len(readers.get(c, ())) != 1:
-            continue
-        j = readers[c][0]
-        e = kernels[j]
-        if e.kind != "map" or e.domain != c.type.shape or e.epilogue is not None:
-            continue
-        if any(made_by.get(v, -1) > i for v in e.reads if v is not c):
-            continue
-        loads = [o for v, o in fused._analyse(e, part).loads if part.base(v) is c]
-        at = fused.linear(fused.identity_index(e.domain), c.type.shape).key()
-        if not loads or any(o.key() != at for o in loads):
-            continue
-        fusable.append((d, e))
-    for d, e in fusable:
-        c = d.outputs[0]
-        target = next((v for v in e.outputs if v.type == c.type), None)
-        if target is not None:
-            part.alias[c] = target  # the GEMM writes the product into the epilogue's output
-            d.outputs = list(e.outputs)
-        else:
-            d.outputs = [c] + list(e.outputs)
-        d.reads = d.reads + [v for v in e.reads if v is not c and v not in d.reads]
-        d.fused = d.fused + e.fused
-        d.epilogue = e
-        kernels.remove(e)
-
-
 def _emit_dot(b: ir.IRBuilder, eq, lhs: Operand, rhs: Operand, out, scratch, epilogue=None) -> None:
-    batch, m, n, k, sa, sb, sc, swapped = _gemm_plan(eq)
+    batch, m, n, k, sa, sb, sc, swapped = gemm_plan(eq)
     pa, pb = (rhs.ptr, lhs.ptr) if swapped else (lhs.ptr, rhs.ptr)
     i64 = u.i64
     work = scratch if scratch is not None else ir.Constant(u.PTR, None)  # integer GEMMs need none
@@ -222,15 +127,19 @@ def _emit_cumulative(b: ir.IRBuilder, eq, x: Operand, out) -> None:
         k = b.sub(u.i64(n - 1), k) if reverse else k
         return u.add_i64(b, u.mul_i64(b, u.add_i64(b, u.mul_i64(b, o, u.i64(n)), k), u.i64(inner)), i)
 
-    with u.loop(b, outer) as o:
-        with u.loop(b, inner) as i:
-            p = pos(o, u.i64(0), i)
-            u.store(b, x.load(b, p), out, p, dtype)
-        with u.loop(b, n, start=1) as k:
-            with u.loop(b, inner) as i:
-                p, q = pos(o, k, i), pos(o, b.sub(k, u.i64(1)), i)
-                v = scalar.emit(b, step, {}, [u.load(b, out, q, dtype), x.load(b, p)], dtype, dtype)
-                u.store(b, v, out, p, dtype)
+    def first(o, i):
+        p = pos(o, u.i64(0), i)
+        u.store(b, x.load(b, p), out, p, dtype)
+
+    def then(o, k, i):
+        p, q = pos(o, k, i), pos(o, b.sub(k, u.i64(1)), i)
+        v = scalar.emit(b, step, {}, [u.load(b, out, q, dtype), x.load(b, p)], dtype, dtype)
+        u.store(b, v, out, p, dtype)
+
+    def row(o):
+        parallel_for(b, [inner], lambda i: first(o, i))
+        loop_nest(b, [(1, n)], lambda k: parallel_for(b, [inner], lambda i: then(o, k, i)))
+    parallel_for(b, [outer], row)
 
 
 # ------------------------------------------------------------------ placement ops
@@ -241,10 +150,11 @@ def _emit_concatenate(b: ir.IRBuilder, eq, operands, out) -> None:
     os_ = strides(oshape)
     start = 0
     for x in operands:
-        with nest(b, x.shape) as ix:
+        def place(ix, x=x, start=start):
             src = offset(b, ix, strides(x.shape))
             dst = u.add_i64(b, offset(b, ix, os_), u.i64(start * os_[dim]))
             u.store(b, x.load(b, src), out, dst, x.dtype)
+        nest(b, x.shape, place)
         start += x.shape[dim]
 
 
@@ -255,20 +165,20 @@ def _emit_pad(b: ir.IRBuilder, eq, x: Operand, value: Operand, out) -> None:
     if math.prod(oshape) == 0:
         return
     pad = value.load(b, u.i64(0))
-    with u.loop(b, math.prod(oshape)) as i:
-        u.store(b, pad, out, i, x.dtype)
+    parallel_for(b, [math.prod(oshape)], lambda i: u.store(b, pad, out, i, x.dtype))
     ranges, dst_const = [], 0
-    for n, on, (lo, _, interior), s in zip(x.shape, oshape, eq.params["padding_config"], os_):
+    for n, on, (lo, _, interior), s in zip(x.shape, oshape, eq.params["padding_config"], os_, strict=True):
         step = interior + 1
         first = max(0, -(lo // step) if lo < 0 else 0)  # first source index landing at >= 0
         last = min(n, (on - 1 - lo) // step + 1)  # one past the last landing below `on`
         ranges.append((first, max(last, first), step * s))
         dst_const += lo * s
-    with nest(b, [hi - lo for lo, hi, _ in ranges]) as ix:
-        src_ix = [u.add_i64(b, i, u.i64(lo)) for i, (lo, _, _) in zip(ix, ranges)]
+    def place(ix):
+        src_ix = [u.add_i64(b, i, u.i64(lo)) for i, (lo, _, _) in zip(ix, ranges, strict=True)]
         src = offset(b, src_ix, strides(x.shape))
         dst = u.add_i64(b, offset(b, src_ix, [st for _, _, st in ranges]), u.i64(dst_const))
         u.store(b, x.load(b, src), out, dst, x.dtype)
+    nest(b, [hi - lo for lo, hi, _ in ranges], place)
 
 
 def _emit_dynamic_update_slice(b: ir.IRBuilder, eq, x: Operand, upd: Operand, starts, out) -> None:
@@ -280,9 +190,10 @@ def _emit_dynamic_update_slice(b: ir.IRBuilder, eq, x: Operand, upd: Operand, st
     for d, s in enumerate(starts):
         st = u.clamp_i64(b, u.to_i64(b, s.load(b, u.i64(0)), s.dtype), 0, x.shape[d] - upd.shape[d])
         base = u.add_i64(b, base, u.mul_i64(b, st, u.i64(os_[d])))
-    with nest(b, upd.shape) as ix:
+    def place(ix):
         v = upd.load(b, offset(b, ix, strides(upd.shape)))
         u.store(b, v, out, u.add_i64(b, base, offset(b, ix, os_)), x.dtype)
+    nest(b, upd.shape, place)
 
 
 _SCATTER_STEP = {"scatter_add": "add", "scatter_mul": "mul", "scatter_min": "min",
@@ -299,10 +210,10 @@ def _emit_scatter(b: ir.IRBuilder, eq, x: Operand, upd: Operand, indices, out) -
     rshape = [x.shape[d] for d in rest]
     if math.prod(upd.shape) == 0 or math.prod(x.shape) == 0:
         return  # nothing to apply, or nowhere to land: an empty axis receives nothing
-    with nest(b, bshape) as bi:
+    def update(bi):
         at = offset(b, bi, strides(bshape))
         base, ok = u.i64(0), ir.Constant(u.I1, 1)
-        for a, op in zip(axes, indices):
+        for a, op in zip(axes, indices, strict=True):
             raw = u.to_i64(b, op.load(b, at), op.dtype)
             if mode == "clip":
                 idx = u.clamp_i64(b, raw, 0, x.shape[a] - 1)
@@ -311,15 +222,17 @@ def _emit_scatter(b: ir.IRBuilder, eq, x: Operand, upd: Operand, indices, out) -
                 idx = raw
             base = u.add_i64(b, base, u.mul_i64(b, idx, u.i64(xs[a])))
         ubase = offset(b, bi, us[:len(bshape)])
+        def apply(ri):
+            dst = u.add_i64(b, base, offset(b, ri, [xs[d] for d in rest]))
+            v = upd.load(b, u.add_i64(b, ubase, offset(b, ri, us[len(bshape):])))
+            if eq.primitive != "scatter":
+                step = _SCATTER_STEP[eq.primitive]
+                step = "or" if dtype.is_bool and step == "add" else step  # numpy's bool add
+                v = scalar.emit(b, step, {}, [u.load(b, out, dst, dtype), v], dtype, dtype)
+            u.store(b, v, out, dst, dtype)
         with u.if_then(b, ok):
-            with nest(b, rshape) as ri:
-                dst = u.add_i64(b, base, offset(b, ri, [xs[d] for d in rest]))
-                v = upd.load(b, u.add_i64(b, ubase, offset(b, ri, us[len(bshape):])))
-                if eq.primitive != "scatter":
-                    step = _SCATTER_STEP[eq.primitive]
-                    step = "or" if dtype.is_bool and step == "add" else step  # numpy's bool add
-                    v = scalar.emit(b, step, {}, [u.load(b, out, dst, dtype), v], dtype, dtype)
-                u.store(b, v, out, dst, dtype)
+            nest(b, rshape, apply)
+    nest(b, bshape, update, independent=False)  # (two updates may land in one place)
 
 
 # ------------------------------------------------------------------ dispatch
@@ -327,7 +240,7 @@ def _emit_scatter(b: ir.IRBuilder, eq, x: Operand, upd: Operand, indices, out) -
 def scratch_bytes(eq) -> int:
     """Arena space an opaque kernel needs for the duration of its run."""
     if eq.primitive == "dot_general":
-        _, m, n, k, *_ = _gemm_plan(eq)
+        _, m, n, k, *_ = gemm_plan(eq)
         return gemm_scratch_bytes(m, n, k, eq.inputs[0].type.dtype.name)
     return sort_scratch_bytes(eq) if eq.primitive == "sort" else 0
 

@@ -1,4 +1,5 @@
-"""Small LLVM IR helpers shared by the CPU backend's emitters: types, constants, loops, intrinsics.
+"""Small LLVM IR helpers shared by the CPU backend's emitters: types, constants, intrinsics.
+(Loops: `loops`.)
 
 Booleans are `i1` in registers and one byte (0/1, as numpy stores them) in memory. float16 is
 LLVM's `half`; bfloat16 travels as its 16 raw bits (`i16`): the only operations on either are
@@ -87,28 +88,6 @@ def add_i64(b: ir.IRBuilder, a, c):
 
 def mul_i64(b: ir.IRBuilder, a, c):
     return b.mul(a, c, flags=("nsw",))
-
-
-@contextmanager
-def loop(b: ir.IRBuilder, count, start=0):
-    """`for i in range(start, count)` over i64; yields `i`. Rotated (guard, then do-while), the
-    form LLVM's loop passes expect. The body may create blocks of its own; the builder ends
-    positioned after the loop.
-    """
-    count = i64(count) if isinstance(count, int) else count
-    start = i64(start) if isinstance(start, int) else start
-    pre = b.block
-    body = b.append_basic_block("loop")
-    done = b.append_basic_block("done")
-    b.cbranch(b.icmp_signed("<", start, count), body, done)
-    b.position_at_end(body)
-    i = b.phi(I64)
-    i.add_incoming(start, pre)
-    yield i
-    nxt = b.add(i, i64(1), flags=("nuw", "nsw"))
-    i.add_incoming(nxt, b.block)
-    b.cbranch(b.icmp_signed("<", nxt, count), body, done)
-    b.position_at_end(done)
 
 
 @contextmanager
