@@ -114,7 +114,7 @@ def _arg_paths(fun: Callable, args: tuple, kwargs: dict) -> list[str]:
             out.append(path)
             return
         keys = sorted(x) if isinstance(x, dict) else range(len(children))
-        for k, c in zip(keys, children):
+        for k, c in zip(keys, children, strict=True):
             walk(c, f"{path}[{k!r}]", out)
 
     out: list = []

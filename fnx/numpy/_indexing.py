@@ -675,10 +675,13 @@ def ravel_multi_index(multi_index: Sequence[ArrayLike], dims: Sequence[int], mod
                       order: str = "C") -> Array:
     """`numpy.ravel_multi_index` (C order; traced indices are clipped)."""
     dims = tuple(static_int(d, "dims") for d in dims)
+    if len(multi_index) != len(dims):
+        raise ValueError(f"ravel_multi_index: {len(multi_index)} index arrays for the "
+                         f"{len(dims)} dims {dims}: give one per dim")
     if not any(is_tracer(i) for i in multi_index):
         return np.asarray(np.ravel_multi_index(tuple(np.asarray(i) for i in multi_index), dims,
                                                mode, order))
     out = 0
-    for i, n in zip(multi_index, dims):
+    for i, n in zip(multi_index, dims, strict=True):
         out = add(multiply(out, n), clip(i, 0, n - 1))
     return out

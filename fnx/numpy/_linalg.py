@@ -299,7 +299,7 @@ def einsum(subscripts: str, *operands: ArrayLike, out: None = None, optimize: An
         raise ValueError("einsum: output subscript repeated")
     sizes: dict[str, int] = {}
     for x, labels in zip(xs, ins, strict=True):
-        for c, n in zip(labels, shape_of(x)):
+        for c, n in zip(labels, shape_of(x), strict=True):
             if c in sizes and sizes[c] != n and 1 not in (n, sizes[c]):
                 raise type_error("einsum", f"size of label {c!r} differs: {sizes[c]} vs {n}",
                                  *xs, shape=True)

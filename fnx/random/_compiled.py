@@ -77,7 +77,7 @@ def _compiled(fn: Callable, arrays: tuple) -> Callable:
         program = programs.get(cache_key)
         if program is None:
             def run(*values):
-                return fn(**static, **dict(zip(names, values)))
+                return fn(**static, **dict(zip(names, values, strict=True)))
             run.__name__ = run.__qualname__ = f"random.{fn.__name__}"
             program = programs[cache_key] = jit(run)
         return program(*(v if type(v) is Tracer else np.asarray(v)

@@ -49,7 +49,7 @@ def numerical_jvp(f: Callable, args: Sequence, tangents: Sequence, eps: float = 
 
 def _inner(xs, ys) -> float:
     total = 0.0
-    for x, y in zip(tree_util.tree_leaves(xs), tree_util.tree_leaves(ys)):
+    for x, y in zip(tree_util.tree_leaves(xs), tree_util.tree_leaves(ys), strict=True):
         if _is_float(x) and _is_float(y):
             total += float(np.sum(np.asarray(x, np.float64) * np.asarray(y, np.float64)))
     return total
@@ -60,7 +60,7 @@ def _check_close(got, expected, atol: float, rtol: float, what: str) -> None:
     e_leaves, e_tree = tree_util.tree_flatten(expected)
     if g_tree != e_tree:
         raise AssertionError(f"{what}: structure {g_tree} differs from the expected {e_tree}")
-    for k, (g, e) in enumerate(zip(g_leaves, e_leaves)):
+    for k, (g, e) in enumerate(zip(g_leaves, e_leaves, strict=True)):
         g, e = np.asarray(g), np.asarray(e)
         if g.shape != e.shape:
             raise AssertionError(f"{what}: leaf {k} has shape {g.shape}, expected {e.shape}")

@@ -350,6 +350,13 @@ def test_unravel_ravel_index_compress_extract():
           lambda a: np.extract(x % 3 == 0, a), x)
 
 
+def test_ravel_multi_index_needs_one_index_array_per_dim():
+    idx = (np.array([1, 2]), np.array([3, 0]))
+    for run in (lambda f: f(*idx), lambda f: fnx.jit(f)(*idx)):  # eager, and traced
+        with pytest.raises(ValueError, match=r"2 index arrays for the 3 dims \(3, 4, 5\)"):
+            run(lambda i, j: fnp.ravel_multi_index((i, j), (3, 4, 5)))
+
+
 def test_iterating_a_tracer():
     x = np.arange(6.0).reshape(3, 2)
     out = traced(lambda a: [r * 2 for r in a], x)

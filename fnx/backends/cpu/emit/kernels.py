@@ -70,7 +70,7 @@ def nest(b: ir.IRBuilder, shape, body, independent: bool = True) -> None:
 
 def offset(b: ir.IRBuilder, index, strides_) -> ir.Value:
     acc = u.i64(0)
-    for i, s in zip(index, strides_):
+    for i, s in zip(index, strides_, strict=True):
         if s and not (isinstance(i, ir.Constant) and i.constant == 0):
             acc = u.add_i64(b, acc, u.mul_i64(b, i, u.i64(s)))
     return acc

@@ -461,7 +461,7 @@ def _emit_float_gemm(module, fname, dname, p: GemmParams):
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), _STRIDED_ARGS), fname)
     fn.attributes.add("nounwind")
     M, N, K, A, rsa, csa, B, rsb, csb, C, rsc, csc, accum, scratch, epi, ctx = fn.args
-    for a, n in zip(fn.args, "M N K A rsa csa B rsb csb C rsc csc accumulate scratch epi ctx".split()):
+    for a, n in zip(fn.args, "M N K A rsa csa B rsb csb C rsc csc accumulate scratch epi ctx".split(), strict=True):
         a.name = n
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     ret = fn.append_basic_block("ret")
@@ -537,7 +537,7 @@ def _emit_int_gemm(module, fname, dname):
     fn = ir.Function(module, ir.FunctionType(ir.VoidType(), _STRIDED_ARGS), fname)
     fn.attributes.add("nounwind")
     M, N, K, A, rsa, csa, B, rsb, csb, C, rsc, csc, accum, scratch, epi, ctx = fn.args
-    for a, n in zip(fn.args, "M N K A rsa csa B rsb csb C rsc csc accumulate scratch epi ctx".split()):
+    for a, n in zip(fn.args, "M N K A rsa csa B rsb csb C rsc csc accumulate scratch epi ctx".split(), strict=True):
         a.name = n
     for a in (A, B, C):
         a.add_attribute("noalias")
