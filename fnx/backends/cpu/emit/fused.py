@@ -318,7 +318,7 @@ def _member_function(b: ir.IRBuilder, m: Kernel, part: Partition, ptrs: dict, ps
         a.add_attribute("noalias")
     mb = ir.IRBuilder(fn.append_basic_block("entry"))
     lo, hi = fn.args[len(names):]
-    mptrs = dict(zip(names, fn.args, strict=True))
+    mptrs = dict(zip(names, fn.args[:len(names)], strict=True))
     def at(f):
         outer = []
         for d, (n, st) in enumerate(zip(pshape, strides(pshape), strict=True)):

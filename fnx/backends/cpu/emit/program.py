@@ -142,7 +142,7 @@ class ModuleBuilder:
             for a in fn.args[:len(params)]:
                 a.add_attribute("noalias")
             kb = ir.IRBuilder(fn.append_basic_block("entry"))
-            kptr = dict(zip(params, fn.args, strict=True))
+            kptr = dict(zip(params, fn.args[:len(params)], strict=True))
             if donor is not None:
                 kptr[donor] = kptr[shared]
             extras = list(fn.args[len(params):])
