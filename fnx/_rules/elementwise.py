@@ -12,7 +12,8 @@ from .._core.rules import define
 from ._util import as_dtype, quiet
 from .._core import batching as _bat
 from .._core import ad as _ad
-from .._core.trace import bind, type_of
+from .._core.trace import bind
+from .._core import ops
 from .._core.ops import Value, add, broadcast_in_dim, clamp, lt, ne
 import fnx_ir as _fnx_ir
 
@@ -300,6 +301,7 @@ def _bitcast(x, *, new_dtype):
 
 # ------------------------------------------------------------------- registration
 # One block per primitive: binder, impl, jvp, transpose (when linear), batch.
+# A block without a binder `def` registers the one in fnx/_core/ops.py (the core binds it too).
 
 def neg(x: Value) -> Value:
     """Elementwise negation."""
@@ -771,11 +773,7 @@ define("clamp", binder=clamp, impl=quiet(lambda lo, x, hi: np.minimum(np.maximum
 def convert_element_type(x: Value, new_dtype: Any, weak: bool = False) -> Value:
     """`x` converted to `new_dtype` (float to int truncates and saturates); `x` itself if it
     already has that type."""
-    new_dtype = as_dtype(new_dtype)
-    t = type_of(x)
-    if t.dtype is new_dtype and t.weak == weak:
-        return x
-    return bind("convert_element_type", x, new_dtype=new_dtype, weak=weak)
+    return ops.convert_element_type(x, as_dtype(new_dtype), weak)
 
 define("convert_element_type", binder=convert_element_type, impl=_convert,
        jvp=_convert_jvp,

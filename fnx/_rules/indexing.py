@@ -345,6 +345,7 @@ def _sort_jvp(primals, tangents, *, dimension, num_keys):
 
 # ------------------------------------------------------------------- registration
 # One block per primitive: binder, impl, jvp, transpose (when linear), batch.
+# A block without a binder `def` registers the one in fnx/_core/ops.py (the core binds it too).
 
 define("slice", binder=slice, impl=_slice,
        jvp=_ad.linear_jvp("slice"),

@@ -187,6 +187,7 @@ def _cumulative(accumulate):
 
 # ------------------------------------------------------------------- registration
 # One block per primitive: binder, impl, jvp, transpose (when linear), batch.
+# A block without a binder `def` registers the one in fnx/_core/ops.py (the core binds it too).
 
 define("reduce_sum", binder=reduce_sum, impl=quiet(_sum),
        jvp=_ad.linear_jvp("reduce_sum"),

@@ -199,10 +199,11 @@ def _pad_transpose(ct, x, value, *, padding_config):
 
 # ------------------------------------------------------------------- registration
 # One block per primitive: binder, impl, jvp, transpose (when linear), batch.
+# A block without a binder `def` registers the one in fnx/_core/ops.py (the core binds it too).
 
 def iota(dtype: Any, shape: Sequence[int], dimension: int = 0) -> Value:
     """An array of `shape` counting 0, 1, … along `dimension`."""
-    return bind("iota", dtype=as_dtype(dtype), shape=tuple(shape), dimension=dimension)
+    return ops.iota(as_dtype(dtype), shape, dimension)
 
 define("iota", binder=iota, impl=_iota,
        jvp=_ad.zero_jvp("iota"),
