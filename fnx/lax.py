@@ -1,9 +1,11 @@
 """`fnx.lax`: one thin function per primitive, as in `jax.lax`.
 
-The binders are defined in `fnx/_rules/binders.py` (each primitive's rules are registered
-with its binder by its family file in `fnx/_rules/`); this module is their public face,
-with a few conveniences built on them (`dot`, `slice_in_dim`, …), structured control flow
-and collectives. No broadcasting or promotion happens here: operands must already fit the
+Each binder is defined in its family file in `fnx/_rules/` (`elementwise.py`, `shape.py`,
+…), at the head of its primitive's block, next to the rules registered with it; every family
+lists its public binders in `__all__`, and this module re-exports them all with `import *`,
+so a new primitive's binder appears here by being in its family file. Added here: a few
+conveniences built on the binders (`dot`, `slice_in_dim`, …), structured control flow and
+collectives. No broadcasting or promotion happens here: operands must already fit the
 primitive (see docs/semantics.md). Every function works on numpy arrays (eagerly) and on
 traced values alike.
 """
@@ -11,18 +13,16 @@ from __future__ import annotations
 
 
 from ._core.trace import type_of
-from ._rules.binders import (  # noqa: F401  (re-exported: the public binders)
-    neg, abs, sign, floor, ceil, round, exp, exp2, expm1, log, log2, log1p, sqrt, rsqrt, cbrt,
-    sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, asinh, acosh, atanh, logistic, erf,
-    erfc, erf_inv, isfinite, stop_gradient, add, sub, mul, div, rem, pow, atan2, max, min, eq,
-    ne, lt, le, gt, ge, shift_left, shift_right_logical, shift_right_arithmetic, bitwise_not,
-    bitwise_and, bitwise_or, bitwise_xor, integer_pow, select, clamp, convert_element_type,
-    bitcast_convert_type, iota, broadcast_in_dim, broadcast_to_rank_shape, full, full_like,
-    zeros_like, reshape, transpose, squeeze, expand_dims, rev, concatenate, pad, reduce_sum,
-    reduce_prod, reduce_max, reduce_min, reduce_and, reduce_or, argmax, argmin, cumsum,
-    cumprod, cummax, cummin, Precision, check_precision, dot_general, slice, dynamic_slice,
-    dynamic_update_slice, gather, scatter, scatter_add, scatter_mul, scatter_min, scatter_max,
-    sort)
+# The public binders, family by family (each family's `__all__`).
+from ._rules.elementwise import *  # noqa: F401,F403
+from ._rules.shape import *  # noqa: F401,F403
+from ._rules.indexing import *  # noqa: F401,F403
+from ._rules.reductions import *  # noqa: F401,F403
+from ._rules.linalg import *  # noqa: F401,F403
+from ._rules.elementwise import add, lt, select  # (used by the conveniences below)
+from ._rules.indexing import dynamic_slice, dynamic_update_slice, slice
+from ._rules.linalg import dot_general
+from ._rules.shape import full_like, squeeze
 
 
 # ---------------------------------------------------------------- conveniences

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import fnx_ir
 
-from . import binders as _lax
+from .._core.ops import broadcast_in_dim, reshape
+from .elementwise import mul
+from .shape import full_like, iota
+from .indexing import dynamic_slice
 from .._core import ad as _ad
 from .._core import collectives
 from .._core import batching as _bat
@@ -46,7 +49,7 @@ def _reduction_batch(prim: str, reduce: str, unbatched):
 
 
 def _times(x, size: int):
-    return _lax.mul(x, _lax.full_like(x, size))
+    return mul(x, full_like(x, size))
 
 
 def _psum_transpose(ct, x, *, axis_name):
@@ -79,12 +82,12 @@ def _all_gather_batch(args, dims, *, axis_name, axis, tiled, axis_size):
     t = _ad.aval_of(x)
     if d is None:
         shape = t.shape[:axis] + (size,) + t.shape[axis:]
-        y = _lax.broadcast_in_dim(x, shape, tuple(i if i < axis else i + 1 for i in range(t.ndim)))
+        y = broadcast_in_dim(x, shape, tuple(i if i < axis else i + 1 for i in range(t.ndim)))
     else:
         y = _bat.moveaxis(x, d, axis)
     if tiled:
         s = _ad.aval_of(y).shape
-        y = _lax.reshape(y, s[:axis] + (s[axis] * s[axis + 1],) + s[axis + 2:])
+        y = reshape(y, s[:axis] + (s[axis] * s[axis + 1],) + s[axis + 2:])
     return y, None
 
 
@@ -97,12 +100,12 @@ def _all_gather_transpose(ct, x, *, axis_name, axis, tiled, axis_size):
     t = x.aval
     index = bind("axis_index", axis_name=axis_name)
     block = t.shape[axis] if tiled else 1
-    start = _lax.mul(index, fnx_ir.literal(block, fnx_ir.int32))
+    start = mul(index, fnx_ir.literal(block, fnx_ir.int32))
     zero = fnx_ir.literal(0, fnx_ir.int32)
     sizes = list(_ad.aval_of(total).shape)
     sizes[axis] = block
     starts = [start if i == axis else zero for i in range(len(sizes))]
-    return [_lax.reshape(_lax.dynamic_slice(total, starts, sizes), t.shape)]
+    return [reshape(dynamic_slice(total, starts, sizes), t.shape)]
 
 
 define("all_gather", binder=collectives.all_gather, impl=_unbound_impl,
@@ -117,7 +120,7 @@ def _axis_index_batch(args, dims, *, axis_name):
     here, size, _ = _here(axis_name)
     if not here:
         return bind("axis_index", axis_name=axis_name), None
-    return _lax.iota(fnx_ir.int32, (size,), 0), 0
+    return iota(fnx_ir.int32, (size,), 0), 0
 
 
 define("axis_index", binder=collectives.axis_index, impl=_unbound_impl,

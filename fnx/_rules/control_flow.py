@@ -41,7 +41,10 @@ from fnx_ir import Equation, Literal, Program, ShapedType, Var
 from fnx_ir.passes.control_flow import prune_cond, prune_scan, prune_while
 from fnx_ir.passes.dce import dce
 
-from . import binders as lax
+from .._core.ops import broadcast_in_dim, clamp
+from .elementwise import eq, select
+from .shape import full
+from .reductions import reduce_or
 from .._core import ad as _ad
 from .._core import batching as bat
 from .._core import control_flow as structured  # (the binders: tracing the branch/body functions)
@@ -317,18 +320,18 @@ def _cond_batch(args, dims, *, branches):
         return outs, [0 if u else None for u in union]
     # A batched index: every branch runs on the whole batch, a select picks per member.
     it = type_of(index).dtype
-    index = lax.clamp(fnx_ir.literal(0, it), index, fnx_ir.literal(len(branches) - 1, it))
+    index = clamp(fnx_ir.literal(0, it), index, fnx_ir.literal(len(branches) - 1, it))
     results = []
     for b in branches:
         outs, odims = bat.batch_program(b, ops, [0 if f else None for f in ops_b])
         results.append([bat.matchaxis(o, d, size, 0) for o, d in zip(outs, odims, strict=True)])
     final = list(results[0])
     for k in range(1, len(branches)):
-        hit = lax.eq(index, lax.full((size,), k, it))
+        hit = eq(index, full((size,), k, it))
         for j in range(n_out):
             shape = type_of(final[j]).shape
-            pred = lax.broadcast_in_dim(hit, shape, (0,))
-            final[j] = lax.select(pred, results[k][j], final[j])
+            pred = broadcast_in_dim(hit, shape, (0,))
+            final[j] = select(pred, results[k][j], final[j])
     return final, [0] * n_out
 
 
@@ -459,7 +462,7 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
 
     def any_cond(*a):
         (pred,) = eval_program(cond_p, list(a))
-        return [lax.reduce_or(pred, (0,))]
+        return [reduce_or(pred, (0,))]
 
     def masked_body(*a):
         cc_v, bc_v, carry_v = a[:nc], a[nc:nc + nb], a[nc + nb:]
@@ -468,7 +471,7 @@ def _while_batch(args, dims, *, cond, body, cond_nconsts, body_nconsts):
         out = []
         for old, nw in zip(carry_v, new, strict=True):
             shape = type_of(old).shape
-            out.append(lax.select(lax.broadcast_in_dim(pred, shape, (0,)), nw, old))
+            out.append(select(broadcast_in_dim(pred, shape, (0,)), nw, old))
         return out
 
     cond_m = _trace(any_cond, cond_p.in_types)

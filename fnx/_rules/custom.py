@@ -31,7 +31,7 @@ from fnx_ir import Equation, Program, ShapedType
 from fnx_ir.passes.dce import dce
 from fnx_ir.primitives import custom_lin_out_types
 
-from . import binders as lax
+from .._core.ops import reduce_sum
 from .._core import ad as _ad
 from .._core import batching as bat
 from .._core.evaluate import evaluate as _evaluate
@@ -229,7 +229,7 @@ def _batched_program(program: Program, types, dims0, size: int, out_sum=None) ->
         res = []
         for i, (o, d) in enumerate(zip(outs, out_dims, strict=True)):
             if out_sum is not None and out_sum[i]:
-                res.append(o if d is None else lax.reduce_sum(o, (d,)))
+                res.append(o if d is None else reduce_sum(o, (d,)))
             else:
                 res.append(bat.matchaxis(o, d, size, 0))
         return res

@@ -1,17 +1,30 @@
 """Elementwise primitives: numpy implementation, jvp, transpose and batching rules."""
 from __future__ import annotations
 
+import builtins  # `abs` is the binder here
 import math
 import statistics
+from typing import Any
 
 import numpy as np
 
 from .._core.rules import define
-from ._util import quiet
+from ._util import as_dtype, quiet
 from .._core import batching as _bat
 from .._core import ad as _ad
-from . import binders as lax
+from .._core.trace import bind
+from .._core import ops
+from .._core.ops import Value, add, broadcast_in_dim, clamp, lt, ne
 import fnx_ir as _fnx_ir
+
+__all__ = [  # the public binders (re-exported by fnx.lax)
+    "neg", "abs", "sign", "floor", "ceil", "round", "exp", "exp2", "expm1", "log", "log2",
+    "log1p", "sqrt", "rsqrt", "cbrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh",
+    "cosh", "tanh", "asinh", "acosh", "atanh", "logistic", "erf", "erfc", "erf_inv",
+    "isfinite", "stop_gradient", "add", "sub", "mul", "div", "rem", "pow", "atan2", "max",
+    "min", "eq", "ne", "lt", "le", "gt", "ge", "shift_left", "shift_right_logical",
+    "shift_right_arithmetic", "bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "integer_pow", "select", "clamp", "convert_element_type", "bitcast_convert_type"]
 
 
 def _rsqrt(x):
@@ -36,11 +49,11 @@ def _libm(fn):
 def _erf_inv_scalar(y: float) -> float:
     if not -1 <= y <= 1:
         return math.nan
-    if abs(y) == 1:
+    if builtins.abs(y) == 1:
         return math.copysign(math.inf, y)
     if y == 0:
         return y
-    a = abs(y)
+    a = builtins.abs(y)
     tail = 1 - a  # exact for a >= 0.5, where erf is flat and erfc carries the precision
     x = -statistics.NormalDist().inv_cdf(tail / 2) / math.sqrt(2)
     slope = 2 / math.sqrt(math.pi)
@@ -65,34 +78,34 @@ def _c(x, value):
 def _bcast_to(v, x):
     """A scalar bound `v` broadcast to the shape of `x` (clamp's scalar bounds)."""
     tx, tv = _ad.aval_of(x), _ad.aval_of(v)
-    return v if tv.shape == tx.shape else lax.broadcast_in_dim(v, tx.shape, ())
+    return v if tv.shape == tx.shape else broadcast_in_dim(v, tx.shape, ())
 
 
 _LN2 = math.log(2.0)
 
 
 def _add_jvp(primals, tangents):
-    return lax.add(*primals), _ad.add_tangents(*tangents)
+    return add(*primals), _ad.add_tangents(*tangents)
 
 
 def _sub_jvp(primals, tangents):
     tx, ty = tangents
-    return lax.sub(*primals), (lax.neg(ty) if tx is None else tx if ty is None else lax.sub(tx, ty))
+    return sub(*primals), (neg(ty) if tx is None else tx if ty is None else sub(tx, ty))
 
 
 def _pow_jvp_x(g, ans, x, y):
     # y * x**(y-1), as JAX for float exponents (so 0 * 0**-1 = NaN at x = y = 0)
-    return lax.mul(g, lax.mul(y, lax.pow(x, lax.sub(y, _c(y, 1)))))
+    return mul(g, mul(y, pow(x, sub(y, _c(y, 1)))))
 
 
 def _pow_jvp_y(g, ans, x, y):
     # log(x) * x**y, and 0 where x == 0 (log(0) replaced by log(1)), as JAX
-    safe = lax.select(lax.eq(x, _c(x, 0)), _c(x, 1), x)
-    return lax.mul(g, lax.mul(lax.log(safe), ans))
+    safe = select(eq(x, _c(x, 0)), _c(x, 1), x)
+    return mul(g, mul(log(safe), ans))
 
 
 def _atan2_denominator(x, y):
-    return lax.add(lax.mul(x, x), lax.mul(y, y))
+    return add(mul(x, x), mul(y, y))
 
 
 def balanced_weights(x, y, ans):
@@ -100,9 +113,9 @@ def balanced_weights(x, y, ans):
     the operand equal to the result takes it all, ties split it equally, and where the
     result is NaN nobody takes anything."""
     one, zero = _c(ans, 1), _c(ans, 0)
-    hit_x, hit_y = lax.eq(x, ans), lax.eq(y, ans)
-    wx = lax.div(lax.select(hit_x, one, zero), lax.select(hit_y, _c(ans, 2), one))
-    wy = lax.div(lax.select(hit_y, one, zero), lax.select(hit_x, _c(ans, 2), one))
+    hit_x, hit_y = eq(x, ans), eq(y, ans)
+    wx = div(select(hit_x, one, zero), select(hit_y, _c(ans, 2), one))
+    wy = div(select(hit_y, one, zero), select(hit_x, _c(ans, 2), one))
     return wx, wy
 
 
@@ -113,17 +126,17 @@ def _minmax_jvp(name):
         tx, ty = tangents
         ans = _ad.bind(name, x, y)
         wx, wy = balanced_weights(x, y, ans)
-        out = None if tx is None else lax.mul(tx, wx)
+        out = None if tx is None else mul(tx, wx)
         if ty is not None:
-            out = _ad.add_tangents(out, lax.mul(ty, wy))
+            out = _ad.add_tangents(out, mul(ty, wy))
         return ans, out
     rule.__name__ = f"jvp_{name}"
     return rule
 
 
 def _rem_jvp_y(g, ans, x, y):
-    q = lax.div(x, y)  # d/dy rem(x, y) = -trunc(x / y)
-    return lax.mul(lax.neg(g), lax.mul(lax.sign(q), lax.floor(lax.abs(q))))
+    q = div(x, y)  # d/dy rem(x, y) = -trunc(x / y)
+    return mul(neg(g), mul(sign(q), floor(abs(q))))
 
 
 def _integer_pow_jvp(g, ans, x, *, y):
@@ -131,22 +144,22 @@ def _integer_pow_jvp(g, ans, x, *, y):
         return None
     if y == 1:
         return g
-    return lax.mul(g, lax.mul(_c(x, y), x if y == 2 else lax.integer_pow(x, y - 1)))
+    return mul(g, mul(_c(x, y), x if y == 2 else integer_pow(x, y - 1)))
 
 
 def _clamp_jvp_lo(g, ans, lo, x, hi):
     lo_b, hi_b = _bcast_to(lo, x), _bcast_to(hi, x)
-    inside = lax.bitwise_and(lax.gt(lo_b, x), lax.lt(lo_b, hi_b))
-    return lax.select(inside, _bcast_to(g, x), _c(x, 0))
+    inside = bitwise_and(gt(lo_b, x), lt(lo_b, hi_b))
+    return select(inside, _bcast_to(g, x), _c(x, 0))
 
 
 def _clamp_jvp_x(g, ans, lo, x, hi):
-    inside = lax.bitwise_and(lax.gt(x, _bcast_to(lo, x)), lax.lt(x, _bcast_to(hi, x)))
-    return lax.select(inside, g, _c(x, 0))
+    inside = bitwise_and(gt(x, _bcast_to(lo, x)), lt(x, _bcast_to(hi, x)))
+    return select(inside, g, _c(x, 0))
 
 
 def _clamp_jvp_hi(g, ans, lo, x, hi):
-    return lax.select(lax.lt(_bcast_to(hi, x), x), _bcast_to(g, x), _c(x, 0))
+    return select(lt(_bcast_to(hi, x), x), _bcast_to(g, x), _c(x, 0))
 
 
 def _convert_jvp(primals, tangents, *, new_dtype, weak):
@@ -165,19 +178,19 @@ def _mul_transpose(ct, x, y):
     if _undef(x) and _undef(y):
         raise NotImplementedError("transpose of mul: both operands are linear (x * y is not "
                                   "linear in (x, y))")
-    return [lax.mul(ct, y), None] if _undef(x) else [None, lax.mul(x, ct)]
+    return [mul(ct, y), None] if _undef(x) else [None, mul(x, ct)]
 
 
 def _div_transpose(ct, x, y):
     if _undef(y):
         raise NotImplementedError("transpose of div: it is linear only in the numerator")
-    return [lax.div(ct, y), None]
+    return [div(ct, y), None]
 
 
 def _select_transpose(ct, pred, a, b):
     zeros = _ad.zeros_like_aval(_ad.aval_of(a).strong())
-    return [None, lax.select(pred, ct, zeros) if _undef(a) else None,
-            lax.select(pred, zeros, ct) if _undef(b) else None]
+    return [None, select(pred, ct, zeros) if _undef(a) else None,
+            select(pred, zeros, ct) if _undef(b) else None]
 
 
 def _convert_transpose(ct, x, *, new_dtype, weak):
@@ -247,7 +260,7 @@ def _pow(x, y):
 def _integer_pow(x, *, y):
     """Binary exponentiation: the same multiplications every backend performs."""
     x = np.asarray(x)
-    acc, base, n = np.ones_like(x), x, abs(y)
+    acc, base, n = np.ones_like(x), x, builtins.abs(y)
     while n:
         if n & 1:
             acc = acc * base
@@ -270,7 +283,7 @@ def _clamp_batch(args, dims):
         if db is None and scalar:
             bounds.append(b)
         elif scalar:
-            bounds.append(lax.broadcast_in_dim(b, full, (d,)))
+            bounds.append(broadcast_in_dim(b, full, (d,)))
         else:
             bounds.append(_bat.matchaxis(b, db, size, d))
     return _bat.bind("clamp", bounds[0], x, bounds[1]), d
@@ -288,263 +301,489 @@ def _bitcast(x, *, new_dtype):
 
 # ------------------------------------------------------------------- registration
 # One block per primitive: binder, impl, jvp, transpose (when linear), batch.
+# A block without a binder `def` registers the one in fnx/_core/ops.py (the core binds it too).
 
-define("neg", binder=lax.neg, impl=quiet(np.negative),
+def neg(x: Value) -> Value:
+    """Elementwise negation."""
+    return bind("neg", x)
+
+define("neg", binder=neg, impl=quiet(np.negative),
        jvp=_ad.linear_jvp("neg"),
-       transpose=lambda ct, x: [lax.neg(ct)],
+       transpose=lambda ct, x: [neg(ct)],
        batch=_bat.make_elementwise_batch("neg"))
 
-define("abs", binder=lax.abs, impl=quiet(np.abs),
-       jvp=_ad.jvp_rule("abs", lambda g, y, x: lax.select(lax.ge(x, _c(x, 0)), g, lax.neg(g))),
+def abs(x: Value) -> Value:
+    """Elementwise absolute value."""
+    return bind("abs", x)
+
+define("abs", binder=abs, impl=quiet(np.abs),
+       jvp=_ad.jvp_rule("abs", lambda g, y, x: select(ge(x, _c(x, 0)), g, neg(g))),
        batch=_bat.make_elementwise_batch("abs"))
 
-define("sign", binder=lax.sign, impl=quiet(np.sign),
+def sign(x: Value) -> Value:
+    """Elementwise sign (-1, 0 or 1; NaN stays NaN)."""
+    return bind("sign", x)
+
+define("sign", binder=sign, impl=quiet(np.sign),
        jvp=_ad.zero_jvp("sign"),
        batch=_bat.make_elementwise_batch("sign"))
 
-define("floor", binder=lax.floor, impl=quiet(np.floor),
+def floor(x: Value) -> Value:
+    """Elementwise floor."""
+    return bind("floor", x)
+
+define("floor", binder=floor, impl=quiet(np.floor),
        jvp=_ad.zero_jvp("floor"),
        batch=_bat.make_elementwise_batch("floor"))
 
-define("ceil", binder=lax.ceil, impl=quiet(np.ceil),
+def ceil(x: Value) -> Value:
+    """Elementwise ceiling."""
+    return bind("ceil", x)
+
+define("ceil", binder=ceil, impl=quiet(np.ceil),
        jvp=_ad.zero_jvp("ceil"),
        batch=_bat.make_elementwise_batch("ceil"))
 
-define("round", binder=lax.round, impl=quiet(np.round),
+def round(x: Value) -> Value:
+    """Elementwise rounding half away from zero."""
+    return bind("round", x)
+
+define("round", binder=round, impl=quiet(np.round),
        jvp=_ad.zero_jvp("round"),
        batch=_bat.make_elementwise_batch("round"))
 
-define("exp", binder=lax.exp, impl=quiet(np.exp),
-       jvp=_ad.jvp_rule("exp", lambda g, y, x: lax.mul(g, y)),
+def exp(x: Value) -> Value:
+    """Elementwise e**x."""
+    return bind("exp", x)
+
+define("exp", binder=exp, impl=quiet(np.exp),
+       jvp=_ad.jvp_rule("exp", lambda g, y, x: mul(g, y)),
        batch=_bat.make_elementwise_batch("exp"))
 
-define("exp2", binder=lax.exp2, impl=quiet(np.exp2),
-       jvp=_ad.jvp_rule("exp2", lambda g, y, x: lax.mul(g, lax.mul(y, _c(y, _LN2)))),
+def exp2(x: Value) -> Value:
+    """Elementwise 2**x."""
+    return bind("exp2", x)
+
+define("exp2", binder=exp2, impl=quiet(np.exp2),
+       jvp=_ad.jvp_rule("exp2", lambda g, y, x: mul(g, mul(y, _c(y, _LN2)))),
        batch=_bat.make_elementwise_batch("exp2"))
 
-define("expm1", binder=lax.expm1, impl=quiet(np.expm1),
-       jvp=_ad.jvp_rule("expm1", lambda g, y, x: lax.mul(g, lax.add(y, _c(y, 1)))),
+def expm1(x: Value) -> Value:
+    """Elementwise e**x - 1, accurate near 0."""
+    return bind("expm1", x)
+
+define("expm1", binder=expm1, impl=quiet(np.expm1),
+       jvp=_ad.jvp_rule("expm1", lambda g, y, x: mul(g, add(y, _c(y, 1)))),
        batch=_bat.make_elementwise_batch("expm1"))
 
-define("log", binder=lax.log, impl=quiet(np.log),
-       jvp=_ad.jvp_rule("log", lambda g, y, x: lax.div(g, x)),
+def log(x: Value) -> Value:
+    """Elementwise natural logarithm."""
+    return bind("log", x)
+
+define("log", binder=log, impl=quiet(np.log),
+       jvp=_ad.jvp_rule("log", lambda g, y, x: div(g, x)),
        batch=_bat.make_elementwise_batch("log"))
 
-define("log2", binder=lax.log2, impl=quiet(np.log2),
-       jvp=_ad.jvp_rule("log2", lambda g, y, x: lax.div(g, lax.mul(x, _c(x, _LN2)))),
+def log2(x: Value) -> Value:
+    """Elementwise base-2 logarithm."""
+    return bind("log2", x)
+
+define("log2", binder=log2, impl=quiet(np.log2),
+       jvp=_ad.jvp_rule("log2", lambda g, y, x: div(g, mul(x, _c(x, _LN2)))),
        batch=_bat.make_elementwise_batch("log2"))
 
-define("log1p", binder=lax.log1p, impl=quiet(np.log1p),
-       jvp=_ad.jvp_rule("log1p", lambda g, y, x: lax.div(g, lax.add(x, _c(x, 1)))),
+def log1p(x: Value) -> Value:
+    """Elementwise log(1 + x), accurate near 0."""
+    return bind("log1p", x)
+
+define("log1p", binder=log1p, impl=quiet(np.log1p),
+       jvp=_ad.jvp_rule("log1p", lambda g, y, x: div(g, add(x, _c(x, 1)))),
        batch=_bat.make_elementwise_batch("log1p"))
 
-define("sqrt", binder=lax.sqrt, impl=quiet(np.sqrt),
-       jvp=_ad.jvp_rule("sqrt", lambda g, y, x: lax.mul(g, lax.div(_c(y, 0.5), y))),
+def sqrt(x: Value) -> Value:
+    """Elementwise square root."""
+    return bind("sqrt", x)
+
+define("sqrt", binder=sqrt, impl=quiet(np.sqrt),
+       jvp=_ad.jvp_rule("sqrt", lambda g, y, x: mul(g, div(_c(y, 0.5), y))),
        batch=_bat.make_elementwise_batch("sqrt"))
 
-define("cbrt", binder=lax.cbrt, impl=quiet(np.cbrt),
-       jvp=_ad.jvp_rule("cbrt", lambda g, y, x: lax.mul(
-       g, lax.mul(_c(x, 1 / 3), lax.integer_pow(y, -2)))),
+def cbrt(x: Value) -> Value:
+    """Elementwise cube root."""
+    return bind("cbrt", x)
+
+define("cbrt", binder=cbrt, impl=quiet(np.cbrt),
+       jvp=_ad.jvp_rule("cbrt", lambda g, y, x: mul(
+       g, mul(_c(x, 1 / 3), integer_pow(y, -2)))),
        batch=_bat.make_elementwise_batch("cbrt"))
 
-define("sin", binder=lax.sin, impl=quiet(np.sin),
-       jvp=_ad.jvp_rule("sin", lambda g, y, x: lax.mul(g, lax.cos(x))),
+def sin(x: Value) -> Value:
+    """Elementwise sine."""
+    return bind("sin", x)
+
+define("sin", binder=sin, impl=quiet(np.sin),
+       jvp=_ad.jvp_rule("sin", lambda g, y, x: mul(g, cos(x))),
        batch=_bat.make_elementwise_batch("sin"))
 
-define("cos", binder=lax.cos, impl=quiet(np.cos),
-       jvp=_ad.jvp_rule("cos", lambda g, y, x: lax.neg(lax.mul(g, lax.sin(x)))),
+def cos(x: Value) -> Value:
+    """Elementwise cosine."""
+    return bind("cos", x)
+
+define("cos", binder=cos, impl=quiet(np.cos),
+       jvp=_ad.jvp_rule("cos", lambda g, y, x: neg(mul(g, sin(x)))),
        batch=_bat.make_elementwise_batch("cos"))
 
-define("tan", binder=lax.tan, impl=quiet(np.tan),
-       jvp=_ad.jvp_rule("tan", lambda g, y, x: lax.mul(g, lax.add(_c(y, 1), lax.mul(y, y)))),
+def tan(x: Value) -> Value:
+    """Elementwise tangent."""
+    return bind("tan", x)
+
+define("tan", binder=tan, impl=quiet(np.tan),
+       jvp=_ad.jvp_rule("tan", lambda g, y, x: mul(g, add(_c(y, 1), mul(y, y)))),
        batch=_bat.make_elementwise_batch("tan"))
 
-define("asin", binder=lax.asin, impl=quiet(np.arcsin),
-       jvp=_ad.jvp_rule("asin", lambda g, y, x: lax.mul(
-       g, lax.rsqrt(lax.sub(_c(x, 1), lax.mul(x, x))))),
+def asin(x: Value) -> Value:
+    """Elementwise arcsine."""
+    return bind("asin", x)
+
+define("asin", binder=asin, impl=quiet(np.arcsin),
+       jvp=_ad.jvp_rule("asin", lambda g, y, x: mul(
+       g, rsqrt(sub(_c(x, 1), mul(x, x))))),
        batch=_bat.make_elementwise_batch("asin"))
 
-define("acos", binder=lax.acos, impl=quiet(np.arccos),
-       jvp=_ad.jvp_rule("acos", lambda g, y, x: lax.neg(lax.mul(
-       g, lax.rsqrt(lax.sub(_c(x, 1), lax.mul(x, x)))))),
+def acos(x: Value) -> Value:
+    """Elementwise arccosine."""
+    return bind("acos", x)
+
+define("acos", binder=acos, impl=quiet(np.arccos),
+       jvp=_ad.jvp_rule("acos", lambda g, y, x: neg(mul(
+       g, rsqrt(sub(_c(x, 1), mul(x, x)))))),
        batch=_bat.make_elementwise_batch("acos"))
 
-define("atan", binder=lax.atan, impl=quiet(np.arctan),
-       jvp=_ad.jvp_rule("atan", lambda g, y, x: lax.div(g, lax.add(_c(x, 1), lax.mul(x, x)))),
+def atan(x: Value) -> Value:
+    """Elementwise arctangent."""
+    return bind("atan", x)
+
+define("atan", binder=atan, impl=quiet(np.arctan),
+       jvp=_ad.jvp_rule("atan", lambda g, y, x: div(g, add(_c(x, 1), mul(x, x)))),
        batch=_bat.make_elementwise_batch("atan"))
 
-define("sinh", binder=lax.sinh, impl=quiet(np.sinh),
-       jvp=_ad.jvp_rule("sinh", lambda g, y, x: lax.mul(g, lax.cosh(x))),
+def sinh(x: Value) -> Value:
+    """Elementwise hyperbolic sine."""
+    return bind("sinh", x)
+
+define("sinh", binder=sinh, impl=quiet(np.sinh),
+       jvp=_ad.jvp_rule("sinh", lambda g, y, x: mul(g, cosh(x))),
        batch=_bat.make_elementwise_batch("sinh"))
 
-define("cosh", binder=lax.cosh, impl=quiet(np.cosh),
-       jvp=_ad.jvp_rule("cosh", lambda g, y, x: lax.mul(g, lax.sinh(x))),
+def cosh(x: Value) -> Value:
+    """Elementwise hyperbolic cosine."""
+    return bind("cosh", x)
+
+define("cosh", binder=cosh, impl=quiet(np.cosh),
+       jvp=_ad.jvp_rule("cosh", lambda g, y, x: mul(g, sinh(x))),
        batch=_bat.make_elementwise_batch("cosh"))
 
-define("tanh", binder=lax.tanh, impl=quiet(np.tanh),
-       jvp=_ad.jvp_rule("tanh", lambda g, y, x: lax.mul(
-       g, lax.mul(lax.sub(_c(y, 1), y), lax.add(_c(y, 1), y)))),
+def tanh(x: Value) -> Value:
+    """Elementwise hyperbolic tangent."""
+    return bind("tanh", x)
+
+define("tanh", binder=tanh, impl=quiet(np.tanh),
+       jvp=_ad.jvp_rule("tanh", lambda g, y, x: mul(
+       g, mul(sub(_c(y, 1), y), add(_c(y, 1), y)))),
        batch=_bat.make_elementwise_batch("tanh"))
 
-define("asinh", binder=lax.asinh, impl=quiet(np.arcsinh),
-       jvp=_ad.jvp_rule("asinh", lambda g, y, x: lax.mul(
-      g, lax.rsqrt(lax.add(lax.mul(x, x), _c(x, 1))))),
+def asinh(x: Value) -> Value:
+    """Elementwise inverse hyperbolic sine."""
+    return bind("asinh", x)
+
+define("asinh", binder=asinh, impl=quiet(np.arcsinh),
+       jvp=_ad.jvp_rule("asinh", lambda g, y, x: mul(
+      g, rsqrt(add(mul(x, x), _c(x, 1))))),
        batch=_bat.make_elementwise_batch("asinh"))
 
-define("acosh", binder=lax.acosh, impl=quiet(np.arccosh),
-       jvp=_ad.jvp_rule("acosh", lambda g, y, x: lax.mul(
-      g, lax.rsqrt(lax.mul(lax.sub(x, _c(x, 1)), lax.add(x, _c(x, 1)))))),
+def acosh(x: Value) -> Value:
+    """Elementwise inverse hyperbolic cosine."""
+    return bind("acosh", x)
+
+define("acosh", binder=acosh, impl=quiet(np.arccosh),
+       jvp=_ad.jvp_rule("acosh", lambda g, y, x: mul(
+      g, rsqrt(mul(sub(x, _c(x, 1)), add(x, _c(x, 1)))))),
        batch=_bat.make_elementwise_batch("acosh"))
 
-define("atanh", binder=lax.atanh, impl=quiet(np.arctanh),
-       jvp=_ad.jvp_rule("atanh", lambda g, y, x: lax.div(
-      g, lax.mul(lax.sub(_c(x, 1), x), lax.add(_c(x, 1), x)))),
+def atanh(x: Value) -> Value:
+    """Elementwise inverse hyperbolic tangent."""
+    return bind("atanh", x)
+
+define("atanh", binder=atanh, impl=quiet(np.arctanh),
+       jvp=_ad.jvp_rule("atanh", lambda g, y, x: div(
+      g, mul(sub(_c(x, 1), x), add(_c(x, 1), x)))),
        batch=_bat.make_elementwise_batch("atanh"))
 
-define("isfinite", binder=lax.isfinite, impl=quiet(np.isfinite),
+def isfinite(x: Value) -> Value:
+    """Elementwise whether x is finite (bool result)."""
+    return bind("isfinite", x)
+
+define("isfinite", binder=isfinite, impl=quiet(np.isfinite),
        jvp=_ad.zero_jvp("isfinite"),
        batch=_bat.make_elementwise_batch("isfinite"))
 
-define("not", binder=lax.bitwise_not, impl=quiet(np.invert),
+def bitwise_not(x: Value) -> Value:
+    """Elementwise bitwise (or logical, for bool) not."""
+    return bind("not", x)
+
+define("not", binder=bitwise_not, impl=quiet(np.invert),
        jvp=_ad.zero_jvp("not"),
        batch=_bat.make_elementwise_batch("not"))
 
-define("rsqrt", binder=lax.rsqrt, impl=quiet(_rsqrt),
-       jvp=_ad.jvp_rule("rsqrt", lambda g, y, x: lax.mul(g, lax.mul(_c(x, -0.5), lax.div(y, x)))),
+def rsqrt(x: Value) -> Value:
+    """Elementwise 1 / sqrt(x)."""
+    return bind("rsqrt", x)
+
+define("rsqrt", binder=rsqrt, impl=quiet(_rsqrt),
+       jvp=_ad.jvp_rule("rsqrt", lambda g, y, x: mul(g, mul(_c(x, -0.5), div(y, x)))),
        batch=_bat.make_elementwise_batch("rsqrt"))
 
-define("logistic", binder=lax.logistic, impl=quiet(_logistic),
-       jvp=_ad.jvp_rule("logistic", lambda g, y, x: lax.mul(g, lax.mul(y, lax.sub(_c(y, 1), y)))),
+def logistic(x: Value) -> Value:
+    """Elementwise logistic sigmoid 1 / (1 + e**-x)."""
+    return bind("logistic", x)
+
+define("logistic", binder=logistic, impl=quiet(_logistic),
+       jvp=_ad.jvp_rule("logistic", lambda g, y, x: mul(g, mul(y, sub(_c(y, 1), y)))),
        batch=_bat.make_elementwise_batch("logistic"))
 
-define("erf", binder=lax.erf, impl=quiet(_libm(math.erf)),
-       jvp=_ad.jvp_rule("erf", lambda g, y, x: lax.mul(
-                g, lax.mul(_c(x, 2 / math.sqrt(math.pi)), lax.exp(lax.neg(lax.mul(x, x)))))),
+def erf(x: Value) -> Value:
+    """Elementwise error function."""
+    return bind("erf", x)
+
+define("erf", binder=erf, impl=quiet(_libm(math.erf)),
+       jvp=_ad.jvp_rule("erf", lambda g, y, x: mul(
+                g, mul(_c(x, 2 / math.sqrt(math.pi)), exp(neg(mul(x, x)))))),
        batch=_bat.make_elementwise_batch("erf"))
 
-define("erfc", binder=lax.erfc, impl=quiet(_libm(math.erfc)),
-       jvp=_ad.jvp_rule("erfc", lambda g, y, x: lax.mul(
-       g, lax.mul(_c(x, -2 / math.sqrt(math.pi)), lax.exp(lax.neg(lax.mul(x, x)))))),
+def erfc(x: Value) -> Value:
+    """Elementwise complementary error function 1 - erf(x)."""
+    return bind("erfc", x)
+
+define("erfc", binder=erfc, impl=quiet(_libm(math.erfc)),
+       jvp=_ad.jvp_rule("erfc", lambda g, y, x: mul(
+       g, mul(_c(x, -2 / math.sqrt(math.pi)), exp(neg(mul(x, x)))))),
        batch=_bat.make_elementwise_batch("erfc"))
 
-define("erf_inv", binder=lax.erf_inv, impl=quiet(_libm(_erf_inv_scalar)),
-       jvp=_ad.jvp_rule("erf_inv", lambda g, y, x: lax.mul(
-    g, lax.mul(_c(y, math.sqrt(math.pi) / 2), lax.exp(lax.mul(y, y))))),
+def erf_inv(x: Value) -> Value:
+    """Elementwise inverse error function."""
+    return bind("erf_inv", x)
+
+define("erf_inv", binder=erf_inv, impl=quiet(_libm(_erf_inv_scalar)),
+       jvp=_ad.jvp_rule("erf_inv", lambda g, y, x: mul(
+    g, mul(_c(y, math.sqrt(math.pi) / 2), exp(mul(y, y))))),
        batch=_bat.make_elementwise_batch("erf_inv"))
 
-define("stop_gradient", binder=lax.stop_gradient, impl=np.array,
+def stop_gradient(x: Value) -> Value:
+    """Elementwise identity whose derivative is zero."""
+    return bind("stop_gradient", x)
+
+define("stop_gradient", binder=stop_gradient, impl=np.array,
        jvp=_ad.zero_jvp("stop_gradient"),
        batch=_bat.make_elementwise_batch("stop_gradient"))
 
-define("add", binder=lax.add, impl=quiet(np.add),
+define("add", binder=add, impl=quiet(np.add),
        jvp=_add_jvp,
        transpose=lambda ct, x, y: [ct if _undef(x) else None, ct if _undef(y) else None],
        batch=_bat.make_elementwise_batch("add"))
 
-define("sub", binder=lax.sub, impl=quiet(np.subtract),
+def sub(x: Value, y: Value) -> Value:
+    """Elementwise x - y, of equal-typed operands."""
+    return bind("sub", x, y)
+
+define("sub", binder=sub, impl=quiet(np.subtract),
        jvp=_sub_jvp,
-       transpose=lambda ct, x, y: [ct if _undef(x) else None, lax.neg(ct) if _undef(y) else None],
+       transpose=lambda ct, x, y: [ct if _undef(x) else None, neg(ct) if _undef(y) else None],
        batch=_bat.make_elementwise_batch("sub"))
 
-define("mul", binder=lax.mul, impl=quiet(np.multiply),
-       jvp=_ad.jvp_rule("mul", lambda g, a, x, y: lax.mul(g, y), lambda g, a, x, y: lax.mul(x, g)),
+def mul(x: Value, y: Value) -> Value:
+    """Elementwise x * y, of equal-typed operands."""
+    return bind("mul", x, y)
+
+define("mul", binder=mul, impl=quiet(np.multiply),
+       jvp=_ad.jvp_rule("mul", lambda g, a, x, y: mul(g, y), lambda g, a, x, y: mul(x, g)),
        transpose=_mul_transpose,
        batch=_bat.make_elementwise_batch("mul"))
 
-define("div", binder=lax.div, impl=quiet(_div),
-       jvp=_ad.jvp_rule("div", lambda g, a, x, y: lax.div(g, y),
-                        lambda g, a, x, y: lax.mul(lax.mul(lax.neg(g), x), lax.integer_pow(y, -2))),
+def div(x: Value, y: Value) -> Value:
+    """Elementwise x / y (integers: truncating, x / 0 = -1 as XLA), of equal-typed operands."""
+    return bind("div", x, y)
+
+define("div", binder=div, impl=quiet(_div),
+       jvp=_ad.jvp_rule("div", lambda g, a, x, y: div(g, y),
+                        lambda g, a, x, y: mul(mul(neg(g), x), integer_pow(y, -2))),
        transpose=_div_transpose,
        batch=_bat.make_elementwise_batch("div"))
 
-define("rem", binder=lax.rem, impl=quiet(_rem),
+def rem(x: Value, y: Value) -> Value:
+    """Elementwise remainder with the sign of x (C fmod), of equal-typed operands."""
+    return bind("rem", x, y)
+
+define("rem", binder=rem, impl=quiet(_rem),
        jvp=_ad.jvp_rule("rem", lambda g, a, x, y: g, _rem_jvp_y),
        batch=_bat.make_elementwise_batch("rem"))
 
-define("pow", binder=lax.pow, impl=quiet(_pow),
+def pow(x: Value, y: Value) -> Value:
+    """Elementwise x ** y (C99 pow), of equal-typed operands."""
+    return bind("pow", x, y)
+
+define("pow", binder=pow, impl=quiet(_pow),
        jvp=_ad.jvp_rule("pow", _pow_jvp_x, _pow_jvp_y),
        batch=_bat.make_elementwise_batch("pow"))
 
-define("atan2", binder=lax.atan2, impl=quiet(np.arctan2),
+def atan2(x: Value, y: Value) -> Value:
+    """Elementwise arctangent of x / y in the right quadrant (numpy's `arctan2(x, y)`)."""
+    return bind("atan2", x, y)
+
+define("atan2", binder=atan2, impl=quiet(np.arctan2),
        jvp=_ad.jvp_rule("atan2",
-                        lambda g, a, x, y: lax.mul(g, lax.div(y, _atan2_denominator(x, y))),
-                        lambda g, a, x, y: lax.mul(g, lax.div(lax.neg(x), _atan2_denominator(x, y)))),
+                        lambda g, a, x, y: mul(g, div(y, _atan2_denominator(x, y))),
+                        lambda g, a, x, y: mul(g, div(neg(x), _atan2_denominator(x, y)))),
        batch=_bat.make_elementwise_batch("atan2"))
 
-define("max", binder=lax.max, impl=quiet(np.maximum),
+def max(x: Value, y: Value) -> Value:
+    """Elementwise maximum (NaN wins), of equal-typed operands."""
+    return bind("max", x, y)
+
+define("max", binder=max, impl=quiet(np.maximum),
        jvp=_minmax_jvp("max"),
        batch=_bat.make_elementwise_batch("max"))
 
-define("min", binder=lax.min, impl=quiet(np.minimum),
+def min(x: Value, y: Value) -> Value:
+    """Elementwise minimum (NaN wins), of equal-typed operands."""
+    return bind("min", x, y)
+
+define("min", binder=min, impl=quiet(np.minimum),
        jvp=_minmax_jvp("min"),
        batch=_bat.make_elementwise_batch("min"))
 
-define("and", binder=lax.bitwise_and, impl=quiet(np.bitwise_and),
+def bitwise_and(x: Value, y: Value) -> Value:
+    """Elementwise bitwise (or logical, for bool) and, of equal-typed operands."""
+    return bind("and", x, y)
+
+define("and", binder=bitwise_and, impl=quiet(np.bitwise_and),
        jvp=_ad.zero_jvp("and"),
        batch=_bat.make_elementwise_batch("and"))
 
-define("or", binder=lax.bitwise_or, impl=quiet(np.bitwise_or),
+def bitwise_or(x: Value, y: Value) -> Value:
+    """Elementwise bitwise (or logical, for bool) or, of equal-typed operands."""
+    return bind("or", x, y)
+
+define("or", binder=bitwise_or, impl=quiet(np.bitwise_or),
        jvp=_ad.zero_jvp("or"),
        batch=_bat.make_elementwise_batch("or"))
 
-define("xor", binder=lax.bitwise_xor, impl=quiet(np.bitwise_xor),
+def bitwise_xor(x: Value, y: Value) -> Value:
+    """Elementwise bitwise (or logical, for bool) exclusive or, of equal-typed operands."""
+    return bind("xor", x, y)
+
+define("xor", binder=bitwise_xor, impl=quiet(np.bitwise_xor),
        jvp=_ad.zero_jvp("xor"),
        batch=_bat.make_elementwise_batch("xor"))
 
-define("eq", binder=lax.eq, impl=quiet(np.equal),
+def eq(x: Value, y: Value) -> Value:
+    """Elementwise x == y, of equal-typed operands."""
+    return bind("eq", x, y)
+
+define("eq", binder=eq, impl=quiet(np.equal),
        jvp=_ad.zero_jvp("eq"),
        batch=_bat.make_elementwise_batch("eq"))
 
-define("ne", binder=lax.ne, impl=quiet(np.not_equal),
+define("ne", binder=ne, impl=quiet(np.not_equal),
        jvp=_ad.zero_jvp("ne"),
        batch=_bat.make_elementwise_batch("ne"))
 
-define("lt", binder=lax.lt, impl=quiet(np.less),
+define("lt", binder=lt, impl=quiet(np.less),
        jvp=_ad.zero_jvp("lt"),
        batch=_bat.make_elementwise_batch("lt"))
 
-define("le", binder=lax.le, impl=quiet(np.less_equal),
+def le(x: Value, y: Value) -> Value:
+    """Elementwise x <= y, of equal-typed operands."""
+    return bind("le", x, y)
+
+define("le", binder=le, impl=quiet(np.less_equal),
        jvp=_ad.zero_jvp("le"),
        batch=_bat.make_elementwise_batch("le"))
 
-define("gt", binder=lax.gt, impl=quiet(np.greater),
+def gt(x: Value, y: Value) -> Value:
+    """Elementwise x > y, of equal-typed operands."""
+    return bind("gt", x, y)
+
+define("gt", binder=gt, impl=quiet(np.greater),
        jvp=_ad.zero_jvp("gt"),
        batch=_bat.make_elementwise_batch("gt"))
 
-define("ge", binder=lax.ge, impl=quiet(np.greater_equal),
+def ge(x: Value, y: Value) -> Value:
+    """Elementwise x >= y, of equal-typed operands."""
+    return bind("ge", x, y)
+
+define("ge", binder=ge, impl=quiet(np.greater_equal),
        jvp=_ad.zero_jvp("ge"),
        batch=_bat.make_elementwise_batch("ge"))
 
-define("shift_left", binder=lax.shift_left, impl=quiet(_shift("left")),
+def shift_left(x: Value, y: Value) -> Value:
+    """Elementwise x << y (0 when y is out of range), of equal-typed operands."""
+    return bind("shift_left", x, y)
+
+define("shift_left", binder=shift_left, impl=quiet(_shift("left")),
        jvp=_ad.zero_jvp("shift_left"),
        batch=_bat.make_elementwise_batch("shift_left"))
 
-define("shift_right_logical", binder=lax.shift_right_logical, impl=quiet(_shift("logical")),
+def shift_right_logical(x: Value, y: Value) -> Value:
+    """Elementwise logical x >> y (0 when y is out of range), of equal-typed operands."""
+    return bind("shift_right_logical", x, y)
+
+define("shift_right_logical", binder=shift_right_logical, impl=quiet(_shift("logical")),
        jvp=_ad.zero_jvp("shift_right_logical"),
        batch=_bat.make_elementwise_batch("shift_right_logical"))
 
-define("shift_right_arithmetic", binder=lax.shift_right_arithmetic, impl=quiet(_shift("arithmetic")),
+def shift_right_arithmetic(x: Value, y: Value) -> Value:
+    """Elementwise arithmetic x >> y (sign fill when y is out of range), of equal-typed operands."""
+    return bind("shift_right_arithmetic", x, y)
+
+define("shift_right_arithmetic", binder=shift_right_arithmetic, impl=quiet(_shift("arithmetic")),
        jvp=_ad.zero_jvp("shift_right_arithmetic"),
        batch=_bat.make_elementwise_batch("shift_right_arithmetic"))
 
-define("integer_pow", binder=lax.integer_pow, impl=_integer_pow,
+def integer_pow(x: Value, y: int) -> Value:
+    """Elementwise x ** y for a static int `y` (by repeated multiplication)."""
+    return bind("integer_pow", x, y=int(y))
+
+define("integer_pow", binder=integer_pow, impl=_integer_pow,
        jvp=_ad.jvp_rule("integer_pow", _integer_pow_jvp),
        batch=_bat.make_elementwise_batch("integer_pow"))
 
-define("select", binder=lax.select, impl=lambda pred, a, b: np.where(pred, a, b),
+def select(pred: Value, on_true: Value, on_false: Value) -> Value:
+    """Elementwise `on_true` where the bool `pred` holds, else `on_false` (numpy's `where`)."""
+    return bind("select", pred, on_true, on_false)
+
+define("select", binder=select, impl=lambda pred, a, b: np.where(pred, a, b),
        jvp=_ad.linear_jvp("select", linear=(1, 2)),
        transpose=_select_transpose,
        batch=_bat.make_elementwise_batch("select"))
 
-define("clamp", binder=lax.clamp, impl=quiet(lambda lo, x, hi: np.minimum(np.maximum(x, lo), hi)),
+define("clamp", binder=clamp, impl=quiet(lambda lo, x, hi: np.minimum(np.maximum(x, lo), hi)),
        jvp=_ad.jvp_rule("clamp", _clamp_jvp_lo, _clamp_jvp_x, _clamp_jvp_hi),
        batch=_clamp_batch)
 
-define("convert_element_type", binder=lax.convert_element_type, impl=_convert,
+def convert_element_type(x: Value, new_dtype: Any, weak: bool = False) -> Value:
+    """`x` converted to `new_dtype` (float to int truncates and saturates); `x` itself if it
+    already has that type."""
+    return ops.convert_element_type(x, as_dtype(new_dtype), weak)
+
+define("convert_element_type", binder=convert_element_type, impl=_convert,
        jvp=_convert_jvp,
        transpose=_convert_transpose,
        batch=_bat.make_elementwise_batch("convert_element_type"))
 
-define("bitcast_convert_type", binder=lax.bitcast_convert_type, impl=_bitcast,
+def bitcast_convert_type(x: Value, new_dtype: Any) -> Value:
+    """`x`'s bits read as `new_dtype` (of the same item size)."""
+    return bind("bitcast_convert_type", x, new_dtype=_fnx_ir.dtype(new_dtype))
+
+define("bitcast_convert_type", binder=bitcast_convert_type, impl=_bitcast,
        jvp=_ad.zero_jvp("bitcast_convert_type"),
        batch=_bat.make_elementwise_batch("bitcast_convert_type"))

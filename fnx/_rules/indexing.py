@@ -4,19 +4,29 @@ numpy implementation, jvp, transpose and batching rules.
 """
 from __future__ import annotations
 
+import builtins  # `slice` is the binder here
+from typing import Any, Sequence
+
 import numpy as np
 
 from .._core.rules import define
 from ._util import quiet
 from .._core import batching as _bat
 from .._core import ad as _ad
-from . import binders as _lax
+from .._core.trace import bind, type_of
+from .._core.ops import Value, add, broadcast_in_dim, gather, lt, reshape, slice
+from .elementwise import bitwise_and, convert_element_type, div, eq, ge, mul, select
+from .shape import full, iota, pad
 import math
 import fnx_ir as _fnx_ir
 
+__all__ = [  # the public binders (re-exported by fnx.lax)
+    "slice", "dynamic_slice", "dynamic_update_slice", "gather", "scatter", "scatter_add",
+    "scatter_mul", "scatter_min", "scatter_max", "sort"]
+
 
 def _slice(x, *, start_indices, limit_indices, strides):
-    return np.asarray(x)[tuple(slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides, strict=True))]
+    return np.asarray(x)[tuple(builtins.slice(a, b, s) for a, b, s in zip(start_indices, limit_indices, strides, strict=True))]
 
 
 def _clamped_starts(shape, sizes, starts):
@@ -26,14 +36,14 @@ def _clamped_starts(shape, sizes, starts):
 def _dynamic_slice(x, *starts, slice_sizes):
     x = np.asarray(x)
     lo = _clamped_starts(x.shape, slice_sizes, starts)
-    return x[tuple(slice(a, a + n) for a, n in zip(lo, slice_sizes, strict=True))]
+    return x[tuple(builtins.slice(a, a + n) for a, n in zip(lo, slice_sizes, strict=True))]
 
 
 def _dynamic_update_slice(x, update, *starts):
     out = np.array(x)
     update = np.asarray(update)
     lo = _clamped_starts(out.shape, update.shape, starts)
-    out[tuple(slice(a, a + n) for a, n in zip(lo, update.shape, strict=True))] = update
+    out[tuple(builtins.slice(a, a + n) for a, n in zip(lo, update.shape, strict=True))] = update
     return out
 
 
@@ -117,10 +127,10 @@ def _dynamic_slice_batch(args, dims, *, slice_sizes):
     idx = _bat.window_indices(starts, ds, shape, slice_sizes, size)
     axes = tuple(range(len(shape)))
     if dx is None:
-        return _lax.gather(x, idx, axes), 0
-    batch_idx = _lax.iota(_bat.type_of(idx[0]).dtype, (size,) + tuple(slice_sizes), 0)
+        return gather(x, idx, axes), 0
+    batch_idx = iota(_bat.type_of(idx[0]).dtype, (size,) + tuple(slice_sizes), 0)
     axes = (dx,) + tuple(_bat.batched_axis(dx, a) for a in axes)
-    return _lax.gather(x, [batch_idx] + idx, axes), 0
+    return gather(x, [batch_idx] + idx, axes), 0
 
 
 def _dynamic_update_slice_batch(args, dims):
@@ -134,9 +144,9 @@ def _dynamic_update_slice_batch(args, dims):
     x, update = _bat.matchaxis(x, dx, size, 0), _bat.matchaxis(update, du, size, 0)
     window = _bat.type_of(update).shape[1:]
     idx = _bat.window_indices(starts, ds, _bat.type_of(x).shape[1:], window, size)
-    batch_idx = _lax.iota(_bat.type_of(idx[0]).dtype, (size,) + window, 0)
+    batch_idx = iota(_bat.type_of(idx[0]).dtype, (size,) + window, 0)
     axes = tuple(range(len(window) + 1))
-    return _lax.scatter(x, update, [batch_idx] + idx, axes, mode="clip"), 0
+    return scatter(x, update, [batch_idx] + idx, axes, mode="clip"), 0
 
 
 def _gather_batch(args, dims, *, axes):
@@ -150,7 +160,7 @@ def _gather_batch(args, dims, *, axes):
     if dx is None:
         return _bat.bind("gather", x, *idx, axes=axes), d
     t = _bat.type_of(idx[0])  # both batched: example b reads its own slice of the operand
-    batch_idx = _lax.iota(t.dtype, t.shape, d)
+    batch_idx = iota(t.dtype, t.shape, d)
     new_axes = (dx,) + tuple(_bat.batched_axis(dx, a) for a in axes)
     return _bat.bind("gather", x, batch_idx, *idx, axes=new_axes), d
 
@@ -169,7 +179,7 @@ def _scatter_batch(name):
             return _bat.bind(name, x, updates, *idx, axes=new_axes, mode=mode), d
         idx, di0 = _bat.common_layout(idx, di)
         t = _bat.type_of(idx[0])  # example b scatters into its own slice of the operand
-        batch_idx = _lax.iota(t.dtype, t.shape, di0)
+        batch_idx = iota(t.dtype, t.shape, di0)
         new_axes = (d,) + tuple(_bat.batched_axis(d, a) for a in axes)
         updates = _bat.matchaxis(updates, du, size, di0)
         return _bat.bind(name, x, updates, batch_idx, *idx, axes=new_axes, mode=mode), d
@@ -202,23 +212,23 @@ def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
     for start, n, stride, dim in zip(start_indices, out_shape, strides, shape, strict=True):
         real_limit = start + (n - 1) * stride + 1 if n > 0 else start
         pads.append((start, dim - real_limit, stride - 1))
-    return [_lax.pad(ct, _fnx_ir.literal(0, x.aval.dtype), pads)]
+    return [pad(ct, _fnx_ir.literal(0, x.aval.dtype), pads)]
 
 
 def _dynamic_slice_transpose(ct, x, *starts, slice_sizes):
-    return [_lax.dynamic_update_slice(_zeros(x), ct, starts)] + [None] * len(starts)
+    return [dynamic_update_slice(_zeros(x), ct, starts)] + [None] * len(starts)
 
 
 def _dynamic_update_slice_transpose(ct, x, update, *starts):
     ut = _ad.aval_of(update)
-    ct_x = _lax.dynamic_update_slice(ct, _zeros(update), starts) if _undef(x) else None
-    ct_u = _lax.dynamic_slice(ct, starts, ut.shape) if _undef(update) else None
+    ct_x = dynamic_update_slice(ct, _zeros(update), starts) if _undef(x) else None
+    ct_u = dynamic_slice(ct, starts, ut.shape) if _undef(update) else None
     return [ct_x, ct_u] + [None] * len(starts)
 
 
 def _gather_transpose(ct, x, *indices, axes):
     # gather clamps its indices, so the scatter back clamps them the same way
-    return [_lax.scatter_add(_zeros(x), ct, indices, axes, mode="clip")] + [None] * len(indices)
+    return [scatter_add(_zeros(x), ct, indices, axes, mode="clip")] + [None] * len(indices)
 
 
 def _in_range(x_aval, update_aval, indices, axes):
@@ -226,42 +236,42 @@ def _in_range(x_aval, update_aval, indices, axes):
     ok = None
     for i, a in zip(indices, axes, strict=True):
         t = _ad.aval_of(i)
-        lo = _lax.ge(i, _lax.full(t.shape, 0, t.dtype))
-        hi = _lax.lt(i, _lax.full(t.shape, x_aval.shape[a], t.dtype))
-        both = _lax.bitwise_and(lo, hi)
-        ok = both if ok is None else _lax.bitwise_and(ok, both)
+        lo = ge(i, full(t.shape, 0, t.dtype))
+        hi = lt(i, full(t.shape, x_aval.shape[a], t.dtype))
+        both = bitwise_and(lo, hi)
+        ok = both if ok is None else bitwise_and(ok, both)
     nb = _ad.aval_of(indices[0]).ndim
-    return _lax.broadcast_in_dim(ok, update_aval.shape, tuple(range(nb)))
+    return broadcast_in_dim(ok, update_aval.shape, tuple(range(nb)))
 
 
 def _scatter_add_transpose(ct, x, updates, *indices, axes, mode):
     ct_x = ct if _undef(x) else None
     ct_u = None
     if _undef(updates):
-        ct_u = _lax.gather(ct, indices, axes)
+        ct_u = gather(ct, indices, axes)
         if mode == "drop":
             ut = updates.aval
-            ct_u = _lax.select(_in_range(_ad.aval_of(ct), ut, indices, axes), ct_u, _zeros(updates))
+            ct_u = select(_in_range(_ad.aval_of(ct), ut, indices, axes), ct_u, _zeros(updates))
     return [ct_x, ct_u] + [None] * len(indices)
 
 
 def _scatter_winners(x_aval, u_aval, indices, axes, mode):
     """For `scatter` (last update wins): which updates are the ones that remain."""
     bshape = _ad.aval_of(indices[0]).shape
-    ids = _lax.reshape(_lax.iota(_fnx_ir.int64, (math.prod(bshape),), 0), bshape)
-    ids = _lax.broadcast_in_dim(ids, u_aval.shape, tuple(range(len(bshape))))
-    board = _lax.full(x_aval.shape, -1, _fnx_ir.int64)
-    board = _lax.scatter(board, ids, indices, axes, mode=mode)
-    return _lax.eq(_lax.gather(board, indices, axes), ids)
+    ids = reshape(iota(_fnx_ir.int64, (math.prod(bshape),), 0), bshape)
+    ids = broadcast_in_dim(ids, u_aval.shape, tuple(range(len(bshape))))
+    board = full(x_aval.shape, -1, _fnx_ir.int64)
+    board = scatter(board, ids, indices, axes, mode=mode)
+    return eq(gather(board, indices, axes), ids)
 
 
 def _scatter_transpose(ct, x, updates, *indices, axes, mode):
     ct_x = ct_u = None
     if _undef(x):  # overwritten positions do not reach the operand
-        ct_x = _lax.scatter(ct, _zeros(updates), indices, axes, mode=mode)
+        ct_x = scatter(ct, _zeros(updates), indices, axes, mode=mode)
     if _undef(updates):
         won = _scatter_winners(_ad.aval_of(ct), updates.aval, indices, axes, mode)
-        ct_u = _lax.select(won, _lax.gather(ct, indices, axes), _zeros(updates))
+        ct_u = select(won, gather(ct, indices, axes), _zeros(updates))
     return [ct_x, ct_u] + [None] * len(indices)
 
 
@@ -271,22 +281,22 @@ def _scatter_mul_jvp(primals, tangents, *, axes, mode):
     product of the non-zero updates if u_b is the only zero update at p, else 0."""
     x, u, *idx = primals
     tx, tu = tangents[0], tangents[1]
-    ans = _lax.scatter_mul(x, u, idx, axes, mode)
+    ans = scatter_mul(x, u, idx, axes, mode)
     out_t = None
     if tx is not None:
-        out_t = _lax.scatter_mul(tx, u, idx, axes, mode)
+        out_t = scatter_mul(tx, u, idx, axes, mode)
     if tu is not None:
         ut = _ad.aval_of(u)
-        zero_u = _lax.eq(u, _zeros(u))
+        zero_u = eq(u, _zeros(u))
         one_u = _ad.full_like_aval(ut.strong(), 1)
-        safe_u = _lax.select(zero_u, one_u, u)
-        nonzero_product = _lax.scatter_mul(x, safe_u, idx, axes, mode)
-        n_zero = _lax.scatter_add(_zeros(x), _lax.convert_element_type(zero_u, ut.dtype),
+        safe_u = select(zero_u, one_u, u)
+        nonzero_product = scatter_mul(x, safe_u, idx, axes, mode)
+        n_zero = scatter_add(_zeros(x), convert_element_type(zero_u, ut.dtype),
                                   idx, axes, mode)
-        only_zero = _lax.eq(_lax.gather(n_zero, idx, axes), one_u)
-        at_zero = _lax.select(only_zero, _lax.gather(nonzero_product, idx, axes), _zeros(u))
-        d = _lax.select(zero_u, at_zero, _lax.div(_lax.gather(ans, idx, axes), safe_u))
-        out_t = _ad.add_tangents(out_t, _lax.scatter_add(_zeros(x), _lax.mul(tu, d),
+        only_zero = eq(gather(n_zero, idx, axes), one_u)
+        at_zero = select(only_zero, gather(nonzero_product, idx, axes), _zeros(u))
+        d = select(zero_u, at_zero, div(gather(ans, idx, axes), safe_u))
+        out_t = _ad.add_tangents(out_t, scatter_add(_zeros(x), mul(tu, d),
                                                          idx, axes, mode))
     return ans, out_t
 
@@ -294,7 +304,7 @@ def _scatter_mul_jvp(primals, tangents, *, axes, mode):
 def _scatter_mul_transpose(ct, x, updates, *indices, axes, mode):
     if _undef(updates):
         raise NotImplementedError("transpose of scatter_mul: it is linear only in the operand")
-    return [_lax.scatter_mul(ct, updates, indices, axes, mode)] + [None] * (len(indices) + 1)
+    return [scatter_mul(ct, updates, indices, axes, mode)] + [None] * (len(indices) + 1)
 
 
 def _scatter_extremal_jvp(name):
@@ -307,17 +317,17 @@ def _scatter_extremal_jvp(name):
         if tx is None and tu is None:
             return ans, None
         dtype = _ad.aval_of(x).dtype
-        won_u = _lax.convert_element_type(_lax.eq(u, _lax.gather(ans, idx, axes)), dtype)
-        kept_x = _lax.convert_element_type(_lax.eq(x, ans), dtype)
-        total = _lax.add(_lax.scatter_add(_zeros(x), won_u, idx, axes, mode), kept_x)
-        total = _lax.select(_lax.eq(total, _zeros(x)), _ad.full_like_aval(
+        won_u = convert_element_type(eq(u, gather(ans, idx, axes)), dtype)
+        kept_x = convert_element_type(eq(x, ans), dtype)
+        total = add(scatter_add(_zeros(x), won_u, idx, axes, mode), kept_x)
+        total = select(eq(total, _zeros(x)), _ad.full_like_aval(
             _ad.aval_of(x).strong(), 1), total)
         out_t = None
         if tx is not None:
-            out_t = _lax.mul(tx, _lax.div(kept_x, total))
+            out_t = mul(tx, div(kept_x, total))
         if tu is not None:
-            w = _lax.div(won_u, _lax.gather(total, idx, axes))
-            out_t = _ad.add_tangents(out_t, _lax.scatter_add(_zeros(x), _lax.mul(tu, w),
+            w = div(won_u, gather(total, idx, axes))
+            out_t = _ad.add_tangents(out_t, scatter_add(_zeros(x), mul(tu, w),
                                                              idx, axes, mode))
         return ans, out_t
     return rule
@@ -326,7 +336,7 @@ def _scatter_extremal_jvp(name):
 def _sort_jvp(primals, tangents, *, dimension, num_keys):
     """Sort an iota along: the permutation carries the tangents (one gather each)."""
     shape = _ad.aval_of(primals[0]).shape
-    perm_in = _lax.iota(_fnx_ir.int64, shape, dimension)
+    perm_in = iota(_fnx_ir.int64, shape, dimension)
     outs = _ad.bind("sort", *primals, perm_in, dimension=dimension, num_keys=num_keys)
     perm = outs[-1]
     return outs[:-1], [None if t is None else _ad.take_along_axis(t, perm, dimension)
@@ -335,50 +345,97 @@ def _sort_jvp(primals, tangents, *, dimension, num_keys):
 
 # ------------------------------------------------------------------- registration
 # One block per primitive: binder, impl, jvp, transpose (when linear), batch.
+# A block without a binder `def` registers the one in fnx/_core/ops.py (the core binds it too).
 
-define("slice", binder=_lax.slice, impl=_slice,
+define("slice", binder=slice, impl=_slice,
        jvp=_ad.linear_jvp("slice"),
        transpose=_slice_transpose,
        batch=_slice_batch)
 
-define("dynamic_slice", binder=_lax.dynamic_slice, impl=_dynamic_slice,
+def dynamic_slice(x: Value, start_indices: Sequence, slice_sizes: Sequence[int]) -> Value:
+    """A `slice_sizes` block of `x` from `start_indices` (may be traced; clamped so it fits)."""
+    return bind("dynamic_slice", x, *start_indices, slice_sizes=tuple(slice_sizes))
+
+define("dynamic_slice", binder=dynamic_slice, impl=_dynamic_slice,
        jvp=_ad.linear_jvp("dynamic_slice", linear=(0,)),
        transpose=_dynamic_slice_transpose,
        batch=_dynamic_slice_batch)
 
-define("dynamic_update_slice", binder=_lax.dynamic_update_slice, impl=_dynamic_update_slice,
+def dynamic_update_slice(x: Value, update: Value, start_indices: Sequence) -> Value:
+    """`x` with `update` written from `start_indices` (may be traced; clamped so it fits)."""
+    return bind("dynamic_update_slice", x, update, *start_indices)
+
+define("dynamic_update_slice", binder=dynamic_update_slice, impl=_dynamic_update_slice,
        jvp=_ad.linear_jvp("dynamic_update_slice", linear=(0, 1)),
        transpose=_dynamic_update_slice_transpose,
        batch=_dynamic_update_slice_batch)
 
-define("gather", binder=_lax.gather, impl=_gather,
+define("gather", binder=gather, impl=_gather,
        jvp=_ad.linear_jvp("gather", linear=(0,)),
        transpose=_gather_transpose,
        batch=_gather_batch)
 
-define("scatter", binder=_lax.scatter, impl=_scatter("scatter"),
+def scatter(x: Value, updates: Value, indices: Sequence, axes: Sequence[int],
+            mode: str = "drop") -> Value:
+    """`x` with `updates` written (the last write wins) at `indices` along `axes` (`mode`: "drop" or
+    "clip" out-of-range indices)."""
+    return bind("scatter", x, updates, *indices, axes=tuple(axes), mode=mode)
+
+define("scatter", binder=scatter, impl=_scatter("scatter"),
        jvp=_ad.linear_jvp("scatter", linear=(0, 1)),
        transpose=_scatter_transpose,
        batch=_scatter_batch("scatter"))
 
-define("scatter_add", binder=_lax.scatter_add, impl=_scatter("scatter_add"),
+def scatter_add(x: Value, updates: Value, indices: Sequence, axes: Sequence[int],
+                mode: str = "drop") -> Value:
+    """`x` with `updates` added at `indices` along `axes` (`mode`: "drop" or
+    "clip" out-of-range indices)."""
+    return bind("scatter_add", x, updates, *indices, axes=tuple(axes), mode=mode)
+
+define("scatter_add", binder=scatter_add, impl=_scatter("scatter_add"),
        jvp=_ad.linear_jvp("scatter_add", linear=(0, 1)),
        transpose=_scatter_add_transpose,
        batch=_scatter_batch("scatter_add"))
 
-define("scatter_mul", binder=_lax.scatter_mul, impl=_scatter("scatter_mul"),
+def scatter_mul(x: Value, updates: Value, indices: Sequence, axes: Sequence[int],
+                mode: str = "drop") -> Value:
+    """`x` with `updates` multiplied at `indices` along `axes` (`mode`: "drop" or
+    "clip" out-of-range indices)."""
+    return bind("scatter_mul", x, updates, *indices, axes=tuple(axes), mode=mode)
+
+define("scatter_mul", binder=scatter_mul, impl=_scatter("scatter_mul"),
        jvp=_scatter_mul_jvp,
        transpose=_scatter_mul_transpose,
        batch=_scatter_batch("scatter_mul"))
 
-define("scatter_min", binder=_lax.scatter_min, impl=_scatter("scatter_min"),
+def scatter_min(x: Value, updates: Value, indices: Sequence, axes: Sequence[int],
+                mode: str = "drop") -> Value:
+    """`x` with `updates` combined by minimum at `indices` along `axes` (`mode`: "drop" or
+    "clip" out-of-range indices)."""
+    return bind("scatter_min", x, updates, *indices, axes=tuple(axes), mode=mode)
+
+define("scatter_min", binder=scatter_min, impl=_scatter("scatter_min"),
        jvp=_scatter_extremal_jvp("scatter_min"),
        batch=_scatter_batch("scatter_min"))
 
-define("scatter_max", binder=_lax.scatter_max, impl=_scatter("scatter_max"),
+def scatter_max(x: Value, updates: Value, indices: Sequence, axes: Sequence[int],
+                mode: str = "drop") -> Value:
+    """`x` with `updates` combined by maximum at `indices` along `axes` (`mode`: "drop" or
+    "clip" out-of-range indices)."""
+    return bind("scatter_max", x, updates, *indices, axes=tuple(axes), mode=mode)
+
+define("scatter_max", binder=scatter_max, impl=_scatter("scatter_max"),
        jvp=_scatter_extremal_jvp("scatter_max"),
        batch=_scatter_batch("scatter_max"))
 
-define("sort", binder=_lax.sort, impl=_sort,
+def sort(operands: Value | Sequence[Value], dimension: int = -1, num_keys: int = 1) -> Any:
+    """Stable sort of one operand, or of several by the first `num_keys` (returns a list)."""
+    single = not isinstance(operands, (list, tuple))
+    ops = [operands] if single else list(operands)
+    dimension = dimension % (type_of(ops[0]).ndim or 1)  # (`max` here is lax.max, not the builtin)
+    out = bind("sort", *ops, dimension=dimension, num_keys=num_keys)
+    return out[0] if single else out
+
+define("sort", binder=sort, impl=_sort,
        jvp=_sort_jvp,
        batch=_sort_batch)

@@ -1,14 +1,23 @@
 """dot_general: numpy implementation, jvp, transpose and batching rules."""
 from __future__ import annotations
 
+import enum
 import math
+from typing import Any
 
 import numpy as np
+
+import fnx_ir
 
 from .._core.rules import define
 from .._core import batching as _bat
 from .._core import ad as _ad
-from . import binders as _lax
+from .._core.trace import bind, type_of
+from .elementwise import convert_element_type
+from .._core.ops import Value, transpose
+
+__all__ = [  # the public binders (re-exported by fnx.lax)
+    "Precision", "check_precision", "dot_general"]
 
 
 def _dot_general(lhs, rhs, *, dimension_numbers):
@@ -77,8 +86,8 @@ def _dot_transpose_lhs(g, y, x_aval, dimension_numbers, swap_ans=False):
     swapped = [int(a) for a in np.argsort(list(xb) + x_contract_sorted_by_y + x_kept)]
     if out_axes != sorted(out_axes) and swapped == sorted(swapped):
         # y·g already has x's layout (e.g. the weight gradient x^T·g): no transpose needed
-        return _lax.dot_general(y, g, ((tuple(y_kept), ans_y), (tuple(yb), ans_batch)))
-    return _lax.transpose(_lax.dot_general(g, y, dims), tuple(out_axes))
+        return dot_general(y, g, ((tuple(y_kept), ans_y), (tuple(yb), ans_batch)))
+    return transpose(dot_general(g, y, dims), tuple(out_axes))
 
 
 def _dot_general_transpose(ct, x, y, *, dimension_numbers):
@@ -92,11 +101,55 @@ def _dot_general_transpose(ct, x, y, *, dimension_numbers):
 
 _dot_general_jvp = _ad.jvp_rule(
     "dot_general",
-    lambda g, ans, x, y, *, dimension_numbers: _lax.dot_general(g, y, dimension_numbers),
-    lambda g, ans, x, y, *, dimension_numbers: _lax.dot_general(x, g, dimension_numbers))
+    lambda g, ans, x, y, *, dimension_numbers: dot_general(g, y, dimension_numbers),
+    lambda g, ans, x, y, *, dimension_numbers: dot_general(x, g, dimension_numbers))
 
 
-define("dot_general", binder=_lax.dot_general, impl=_dot_general,
+class Precision(enum.Enum):
+    """JAX's matmul precision names. On the CPU every precision computes in the operands'
+    full precision (float32 as float32), so the choice has no effect; it is checked and
+    accepted for portability. Strings work too: `Precision("highest")`."""
+
+    DEFAULT = 0
+    HIGH = 1
+    HIGHEST = 2
+
+    @classmethod
+    def _missing_(cls, value):
+        names = {"default": cls.DEFAULT, "fastest": cls.DEFAULT, "bfloat16": cls.DEFAULT,
+                 "high": cls.HIGH, "bfloat16_3x": cls.HIGH, "tensorfloat32": cls.HIGH,
+                 "highest": cls.HIGHEST, "float32": cls.HIGHEST}
+        return names.get(value) if isinstance(value, str) else None
+
+    def __str__(self) -> str:
+        return self.name
+
+    def __repr__(self) -> str:
+        return f"Precision.{self.name}"
+
+
+def check_precision(precision: Any) -> None:
+    """Reject what is not a precision: None, a `Precision` or its string, or a pair of them."""
+    for p in precision if isinstance(precision, (tuple, list)) else (precision,):
+        if p is not None and not isinstance(p, Precision):
+            Precision(p)  # raises ValueError: 'x' is not a valid Precision
+
+
+def dot_general(lhs: Value, rhs: Value, dimension_numbers: Any, precision: Any = None,
+                preferred_element_type: Any = None) -> Value:
+    """Contract `lhs` and `rhs` over ((lhs_contract, rhs_contract), (lhs_batch, rhs_batch)).
+    `precision` has no effect on the CPU; `preferred_element_type` is the result dtype (the
+    operands are converted to it first)."""
+    check_precision(precision)
+    (lc, rc), (lb, rb) = dimension_numbers
+    dn = ((tuple(lc), tuple(rc)), (tuple(lb), tuple(rb)))
+    if preferred_element_type is not None:
+        d = fnx_ir.dtype(preferred_element_type)
+        lhs, rhs = (x if type_of(x).dtype is d else convert_element_type(x, d)
+                    for x in (lhs, rhs))
+    return bind("dot_general", lhs, rhs, dimension_numbers=dn)
+
+define("dot_general", binder=dot_general, impl=_dot_general,
        jvp=_dot_general_jvp,
        transpose=_dot_general_transpose,
        batch=_dot_general_batch)

@@ -1,16 +1,25 @@
 """Reductions, arg-reductions and cumulative ops: numpy implementation, jvp, transpose, batching."""
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import numpy as np
 
 from .._core.rules import define
-from ._util import quiet
+from ._util import as_dtype, quiet
 from .elementwise import balanced_weights
 from .._core import batching as _bat
 from .._core import ad as _ad
-from . import binders as _lax
+from .._core.trace import bind
+from .._core.ops import Value, add, broadcast_in_dim, concatenate, reduce_sum, reshape, slice, transpose
+from .elementwise import convert_element_type, div, eq, mul
+from .shape import pad, rev
 import math
 import fnx_ir as _fnx_ir
+
+__all__ = [  # the public binders (re-exported by fnx.lax)
+    "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and", "reduce_or",
+    "argmax", "argmin", "cumsum", "cumprod", "cummax", "cummin"]
 
 
 def _identity(dtype: np.dtype, which: str):
@@ -48,14 +57,14 @@ def _kept(ndim, axes):
 
 def _reduce_sum_transpose(ct, x, *, axes):
     t = x.aval
-    return [_lax.broadcast_in_dim(ct, t.shape, _kept(t.ndim, axes))]
+    return [broadcast_in_dim(ct, t.shape, _kept(t.ndim, axes))]
 
 
 def _reduce_prod_jvp(primals, tangents, *, axes):
     """d prod = sum_i t_i * prod_{j != i} x_j, with the exclusive products formed from a
     left and a right cumulative product (exact when some x_j are 0)."""
     (x,), (t,) = primals, tangents
-    ans = _lax.reduce_prod(x, axes)
+    ans = reduce_prod(x, axes)
     if t is None:
         return ans, None
     xt = _ad.aval_of(x)
@@ -63,13 +72,13 @@ def _reduce_prod_jvp(primals, tangents, *, axes):
     n = math.prod(xt.shape[a] for a in axes)
     m = math.prod(xt.shape[a] for a in rest)
     perm = tuple(axes) + rest
-    x2 = _lax.reshape(_lax.transpose(x, perm), (n, m))
-    t2 = _lax.reshape(_lax.transpose(t, perm), (n, m))
+    x2 = reshape(transpose(x, perm), (n, m))
+    t2 = reshape(transpose(t, perm), (n, m))
     one = _fnx_ir.literal(1, xt.dtype)
-    left = _lax.pad(_lax.cumprod(x2, 0), one, ((1, -1, 0), (0, 0, 0)))
-    right = _lax.pad(_lax.cumprod(x2, 0, reverse=True), one, ((-1, 1, 0), (0, 0, 0)))
-    out_t = _lax.reduce_sum(_lax.mul(t2, _lax.mul(left, right)), (0,))
-    return ans, _lax.reshape(out_t, _ad.aval_of(ans).shape)
+    left = pad(cumprod(x2, 0), one, ((1, -1, 0), (0, 0, 0)))
+    right = pad(cumprod(x2, 0, reverse=True), one, ((-1, 1, 0), (0, 0, 0)))
+    out_t = reduce_sum(mul(t2, mul(left, right)), (0,))
+    return ans, reshape(out_t, _ad.aval_of(ans).shape)
 
 
 def _reduce_chooser_jvp(name):
@@ -80,10 +89,10 @@ def _reduce_chooser_jvp(name):
         if t is None:
             return ans, None
         xt = _ad.aval_of(x)
-        at = _lax.broadcast_in_dim(ans, xt.shape, _kept(xt.ndim, axes))
-        where = _lax.convert_element_type(_lax.eq(x, at), xt.dtype)
-        counts = _lax.reduce_sum(where, axes)
-        return ans, _lax.div(_lax.reduce_sum(_lax.mul(t, where), axes), counts)
+        at = broadcast_in_dim(ans, xt.shape, _kept(xt.ndim, axes))
+        where = convert_element_type(eq(x, at), xt.dtype)
+        counts = reduce_sum(where, axes)
+        return ans, div(reduce_sum(mul(t, where), axes), counts)
     return rule
 
 
@@ -92,7 +101,7 @@ def _slice_axis(x, start, stop, stride, axis):
     starts, limits = [0] * len(shape), list(shape)
     strides = [1] * len(shape)
     starts[axis], limits[axis], strides[axis] = start, max(stop, start), stride
-    return _lax.slice(x, starts, limits, strides)
+    return slice(x, starts, limits, strides)
 
 
 def _interleave(a, b, axis):
@@ -103,7 +112,7 @@ def _interleave(a, b, axis):
     a_pad[axis] = (0, 1 if na == nb else 0, 1)
     b_pad[axis] = (1, 0 if na == nb else 1, 1)
     zero = _fnx_ir.literal(0, _ad.aval_of(a).dtype)
-    return _lax.add(_lax.pad(a, zero, a_pad), _lax.pad(b, zero, b_pad))
+    return add(pad(a, zero, a_pad), pad(b, zero, b_pad))
 
 
 def _associative_scan(fn, elems, axis):
@@ -121,7 +130,7 @@ def _associative_scan(fn, elems, axis):
                   [_slice_axis(e, 2, n, 2, axis) for e in elems])
     else:
         even = fn(odd, [_slice_axis(e, 2, n, 2, axis) for e in elems])
-    even = [_lax.concatenate([_slice_axis(e, 0, 1, 1, axis), r], axis)
+    even = [concatenate([_slice_axis(e, 0, 1, 1, axis), r], axis)
             for e, r in zip(elems, even, strict=True)]
     return [_interleave(e, o, axis) for e, o in zip(even, odd, strict=True)]
 
@@ -130,17 +139,17 @@ def _cumprod_jvp(primals, tangents, *, axis, reverse):
     """The tangent of a cumulative product is the scan of the product rule on
     (value, tangent) pairs: exact with zeros, O(log n) equations."""
     (x,), (t,) = primals, tangents
-    ans = _lax.cumprod(x, axis, reverse)
+    ans = cumprod(x, axis, reverse)
     if t is None:
         return ans, None
     if reverse:
-        x, t = _lax.rev(x, (axis,)), _lax.rev(t, (axis,))
+        x, t = rev(x, (axis,)), rev(t, (axis,))
 
     def product_rule(a, b):
         (pa, ta), (pb, tb) = a, b
-        return [_lax.mul(pa, pb), _lax.add(_lax.mul(ta, pb), _lax.mul(pa, tb))]
+        return [mul(pa, pb), add(mul(ta, pb), mul(pa, tb))]
     _, out_t = _associative_scan(product_rule, [x, t], axis)
-    return ans, _lax.rev(out_t, (axis,)) if reverse else out_t
+    return ans, rev(out_t, (axis,)) if reverse else out_t
 
 
 def _cumulative_extreme_jvp(name):
@@ -154,15 +163,15 @@ def _cumulative_extreme_jvp(name):
         if t is None:
             return ans, None
         if reverse:
-            x, t = _lax.rev(x, (axis,)), _lax.rev(t, (axis,))
+            x, t = rev(x, (axis,)), rev(t, (axis,))
 
         def extreme_rule(a, b):
             (pa, ta), (pb, tb) = a, b
             out = _ad.bind(binary, pa, pb)
             wa, wb = balanced_weights(pa, pb, out)
-            return [out, _lax.add(_lax.mul(ta, wa), _lax.mul(tb, wb))]
+            return [out, add(mul(ta, wa), mul(tb, wb))]
         _, out_t = _associative_scan(extreme_rule, [x, t], axis)
-        return ans, _lax.rev(out_t, (axis,)) if reverse else out_t
+        return ans, rev(out_t, (axis,)) if reverse else out_t
     return rule
 
 
@@ -178,59 +187,104 @@ def _cumulative(accumulate):
 
 # ------------------------------------------------------------------- registration
 # One block per primitive: binder, impl, jvp, transpose (when linear), batch.
+# A block without a binder `def` registers the one in fnx/_core/ops.py (the core binds it too).
 
-define("reduce_sum", binder=_lax.reduce_sum, impl=quiet(_sum),
+define("reduce_sum", binder=reduce_sum, impl=quiet(_sum),
        jvp=_ad.linear_jvp("reduce_sum"),
        transpose=_reduce_sum_transpose,
        batch=_bat.make_reduction_batch("reduce_sum"))
 
-define("reduce_prod", binder=_lax.reduce_prod, impl=quiet(_prod),
+def reduce_prod(x: Value, axes: Sequence[int]) -> Value:
+    """The product of `x` over `axes`."""
+    return bind("reduce_prod", x, axes=tuple(axes))
+
+define("reduce_prod", binder=reduce_prod, impl=quiet(_prod),
        jvp=_reduce_prod_jvp,
        batch=_bat.make_reduction_batch("reduce_prod"))
 
-define("reduce_max", binder=_lax.reduce_max, impl=_extreme("max"),
+def reduce_max(x: Value, axes: Sequence[int]) -> Value:
+    """The maximum of `x` over `axes`."""
+    return bind("reduce_max", x, axes=tuple(axes))
+
+define("reduce_max", binder=reduce_max, impl=_extreme("max"),
        jvp=_reduce_chooser_jvp("reduce_max"),
        batch=_bat.make_reduction_batch("reduce_max"))
 
-define("reduce_min", binder=_lax.reduce_min, impl=_extreme("min"),
+def reduce_min(x: Value, axes: Sequence[int]) -> Value:
+    """The minimum of `x` over `axes`."""
+    return bind("reduce_min", x, axes=tuple(axes))
+
+define("reduce_min", binder=reduce_min, impl=_extreme("min"),
        jvp=_reduce_chooser_jvp("reduce_min"),
        batch=_bat.make_reduction_batch("reduce_min"))
 
-define("reduce_and", binder=_lax.reduce_and, impl=lambda x, *, axes: np.all(x, axis=axes),
+def reduce_and(x: Value, axes: Sequence[int]) -> Value:
+    """The logical and of `x` over `axes`."""
+    return bind("reduce_and", x, axes=tuple(axes))
+
+define("reduce_and", binder=reduce_and, impl=lambda x, *, axes: np.all(x, axis=axes),
        jvp=_ad.zero_jvp("reduce_and"),  # (boolean results)
        batch=_bat.make_reduction_batch("reduce_and"))
 
-define("reduce_or", binder=_lax.reduce_or, impl=lambda x, *, axes: np.any(x, axis=axes),
+def reduce_or(x: Value, axes: Sequence[int]) -> Value:
+    """The logical or of `x` over `axes`."""
+    return bind("reduce_or", x, axes=tuple(axes))
+
+define("reduce_or", binder=reduce_or, impl=lambda x, *, axes: np.any(x, axis=axes),
        jvp=_ad.zero_jvp("reduce_or"),
        batch=_bat.make_reduction_batch("reduce_or"))
 
-define("argmax", binder=_lax.argmax,
+def argmax(x: Value, axis: int, index_dtype: Any = _fnx_ir.int64) -> Value:
+    """The index of the first maximum along `axis` (NaN counts as the maximum)."""
+    return bind("argmax", x, axis=axis, index_dtype=as_dtype(index_dtype))
+
+define("argmax", binder=argmax,
        impl=lambda x, *, axis, index_dtype: np.argmax(x, axis=axis).astype(index_dtype.np),
        jvp=_ad.zero_jvp("argmax"),  # (integer results)
        batch=_bat.make_axis_batch("argmax", removes_axis=True))
 
-define("argmin", binder=_lax.argmin,
+def argmin(x: Value, axis: int, index_dtype: Any = _fnx_ir.int64) -> Value:
+    """The index of the first minimum along `axis` (NaN counts as the minimum)."""
+    return bind("argmin", x, axis=axis, index_dtype=as_dtype(index_dtype))
+
+define("argmin", binder=argmin,
        impl=lambda x, *, axis, index_dtype: np.argmin(x, axis=axis).astype(index_dtype.np),
        jvp=_ad.zero_jvp("argmin"),
        batch=_bat.make_axis_batch("argmin", removes_axis=True))
 
-define("cumsum", binder=_lax.cumsum,
+def cumsum(x: Value, axis: int = 0, reverse: bool = False) -> Value:
+    """Inclusive cumulative sum along `axis` (from the end with `reverse`)."""
+    return bind("cumsum", x, axis=axis, reverse=bool(reverse))
+
+define("cumsum", binder=cumsum,
        impl=_cumulative(lambda x, a: np.cumsum(x, axis=a, dtype=x.dtype)),
        jvp=_ad.linear_jvp("cumsum"),
-       transpose=lambda ct, x, *, axis, reverse: [_lax.cumsum(ct, axis, not reverse)],
+       transpose=lambda ct, x, *, axis, reverse: [cumsum(ct, axis, not reverse)],
        batch=_bat.make_axis_batch("cumsum", removes_axis=False))
 
-define("cumprod", binder=_lax.cumprod,
+def cumprod(x: Value, axis: int = 0, reverse: bool = False) -> Value:
+    """Inclusive cumulative product along `axis` (from the end with `reverse`)."""
+    return bind("cumprod", x, axis=axis, reverse=bool(reverse))
+
+define("cumprod", binder=cumprod,
        impl=_cumulative(lambda x, a: np.cumprod(x, axis=a, dtype=x.dtype)),
        jvp=_cumprod_jvp,
        batch=_bat.make_axis_batch("cumprod", removes_axis=False))
 
-define("cummax", binder=_lax.cummax,
+def cummax(x: Value, axis: int = 0, reverse: bool = False) -> Value:
+    """Inclusive cumulative maximum along `axis` (from the end with `reverse`)."""
+    return bind("cummax", x, axis=axis, reverse=bool(reverse))
+
+define("cummax", binder=cummax,
        impl=_cumulative(lambda x, a: np.maximum.accumulate(x, axis=a)),
        jvp=_cumulative_extreme_jvp("cummax"),
        batch=_bat.make_axis_batch("cummax", removes_axis=False))
 
-define("cummin", binder=_lax.cummin,
+def cummin(x: Value, axis: int = 0, reverse: bool = False) -> Value:
+    """Inclusive cumulative minimum along `axis` (from the end with `reverse`)."""
+    return bind("cummin", x, axis=axis, reverse=bool(reverse))
+
+define("cummin", binder=cummin,
        impl=_cumulative(lambda x, a: np.minimum.accumulate(x, axis=a)),
        jvp=_cumulative_extreme_jvp("cummin"),
        batch=_bat.make_axis_batch("cummin", removes_axis=False))

@@ -1,13 +1,24 @@
 """Shape primitives: numpy implementation, jvp, transpose and batching rules."""
 from __future__ import annotations
 
+from typing import Any, Sequence
+
 import numpy as np
 
 from .._core.rules import define
 from .._core import batching as _bat
 from .._core import ad as _ad
-from . import binders as _lax
+from .._core.trace import bind, type_of
+from ._util import as_dtype
+from .._core import ops  # reduce_sum, slice: primitives of the families above (transposes)
+from .._core.ops import Value, broadcast_in_dim, concatenate, expand_dims, reshape, transpose
+from .elementwise import select, sub
 import fnx_ir as _fnx_ir
+
+__all__ = [  # the public binders (re-exported by fnx.lax)
+    "iota", "broadcast_in_dim", "broadcast_to_rank_shape", "full", "full_like",
+    "zeros_like", "reshape", "transpose", "squeeze", "expand_dims", "rev", "concatenate",
+    "pad"]
 
 
 def _iota(*, dtype, shape, dimension):
@@ -65,7 +76,7 @@ def _broadcast_in_dim_batch(args, dims, *, shape, broadcast_dimensions):
 def _reshape_batch(args, dims, *, new_sizes):
     (x,), (d,) = args, dims
     x = _bat.moveaxis(x, d, 0)
-    return _lax.reshape(x, (_bat.type_of(x).shape[0],) + new_sizes), 0
+    return reshape(x, (_bat.type_of(x).shape[0],) + new_sizes), 0
 
 
 def _transpose_batch(args, dims, *, permutation):
@@ -115,13 +126,13 @@ def _pad_batch(args, dims, *, padding_config):
     t = _bat.type_of(x)
     padded = _bat.bind("pad", x, _bat.fnx_ir.literal(0, t.dtype),
                        padding_config=((0, 0, 0),) + padding_config)
-    inside = _lax.full(t.shape[1:], True, _bat.fnx_ir.bool_)
+    inside = full(t.shape[1:], True, _bat.fnx_ir.bool_)
     inside = _bat.bind("pad", inside, _bat.fnx_ir.literal(False, _bat.fnx_ir.bool_),
                        padding_config=padding_config)
     out_shape = _bat.type_of(padded).shape
     inside = _bat.broadcast_batch(inside, size, 0)
-    value = _lax.broadcast_in_dim(_bat.moveaxis(value, dv, 0), out_shape, (0,))
-    return _lax.select(inside, padded, value), 0
+    value = broadcast_in_dim(_bat.moveaxis(value, dv, 0), out_shape, (0,))
+    return select(inside, padded, value), 0
 
 
 # ------------------------------------------------------------------- derivative rules
@@ -136,19 +147,19 @@ def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions):
     xs = x.aval.shape
     kept = {d for i, d in enumerate(broadcast_dimensions) if xs[i] == shape[d]}
     axes = tuple(d for d in range(len(shape)) if d not in kept)
-    summed = _lax.reduce_sum(ct, axes) if axes else ct
-    return [_lax.reshape(summed, xs)]
+    summed = ops.reduce_sum(ct, axes) if axes else ct
+    return [reshape(summed, xs)]
 
 
 def _transpose_transpose(ct, x, *, permutation):
     inverse = [0] * len(permutation)
     for i, p in enumerate(permutation):
         inverse[p] = i
-    return [_lax.transpose(ct, inverse)]
+    return [transpose(ct, inverse)]
 
 
 def _reshape_back(ct, x, **params):
-    return [_lax.reshape(ct, x.aval.shape)]
+    return [reshape(ct, x.aval.shape)]
 
 
 def _concatenate_transpose(ct, *xs, dimension):
@@ -160,7 +171,7 @@ def _concatenate_transpose(ct, *xs, dimension):
             start = [0] * len(full)
             limit = list(full)
             start[dimension], limit[dimension] = offset, offset + n
-            out.append(_lax.slice(ct, start, limit))
+            out.append(ops.slice(ct, start, limit))
         else:
             out.append(None)
         offset += n
@@ -173,66 +184,107 @@ def _pad_transpose(ct, x, value, *, padding_config):
     def operand_ct():
         dtype = _ad.aval_of(ct).dtype
         unpad = tuple((-lo, -hi, 0) for lo, hi, _ in padding_config)
-        unpadded = _lax.pad(ct, _fnx_ir.literal(0, dtype), unpad)
+        unpadded = pad(ct, _fnx_ir.literal(0, dtype), unpad)
         shape = _ad.aval_of(unpadded).shape
-        return _lax.slice(unpadded, (0,) * len(shape), shape,
+        return ops.slice(unpadded, (0,) * len(shape), shape,
                           tuple(interior + 1 for _, _, interior in padding_config))
     t_x = operand_ct() if _undef(x) else None
     t_v = None
     if _undef(value):
-        everything = lambda a: _lax.reduce_sum(a, tuple(range(_ad.aval_of(a).ndim)))
+        everything = lambda a: ops.reduce_sum(a, tuple(range(_ad.aval_of(a).ndim)))
         inner = t_x if t_x is not None else operand_ct()
-        t_v = _lax.sub(everything(ct), everything(inner))
+        t_v = sub(everything(ct), everything(inner))
     return [t_x, t_v]
 
 
 # ------------------------------------------------------------------- registration
 # One block per primitive: binder, impl, jvp, transpose (when linear), batch.
+# A block without a binder `def` registers the one in fnx/_core/ops.py (the core binds it too).
 
-define("iota", binder=_lax.iota, impl=_iota,
+def iota(dtype: Any, shape: Sequence[int], dimension: int = 0) -> Value:
+    """An array of `shape` counting 0, 1, … along `dimension`."""
+    return ops.iota(as_dtype(dtype), shape, dimension)
+
+define("iota", binder=iota, impl=_iota,
        jvp=_ad.zero_jvp("iota"),
        batch=_iota_batch)
 
-define("broadcast_in_dim", binder=_lax.broadcast_in_dim, impl=_broadcast_in_dim,
+define("broadcast_in_dim", binder=broadcast_in_dim, impl=_broadcast_in_dim,
        jvp=_ad.linear_jvp("broadcast_in_dim"),
        transpose=_broadcast_in_dim_transpose,
        batch=_broadcast_in_dim_batch)
 
-define("reshape", binder=_lax.reshape, impl=lambda x, *, new_sizes: np.reshape(x, new_sizes),
+def broadcast_to_rank_shape(x: Value, shape: Sequence[int]) -> Value:
+    """Broadcast `x` to `shape` aligning trailing dims (numpy rules)."""
+    shape = tuple(shape)
+    nd = type_of(x).ndim
+    return broadcast_in_dim(x, shape, tuple(range(len(shape) - nd, len(shape))))
+
+def full(shape: Sequence[int], value: Any, dtype: Any) -> Value:
+    """An array of `shape` filled with `value` (a broadcast literal)."""
+    dtype = as_dtype(dtype)
+    return broadcast_in_dim(_fnx_ir.literal(value, dtype), tuple(shape), ())
+
+def full_like(x: Value, value: Any) -> Value:
+    """An array of `x`'s shape and dtype filled with `value`."""
+    t = type_of(x)
+    return full(t.shape, value, t.dtype)
+
+def zeros_like(x: Value) -> Value:
+    """Zeros of `x`'s shape and dtype."""
+    return full_like(x, 0)
+
+define("reshape", binder=reshape, impl=lambda x, *, new_sizes: np.reshape(x, new_sizes),
        jvp=_ad.linear_jvp("reshape"),
        transpose=_reshape_back,
        batch=_reshape_batch)
 
-define("transpose", binder=_lax.transpose,
+define("transpose", binder=transpose,
        impl=lambda x, *, permutation: np.transpose(x, permutation),
        jvp=_ad.linear_jvp("transpose"),
        transpose=_transpose_transpose,
        batch=_transpose_batch)
 
-define("squeeze", binder=_lax.squeeze,
+def squeeze(x: Value, dimensions: Sequence[int]) -> Value:
+    """`x` without its size-1 `dimensions`."""
+    dimensions = tuple(dimensions)
+    return bind("squeeze", x, dimensions=dimensions) if dimensions else x
+
+define("squeeze", binder=squeeze,
        impl=lambda x, *, dimensions: np.squeeze(x, axis=dimensions),
        jvp=_ad.linear_jvp("squeeze"),
        transpose=_reshape_back,
        batch=_squeeze_batch)
 
-define("expand_dims", binder=_lax.expand_dims,
+define("expand_dims", binder=expand_dims,
        impl=lambda x, *, dimensions: np.expand_dims(x, dimensions),
        jvp=_ad.linear_jvp("expand_dims"),
        transpose=_reshape_back,
        batch=_expand_dims_batch)
 
-define("rev", binder=_lax.rev, impl=lambda x, *, dimensions: np.flip(x, dimensions),
+def rev(x: Value, dimensions: Sequence[int]) -> Value:
+    """`x` reversed along `dimensions`."""
+    dimensions = tuple(dimensions)
+    return bind("rev", x, dimensions=dimensions) if dimensions else x
+
+define("rev", binder=rev, impl=lambda x, *, dimensions: np.flip(x, dimensions),
        jvp=_ad.linear_jvp("rev"),
-       transpose=lambda ct, x, *, dimensions: [_lax.rev(ct, dimensions)],
+       transpose=lambda ct, x, *, dimensions: [rev(ct, dimensions)],
        batch=_rev_batch)
 
-define("concatenate", binder=_lax.concatenate,
+define("concatenate", binder=concatenate,
        impl=lambda *xs, dimension: np.concatenate(xs, axis=dimension),
        jvp=_ad.linear_jvp("concatenate"),
        transpose=_concatenate_transpose,
        batch=_concatenate_batch)
 
-define("pad", binder=_lax.pad, impl=_pad,
+def pad(x: Value, padding_value: Value, padding_config: Sequence[tuple[int, int, int]]) -> Value:
+    """`x` padded with the scalar `padding_value` by (low, high, interior) per dim (negative
+    low/high crop)."""
+    return bind("pad", x, padding_value,
+                padding_config=tuple(tuple(int(v) for v in c) for c in padding_config))
+
+define("pad", binder=pad, impl=_pad,
        jvp=_ad.linear_jvp("pad"),
        transpose=_pad_transpose,
        batch=_pad_batch)
