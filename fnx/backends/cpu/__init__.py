@@ -37,9 +37,8 @@ class CPUBackend:
         `options.extra`: `donate` ((output, input) pairs, see `plan.donations`), `cache` (False:
         neither read nor write the disk cache)."""
         donate = tuple(options.extra.get("donate", ()))
-        use_cache = options.extra.get("cache", True)
         with compile_stage("cache key"):
-            lib = CodeLibrary(program, options.optimize, donate, use_cache)
+            lib = CodeLibrary(program, options.optimize, donate, options.extra.get("cache", True))
 
         def layout() -> tuple:
             lay = _code_generator().build_module(program, donate)[1]
@@ -55,7 +54,7 @@ class CPUBackend:
                 return exe
             except (RuntimeError, ValueError):
                 pass  # an entry this process cannot use: compile again
-        compile_cache("miss" if use_cache else "off")
+        compile_cache("miss" if lib.uses_cache else "off")
         emit = _code_generator()
         check_object_layout(*emit.OBJECT_LAYOUT)
         module, lay, constants = emit.build_module(program, donate)

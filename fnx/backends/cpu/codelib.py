@@ -127,6 +127,11 @@ class CodeLibrary:
         self._stem = f"{where}/{key}" if key else None  # the cache entry's path, less suffix
         self._ir: str | None = None
 
+    @property
+    def uses_cache(self) -> bool:
+        """Whether this program's code is looked for and stored in the disk cache."""
+        return self._stem is not None
+
     def load_cached(self, object_layout_ok: Callable[[tuple], None],
                     regenerate_ir: Callable[[], str]) -> tuple[list, Compiled, dict] | None:
         """(constants, machine code, info) from the disk cache, or None (absent, corrupt or
