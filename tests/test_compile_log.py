@@ -14,7 +14,8 @@ from fnx._core import config as config_module
 from fnx.backends.base import CompileLog, LoweringOptions, collecting, compile_cache, compile_stage
 
 # The stages every compile records, and those only a compile (miss) or only a hit records.
-FRONT = ("trace + transform", "passes", "lower (cpu)", "cache key", "executable")
+FRONT = ("trace + transform", "passes", "lower (cpu)", "check capabilities", "cache key",
+         "executable")
 COMPILE = ("schedule", "emit IR", "IR to text", "parse IR", "LLVM optimise",
            "object code + load")
 HIT = ("cache read", "load")
@@ -62,7 +63,11 @@ def test_enabled_by_environment_logs_every_stage_once_per_compile(tmp_path, monk
     assert set(FRONT + COMPILE + ("cache read", "cache write")) <= set(stages)
     assert "load" not in stages
     assert all(ms >= 0 for ms in stages.values())
-    assert caplog.records[0].levelno == logging.WARNING
+    (record,) = [r for r in caplog.records if r.name == "fnx"]
+    assert record.levelno == logging.WARNING
+    log = record.fnx_compile_log  # the stage times themselves, for tools
+    assert log.cache == "miss"
+    assert abs(log.seconds("LLVM optimise") * 1e3 - stages["LLVM optimise"]) <= 0.006  # (x.xx ms)
 
 
 def test_disabled_prints_nothing(tmp_path, monkeypatch, caplog, capfd):

@@ -119,13 +119,15 @@ _LOGGER = logging.getLogger("fnx")
 
 def _log_compile(name: str, program: fnx_ir.Program, log: CompileLog) -> None:
     """With `fnx_log_compiles` on, `log` as one WARNING record of the `fnx` logger (as JAX
-    logs its compiles with `jax_log_compiles`)."""
+    logs its compiles with `jax_log_compiles`); the record's `fnx_compile_log` attribute is
+    `log` itself, for tools that read the stage times (`benchmarks/compile_stages.py`)."""
     if not log_compiles():
         return
     args = ", ".join(_type_str(v.type) + (" weak" if v.type.weak else "") for v in program.inputs)
     total = sum(t for _, depth, t in log.stages if depth == 0)
     _LOGGER.warning("%s", log.report(f"Compiled jit({name}) for ({args}) in "
-                                     f"{total * 1e3:.1f} ms"))
+                                     f"{total * 1e3:.1f} ms"),
+                    extra={"fnx_compile_log": log})
 
 
 def donation_pairs(program: fnx_ir.Program, donated: Sequence[bool]) -> tuple:

@@ -89,21 +89,20 @@ class CompileLog:
         """One readable block: `title`, the cache outcome, then each stage's milliseconds,
         outermost stages first and the stages inside one indented under it."""
         lines = [title + ("" if self.cache is None else f" (disk cache: {self.cache})")]
-        for name, depth, seconds in _nested_order(self.stages):
+        for name, depth, seconds in nested_order(self.stages):
             lines.append(f"  {'  ' * depth}{name:<{28 - 2 * depth}} {seconds * 1e3:9.2f} ms")
         return "\n".join(lines)
 
 
-def _nested_order(stages: list[tuple[str, int, float]]) -> list[tuple[str, int, float]]:
-    """Stages in finishing order (children before parents) rearranged so each parent comes
-    before the children that finished since its previous sibling."""
+def nested_order(stages: list[tuple[str, int, float]]) -> list[tuple[str, int, float]]:
+    """`CompileLog.stages` (finishing order: children before their parent) in reading order:
+    each stage before the stages that ran inside it."""
     out: list[tuple[str, int, float]] = []
-    pending: dict[int, list] = {}  # depth -> the finished stages waiting for their parent
+    pending: dict[int, list] = {}  # depth -> finished subtrees waiting for their parent
     for s in stages:
-        _, depth, _ = s
-        children = pending.pop(depth + 1, [])
-        pending.setdefault(depth, []).extend([s] + children)
-    for depth in sorted(pending):
+        depth = s[1]
+        pending.setdefault(depth, []).extend([s] + pending.pop(depth + 1, []))
+    for depth in sorted(pending):  # (only depth 0 once every stage has finished)
         out.extend(pending[depth])
     return out
 
@@ -196,7 +195,8 @@ def lower_program(name: str, program: fnx_ir.Program, options: LoweringOptions) 
     """`program` lowered by backend `name`, once its capabilities are checked: a program or an
     option it does not declare is refused here with a clear error, not deep in its code."""
     backend = get_backend(name)
-    missing = unsupported(backend.capabilities, program, options)
+    with compile_stage("check capabilities"):
+        missing = unsupported(backend.capabilities, program, options)
     if missing:
         raise NotImplementedError(f"backend {name!r} cannot lower this program: it lacks "
                                   + "; ".join(missing))
