@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import operator
 import threading
 import types
@@ -12,11 +13,12 @@ import numpy as np
 
 import fnx_ir
 
-from ..backends.base import LoweringOptions, available_backends, lower_program
+from ..backends.base import (CompileLog, LoweringOptions, available_backends, collecting,
+                             compile_stage, lower_program)
 from . import argspec, errors, pytree
 from .array import Array, WeakArray
 from .batching import axis_env
-from .config import x64_enabled
+from .config import log_compiles, x64_enabled
 from .dtypes import canonical_np
 from .evaluate import evaluate_equation
 from .trace import bind, current, type_of
@@ -110,6 +112,22 @@ def cache_key(in_tree, static: tuple, leaves: Sequence) -> tuple:
 
 def _type_str(t) -> str:
     return f"{t.dtype.name}[{','.join(map(str, t.shape))}]"
+
+
+_LOGGER = logging.getLogger("fnx")
+
+
+def _log_compile(name: str, program: fnx_ir.Program, log: CompileLog) -> None:
+    """With `fnx_log_compiles` on, `log` as one WARNING record of the `fnx` logger (as JAX
+    logs its compiles with `jax_log_compiles`); the record's `fnx_compile_log` attribute is
+    `log` itself, for tools that read the stage times (`benchmarks/compile_stages.py`)."""
+    if not log_compiles():
+        return
+    args = ", ".join(_type_str(v.type) + (" weak" if v.type.weak else "") for v in program.inputs)
+    total = sum(t for _, depth, t in log.stages if depth == 0)
+    _LOGGER.warning("%s", log.report(f"Compiled jit({name}) for ({args}) in "
+                                     f"{total * 1e3:.1f} ms"),
+                    extra={"fnx_compile_log": log})
 
 
 def donation_pairs(program: fnx_ir.Program, donated: Sequence[bool]) -> tuple:
@@ -207,17 +225,22 @@ class JitFunction:
                                     what=self.__name__)
 
     def _lowering(self, args, kwargs, static, dyn_args, dyn_kwargs):
-        traced, out_tree, _ = self._trace(static, dyn_args, dyn_kwargs)
-        program = optimize(traced.program)
+        with compile_stage("trace + transform"):
+            traced, out_tree, _ = self._trace(static, dyn_args, dyn_kwargs)
+        with compile_stage("passes"):
+            program = optimize(traced.program)
         pairs = (donation_pairs(program, self._donated_leaves(args, kwargs))
                  if self.donate_argnums or self.donate_argnames else ())
         options = self.options.with_extra(donate=pairs) if pairs else self.options
         return Lowered(program, self.backend or default_backend(), options), out_tree
 
     def _compile(self, args, kwargs, static, dyn_args, dyn_kwargs):
-        lowered, out_tree = self._lowering(args, kwargs, static, dyn_args, dyn_kwargs)
-        self.trace_count += 1
-        exe = lowered.compile()
+        with collecting(CompileLog()) as log:
+            lowered, out_tree = self._lowering(args, kwargs, static, dyn_args, dyn_kwargs)
+            self.trace_count += 1
+            with compile_stage(f"lower ({lowered.backend})"):
+                exe = lowered.compile()
+        _log_compile(self.__name__, lowered.program, log)
         self._warn_unused_donations(lowered.program, args, kwargs, getattr(exe, "aliases", {}))
         dtypes = [v.type.dtype.np for v in lowered.program.inputs]
         return _Compiled(exe, out_tree, dtypes)

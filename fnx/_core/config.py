@@ -1,10 +1,16 @@
-"""`fnx.config`: JAX's configuration object, with the one option fnx has, `jax_enable_x64`.
+"""`fnx.config`: JAX's configuration object, with the options fnx has: `jax_enable_x64` and
+`fnx_log_compiles`.
 
 The x64 switch is a process-wide value (`fnx.config.update("jax_enable_x64", True)`, or the
 environment variable `JAX_ENABLE_X64` / `FNX_ENABLE_X64` at import) that a thread may override
 for a block with the context manager `fnx.enable_x64(...)` (`fnx.experimental.enable_x64()` /
 `disable_x64()`, JAX's older names), as JAX's thread-local context managers do.
 `x64_enabled()` is the one place the value is read.
+
+`fnx_log_compiles` (alias `jax_log_compiles`, JAX's name): each `fnx.jit` compile logs its stage
+times (trace, passes, lowering and the backend's stages) as one WARNING record of the `fnx`
+logger. Unless set with `fnx.config.update`, the environment variable `FNX_LOG_COMPILES` (or
+`JAX_LOG_COMPILES`) decides, read at each compile; `log_compiles()` is where it is read.
 """
 from __future__ import annotations
 
@@ -15,7 +21,9 @@ from typing import Any, Iterator
 
 _TRUE = ("y", "yes", "t", "true", "on", "1")
 _FALSE = ("n", "no", "f", "false", "off", "0")
-_NAMES = {"jax_enable_x64": "jax_enable_x64", "enable_x64": "jax_enable_x64"}
+_NAMES = {"jax_enable_x64": "jax_enable_x64", "enable_x64": "jax_enable_x64",
+          "fnx_log_compiles": "fnx_log_compiles", "jax_log_compiles": "fnx_log_compiles",
+          "log_compiles": "fnx_log_compiles"}
 
 
 def _env_flag(names: tuple[str, ...]) -> bool:
@@ -38,12 +46,19 @@ class _Local(threading.local):
 
 _global_x64 = [_env_flag(("FNX_ENABLE_X64", "JAX_ENABLE_X64"))]
 _local = _Local()
+_log_compiles: list[bool | None] = [None]  # None: the environment decides, at each compile
 
 
 def x64_enabled() -> bool:
     """Whether 64-bit default dtypes are on, in this thread now."""
     o = _local.x64
     return _global_x64[0] if o is None else o
+
+
+def log_compiles() -> bool:
+    """Whether each jit compile logs its stage times (see the module docstring)."""
+    value = _log_compiles[0]
+    return _env_flag(("FNX_LOG_COMPILES", "JAX_LOG_COMPILES")) if value is None else value
 
 
 class Config:
@@ -57,16 +72,16 @@ class Config:
                                  f"(fnx has: {', '.join(sorted(_NAMES))})") from None
 
     def update(self, name: str, value: Any) -> None:
-        """Set option `name` (`"jax_enable_x64"`, or `"enable_x64"`) for the whole process."""
-        self._name(name)
+        """Set option `name` for the whole process: `"jax_enable_x64"` (or `"enable_x64"`),
+        `"fnx_log_compiles"` (or `"jax_log_compiles"`, `"log_compiles"`)."""
+        option = self._name(name)
         if not isinstance(value, (bool, int)):
             raise TypeError(f"fnx.config.update({name!r}, ...): expected a bool, got {value!r}")
-        _global_x64[0] = bool(value)
+        (_global_x64 if option == "jax_enable_x64" else _log_compiles)[0] = bool(value)
 
     def read(self, name: str) -> Any:
         """The current value of option `name` (as this thread sees it)."""
-        self._name(name)
-        return x64_enabled()
+        return x64_enabled() if self._name(name) == "jax_enable_x64" else log_compiles()
 
     @property
     def jax_enable_x64(self) -> bool:
@@ -76,8 +91,14 @@ class Config:
     def x64_enabled(self) -> bool:
         return x64_enabled()
 
+    @property
+    def fnx_log_compiles(self) -> bool:
+        return log_compiles()
+
+    jax_log_compiles = fnx_log_compiles
+
     def __repr__(self) -> str:
-        return f"fnx.config(jax_enable_x64={x64_enabled()})"
+        return f"fnx.config(jax_enable_x64={x64_enabled()}, fnx_log_compiles={log_compiles()})"
 
 
 config = Config()

@@ -9,8 +9,11 @@ semantics, on the numpy implementations in `fnx._rules`).
 """
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
@@ -49,6 +52,93 @@ class Backend(Protocol):
     capabilities: frozenset[str]
 
     def lower(self, program: fnx_ir.Program, options: LoweringOptions) -> Executable: ...
+
+
+# ------------------------------------------------------------ compile log
+
+class CompileLog:
+    """The stage durations of one compile (`fnx.jit`'s trace, passes and lowering, and the
+    stages a backend reports with `compile_stage`), for `FNX_LOG_COMPILES=1`.
+
+    `stages`: (name, depth, seconds) in the order the stages finished (a stage that runs inside
+    another has the larger depth: its time is part of its parent's); `cache`: what the backend's
+    disk cache did ("hit", "miss", or "off" when not used; None if the backend said nothing).
+    """
+
+    def __init__(self) -> None:
+        self.stages: list[tuple[str, int, float]] = []
+        self.cache: str | None = None
+        self._depth = 0
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time the block as stage `name` (recorded even if it raises)."""
+        self._depth += 1
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            self.stages.append((name, self._depth, time.perf_counter() - t0))
+
+    def seconds(self, name: str) -> float:
+        """The total time of the stages called `name` (0.0 if none ran)."""
+        return sum(t for n, _, t in self.stages if n == name)
+
+    def report(self, title: str) -> str:
+        """One readable block: `title`, the cache outcome, then each stage's milliseconds,
+        outermost stages first and the stages inside one indented under it."""
+        lines = [title + ("" if self.cache is None else f" (disk cache: {self.cache})")]
+        for name, depth, seconds in nested_order(self.stages):
+            lines.append(f"  {'  ' * depth}{name:<{28 - 2 * depth}} {seconds * 1e3:9.2f} ms")
+        return "\n".join(lines)
+
+
+def nested_order(stages: list[tuple[str, int, float]]) -> list[tuple[str, int, float]]:
+    """`CompileLog.stages` (finishing order: children before their parent) in reading order:
+    each stage before the stages that ran inside it."""
+    out: list[tuple[str, int, float]] = []
+    pending: dict[int, list] = {}  # depth -> finished subtrees waiting for their parent
+    for s in stages:
+        depth = s[1]
+        pending.setdefault(depth, []).extend([s] + pending.pop(depth + 1, []))
+    for depth in sorted(pending):  # (only depth 0 once every stage has finished)
+        out.extend(pending[depth])
+    return out
+
+
+class _Logs(threading.local):
+    stack: list  # the compile logs being filled on this thread, innermost last
+
+    def __init__(self) -> None:
+        self.stack = []
+
+
+_logs = _Logs()
+
+
+@contextlib.contextmanager
+def collecting(log: CompileLog) -> Iterator[CompileLog]:
+    """Within the block, this thread's `compile_stage` and `compile_cache` calls go to `log`
+    (a compile inside another one fills its own log)."""
+    _logs.stack.append(log)
+    try:
+        yield log
+    finally:
+        _logs.stack.pop()
+
+
+def compile_stage(name: str) -> contextlib.AbstractContextManager:
+    """For a backend: time the block as stage `name` of the compile in progress on this thread
+    (nothing is recorded outside `collecting`)."""
+    stack = _logs.stack
+    return stack[-1].stage(name) if stack else contextlib.nullcontext()
+
+
+def compile_cache(outcome: str) -> None:
+    """For a backend: what its disk cache did in the compile in progress ("hit", "miss", "off")."""
+    if _logs.stack:
+        _logs.stack[-1].cache = outcome
 
 
 _BACKENDS: dict[str, Callable[[], Backend]] = {}
@@ -105,7 +195,8 @@ def lower_program(name: str, program: fnx_ir.Program, options: LoweringOptions) 
     """`program` lowered by backend `name`, once its capabilities are checked: a program or an
     option it does not declare is refused here with a clear error, not deep in its code."""
     backend = get_backend(name)
-    missing = unsupported(backend.capabilities, program, options)
+    with compile_stage("check capabilities"):
+        missing = unsupported(backend.capabilities, program, options)
     if missing:
         raise NotImplementedError(f"backend {name!r} cannot lower this program: it lacks "
                                   + "; ".join(missing))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fnx_ir import Program
 
-from ..base import LoweringOptions
+from ..base import LoweringOptions, compile_cache, compile_stage
 from .codelib import CodeLibrary
 from .runtime import CPUExecutable, check_object_layout
 
@@ -20,7 +20,8 @@ from .runtime import CPUExecutable, check_object_layout
 def _code_generator():
     """`emit` (and `schedule`), imported on the first compile rather than with fnx: they load
     llvmlite (~40 ms), which a process whose programs are all in the disk cache never needs."""
-    from . import emit
+    with compile_stage("import code generator"):
+        from . import emit
     return emit
 
 
@@ -36,7 +37,8 @@ class CPUBackend:
         `options.extra`: `donate` ((output, input) pairs, see `plan.donations`), `cache` (False:
         neither read nor write the disk cache)."""
         donate = tuple(options.extra.get("donate", ()))
-        lib = CodeLibrary(program, options.optimize, donate, options.extra.get("cache", True))
+        with compile_stage("cache key"):
+            lib = CodeLibrary(program, options.optimize, donate, options.extra.get("cache", True))
 
         def layout() -> tuple:
             lay = _code_generator().build_module(program, donate)[1]
@@ -46,14 +48,21 @@ class CPUBackend:
                                 lambda: str(_code_generator().build_module(program, donate)[0]))
         if found is not None:
             try:
-                return CPUExecutable(program, *found, layout=layout)
+                with compile_stage("executable"):
+                    exe = CPUExecutable(program, *found, layout=layout)
+                compile_cache("hit")
+                return exe
             except (RuntimeError, ValueError):
                 pass  # an entry this process cannot use: compile again
+        compile_cache("miss" if lib.uses_cache else "off")
         emit = _code_generator()
         check_object_layout(*emit.OBJECT_LAYOUT)
         module, lay, constants = emit.build_module(program, donate)
-        lib.add_ir(str(module))
+        with compile_stage("IR to text"):
+            lib.add_ir(str(module))
         info = {"entry": emit.ENTRY, "arena_size": lay.plan.arena_size, "align": emit.ALIGN,
                 "aliases": sorted(lay.plan.aliases.items())}
         code = lib.finalize(constants, info, emit.OBJECT_LAYOUT)
-        return CPUExecutable(program, constants, code, info, layout=lambda: (lay.part, lay.plan))
+        with compile_stage("executable"):
+            return CPUExecutable(program, constants, code, info,
+                                 layout=lambda: (lay.part, lay.plan))

@@ -14,6 +14,7 @@ from typing import Callable
 
 from fnx_ir import Program
 
+from ..base import compile_stage
 from . import cache, loader
 from .target import llvm_binding, new_target_machine, target_machine
 
@@ -44,13 +45,16 @@ def _run_pipeline(mod) -> None:
 def compile_ir(text: str, optimize: bool = True) -> tuple["Compiled", bytes | None]:
     """JIT-compile LLVM IR text: the machine code, and its object file (for the disk cache)."""
     with _LLVM_LOCK:
-        mod = _parse(text)
+        with compile_stage("parse IR"):
+            mod = _parse(text)
         if optimize:
-            _run_pipeline(mod)
-        engine = llvm_binding().create_mcjit_compiler(mod, new_target_machine())
-        objects: list[bytes] = []
-        engine.set_object_cache(notify_func=lambda _module, data: objects.append(data))
-        engine.finalize_object()
+            with compile_stage("LLVM optimise"):
+                _run_pipeline(mod)
+        with compile_stage("object code + load"):
+            engine = llvm_binding().create_mcjit_compiler(mod, new_target_machine())
+            objects: list[bytes] = []
+            engine.set_object_cache(notify_func=lambda _module, data: objects.append(data))
+            engine.finalize_object()
     cache.stats["compiles"] += 1
     return Compiled(engine, lambda: text, optimize), (objects[0] if objects else None)
 
@@ -123,6 +127,11 @@ class CodeLibrary:
         self._stem = f"{where}/{key}" if key else None  # the cache entry's path, less suffix
         self._ir: str | None = None
 
+    @property
+    def uses_cache(self) -> bool:
+        """Whether this program's code is looked for and stored in the disk cache."""
+        return self._stem is not None
+
     def load_cached(self, object_layout_ok: Callable[[tuple], None],
                     regenerate_ir: Callable[[], str]) -> tuple[list, Compiled, dict] | None:
         """(constants, machine code, info) from the disk cache, or None (absent, corrupt or
@@ -130,7 +139,8 @@ class CodeLibrary:
         not hold here; `regenerate_ir()` makes the LLVM IR again if its cached copy is lost."""
         if self._stem is None:
             return None
-        entry = cache.read_entry(self._stem)
+        with compile_stage("cache read"):
+            entry = cache.read_entry(self._stem)
         if entry is None:
             return None
         meta, obj = entry
@@ -148,7 +158,8 @@ class CodeLibrary:
             return regenerate_ir() if text is None else text  # (gone or damaged: made again)
 
         try:
-            image = loader.load(obj) or load_with_mcjit(obj)
+            with compile_stage("load"):
+                image = loader.load(obj) or load_with_mcjit(obj)
             code = Compiled(image, source, self.optimize)
             if not code.address(info["entry"]):
                 return None
@@ -173,5 +184,6 @@ class CodeLibrary:
                     found.setdefault(id(v), (i, j))
             meta = dict(info, object_layout=object_layout,
                         constants=[found[id(v)] for v, _ in constants])
-            cache.write_entry(self._stem, meta, obj, self._ir)
+            with compile_stage("cache write"):
+                cache.write_entry(self._stem, meta, obj, self._ir)
         return code

@@ -23,6 +23,7 @@ from llvmlite import ir
 
 from fnx_ir import Literal, Program, Var
 
+from ...base import compile_stage
 from ..target import module_target
 from ..schedule import Layout, schedule
 from ..schedule.partition import Partition
@@ -202,6 +203,8 @@ def build_module(program: Program, donate=()) -> tuple[ir.Module, Layout, list]:
     """The module for `program`, its top-level layout, and the constant table the entry expects
     as (var, array) pairs. `donate`: see `ModuleBuilder.layout`."""
     mb = ModuleBuilder()
-    lay = mb.layout(program, donate)
-    mb.entry(lay)
+    with compile_stage("schedule"):
+        lay = mb.layout(program, donate)
+    with compile_stage("emit IR"):
+        mb.entry(lay)
     return mb.module, lay, mb.constants
