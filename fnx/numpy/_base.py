@@ -18,7 +18,8 @@ from fnx_ir import DType, Literal
 from .. import lax
 from .._core import dtypes as _dt
 from .._core import errors
-from .._core.array import Array, as_array
+from .._core.array import Array, WeakArray, as_array
+from .._core.rules import RULES
 from .._core.trace import Tracer, current, eager_value, type_of
 
 # The types in the public signatures. `Array` (re-exported) is what they return: eagerly an
@@ -186,6 +187,84 @@ def _resolve(ufunc: np.ufunc, key: tuple, x64: bool) -> tuple[DType, DType, bool
     if out.kind != d.kind:  # bool operands of integer arithmetic (square, power, shifts):
         return fnx_ir.int32, fnx_ir.int32, weak  # JAX computes them in int32 (x64 or not)
     return d, d, weak
+
+
+_dtype_of_np = fnx_ir.dtypes._BY_NP.get  # native numpy dtype -> DType (one dict lookup)
+_PLAIN_ARRAYS = (np.ndarray, Array, WeakArray)
+
+
+def direct_operands(xs: Sequence) -> tuple | None:
+    """`((dtype, weak), ...)` of `xs` when an eager call may take the direct path: no trace
+    is active and every operand is a numpy array (plain, `Array` or `WeakArray`) of a
+    native-order fnx dtype, or a Python bool/int/float. None otherwise (tracers, lists,
+    numpy scalars, other dtypes: the general path handles them)."""
+    if current() is not None:
+        return None
+    key = []
+    for x in xs:
+        cls = x.__class__
+        if cls in _PLAIN_ARRAYS:
+            d = _dtype_of_np(x.dtype)
+            if d is None:
+                return None
+            key.append((d, cls is WeakArray))
+        elif cls is float or cls is int or cls is bool:
+            t = _dt.python_scalar_type(x)
+            key.append((t.dtype, t.weak))
+        else:
+            return None
+    return tuple(key)
+
+
+@functools.lru_cache(maxsize=1024)
+def _infers_dtype(primitive: str, dtype: DType, nin: int) -> DType | None:
+    """The dtype `primitive`'s type rule gives for `nin` operands of `dtype` (None if it
+    refuses them)."""
+    try:
+        return fnx_ir.get_primitive(primitive).infer([fnx_ir.ShapedType((), dtype)] * nin,
+                                                     {})[0].dtype
+    except fnx_ir.IRTypeError:
+        return None
+
+
+def direct_elementwise(ufunc: np.ufunc, primitive: str, xs: Sequence):
+    """Eagerly, `ufunc`'s JAX counterpart computed by elementwise `primitive` on `xs`
+    without building operands through `lax`: the dtypes from the cached promotion table,
+    then the primitive's numpy implementation called once on the operands as they are
+    (numpy broadcasts; no copy). The result is identical to the general path's (dtype,
+    weak type, values, float16/bfloat16 computed in float32). None when the call does not
+    qualify (see `direct_operands`; operands needing a conversion, bool arithmetic,
+    shapes that do not broadcast): the caller takes the general path, which also raises
+    the errors with their messages."""
+    key = direct_operands(xs)
+    if key is None:
+        return None
+    try:
+        in_dtype, out_dtype, weak = _resolve(ufunc, key, _dt.x64_enabled())
+    except TypeError:
+        return None
+    if in_dtype.is_bool or _infers_dtype(primitive, in_dtype, len(xs)) is not out_dtype:
+        return None
+    ops = []
+    for x, (d, _) in zip(xs, key, strict=True):
+        cls = x.__class__
+        if cls is _ndarray or cls is Array or cls is WeakArray:
+            if d is not in_dtype:  # a conversion: the general path's convert_element_type
+                return None
+            ops.append(x if cls is _ndarray else x.view(_ndarray))
+        else:  # a Python scalar: the value of the literal the general path would make
+            try:
+                ops.append(np.asarray(x, in_dtype.np))
+            except OverflowError:
+                return None
+    try:
+        res = RULES[primitive].impl(*ops)
+    except ValueError:  # shapes that do not broadcast: the general path says so
+        return None
+    return eager_value(res, fnx_ir.ShapedType((), out_dtype, weak))
+
+
+_ndarray = np.ndarray
 
 
 def ufunc_dtypes(ufunc: np.ufunc, fn: str, *xs) -> tuple[DType, DType, bool]:
