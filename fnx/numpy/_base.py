@@ -189,31 +189,21 @@ def _resolve(ufunc: np.ufunc, key: tuple, x64: bool) -> tuple[DType, DType, bool
     return d, d, weak
 
 
+# ------------------------------------------------------------- the direct eager path
+
 _dtype_of_np = fnx_ir.dtypes._BY_NP.get  # native numpy dtype -> DType (one dict lookup)
-_PLAIN_ARRAYS = (np.ndarray, Array, WeakArray)
-
-
-def direct_operands(xs: Sequence) -> tuple | None:
-    """`((dtype, weak), ...)` of `xs` when an eager call may take the direct path: no trace
-    is active and every operand is a numpy array (plain, `Array` or `WeakArray`) of a
-    native-order fnx dtype, or a Python bool/int/float. None otherwise (tracers, lists,
-    numpy scalars, other dtypes: the general path handles them)."""
-    if current() is not None:
-        return None
-    key = []
-    for x in xs:
-        cls = x.__class__
-        if cls in _PLAIN_ARRAYS:
-            d = _dtype_of_np(x.dtype)
-            if d is None:
-                return None
-            key.append((d, cls is WeakArray))
-        elif cls is float or cls is int or cls is bool:
-            t = _dt.python_scalar_type(x)
-            key.append((t.dtype, t.weak))
-        else:
-            return None
-    return tuple(key)
+_ndarray = np.ndarray
+# (dtype, weak) of a Python scalar, by its type, with x64 off and on
+_SCALAR_KEYS = {x64: {bool: (fnx_ir.bool_, False),
+                      int: (fnx_ir.canonical(fnx_ir.int64, x64), True),
+                      float: (fnx_ir.canonical(fnx_ir.float64, x64), True)}
+                for x64 in (False, True)}
+try:  # numpy's floating-point error state is a context variable: set it without `errstate`'s
+    from numpy._core._ufunc_config import _extobj_contextvar as _EXTOBJ  # ~1.5 us per call
+    from numpy._core._ufunc_config import _make_extobj
+    _IGNORE = _make_extobj(all="ignore")
+except ImportError:  # another numpy layout: the public (slower) context manager
+    _EXTOBJ = None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -227,20 +217,51 @@ def _infers_dtype(primitive: str, dtype: DType, nin: int) -> DType | None:
         return None
 
 
-def direct_elementwise(ufunc: np.ufunc, primitive: str, xs: Sequence):
+def _call_quietly(fn, ops: list):
+    """`fn(*ops)` with numpy's floating-point warnings off (IEEE results are values)."""
+    if _EXTOBJ is None:
+        with np.errstate(all="ignore"):
+            return fn(*ops)
+    token = _EXTOBJ.set(_IGNORE)
+    try:
+        return fn(*ops)
+    finally:
+        _EXTOBJ.reset(token)
+
+
+def direct_elementwise(ufunc: np.ufunc, primitive: str, numpy_fn, xs: Sequence):
     """Eagerly, `ufunc`'s JAX counterpart computed by elementwise `primitive` on `xs`
     without building operands through `lax`: the dtypes from the cached promotion table,
-    then the primitive's numpy implementation called once on the operands as they are
-    (numpy broadcasts; no copy). The result is identical to the general path's (dtype,
-    weak type, values, float16/bfloat16 computed in float32). None when the call does not
-    qualify (see `direct_operands`; operands needing a conversion, bool arithmetic,
-    shapes that do not broadcast): the caller takes the general path, which also raises
-    the errors with their messages."""
-    key = direct_operands(xs)
-    if key is None:
+    then the primitive's numpy function called once on the operands as they are (numpy
+    broadcasts; no copy). `numpy_fn` is the numpy function the primitive's implementation
+    applies (None: call the implementation); float16/bfloat16 always go through the
+    implementation (computed in float32, rounded once).
+
+    The result is identical to the general path's (dtype, weak type, values, `Array`
+    class). None when the call does not qualify: a trace is active, an operand is not a
+    numpy array (plain, `Array`, `WeakArray`) of a native fnx dtype or a Python
+    bool/int/float, an operand needs a conversion, bool operands, shapes that do not
+    broadcast. The caller then takes the general path, which also raises the errors with
+    their messages."""
+    if current() is not None:
         return None
+    x64 = _dt.x64_enabled()
+    scalar_keys = _SCALAR_KEYS[x64]
+    key = []
+    for x in xs:
+        cls = x.__class__
+        if cls is _ndarray or cls is Array or cls is WeakArray:
+            d = _dtype_of_np(x.dtype)
+            if d is None:
+                return None
+            key.append((d, cls is WeakArray))
+        else:
+            k = scalar_keys.get(cls)
+            if k is None:
+                return None
+            key.append(k)
     try:
-        in_dtype, out_dtype, weak = _resolve(ufunc, key, _dt.x64_enabled())
+        in_dtype, out_dtype, weak = _resolve(ufunc, tuple(key), x64)
     except TypeError:
         return None
     if in_dtype.is_bool or _infers_dtype(primitive, in_dtype, len(xs)) is not out_dtype:
@@ -258,13 +279,15 @@ def direct_elementwise(ufunc: np.ufunc, primitive: str, xs: Sequence):
             except OverflowError:
                 return None
     try:
-        res = RULES[primitive].impl(*ops)
+        if numpy_fn is None or in_dtype.is_storage_float:
+            res = RULES[primitive].impl(*ops)
+        else:
+            res = _call_quietly(numpy_fn, ops)
     except ValueError:  # shapes that do not broadcast: the general path says so
         return None
+    if res.__class__ is _ndarray and res.dtype is out_dtype.np:  # fresh from the ufunc
+        return res.view(WeakArray if weak else Array)
     return eager_value(res, fnx_ir.ShapedType((), out_dtype, weak))
-
-
-_ndarray = np.ndarray
 
 
 def ufunc_dtypes(ufunc: np.ufunc, fn: str, *xs) -> tuple[DType, DType, bool]:

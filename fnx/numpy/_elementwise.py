@@ -55,7 +55,7 @@ def _apply(ufunc: np.ufunc, name: str, impl, *xs):
     Eagerly, an `impl` that is one primitive takes the direct path when it can."""
     primitive = _DIRECT.get(impl)
     if primitive is not None:
-        res = direct_elementwise(ufunc, primitive, xs)
+        res = direct_elementwise(ufunc, primitive, _NUMPY_FN.get(primitive), xs)
         if res is not None:
             return res
     ops, out_dtype, weak = _prepare(ufunc, name, xs)
@@ -891,3 +891,17 @@ _DIRECT_PRIMITIVES = (
     "le", "gt", "ge", "shift_left")
 _DIRECT = {RULES[p].binder: p for p in _DIRECT_PRIMITIVES}
 _DIRECT.update({_add: "add", _multiply: "mul"})
+# The numpy function each primitive's implementation applies when it is one call (the
+# direct path then calls it without the implementation's wrappers); the others (rsqrt, div,
+# shift_left) are called through their implementation. tests/numpy/test_eager_direct.py
+# checks each against its implementation.
+_NUMPY_FN = {
+    "neg": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "exp2": np.exp2,
+    "expm1": np.expm1, "log": np.log, "log2": np.log2, "log1p": np.log1p, "sqrt": np.sqrt,
+    "cbrt": np.cbrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin,
+    "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
+    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "not": np.invert,
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "atan2": np.arctan2,
+    "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor, "eq": np.equal,
+    "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+    "ge": np.greater_equal}
