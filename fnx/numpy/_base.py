@@ -231,11 +231,11 @@ def _call_quietly(fn, ops: list):
 
 def direct_elementwise(ufunc: np.ufunc, primitive: str, numpy_fn, xs: Sequence):
     """Eagerly, `ufunc`'s JAX counterpart computed by elementwise `primitive` on `xs`
-    without building operands through `lax`: the dtypes from the cached promotion table,
-    then the primitive's numpy function called once on the operands as they are (numpy
-    broadcasts; no copy). `numpy_fn` is the numpy function the primitive's implementation
-    applies (None: call the implementation); float16/bfloat16 always go through the
-    implementation (computed in float32, rounded once).
+    without building operands through `lax`: the dtypes from a cached plan (JAX's
+    promotion), then the primitive's numpy function called once on the operands as they
+    are (numpy broadcasts; no copy). `numpy_fn` is the numpy function the primitive's
+    implementation applies (None: call the implementation); float16/bfloat16 always go
+    through the implementation (computed in float32, rounded once).
 
     The result is identical to the general path's (dtype, weak type, values, `Array`
     class). None when the call does not qualify: a trace is active, an operand is not a
@@ -245,49 +245,72 @@ def direct_elementwise(ufunc: np.ufunc, primitive: str, numpy_fn, xs: Sequence):
     their messages."""
     if current() is not None:
         return None
-    x64 = _dt.x64_enabled()
-    scalar_keys = _SCALAR_KEYS[x64]
-    key = []
+    key = [ufunc, primitive, numpy_fn, _dt.x64_enabled()]
+    ops = []
     for x in xs:
         cls = x.__class__
-        if cls is _ndarray or cls is Array or cls is WeakArray:
-            d = _dtype_of_np(x.dtype)
-            if d is None:
-                return None
-            key.append((d, cls is WeakArray))
-        else:
-            k = scalar_keys.get(cls)
-            if k is None:
-                return None
-            key.append(k)
-    try:
-        in_dtype, out_dtype, weak = _resolve(ufunc, tuple(key), x64)
-    except TypeError:
+        if cls is _ndarray:
+            ops.append(x)
+            key += (cls, x.dtype)
+        elif cls is Array or cls is WeakArray:
+            ops.append(x.view(_ndarray))
+            key += (cls, x.dtype)
+        else:  # a Python scalar (anything else has no plan)
+            ops.append(x)
+            key += (cls, None)
+    key = tuple(key)
+    plan = _PLANS.get(key, False)
+    if plan is False:
+        plan = _plan(key)
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    if plan is None:
         return None
-    if in_dtype.is_bool or _infers_dtype(primitive, in_dtype, len(xs)) is not out_dtype:
-        return None
-    ops = []
-    for x, (d, _) in zip(xs, key, strict=True):
-        cls = x.__class__
-        if cls is _ndarray or cls is Array or cls is WeakArray:
-            if d is not in_dtype:  # a conversion: the general path's convert_element_type
-                return None
-            ops.append(x if cls is _ndarray else x.view(_ndarray))
-        else:  # a Python scalar: the value of the literal the general path would make
+    fn, in_np, out_np, out_cls = plan
+    for i, x in enumerate(ops):
+        if x.__class__ is not _ndarray:  # a Python scalar: the general path's literal value
             try:
-                ops.append(np.asarray(x, in_dtype.np))
+                ops[i] = np.asarray(x, in_np)
             except OverflowError:
                 return None
     try:
-        if numpy_fn is None or in_dtype.is_storage_float:
-            res = RULES[primitive].impl(*ops)
-        else:
-            res = _call_quietly(numpy_fn, ops)
+        res = _call_quietly(fn, ops)
     except ValueError:  # shapes that do not broadcast: the general path says so
         return None
-    if res.__class__ is _ndarray and res.dtype is out_dtype.np:  # fresh from the ufunc
-        return res.view(WeakArray if weak else Array)
-    return eager_value(res, fnx_ir.ShapedType((), out_dtype, weak))
+    if res.__class__ is _ndarray and res.dtype is out_np:  # fresh from the ufunc
+        return res.view(out_cls)
+    return eager_value(res, fnx_ir.ShapedType((), fnx_ir.dtype(out_np), out_cls is WeakArray))
+
+
+_PLANS: dict = {}  # direct_elementwise's key -> its plan (None: take the general path)
+
+
+def _plan(key: tuple):
+    """`(function, operand numpy dtype, result numpy dtype, result class)` for a
+    `direct_elementwise` key, or None when the call must take the general path."""
+    ufunc, primitive, numpy_fn, x64 = key[:4]
+    operands = []
+    for cls, d in zip(key[4::2], key[5::2], strict=True):
+        if d is None:
+            k = _SCALAR_KEYS[x64].get(cls)
+        else:
+            dt = _dtype_of_np(d)
+            k = None if dt is None else (dt, cls is WeakArray)
+        if k is None:
+            return None
+        operands.append(k)
+    try:
+        in_dtype, out_dtype, weak = _resolve(ufunc, tuple(operands), x64)
+    except TypeError:
+        return None
+    if in_dtype.is_bool or _infers_dtype(primitive, in_dtype, len(operands)) is not out_dtype:
+        return None
+    if any(d is not None and d is not in_dtype.np
+           for d in key[5::2]):  # a conversion: the general path's convert_element_type
+        return None
+    fn = RULES[primitive].impl if numpy_fn is None or in_dtype.is_storage_float else numpy_fn
+    return fn, in_dtype.np, out_dtype.np, WeakArray if weak else Array
 
 
 def ufunc_dtypes(ufunc: np.ufunc, fn: str, *xs) -> tuple[DType, DType, bool]:
