@@ -7,6 +7,7 @@ on numpy arrays (each primitive's numpy implementation) and on traced values.
 from __future__ import annotations
 
 import functools
+import math
 import operator
 from typing import Sequence, Union
 
@@ -198,12 +199,37 @@ _SCALAR_KEYS = {x64: {bool: (fnx_ir.bool_, False),
                       int: (fnx_ir.canonical(fnx_ir.int64, x64), True),
                       float: (fnx_ir.canonical(fnx_ir.float64, x64), True)}
                 for x64 in (False, True)}
-try:  # numpy's floating-point error state is a context variable: set it without `errstate`'s
-    from numpy._core._ufunc_config import _extobj_contextvar as _EXTOBJ  # ~1.5 us per call
-    from numpy._core._ufunc_config import _make_extobj
-    _IGNORE = _make_extobj(all="ignore")
-except ImportError:  # another numpy layout: the public (slower) context manager
-    _EXTOBJ = None
+
+
+class _Quiet:
+    """numpy's floating-point warnings off between `token = QUIET.set()` and
+    `QUIET.reset(token)` (IEEE results, inf and nan, are values as in JAX). numpy keeps the
+    error state in a context variable: setting it costs ~0.1 us, against ~1.5 us for
+    entering and leaving `numpy.errstate`, which is used where that variable is not found."""
+
+    def __init__(self):
+        try:
+            from numpy._core import _ufunc_config
+            self.var = _ufunc_config._extobj_contextvar
+            self.ignore = _ufunc_config._make_extobj(all="ignore")
+        except (ImportError, AttributeError):
+            self.var = None
+
+    def set(self):
+        if self.var is not None:
+            return self.var.set(self.ignore)
+        state = np.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def reset(self, token) -> None:
+        if self.var is not None:
+            self.var.reset(token)
+        else:
+            token.__exit__(None, None, None)
+
+
+QUIET = _Quiet()
 
 
 @functools.lru_cache(maxsize=1024)
@@ -215,18 +241,6 @@ def _infers_dtype(primitive: str, dtype: DType, nin: int) -> DType | None:
                                                      {})[0].dtype
     except fnx_ir.IRTypeError:
         return None
-
-
-def _call_quietly(fn, ops: list):
-    """`fn(*ops)` with numpy's floating-point warnings off (IEEE results are values)."""
-    if _EXTOBJ is None:
-        with np.errstate(all="ignore"):
-            return fn(*ops)
-    token = _EXTOBJ.set(_IGNORE)
-    try:
-        return fn(*ops)
-    finally:
-        _EXTOBJ.reset(token)
 
 
 def direct_elementwise(ufunc: np.ufunc, primitive: str, numpy_fn, xs: Sequence):
@@ -274,10 +288,13 @@ def direct_elementwise(ufunc: np.ufunc, primitive: str, numpy_fn, xs: Sequence):
                 ops[i] = np.asarray(x, in_np)
             except OverflowError:
                 return None
+    token = QUIET.set()
     try:
-        res = _call_quietly(fn, ops)
+        res = fn(*ops)
     except ValueError:  # shapes that do not broadcast: the general path says so
         return None
+    finally:
+        QUIET.reset(token)
     if res.__class__ is _ndarray and res.dtype is out_np:  # fresh from the ufunc
         return res.view(out_cls)
     return eager_value(res, fnx_ir.ShapedType((), fnx_ir.dtype(out_np), out_cls is WeakArray))
@@ -311,6 +328,63 @@ def _plan(key: tuple):
         return None
     fn = RULES[primitive].impl if numpy_fn is None or in_dtype.is_storage_float else numpy_fn
     return fn, in_dtype.np, out_dtype.np, WeakArray if weak else Array
+
+
+# Operand dtypes of the direct `dot`, with x64 off and on: canonical fnx dtypes whose
+# dot_general implementation is numpy's matmul as it is (not bool, which matmul widens; not
+# float16/bfloat16, computed in float32).
+_DIRECT_DOT_DTYPES = {x64: frozenset(d.np for d in fnx_ir.ALL_DTYPES
+                                     if not (d.is_bool or d.is_storage_float)
+                                     and fnx_ir.canonical(d, x64) is d)
+                      for x64 in (False, True)}
+
+
+_GEMM_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+
+
+def direct_dot(a, b):
+    """Eagerly, `fnx.numpy.dot(a, b)` of two strong numpy arrays (plain or `Array`) of one
+    dtype, `b` 1-d or 2-d: the very `matmul` call of `dot_general`'s implementation, on
+    the operands as they are, without building the call through `lax`; the result is
+    identical to the general path's (and not copied). None when the call does not
+    qualify (a trace is active, other operands, dtypes or shapes): the caller takes the
+    general path, which also raises the errors."""
+    if current() is not None:
+        return None
+    ca, cb = a.__class__, b.__class__
+    if not ((ca is _ndarray or ca is Array) and (cb is _ndarray or cb is Array)):
+        return None
+    d = a.dtype
+    if b.dtype != d or d not in _DIRECT_DOT_DTYPES[_dt.x64_enabled()]:
+        return None
+    sa, sb = a.shape, b.shape
+    if not sa or not 1 <= len(sb) <= 2 or sa[-1] != sb[0]:
+        return None
+    if ca is not _ndarray:
+        a = a.view(_ndarray)
+    if cb is not _ndarray:
+        b = b.view(_ndarray)
+    if (len(sa) == 2 and len(sb) == 2 and d in _GEMM_DTYPES
+            and a.flags.c_contiguous and b.flags.c_contiguous):
+        # both C-contiguous float matrices: numpy's dot and matmul make the same BLAS gemm
+        # call (row-major, no transposes); dot's is the cheaper way to it
+        token = QUIET.set()
+        try:
+            out = np.dot(a, b)
+        finally:
+            QUIET.reset(token)
+        return out.view(Array) if out.dtype == d else None
+    k = sb[0]
+    a3 = a.reshape(1, math.prod(sa[:-1]), k)
+    b3 = b.reshape(1, k, sb[1] if len(sb) == 2 else 1)
+    token = QUIET.set()
+    try:
+        out = np.matmul(a3, b3)
+    finally:
+        QUIET.reset(token)
+    if out.dtype != d:  # (not for these dtypes; the general path would convert)
+        return None
+    return out.reshape(sa[:-1] + sb[1:]).view(Array)
 
 
 def ufunc_dtypes(ufunc: np.ufunc, fn: str, *xs) -> tuple[DType, DType, bool]:

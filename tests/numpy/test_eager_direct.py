@@ -127,3 +127,43 @@ def test_numpy_fn_table_matches_the_implementations(primitive):
             got = fn(*xs)
         assert got.dtype == want.dtype
         assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.parametrize("x64", [False, True])
+def test_dot_matches_general_path(x64, monkeypatch):
+    shapes = [((5,), (5,)), ((5,), (5, 3)), ((4, 5), (5,)), ((4, 5), (5, 3)),
+              ((2, 4, 5), (5, 3)), ((4, 5), (6, 3)), ((0, 5), (5, 2)), ((4, 0), (0, 2))]
+    cases = []
+    for d in DTYPES:
+        for sa, sb in shapes:
+            cases.append((_value(d, sa, 1), _value(d, sb, 2)))
+    for d in (np.float32, np.float64):  # sizes past BLAS's blocking; a Fortran-ordered one
+        cases += [(_value(d, (67, 300), 4), _value(d, (300, 129), 5)),
+                  (_value(d, (64, 64), 6), np.asfortranarray(_value(d, (64, 64), 7)))]
+    a = _value(np.float32, (5, 4), 3)
+    cases += [(a, a.T[:, ::-1].T.copy()), (a.T.copy(), a.T.copy().T), (a.T, a), (fnp.asarray(a), a.T), (a, a.astype(np.float64)),
+              (a.T, a.astype(np.int32)), (fnp.sqrt(2.0), a)]
+    with fnx.enable_x64(x64):
+        direct = [_outcome(fnp.dot, *c) for c in cases]
+        monkeypatch.setattr(fnp._linalg, "direct_dot", lambda a, b: None)
+        general = [_outcome(fnp.dot, *c) for c in cases]
+    assert direct == general
+
+
+@pytest.mark.parametrize("errstate_fallback", [False, True])
+def test_direct_paths_warn_nothing_and_restore_numpy_error_state(errstate_fallback,
+                                                                  monkeypatch):
+    """IEEE results are values (no RuntimeWarning), with numpy's context variable or with
+    `numpy.errstate` when that is not found; the user's error state is back afterwards."""
+    if errstate_fallback:
+        monkeypatch.setattr(fnp._base.QUIET, "var", None)
+    big = np.full((4, 4), 1e38, np.float32)
+    with np.errstate(all="raise"):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert np.isinf(fnp.multiply(big, 10.0)).all()
+            assert np.isinf(fnp.dot(big, big)).all()
+            assert np.isnan(fnp.subtract(fnp.multiply(big, 10.0), np.inf)).all()
+        with pytest.raises(FloatingPointError):
+            np.multiply(big, np.float32(10.0))
