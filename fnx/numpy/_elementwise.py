@@ -882,15 +882,16 @@ def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike],
 
 
 # The `impl`s of `_apply` that are one elementwise primitive (its binder is exactly
-# `bind(primitive, *operands)`), for the direct eager path. `_add` / `_multiply` are `add` /
-# `mul` except on bool operands, which the direct path leaves to the general one.
+# `bind(primitive, *operands)`), for the direct eager path. `_add`, `_multiply`, `_max`,
+# `_min` and `_absolute` are one primitive except on bool operands, which the direct path
+# leaves to the general one.
 _DIRECT_PRIMITIVES = (
     "neg", "abs", "sign", "exp", "exp2", "expm1", "log", "log2", "log1p", "sqrt", "cbrt", "sin",
     "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
     "not", "rsqrt", "add", "sub", "mul", "div", "atan2", "and", "or", "xor", "eq", "ne", "lt",
-    "le", "gt", "ge", "shift_left")
+    "le", "gt", "ge", "shift_left", "max", "min")
 _DIRECT = {RULES[p].binder: p for p in _DIRECT_PRIMITIVES}
-_DIRECT.update({_add: "add", _multiply: "mul"})
+_DIRECT.update({_add: "add", _multiply: "mul", _max: "max", _min: "min", _absolute: "abs"})
 # The numpy function each primitive's implementation applies when it is one call (the
 # direct path then calls it without the implementation's wrappers); the others (rsqrt, div,
 # shift_left) are called through their implementation. tests/numpy/test_eager_direct.py
@@ -904,4 +905,4 @@ _NUMPY_FN = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "atan2": np.arctan2,
     "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor, "eq": np.equal,
     "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
-    "ge": np.greater_equal}
+    "ge": np.greater_equal, "max": np.maximum, "min": np.minimum}

@@ -17,9 +17,10 @@ from fnx.numpy import _elementwise
 DTYPES = [d.np for d in fnx_ir.ALL_DTYPES]
 BINARY = ["add", "subtract", "multiply", "divide", "true_divide", "arctan2", "equal", "not_equal",
           "less", "less_equal", "greater", "greater_equal", "bitwise_and", "bitwise_or",
-          "bitwise_xor", "left_shift", "power", "maximum"]
+          "bitwise_xor", "left_shift", "power", "maximum", "minimum", "fmax"]
 UNARY = ["sin", "cos", "tanh", "exp", "log", "sqrt", "negative", "abs", "sign", "expm1",
-         "log1p", "arcsinh", "cbrt", "invert", "bitwise_not", "rsqrt", "exp2", "log2"]
+         "log1p", "arcsinh", "cbrt", "invert", "bitwise_not", "rsqrt", "exp2", "log2",
+         "absolute", "fabs", "isnan", "arccosh"]
 
 
 def _general(fn, *xs):
@@ -65,6 +66,9 @@ def test_binary_matches_general_path(name, x64):
                 _check(fn, _value(d, (4,), 3), s)
                 _check(fn, s, _value(d, (4,), 3))
         _check(fn, 2, 3.5)
+        for d in (np.float16, np.float32, np.float64):  # IEEE specials, no warnings
+            special = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e30], d)
+            _check(fn, special, special[::-1])
         _check(fn, fnp.sqrt(2.0), np.ones(3, np.float16))  # a WeakArray operand
         _check(fn, np.ones((2, 3), np.float32), np.ones((4,), np.float32))  # no broadcast
         _check(fn, np.ones(3, np.int8), 1000)  # a literal out of range
