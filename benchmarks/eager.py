@@ -16,28 +16,15 @@ import argparse
 import os
 import statistics
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+sys.path.insert(0, HERE)
 
 import numpy as np  # noqa: E402
+from run import per_call_seconds  # noqa: E402  (benchmarks/run.py, next to this file)
 
 import fnx.numpy as fnp  # noqa: E402
-
-
-def per_call_seconds(fn, budget: float = 0.01) -> float:
-    """Time one call, calibrating the repeat count so a measurement takes ~`budget` s."""
-    fn()
-    reps = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            fn()
-        elapsed = time.perf_counter() - t0
-        if elapsed >= budget or reps >= 1 << 20:
-            return elapsed / reps
-        reps *= 2 if elapsed == 0 else max(2, min(16, int(budget / elapsed) + 1))
 
 
 def _cases() -> dict:
@@ -102,7 +89,7 @@ def main() -> None:
         order = list(calls)
         for r in range(args.rounds):  # each round starts with the next system (no fixed order)
             for s in order[r % len(order):] + order[:r % len(order)]:
-                samples[s].append(per_call_seconds(calls[s]))
+                samples[s].append(per_call_seconds(calls[s], budget=0.01))
         med = {s: statistics.median(v) for s, v in samples.items()}
         best = {s: min(v) for s, v in samples.items()}
         print(f"\n{name}: {desc}   (median of rounds; best round in brackets)")
