@@ -341,7 +341,7 @@ def eager_value(v, t: ShapedType) -> Array:
     return v.view(WeakArray if t.weak else Array)
 
 
-_dtype_of_np = fnx_ir.dtypes._BY_NP.get  # numpy dtype -> DType, for native dtypes
+_dtype_of_np = fnx_ir.dtypes.BY_NUMPY.get  # numpy dtype -> DType, for native dtypes
 
 
 def _type_of(x) -> ShapedType:

@@ -192,7 +192,7 @@ def _resolve(ufunc: np.ufunc, key: tuple, x64: bool) -> tuple[DType, DType, bool
 
 # ------------------------------------------------------------- the direct eager path
 
-_dtype_of_np = fnx_ir.dtypes._BY_NP.get  # native numpy dtype -> DType (one dict lookup)
+_dtype_of_np = fnx_ir.dtypes.BY_NUMPY.get  # native numpy dtype -> DType (one dict lookup)
 _ndarray = np.ndarray
 # (dtype, weak) of a Python scalar, by its type, with x64 off and on
 _SCALAR_KEYS = {x64: {bool: (fnx_ir.bool_, False),
