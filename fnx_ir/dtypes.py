@@ -74,6 +74,10 @@ INT_DTYPES = tuple(d for d in ALL_DTYPES if d.is_integer)
 _BY_NAME = {d.name: d for d in ALL_DTYPES}
 _BY_NAME.update({d.short: d for d in ALL_DTYPES})
 _BY_NAME["bool_"] = bool_
+# numpy dtype object -> DType: the hot path (every eager operand's type) is one lookup,
+# `BY_NUMPY.get(array.dtype)`, instead of parsing `np.dtype(x).name`. Only native-order
+# dtypes are keys (`>f4` is not equal to `<f4`); `dtype()` takes the others.
+BY_NUMPY: dict[np.dtype, DType] = {d.np: d for d in ALL_DTYPES}
 
 # The dtype a bare Python scalar gets with 64-bit defaults (x64 on); see `canonical`.
 _PYTHON_SCALAR_DTYPE = {bool: bool_, int: int64, float: float64}
@@ -83,6 +87,10 @@ def dtype(x) -> DType:
     """Convert a name, numpy dtype, numpy scalar type or DType to a supported DType."""
     if isinstance(x, DType):
         return x
+    if isinstance(x, np.dtype):
+        hit = BY_NUMPY.get(x)
+        if hit is not None:
+            return hit
     if isinstance(x, str) and x in _BY_NAME:
         return _BY_NAME[x]
     if x in _PYTHON_SCALAR_DTYPE:

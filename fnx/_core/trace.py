@@ -341,7 +341,14 @@ def eager_value(v, t: ShapedType) -> Array:
     return v.view(WeakArray if t.weak else Array)
 
 
+_dtype_of_np = fnx_ir.dtypes.BY_NUMPY.get  # numpy dtype -> DType, for native dtypes
+
+
 def _type_of(x) -> ShapedType:
+    cls = x.__class__
+    if cls is _ndarray or cls is Array or cls is WeakArray:  # the common case, no parsing
+        d = _dtype_of_np(x.dtype) or fnx_ir.dtype(x.dtype)
+        return ShapedType(x.shape, d, cls is WeakArray)
     if isinstance(x, (bool, int, float)) and not isinstance(x, np.generic):
         return python_scalar_type(x)
     if type(x) is WeakArray:

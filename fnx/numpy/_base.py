@@ -7,6 +7,7 @@ on numpy arrays (each primitive's numpy implementation) and on traced values.
 from __future__ import annotations
 
 import functools
+import math
 import operator
 from typing import Sequence, Union
 
@@ -18,7 +19,8 @@ from fnx_ir import DType, Literal
 from .. import lax
 from .._core import dtypes as _dt
 from .._core import errors
-from .._core.array import Array, as_array
+from .._core.array import Array, WeakArray, as_array
+from .._core.rules import RULES
 from .._core.trace import Tracer, current, eager_value, type_of
 
 # The types in the public signatures. `Array` (re-exported) is what they return: eagerly an
@@ -186,6 +188,203 @@ def _resolve(ufunc: np.ufunc, key: tuple, x64: bool) -> tuple[DType, DType, bool
     if out.kind != d.kind:  # bool operands of integer arithmetic (square, power, shifts):
         return fnx_ir.int32, fnx_ir.int32, weak  # JAX computes them in int32 (x64 or not)
     return d, d, weak
+
+
+# ------------------------------------------------------------- the direct eager path
+
+_dtype_of_np = fnx_ir.dtypes.BY_NUMPY.get  # native numpy dtype -> DType (one dict lookup)
+_ndarray = np.ndarray
+# (dtype, weak) of a Python scalar, by its type, with x64 off and on
+_SCALAR_KEYS = {x64: {bool: (fnx_ir.bool_, False),
+                      int: (fnx_ir.canonical(fnx_ir.int64, x64), True),
+                      float: (fnx_ir.canonical(fnx_ir.float64, x64), True)}
+                for x64 in (False, True)}
+
+
+class _Quiet:
+    """numpy's floating-point warnings off between `token = QUIET.set()` and
+    `QUIET.reset(token)` (IEEE results, inf and nan, are values as in JAX). numpy keeps the
+    error state in a context variable: setting it costs ~0.1 us, against ~1.5 us for
+    entering and leaving `numpy.errstate`, which is used where that variable is not found."""
+
+    def __init__(self):
+        try:
+            from numpy._core import _ufunc_config
+            self.var = _ufunc_config._extobj_contextvar
+            self.ignore = _ufunc_config._make_extobj(all="ignore")
+        except (ImportError, AttributeError):
+            self.var = None
+
+    def set(self):
+        if self.var is not None:
+            return self.var.set(self.ignore)
+        state = np.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def reset(self, token) -> None:
+        if self.var is not None:
+            self.var.reset(token)
+        else:
+            token.__exit__(None, None, None)
+
+
+QUIET = _Quiet()
+
+
+@functools.lru_cache(maxsize=1024)
+def _infers_dtype(primitive: str, dtype: DType, nin: int) -> DType | None:
+    """The dtype `primitive`'s type rule gives for `nin` operands of `dtype` (None if it
+    refuses them)."""
+    try:
+        return fnx_ir.get_primitive(primitive).infer([fnx_ir.ShapedType((), dtype)] * nin,
+                                                     {})[0].dtype
+    except fnx_ir.IRTypeError:
+        return None
+
+
+def direct_elementwise(ufunc: np.ufunc, primitive: str, numpy_fn, xs: Sequence):
+    """Eagerly, `ufunc`'s JAX counterpart computed by elementwise `primitive` on `xs`
+    without building operands through `lax`: the dtypes from a cached plan (JAX's
+    promotion), then the primitive's numpy function called once on the operands as they
+    are (numpy broadcasts; no copy). `numpy_fn` is the numpy function the primitive's
+    implementation applies (None: call the implementation); float16/bfloat16 always go
+    through the implementation (computed in float32, rounded once).
+
+    The result is identical to the general path's (dtype, weak type, values, `Array`
+    class). None when the call does not qualify: a trace is active, an operand is not a
+    numpy array (plain, `Array`, `WeakArray`) of a native fnx dtype or a Python
+    bool/int/float, an operand needs a conversion, bool operands, shapes that do not
+    broadcast. The caller then takes the general path, which also raises the errors with
+    their messages."""
+    if current() is not None:
+        return None
+    key = [ufunc, primitive, numpy_fn, _dt.x64_enabled()]
+    ops = []
+    for x in xs:
+        cls = x.__class__
+        if cls is _ndarray:
+            ops.append(x)
+            key += (cls, x.dtype)
+        elif cls is Array or cls is WeakArray:
+            ops.append(x.view(_ndarray))
+            key += (cls, x.dtype)
+        else:  # a Python scalar (anything else has no plan)
+            ops.append(x)
+            key += (cls, None)
+    key = tuple(key)
+    plan = _PLANS.get(key, False)
+    if plan is False:
+        plan = _plan(key)
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    if plan is None:
+        return None
+    fn, in_np, out_np, out_cls = plan
+    for i, x in enumerate(ops):
+        if x.__class__ is not _ndarray:  # a Python scalar: the general path's literal value
+            try:
+                ops[i] = np.asarray(x, in_np)
+            except OverflowError:
+                return None
+    token = QUIET.set()
+    try:
+        res = fn(*ops)
+    except ValueError:  # shapes that do not broadcast: the general path says so
+        return None
+    finally:
+        QUIET.reset(token)
+    if res.__class__ is _ndarray and res.dtype is out_np:  # fresh from the ufunc
+        return res.view(out_cls)
+    return eager_value(res, fnx_ir.ShapedType((), fnx_ir.dtype(out_np), out_cls is WeakArray))
+
+
+_PLANS: dict = {}  # direct_elementwise's key -> its plan (None: take the general path)
+
+
+def _plan(key: tuple):
+    """`(function, operand numpy dtype, result numpy dtype, result class)` for a
+    `direct_elementwise` key, or None when the call must take the general path."""
+    ufunc, primitive, numpy_fn, x64 = key[:4]
+    operands = []
+    for cls, d in zip(key[4::2], key[5::2], strict=True):
+        if d is None:
+            k = _SCALAR_KEYS[x64].get(cls)
+        else:
+            dt = _dtype_of_np(d)
+            k = None if dt is None else (dt, cls is WeakArray)
+        if k is None:
+            return None
+        operands.append(k)
+    try:
+        in_dtype, out_dtype, weak = _resolve(ufunc, tuple(operands), x64)
+    except TypeError:
+        return None
+    if in_dtype.is_bool or _infers_dtype(primitive, in_dtype, len(operands)) is not out_dtype:
+        return None
+    if any(d is not None and d is not in_dtype.np
+           for d in key[5::2]):  # a conversion: the general path's convert_element_type
+        return None
+    fn = RULES[primitive].impl if numpy_fn is None or in_dtype.is_storage_float else numpy_fn
+    return fn, in_dtype.np, out_dtype.np, WeakArray if weak else Array
+
+
+# Operand dtypes of the direct `dot`, with x64 off and on: canonical fnx dtypes whose
+# dot_general implementation is numpy's matmul as it is (not bool, which matmul widens; not
+# float16/bfloat16, computed in float32).
+_DIRECT_DOT_DTYPES = {x64: frozenset(d.np for d in fnx_ir.ALL_DTYPES
+                                     if not (d.is_bool or d.is_storage_float)
+                                     and fnx_ir.canonical(d, x64) is d)
+                      for x64 in (False, True)}
+
+
+_GEMM_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+
+
+def direct_dot(a, b):
+    """Eagerly, `fnx.numpy.dot(a, b)` of two strong numpy arrays (plain or `Array`) of one
+    dtype, `b` 1-d or 2-d: the very `matmul` call of `dot_general`'s implementation, on
+    the operands as they are, without building the call through `lax`; the result is
+    identical to the general path's (and not copied). None when the call does not
+    qualify (a trace is active, other operands, dtypes or shapes): the caller takes the
+    general path, which also raises the errors."""
+    if current() is not None:
+        return None
+    ca, cb = a.__class__, b.__class__
+    if not ((ca is _ndarray or ca is Array) and (cb is _ndarray or cb is Array)):
+        return None
+    d = a.dtype
+    if b.dtype != d or d not in _DIRECT_DOT_DTYPES[_dt.x64_enabled()]:
+        return None
+    sa, sb = a.shape, b.shape
+    if not sa or not 1 <= len(sb) <= 2 or sa[-1] != sb[0]:
+        return None
+    if ca is not _ndarray:
+        a = a.view(_ndarray)
+    if cb is not _ndarray:
+        b = b.view(_ndarray)
+    if (len(sa) == 2 and len(sb) == 2 and d in _GEMM_DTYPES
+            and a.flags.c_contiguous and b.flags.c_contiguous):
+        # both C-contiguous float matrices: numpy's dot and matmul make the same BLAS gemm
+        # call (row-major, no transposes); dot's is the cheaper way to it
+        token = QUIET.set()
+        try:
+            out = np.dot(a, b)
+        finally:
+            QUIET.reset(token)
+        return out.view(Array) if out.dtype == d else None
+    k = sb[0]
+    a3 = a.reshape(1, math.prod(sa[:-1]), k)
+    b3 = b.reshape(1, k, sb[1] if len(sb) == 2 else 1)
+    token = QUIET.set()
+    try:
+        out = np.matmul(a3, b3)
+    finally:
+        QUIET.reset(token)
+    if out.dtype != d:  # (not for these dtypes; the general path would convert)
+        return None
+    return out.reshape(sa[:-1] + sb[1:]).view(Array)
 
 
 def ufunc_dtypes(ufunc: np.ufunc, fn: str, *xs) -> tuple[DType, DType, bool]:

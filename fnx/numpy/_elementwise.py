@@ -20,9 +20,10 @@ import fnx_ir
 from .. import lax
 from .._core.dtypes import default_int
 from .._core.trace import type_of
+from .._core.rules import RULES
 from ._base import (Array, ArrayLike, asarray_or_tracer, broadcast_shapes, broadcast_to, convert,
-                    dtype_of, ensure_array, finish, float_dtype_for, is_python_scalar, is_tracer,
-                    result_dtype, result_weak, ufunc_dtypes)
+                    direct_elementwise, dtype_of, ensure_array, finish, float_dtype_for,
+                    is_python_scalar, is_tracer, result_dtype, result_weak, ufunc_dtypes)
 
 __all__ = ["abs", "absolute", "acos", "acosh", "add", "arccos", "arccosh", "arcsin", "arcsinh",
            "arctan", "arctan2", "arctanh", "around", "asin", "asinh", "atan", "atan2", "atanh",
@@ -50,7 +51,13 @@ def _prepare(ufunc, name, xs):
 
 def _apply(ufunc: np.ufunc, name: str, impl, *xs):
     """The body of every elementwise function: the operands in JAX's dtype for `ufunc`,
-    broadcast, then `impl` on them, and the result in JAX's output dtype and weakness."""
+    broadcast, then `impl` on them, and the result in JAX's output dtype and weakness.
+    Eagerly, an `impl` that is one primitive takes the direct path when it can."""
+    primitive = _DIRECT.get(impl)
+    if primitive is not None:
+        res = direct_elementwise(ufunc, primitive, _NUMPY_FN.get(primitive), xs)
+        if res is not None:
+            return res
     ops, out_dtype, weak = _prepare(ufunc, name, xs)
     res = impl(*ops)
     t = type_of(res)
@@ -872,3 +879,30 @@ def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike],
     for c, v in zip(reversed(conds), reversed(choices[:-1]), strict=True):
         out = lax.select(broadcast_to(ensure_array(c), shape), broadcast_to(convert(v, dtype), shape), out)
     return finish(out)
+
+
+# The `impl`s of `_apply` that are one elementwise primitive (its binder is exactly
+# `bind(primitive, *operands)`), for the direct eager path. `_add`, `_multiply`, `_max`,
+# `_min` and `_absolute` are one primitive except on bool operands, which the direct path
+# leaves to the general one.
+_DIRECT_PRIMITIVES = (
+    "neg", "abs", "sign", "exp", "exp2", "expm1", "log", "log2", "log1p", "sqrt", "cbrt", "sin",
+    "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+    "not", "rsqrt", "add", "sub", "mul", "div", "atan2", "and", "or", "xor", "eq", "ne", "lt",
+    "le", "gt", "ge", "shift_left", "max", "min")
+_DIRECT = {RULES[p].binder: p for p in _DIRECT_PRIMITIVES}
+_DIRECT.update({_add: "add", _multiply: "mul", _max: "max", _min: "min", _absolute: "abs"})
+# The numpy function each primitive's implementation applies when it is one call (the
+# direct path then calls it without the implementation's wrappers); the others (rsqrt, div,
+# shift_left) are called through their implementation. tests/numpy/test_eager_direct.py
+# checks each against its implementation.
+_NUMPY_FN = {
+    "neg": np.negative, "abs": np.abs, "sign": np.sign, "exp": np.exp, "exp2": np.exp2,
+    "expm1": np.expm1, "log": np.log, "log2": np.log2, "log1p": np.log1p, "sqrt": np.sqrt,
+    "cbrt": np.cbrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin,
+    "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
+    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "not": np.invert,
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "atan2": np.arctan2,
+    "and": np.bitwise_and, "or": np.bitwise_or, "xor": np.bitwise_xor, "eq": np.equal,
+    "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+    "ge": np.greater_equal, "max": np.maximum, "min": np.minimum}

@@ -13,9 +13,9 @@ import numpy as np
 
 from .. import lax
 from .._core.trace import type_of
-from ._base import (Array, ArrayLike, Axis, broadcast_shapes, canonical_dtype, convert, dtype_of,
-                    DTypeLike, ensure_array, finish, normalize_axis, result_dtype, shape_of,
-                    type_error)
+from ._base import (Array, ArrayLike, Axis, broadcast_shapes, canonical_dtype, convert,
+                    direct_dot, dtype_of, DTypeLike, ensure_array, finish, normalize_axis,
+                    result_dtype, shape_of, type_error)
 from ._elementwise import multiply, subtract
 from ._indexing import _getitem, diagonal
 from . import _reductions
@@ -77,6 +77,10 @@ def dot(a: ArrayLike, b: ArrayLike, *, precision: Any = None,
         preferred_element_type: DTypeLike | None = None) -> Array:
     """`numpy.dot`: scalars multiply; otherwise contract a's last with b's second-to-last."""
     lax.check_precision(precision)  # (no effect on the CPU: full precision)
+    if preferred_element_type is None:
+        out = direct_dot(a, b)
+        if out is not None:
+            return out
     a0, b0 = ensure_array(a), ensure_array(b)
     ta, tb = type_of(a0), type_of(b0)
     if ta.ndim == 0 or tb.ndim == 0:
