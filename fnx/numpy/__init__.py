@@ -23,8 +23,8 @@ public function a plain `def` with JAX's signature, type hints and a docstring s
 differs (tests/numpy/test_fnp_signatures.py):
 - `_base`: operands, JAX's promotion, broadcasting, axes, errors; the signature types
   (`ArrayLike`, `DTypeLike`, `Axis`, `Array`);
-- `_elementwise` (ufuncs, via `_apply`) < `_reductions` < `_take` < `_shape` < `_creation` <
-  `_dtypes` < `_ndarray` < `_indexing` (`x[...]`, `x.at`, where, nonzero) < `_sorting` <
+- `_elementwise` (ufuncs, via `apply_ufunc`) < `_logical` (bitwise, logical, comparisons) <
+  `_reductions` < `_take` < `_shape` < `_creation` < `_dtypes` < `_ndarray` < `_indexing` (`x[...]`, `x.at`, where, nonzero) < `_sorting` <
   `_linalg` < `_misc` < `linalg`;
 - `_methods`: the operators and methods of `fnx.Array` and traced values, installed at the end
   of this file (the core defines the types; it never imports fnx.numpy).
@@ -44,6 +44,7 @@ from ._elementwise import *  # noqa: F401,F403
 if _ir.bfloat16 is not None:
     from ._dtypes import bfloat16  # noqa: F401
 from ._elementwise import abs, round, divmod  # noqa: F401  (shadow builtins on purpose)
+from ._logical import *  # noqa: F401,F403
 from ._reductions import *  # noqa: F401,F403
 from ._reductions import sum, max, min, any, all  # noqa: F401
 from ._take import *  # noqa: F401,F403

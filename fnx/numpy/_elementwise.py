@@ -27,18 +27,14 @@ from ._base import (Array, ArrayLike, asarray_or_tracer, broadcast_shapes, broad
 
 __all__ = ["abs", "absolute", "acos", "acosh", "add", "arccos", "arccosh", "arcsin", "arcsinh",
            "arctan", "arctan2", "arctanh", "around", "asin", "asinh", "atan", "atan2", "atanh",
-           "bitwise_and", "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or",
-           "bitwise_right_shift", "bitwise_xor", "cbrt", "ceil", "clip", "conj", "conjugate",
-           "copysign", "cos", "cosh", "deg2rad", "degrees", "divide", "divmod", "equal", "exp",
-           "exp2", "expm1", "fabs", "fix", "float_power", "floor", "floor_divide", "fmax",
-           "fmin", "fmod", "greater", "greater_equal", "heaviside", "hypot", "imag", "invert",
-           "iscomplex", "isfinite", "isinf", "isnan", "isneginf", "isposinf", "isreal",
-           "left_shift", "less", "less_equal", "log", "log10", "log1p", "log2", "logaddexp",
-           "logaddexp2", "logical_and", "logical_not", "logical_or", "logical_xor", "maximum",
-           "minimum", "mod", "multiply", "nan_to_num", "negative", "not_equal", "positive",
-           "power", "rad2deg", "radians", "real", "reciprocal", "remainder", "right_shift",
-           "rint", "round", "round_", "rsqrt", "select", "sign", "signbit", "sin", "sinc",
-           "sinh", "sqrt", "square", "subtract", "tan", "tanh", "true_divide", "trunc"]
+           "cbrt", "ceil", "clip", "conj", "conjugate", "copysign", "cos", "cosh", "deg2rad",
+           "degrees", "divide", "divmod", "exp", "exp2", "expm1", "fabs", "fix", "float_power",
+           "floor", "floor_divide", "fmax", "fmin", "fmod", "heaviside", "hypot", "imag",
+           "iscomplex", "isfinite", "isinf", "isnan", "isreal", "log", "log10", "log1p", "log2",
+           "logaddexp", "logaddexp2", "maximum", "minimum", "mod", "multiply", "nan_to_num",
+           "negative", "positive", "power", "rad2deg", "radians", "real", "reciprocal",
+           "remainder", "rint", "round", "round_", "rsqrt", "select", "sign", "signbit", "sin",
+           "sinc", "sinh", "sqrt", "square", "subtract", "tan", "tanh", "true_divide", "trunc"]
 
 
 def _prepare(ufunc, name, xs):
@@ -49,7 +45,7 @@ def _prepare(ufunc, name, xs):
     return [broadcast_to(convert(x, in_dtype, weak), shape) for x in xs], out_dtype, weak
 
 
-def _apply(ufunc: np.ufunc, name: str, impl, *xs):
+def apply_ufunc(ufunc: np.ufunc, name: str, impl, *xs):
     """The body of every elementwise function: the operands in JAX's dtype for `ufunc`,
     broadcast, then `impl` on them, and the result in JAX's output dtype and weakness.
     Eagerly, an `impl` that is one primitive takes the direct path when it can."""
@@ -71,7 +67,8 @@ def _lit(value, like):
     return lax.full_like(like, value)
 
 
-def _full(like, value):
+def full_of(like, value):
+    """An array like `like` filled with `value`."""
     return lax.full_like(like, value)
 
 
@@ -83,102 +80,102 @@ def _copy(x):
 
 def sin(x: ArrayLike, /) -> Array:
     """As `jax.numpy.sin`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.sin, "sin", lax.sin, x)
+    return apply_ufunc(np.sin, "sin", lax.sin, x)
 
 
 def cos(x: ArrayLike, /) -> Array:
     """As `jax.numpy.cos`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.cos, "cos", lax.cos, x)
+    return apply_ufunc(np.cos, "cos", lax.cos, x)
 
 
 def tan(x: ArrayLike, /) -> Array:
     """As `jax.numpy.tan`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.tan, "tan", lax.tan, x)
+    return apply_ufunc(np.tan, "tan", lax.tan, x)
 
 
 def arcsin(x: ArrayLike, /) -> Array:
     """As `jax.numpy.arcsin`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.arcsin, "arcsin", lax.asin, x)
+    return apply_ufunc(np.arcsin, "arcsin", lax.asin, x)
 
 
 def arccos(x: ArrayLike, /) -> Array:
     """As `jax.numpy.arccos`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.arccos, "arccos", lax.acos, x)
+    return apply_ufunc(np.arccos, "arccos", lax.acos, x)
 
 
 def arctan(x: ArrayLike, /) -> Array:
     """As `jax.numpy.arctan`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.arctan, "arctan", lax.atan, x)
+    return apply_ufunc(np.arctan, "arctan", lax.atan, x)
 
 
 def sinh(x: ArrayLike, /) -> Array:
     """As `jax.numpy.sinh`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.sinh, "sinh", lax.sinh, x)
+    return apply_ufunc(np.sinh, "sinh", lax.sinh, x)
 
 
 def cosh(x: ArrayLike, /) -> Array:
     """As `jax.numpy.cosh`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.cosh, "cosh", lax.cosh, x)
+    return apply_ufunc(np.cosh, "cosh", lax.cosh, x)
 
 
 def tanh(x: ArrayLike, /) -> Array:
     """As `jax.numpy.tanh`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.tanh, "tanh", lax.tanh, x)
+    return apply_ufunc(np.tanh, "tanh", lax.tanh, x)
 
 
 def arcsinh(x: ArrayLike, /) -> Array:
     """As `jax.numpy.arcsinh`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.arcsinh, "arcsinh", lax.asinh, x)
+    return apply_ufunc(np.arcsinh, "arcsinh", lax.asinh, x)
 
 
 def arccosh(x: ArrayLike, /) -> Array:
     """As `jax.numpy.arccosh`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.arccosh, "arccosh", lax.acosh, x)
+    return apply_ufunc(np.arccosh, "arccosh", lax.acosh, x)
 
 
 def arctanh(x: ArrayLike, /) -> Array:
     """As `jax.numpy.arctanh`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.arctanh, "arctanh", lax.atanh, x)
+    return apply_ufunc(np.arctanh, "arctanh", lax.atanh, x)
 
 
 def exp(x: ArrayLike, /) -> Array:
     """As `jax.numpy.exp`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.exp, "exp", lax.exp, x)
+    return apply_ufunc(np.exp, "exp", lax.exp, x)
 
 
 def exp2(x: ArrayLike, /) -> Array:
     """As `jax.numpy.exp2`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.exp2, "exp2", lax.exp2, x)
+    return apply_ufunc(np.exp2, "exp2", lax.exp2, x)
 
 
 def expm1(x: ArrayLike, /) -> Array:
     """As `jax.numpy.expm1`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.expm1, "expm1", lax.expm1, x)
+    return apply_ufunc(np.expm1, "expm1", lax.expm1, x)
 
 
 def log(x: ArrayLike, /) -> Array:
     """As `jax.numpy.log`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.log, "log", lax.log, x)
+    return apply_ufunc(np.log, "log", lax.log, x)
 
 
 def log2(x: ArrayLike, /) -> Array:
     """As `jax.numpy.log2`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.log2, "log2", lax.log2, x)
+    return apply_ufunc(np.log2, "log2", lax.log2, x)
 
 
 def log1p(x: ArrayLike, /) -> Array:
     """As `jax.numpy.log1p`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.log1p, "log1p", lax.log1p, x)
+    return apply_ufunc(np.log1p, "log1p", lax.log1p, x)
 
 
 def sqrt(x: ArrayLike, /) -> Array:
     """As `jax.numpy.sqrt`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.sqrt, "sqrt", lax.sqrt, x)
+    return apply_ufunc(np.sqrt, "sqrt", lax.sqrt, x)
 
 
 def cbrt(x: ArrayLike, /) -> Array:
     """As `jax.numpy.cbrt`: bool, int32 and uint32 compute in float32, int64 in float64."""
-    return _apply(np.cbrt, "cbrt", lax.cbrt, x)
+    return apply_ufunc(np.cbrt, "cbrt", lax.cbrt, x)
 
 
 asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh, arctanh
@@ -186,12 +183,12 @@ asin, acos, atan, asinh, acosh, atanh = arcsin, arccos, arctan, arcsinh, arccosh
 
 def log10(x: ArrayLike, /) -> Array:
     """Elementwise base-10 logarithm (`log(x) / log(10)`: within an ulp of numpy's)."""
-    return _apply(np.log10, "log10", lambda x: lax.div(lax.log(x), _lit(math.log(10), x)), x)
+    return apply_ufunc(np.log10, "log10", lambda x: lax.div(lax.log(x), _lit(math.log(10), x)), x)
 
 
 def rsqrt(x: ArrayLike, /) -> Array:
     """Elementwise `1 / sqrt(x)` (not in numpy; as `jax.lax.rsqrt`)."""
-    return _apply(np.sqrt, "rsqrt", lax.rsqrt, x)
+    return apply_ufunc(np.sqrt, "rsqrt", lax.rsqrt, x)
 
 
 def _deg(factor):
@@ -200,12 +197,12 @@ def _deg(factor):
 
 def deg2rad(x: ArrayLike, /) -> Array:
     """As `numpy.deg2rad`, with JAX's dtypes."""
-    return _apply(np.deg2rad, "deg2rad", _deg(math.pi / 180), x)
+    return apply_ufunc(np.deg2rad, "deg2rad", _deg(math.pi / 180), x)
 
 
 def rad2deg(x: ArrayLike, /) -> Array:
     """As `numpy.rad2deg`, with JAX's dtypes."""
-    return _apply(np.rad2deg, "rad2deg", _deg(180 / math.pi), x)
+    return apply_ufunc(np.rad2deg, "rad2deg", _deg(180 / math.pi), x)
 
 
 radians, degrees = deg2rad, rad2deg
@@ -218,10 +215,10 @@ def sinc(x: ArrayLike, /) -> Array:
     # numpy: y = pi * where(x == 0, 1e-20, x); sin(y) / y. At 0 the value is 1 from the
     # Maclaurin polynomial 1 - z²/6 + z⁴/120 (z = pi x), whose derivatives there are
     # sinc's own up to order 4 (JAX's are exact to every order).
-    zero = lax.eq(a, _full(a, 0))
-    y = lax.mul(lax.select(zero, _full(a, 1e-20), a), _full(a, math.pi))
-    z2 = lax.integer_pow(lax.mul(a, _full(a, math.pi)), 2)
-    poly = lax.add(_full(a, 1), lax.mul(z2, lax.add(_full(a, -1 / 6), lax.mul(z2, _full(a, 1 / 120)))))
+    zero = lax.eq(a, full_of(a, 0))
+    y = lax.mul(lax.select(zero, full_of(a, 1e-20), a), full_of(a, math.pi))
+    z2 = lax.integer_pow(lax.mul(a, full_of(a, math.pi)), 2)
+    poly = lax.add(full_of(a, 1), lax.mul(z2, lax.add(full_of(a, -1 / 6), lax.mul(z2, full_of(a, 1 / 120)))))
     return lax.select(zero, poly, lax.div(lax.sin(y), y))
 
 
@@ -233,12 +230,12 @@ def _if_float(prim, other=_copy):
 
 def negative(x: ArrayLike, /) -> Array:
     """As `numpy.negative`, with JAX's dtypes."""
-    return _apply(np.negative, "negative", lax.neg, x)
+    return apply_ufunc(np.negative, "negative", lax.neg, x)
 
 
 def positive(x: ArrayLike, /) -> Array:
     """As `numpy.positive`, with JAX's dtypes."""
-    return _apply(np.positive, "positive", _copy, x)
+    return apply_ufunc(np.positive, "positive", _copy, x)
 
 
 def _absolute(x):
@@ -247,7 +244,7 @@ def _absolute(x):
 
 def absolute(x: ArrayLike, /) -> Array:
     """As `numpy.absolute`, with JAX's dtypes."""
-    return _apply(np.absolute, "absolute", _absolute, x)
+    return apply_ufunc(np.absolute, "absolute", _absolute, x)
 
 
 abs = absolute
@@ -255,36 +252,36 @@ abs = absolute
 
 def fabs(x: ArrayLike, /) -> Array:
     """As `numpy.fabs`, with JAX's dtypes."""
-    return _apply(np.fabs, "fabs", lax.abs, x)
+    return apply_ufunc(np.fabs, "fabs", lax.abs, x)
 
 
 def sign(x: ArrayLike, /) -> Array:
     """As `numpy.sign`, with JAX's dtypes."""
-    return _apply(np.sign, "sign", lax.sign, x)
+    return apply_ufunc(np.sign, "sign", lax.sign, x)
 
 
 def floor(x: ArrayLike, /) -> Array:
     """As `numpy.floor`, with JAX's dtypes."""
-    return _apply(np.floor, "floor", _if_float(lax.floor), x)
+    return apply_ufunc(np.floor, "floor", _if_float(lax.floor), x)
 
 
 def ceil(x: ArrayLike, /) -> Array:
     """As `numpy.ceil`, with JAX's dtypes."""
-    return _apply(np.ceil, "ceil", _if_float(lax.ceil), x)
+    return apply_ufunc(np.ceil, "ceil", _if_float(lax.ceil), x)
 
 
 def rint(x: ArrayLike, /) -> Array:
     """As `numpy.rint`, with JAX's dtypes."""
-    return _apply(np.rint, "rint", _if_float(lax.round), x)
+    return apply_ufunc(np.rint, "rint", _if_float(lax.round), x)
 
 
 def _trunc(x):
-    return lax.select(lax.lt(x, _full(x, 0)), lax.ceil(x), lax.floor(x))
+    return lax.select(lax.lt(x, full_of(x, 0)), lax.ceil(x), lax.floor(x))
 
 
 def trunc(x: ArrayLike) -> Array:
     """As `numpy.trunc`, with JAX's dtypes."""
-    return _apply(np.trunc, "trunc", _if_float(_trunc), x)
+    return apply_ufunc(np.trunc, "trunc", _if_float(_trunc), x)
 
 
 fix = trunc
@@ -292,12 +289,12 @@ fix = trunc
 
 def square(x: ArrayLike, /) -> Array:
     """As `numpy.square`, with JAX's dtypes."""
-    return _apply(np.square, "square", lambda x: lax.mul(x, x), x)
+    return apply_ufunc(np.square, "square", lambda x: lax.mul(x, x), x)
 
 
 def conjugate(x: ArrayLike, /) -> Array:
     """As `numpy.conjugate`, with JAX's dtypes."""
-    return _apply(np.conjugate, "conjugate", _copy, x)
+    return apply_ufunc(np.conjugate, "conjugate", _copy, x)
 
 
 conj = conjugate
@@ -306,17 +303,17 @@ conj = conjugate
 def _reciprocal(x):
     d = dtype_of(x)
     if d.is_float:
-        return lax.div(_full(x, 1), x)
+        return lax.div(full_of(x, 1), x)
     if d.is_bool:
         return _copy(x)
-    q = lax.div(_full(x, 1), x)  # 1 / x truncates: 1, -1 or 0
-    zero = lax.eq(x, _full(x, 0))  # numpy: INT_MIN for signed, 0 for unsigned
-    return lax.select(zero, _full(x, np.iinfo(d.np).min if d.kind == "i" else 0), q)
+    q = lax.div(full_of(x, 1), x)  # 1 / x truncates: 1, -1 or 0
+    zero = lax.eq(x, full_of(x, 0))  # numpy: INT_MIN for signed, 0 for unsigned
+    return lax.select(zero, full_of(x, np.iinfo(d.np).min if d.kind == "i" else 0), q)
 
 
 def reciprocal(x: ArrayLike, /) -> Array:
     """As `numpy.reciprocal`, with JAX's dtypes."""
-    return _apply(np.reciprocal, "reciprocal", _reciprocal, x)
+    return apply_ufunc(np.reciprocal, "reciprocal", _reciprocal, x)
 
 
 def real(val: ArrayLike, /) -> Array:
@@ -350,13 +347,13 @@ def round(a: ArrayLike, decimals: int = 0, out: None = None) -> Array:
     f = 10 ** -decimals
     if f > np.iinfo(d.np).max:
         return lax.zeros_like(x)
-    fl = _full(x, f)
+    fl = full_of(x, f)
     q = floor_divide(x, fl)
     r = lax.sub(x, lax.mul(q, fl))
-    twice = lax.mul(r, _full(x, 2))
-    odd = lax.ne(lax.rem(q, _full(x, 2)), _full(x, 0))
+    twice = lax.mul(r, full_of(x, 2))
+    odd = lax.ne(lax.rem(q, full_of(x, 2)), full_of(x, 0))
     up = lax.bitwise_or(lax.gt(twice, fl), lax.bitwise_and(lax.eq(twice, fl), odd))
-    q = lax.select(up, lax.add(q, _full(x, 1)), q)
+    q = lax.select(up, lax.add(q, full_of(x, 1)), q)
     return lax.mul(q, fl)
 
 
@@ -368,7 +365,7 @@ around = round_ = round
 def _signbit(x):
     d = dtype_of(x)
     if not d.is_float:
-        return lax.lt(x, _full(x, 0)) if d.kind == "i" else lax.ne(x, x)
+        return lax.lt(x, full_of(x, 0)) if d.kind == "i" else lax.ne(x, x)
     ibits = fnx_ir.int32 if d.itemsize == 4 else default_int()
     b = lax.bitcast_convert_type(x, ibits)
     return lax.lt(b, lax.full_like(b, 0))
@@ -381,7 +378,7 @@ def _isnan(x):
 def _isinf(x):
     if not dtype_of(x).is_float:
         return lax.ne(x, x)  # all False
-    return lax.eq(lax.abs(x), _full(x, np.inf))
+    return lax.eq(lax.abs(x), full_of(x, np.inf))
 
 
 def _isfinite(x):
@@ -392,35 +389,26 @@ def _isfinite(x):
 
 def signbit(x: ArrayLike, /) -> Array:
     """As `numpy.signbit`, with JAX's dtypes."""
-    return _apply(np.signbit, "signbit", _signbit, x)
+    return apply_ufunc(np.signbit, "signbit", _signbit, x)
 
 
 def isnan(x: ArrayLike, /) -> Array:
     """As `numpy.isnan`, with JAX's dtypes."""
-    return _apply(np.isnan, "isnan", _isnan, x)
+    return apply_ufunc(np.isnan, "isnan", _isnan, x)
 
 
 def isinf(x: ArrayLike, /) -> Array:
     """As `numpy.isinf`, with JAX's dtypes."""
-    return _apply(np.isinf, "isinf", _isinf, x)
+    return apply_ufunc(np.isinf, "isinf", _isinf, x)
 
 
 def isfinite(x: ArrayLike, /) -> Array:
     """As `numpy.isfinite`, with JAX's dtypes."""
-    return _apply(np.isfinite, "isfinite", _isfinite, x)
+    return apply_ufunc(np.isfinite, "isfinite", _isfinite, x)
 
 
-def isposinf(x: ArrayLike) -> Array:
-    """`x == +inf`."""
-    return equal(x, np.inf) if _array_dtype(x).is_float else not_equal(x, x)
-
-
-def isneginf(x: ArrayLike) -> Array:
-    """`x == -inf`."""
-    return equal(x, -np.inf) if _array_dtype(x).is_float else not_equal(x, x)
-
-
-def _array_dtype(x):
+def array_dtype(x):
+    """The DType of `x` as an array."""
     return dtype_of(ensure_array(x))
 
 
@@ -444,9 +432,9 @@ def nan_to_num(x: ArrayLike, copy: bool = True, nan: float = 0.0, posinf: float 
     info = np.finfo(d.np)
     hi = info.max if posinf is None else posinf
     lo = info.min if neginf is None else neginf
-    out = lax.select(_isnan(x), _full(x, nan), x)
-    out = lax.select(lax.eq(x, _full(x, np.inf)), _full(x, hi), out)
-    return lax.select(lax.eq(x, _full(x, -np.inf)), _full(x, lo), out)
+    out = lax.select(_isnan(x), full_of(x, nan), x)
+    out = lax.select(lax.eq(x, full_of(x, np.inf)), full_of(x, hi), out)
+    return lax.select(lax.eq(x, full_of(x, -np.inf)), full_of(x, lo), out)
 
 
 # ------------------------------------------------------------------ binary arithmetic
@@ -462,22 +450,22 @@ def _multiply(a, b):
 
 def add(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.add`, with JAX's dtypes."""
-    return _apply(np.add, "add", _add, x1, x2)
+    return apply_ufunc(np.add, "add", _add, x1, x2)
 
 
 def subtract(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.subtract`, with JAX's dtypes."""
-    return _apply(np.subtract, "subtract", lax.sub, x1, x2)
+    return apply_ufunc(np.subtract, "subtract", lax.sub, x1, x2)
 
 
 def multiply(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.multiply`, with JAX's dtypes."""
-    return _apply(np.multiply, "multiply", _multiply, x1, x2)
+    return apply_ufunc(np.multiply, "multiply", _multiply, x1, x2)
 
 
 def divide(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.divide`, with JAX's dtypes."""
-    return _apply(np.true_divide, "divide", lax.div, x1, x2)
+    return apply_ufunc(np.true_divide, "divide", lax.div, x1, x2)
 
 
 true_divide = divide
@@ -485,7 +473,7 @@ true_divide = divide
 
 def arctan2(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.arctan2`, with JAX's dtypes."""
-    return _apply(np.arctan2, "arctan2", lax.atan2, x1, x2)
+    return apply_ufunc(np.arctan2, "arctan2", lax.atan2, x1, x2)
 
 
 atan2 = arctan2
@@ -501,12 +489,12 @@ def _min(a, b):
 
 def maximum(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.maximum`, with JAX's dtypes."""
-    return _apply(np.maximum, "maximum", _max, x1, x2)
+    return apply_ufunc(np.maximum, "maximum", _max, x1, x2)
 
 
 def minimum(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.minimum`, with JAX's dtypes."""
-    return _apply(np.minimum, "minimum", _min, x1, x2)
+    return apply_ufunc(np.minimum, "minimum", _min, x1, x2)
 
 
 def _fmax(a, b):
@@ -524,12 +512,12 @@ def _fmin(a, b):
 
 def fmax(x1: ArrayLike, x2: ArrayLike) -> Array:
     """Elementwise maximum ignoring NaN, as `numpy.fmax`."""
-    return _apply(np.fmax, "fmax", _fmax, x1, x2)
+    return apply_ufunc(np.fmax, "fmax", _fmax, x1, x2)
 
 
 def fmin(x1: ArrayLike, x2: ArrayLike) -> Array:
     """Elementwise minimum ignoring NaN, as `numpy.fmin`."""
-    return _apply(np.fmin, "fmin", _fmin, x1, x2)
+    return apply_ufunc(np.fmin, "fmin", _fmin, x1, x2)
 
 
 def _copysign_abs(mag, sign_of):
@@ -540,17 +528,17 @@ def _copysign_abs(mag, sign_of):
 
 def copysign(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.copysign`, with JAX's dtypes."""
-    return _apply(np.copysign, "copysign", _copysign_abs, x1, x2)
+    return apply_ufunc(np.copysign, "copysign", _copysign_abs, x1, x2)
 
 
 def _int_floor_divmod(x, y):
     """numpy's integer floor division and modulo: `x // 0 == 0`, `x % 0 == 0`."""
-    zero = _full(x, 0)
+    zero = full_of(x, 0)
     q = lax.div(x, y)                     # truncating
     r = lax.rem(x, y)                     # sign of x
     if dtype_of(x).kind == "i":
         fix = lax.bitwise_and(lax.ne(r, zero), lax.ne(lax.lt(r, zero), lax.lt(y, zero)))
-        q = lax.select(fix, lax.sub(q, _full(x, 1)), q)
+        q = lax.select(fix, lax.sub(q, full_of(x, 1)), q)
         r = lax.select(fix, lax.add(r, y), r)
     by_zero = lax.eq(y, zero)
     return lax.select(by_zero, zero, q), lax.select(by_zero, zero, r)
@@ -558,7 +546,7 @@ def _int_floor_divmod(x, y):
 
 def _float_floor_divmod(a, b):
     """numpy's `npy_divmod` for floats, step by step (same results, same signed zeros)."""
-    zero = _full(a, 0)
+    zero = full_of(a, 0)
     mod = lax.rem(a, b)                                     # C fmod
     div = lax.div(lax.sub(a, mod), b)
     fix = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.lt(b, zero), lax.lt(mod, zero)))
@@ -566,9 +554,9 @@ def _float_floor_divmod(a, b):
     # keeps mod's tangent (JAX's derivative of remainder is 1 in x there too)
     signed_zero = lax.neg(lax.sub(lax.neg(_copysign_abs(zero, b)), lax.abs(mod)))
     mod = lax.select(fix, lax.add(mod, b), lax.select(lax.ne(mod, zero), mod, signed_zero))
-    div = lax.select(fix, lax.sub(div, _full(a, 1)), div)
+    div = lax.select(fix, lax.sub(div, full_of(a, 1)), div)
     fl = lax.floor(div)
-    fl = lax.select(lax.gt(lax.sub(div, fl), _full(a, 0.5)), lax.add(fl, _full(a, 1)), fl)
+    fl = lax.select(lax.gt(lax.sub(div, fl), full_of(a, 0.5)), lax.add(fl, full_of(a, 1)), fl)
     floordiv = lax.select(lax.ne(div, zero), fl, _copysign_abs(zero, lax.div(a, b)))
     b_zero = lax.eq(b, zero)
     return lax.select(b_zero, lax.div(a, b), floordiv), lax.select(b_zero, lax.rem(a, b), mod)
@@ -583,12 +571,12 @@ def _floor_divmod(a, b):
 
 def floor_divide(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.floor_divide`: rounds toward -inf; integer division by zero gives 0, as numpy."""
-    return _apply(np.floor_divide, "floor_divide", lambda a, b: _floor_divmod(a, b)[0], x1, x2)
+    return apply_ufunc(np.floor_divide, "floor_divide", lambda a, b: _floor_divmod(a, b)[0], x1, x2)
 
 
 def remainder(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.remainder`: the sign of the divisor; integer `x % 0` is 0, as numpy."""
-    return _apply(np.remainder, "remainder", lambda a, b: _floor_divmod(a, b)[1], x1, x2)
+    return apply_ufunc(np.remainder, "remainder", lambda a, b: _floor_divmod(a, b)[1], x1, x2)
 
 
 mod = remainder
@@ -602,13 +590,13 @@ def divmod(x1: ArrayLike, x2: ArrayLike, /) -> tuple[Array, Array]:
 def _fmod(a, b):
     if dtype_of(a).is_float:
         return lax.rem(a, b)
-    zero = _full(a, 0)
+    zero = full_of(a, 0)
     return lax.select(lax.eq(b, zero), zero, lax.rem(a, b))
 
 
 def fmod(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`numpy.fmod`: the sign of the dividend; integer `fmod(x, 0)` is 0."""
-    return _apply(np.fmod, "fmod", _fmod, x1, x2)
+    return apply_ufunc(np.fmod, "fmod", _fmod, x1, x2)
 
 
 def _logaddexp(base2):
@@ -620,10 +608,10 @@ def _logaddexp(base2):
         d = lax.sub(x, y)
         ge = lax.ge(x, y)
         both_inf = lax.bitwise_and(lax.eq(x, y), _isinf(x))
-        big = lax.select(both_inf, lax.mul(lax.add(x, y), _full(x, 0.5)), lax.select(ge, x, y))
-        neg_abs = lax.select(both_inf, _full(x, 0), lax.select(ge, lax.neg(d), d))
+        big = lax.select(both_inf, lax.mul(lax.add(x, y), full_of(x, 0.5)), lax.select(ge, x, y))
+        neg_abs = lax.select(both_inf, full_of(x, 0), lax.select(ge, lax.neg(d), d))
         if base2:
-            tail = lax.mul(lax.log1p(lax.exp2(neg_abs)), _full(x, 1 / math.log(2)))
+            tail = lax.mul(lax.log1p(lax.exp2(neg_abs)), full_of(x, 1 / math.log(2)))
         else:
             tail = lax.log1p(lax.exp(neg_abs))
         return lax.add(big, tail)
@@ -632,48 +620,48 @@ def _logaddexp(base2):
 
 def logaddexp(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`log(exp(x) + exp(y))` without overflow."""
-    return _apply(np.logaddexp, "logaddexp", _logaddexp(False), x1, x2)
+    return apply_ufunc(np.logaddexp, "logaddexp", _logaddexp(False), x1, x2)
 
 
 def logaddexp2(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`log2(2**x + 2**y)` without overflow."""
-    return _apply(np.logaddexp2, "logaddexp2", _logaddexp(True), x1, x2)
+    return apply_ufunc(np.logaddexp2, "logaddexp2", _logaddexp(True), x1, x2)
 
 
 def _hypot(x, y):
     ax, ay = lax.abs(x), lax.abs(y)
     big, small = lax.max(ax, ay), lax.min(ax, ay)
-    zero = _full(x, 0)
-    safe = lax.select(lax.eq(big, zero), _full(x, 1), big)
+    zero = full_of(x, 0)
+    safe = lax.select(lax.eq(big, zero), full_of(x, 1), big)
     r = lax.div(small, safe)
-    out = lax.mul(big, lax.sqrt(lax.add(_full(x, 1), lax.mul(r, r))))
+    out = lax.mul(big, lax.sqrt(lax.add(full_of(x, 1), lax.mul(r, r))))
     out = lax.select(lax.eq(big, zero), big, out)  # big, not 0: its tangent at (0, 0) (JAX)
-    inf = _full(x, np.inf)
+    inf = full_of(x, np.inf)
     return lax.select(lax.bitwise_or(lax.eq(ax, inf), lax.eq(ay, inf)), inf, out)
 
 
 def hypot(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """`sqrt(x**2 + y**2)` without overflow or underflow."""
-    return _apply(np.hypot, "hypot", _hypot, x1, x2)
+    return apply_ufunc(np.hypot, "hypot", _hypot, x1, x2)
 
 
 def _heaviside(x, h0):
-    zero = _full(x, 0)
-    out = lax.select(lax.lt(x, zero), zero, lax.select(lax.gt(x, zero), _full(x, 1), h0))
+    zero = full_of(x, 0)
+    out = lax.select(lax.lt(x, zero), zero, lax.select(lax.gt(x, zero), full_of(x, 1), h0))
     return lax.select(_isnan(x), x, out)
 
 
 def heaviside(x1: ArrayLike, x2: ArrayLike, /) -> Array:
     """As `numpy.heaviside`, with JAX's dtypes."""
-    return _apply(np.heaviside, "heaviside", _heaviside, x1, x2)
+    return apply_ufunc(np.heaviside, "heaviside", _heaviside, x1, x2)
 
 
 # ------------------------------------------------------------------ power
 
 def _int_power(x, y, max_bits: int):
     """x ** y for integer arrays by binary exponentiation (wrapping like numpy)."""
-    one = _full(x, 1)
-    zero = _full(x, 0)
+    one = full_of(x, 1)
+    zero = full_of(x, 0)
     acc, base, e = one, x, y
     for i in range(max_bits):
         odd = lax.ne(lax.bitwise_and(e, one), zero)
@@ -683,7 +671,7 @@ def _int_power(x, y, max_bits: int):
             e = lax.shift_right_logical(e, one)
     if dtype_of(x).kind == "i":  # negative exponents (traced): 1, -1 by parity, or 0
         neg = lax.lt(y, zero)
-        minus_one = _full(x, -1)
+        minus_one = full_of(x, -1)
         odd = lax.ne(lax.bitwise_and(y, one), zero)
         special = lax.select(lax.eq(x, one), one,
                              lax.select(lax.eq(x, minus_one),
@@ -728,109 +716,6 @@ def float_power(x: ArrayLike, y: ArrayLike, /) -> Array:
     d, weak = result_weak(*xs)
     d = float_dtype_for(d, weak)
     return power(*(convert(x, d, weak) for x in xs))
-
-
-# ------------------------------------------------------------------ bitwise, logical
-
-
-def bitwise_and(x1: ArrayLike, x2: ArrayLike, /) -> Array:
-    """As `numpy.bitwise_and`, with JAX's dtypes."""
-    return _apply(np.bitwise_and, "bitwise_and", lax.bitwise_and, x1, x2)
-
-
-def bitwise_or(x1: ArrayLike, x2: ArrayLike, /) -> Array:
-    """As `numpy.bitwise_or`, with JAX's dtypes."""
-    return _apply(np.bitwise_or, "bitwise_or", lax.bitwise_or, x1, x2)
-
-
-def bitwise_xor(x1: ArrayLike, x2: ArrayLike, /) -> Array:
-    """As `numpy.bitwise_xor`, with JAX's dtypes."""
-    return _apply(np.bitwise_xor, "bitwise_xor", lax.bitwise_xor, x1, x2)
-
-
-def invert(x: ArrayLike, /) -> Array:
-    """As `numpy.invert`, with JAX's dtypes."""
-    return _apply(np.invert, "invert", lax.bitwise_not, x)
-
-
-bitwise_not = bitwise_invert = invert
-
-
-def left_shift(x: ArrayLike, y: ArrayLike, /) -> Array:
-    """As `numpy.left_shift`, with JAX's dtypes."""
-    return _apply(np.left_shift, "left_shift", lax.shift_left, x, y)
-
-
-def _right_shift(a, b):
-    if dtype_of(a).kind == "i":
-        return lax.shift_right_arithmetic(a, b)
-    return lax.shift_right_logical(a, b)
-
-
-def right_shift(x1: ArrayLike, x2: ArrayLike, /) -> Array:
-    """As `numpy.right_shift`, with JAX's dtypes."""
-    return _apply(np.right_shift, "right_shift", _right_shift, x1, x2)
-
-
-bitwise_left_shift, bitwise_right_shift = left_shift, right_shift
-
-
-def truth(x):
-    """`x != 0` (bool stays as is): the truth value numpy's logical functions use."""
-    return x if dtype_of(x).is_bool else lax.ne(x, _full(x, 0))
-
-
-def logical_and(x1: ArrayLike, x2: ArrayLike, /) -> Array:
-    """As `numpy.logical_and`, with JAX's dtypes."""
-    return _apply(np.logical_and, "logical_and",
-                  lambda a, b: lax.bitwise_and(truth(a), truth(b)), x1, x2)
-
-
-def logical_or(x1: ArrayLike, x2: ArrayLike, /) -> Array:
-    """As `numpy.logical_or`, with JAX's dtypes."""
-    return _apply(np.logical_or, "logical_or",
-                  lambda a, b: lax.bitwise_or(truth(a), truth(b)), x1, x2)
-
-
-def logical_xor(x1: ArrayLike, x2: ArrayLike, /) -> Array:
-    """As `numpy.logical_xor`, with JAX's dtypes."""
-    return _apply(np.logical_xor, "logical_xor",
-                  lambda a, b: lax.bitwise_xor(truth(a), truth(b)), x1, x2)
-
-
-def logical_not(x: ArrayLike, /) -> Array:
-    """As `numpy.logical_not`, with JAX's dtypes."""
-    return _apply(np.logical_not, "logical_not", lambda a: lax.bitwise_not(truth(a)), x)
-
-
-def equal(x: ArrayLike, y: ArrayLike, /) -> Array:
-    """As `numpy.equal`, with JAX's dtypes."""
-    return _apply(np.equal, "equal", lax.eq, x, y)
-
-
-def not_equal(x: ArrayLike, y: ArrayLike, /) -> Array:
-    """As `numpy.not_equal`, with JAX's dtypes."""
-    return _apply(np.not_equal, "not_equal", lax.ne, x, y)
-
-
-def less(x: ArrayLike, y: ArrayLike, /) -> Array:
-    """As `numpy.less`, with JAX's dtypes."""
-    return _apply(np.less, "less", lax.lt, x, y)
-
-
-def less_equal(x: ArrayLike, y: ArrayLike, /) -> Array:
-    """As `numpy.less_equal`, with JAX's dtypes."""
-    return _apply(np.less_equal, "less_equal", lax.le, x, y)
-
-
-def greater(x: ArrayLike, y: ArrayLike, /) -> Array:
-    """As `numpy.greater`, with JAX's dtypes."""
-    return _apply(np.greater, "greater", lax.gt, x, y)
-
-
-def greater_equal(x: ArrayLike, y: ArrayLike, /) -> Array:
-    """As `numpy.greater_equal`, with JAX's dtypes."""
-    return _apply(np.greater_equal, "greater_equal", lax.ge, x, y)
 
 
 # ------------------------------------------------------------------ clip, select
@@ -881,7 +766,7 @@ def select(condlist: Sequence[ArrayLike], choicelist: Sequence[ArrayLike],
     return finish(out)
 
 
-# The `impl`s of `_apply` that are one elementwise primitive (its binder is exactly
+# The `impl`s of `apply_ufunc` that are one elementwise primitive (its binder is exactly
 # `bind(primitive, *operands)`), for the direct eager path. `_add`, `_multiply`, `_max`,
 # `_min` and `_absolute` are one primitive except on bool operands, which the direct path
 # leaves to the general one.

@@ -30,8 +30,8 @@ from ._base import (Array, ArrayLike, Axis, _flat, asarray_or_tracer, broadcast_
                     broadcast_to, convert, dtype_of, ensure_array, finish, fresh, is_tracer,
                     normalize_axis, result_dtype, result_weak, shape_of, static_int, type_error)
 from ._creation import zeros
-from ._elementwise import (add, clip, divide, greater_equal, less, logical_and, maximum, minimum,
-                           multiply, negative, power, truth)
+from ._elementwise import add, clip, divide, maximum, minimum, multiply, negative, power
+from ._logical import greater_equal, less, logical_and, truth
 from ._shape import ravel, stack
 from ._take import fill_default, take, wrap_indices
 

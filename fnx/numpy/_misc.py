@@ -17,9 +17,9 @@ from ._base import (Array, ArrayLike, DTypeLike, asarray_or_tracer, convert, dty
                     result_dtype, shape_of, static_int)
 from ._creation import arange, linspace, zeros_like
 from ._dtypes import result_type
-from ._elementwise import (absolute, add, bitwise_and, bitwise_or, clip, copysign, divide, equal,
-                           exp2, greater, isfinite, isnan, less, less_equal, logical_not, multiply,
+from ._elementwise import (absolute, add, clip, copysign, divide, exp2, isfinite, isnan, multiply,
                            power, subtract, trunc)
+from ._logical import bitwise_and, bitwise_or, equal, greater, less, less_equal, logical_not
 from ._indexing import _getitem, take, where
 from ._linalg import dot
 from ._shape import concatenate, diff, flip

@@ -15,7 +15,8 @@ from .._core.trace import type_of
 from ._base import (Array, ArrayLike, flat_or_axis, Axis, DTypeLike, broadcast_shapes as _bs,
                     convert, dtype_of, ensure_array, finish, fresh, is_tracer, join,
                     normalize_axes, normalize_axis, stack_along, static_int, type_error)
-from ._elementwise import not_equal, remainder, subtract
+from ._elementwise import remainder, subtract
+from ._logical import not_equal
 from ._take import take
 
 __all__ = ["reshape", "ravel", "transpose", "permute_dims", "matrix_transpose", "swapaxes",

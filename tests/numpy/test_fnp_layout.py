@@ -7,7 +7,7 @@ import fnx.numpy
 
 PACKAGE = Path(fnx.numpy.__file__).parent
 # Bottom to top: each module may import only the ones before it.
-ORDER = ["_base", "_elementwise", "_reductions", "_take", "_shape", "_creation", "_dtypes",
+ORDER = ["_base", "_elementwise", "_logical", "_reductions", "_take", "_shape", "_creation", "_dtypes",
          "_ndarray", "_indexing", "_sorting", "_linalg", "_misc", "linalg", "_methods",
          "__init__"]
 
