@@ -24,8 +24,8 @@ differs (tests/numpy/test_fnp_signatures.py):
 - `_base`: operands, JAX's promotion, broadcasting, axes, errors; the signature types
   (`ArrayLike`, `DTypeLike`, `Axis`, `Array`);
 - `_elementwise` (ufuncs, via `apply_ufunc`) < `_logical` (bitwise, logical, comparisons) <
-  `_reductions` < `_take` < `_shape` < `_creation` < `_dtypes` < `_ndarray` < `_indexing` (`x[...]`, `x.at`, where, nonzero) < `_sorting` <
-  `_linalg` < `_misc` < `linalg`;
+  `_reductions` < `_take` < `_shape` < `_creation` < `_dtypes` < `_ndarray` < `_indexing`
+  (`x[...]`, `x.at`, where, nonzero) < `_sorting` < `_linalg` < `_misc` < `linalg`;
 - `_methods`: the operators and methods of `fnx.Array` and traced values, installed at the end
   of this file (the core defines the types; it never imports fnx.numpy).
 """
