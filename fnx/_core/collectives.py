@@ -34,7 +34,7 @@ def _map(prim: str, x, names: tuple):
     return pytree.tree_map(lambda leaf: bind(prim, leaf, axis_name=names), x)
 
 
-def psum(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
+def psum(x: Any, axis_name: Hashable | tuple, *, axis_index_groups: None = None) -> Any:
     """The sum of `x` (a pytree) over the named axis or axes: every member gets the total
     (booleans are counted as int32, as in JAX)."""
     _no_groups(axis_index_groups, "psum")
@@ -47,19 +47,19 @@ def psum(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
     return pytree.tree_map(total, x)
 
 
-def pmax(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
+def pmax(x: Any, axis_name: Hashable | tuple, *, axis_index_groups: None = None) -> Any:
     """The maximum of `x` (a pytree) over the named axis or axes."""
     _no_groups(axis_index_groups, "pmax")
     return _map("pmax", x, _names(axis_name))
 
 
-def pmin(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
+def pmin(x: Any, axis_name: Hashable | tuple, *, axis_index_groups: None = None) -> Any:
     """The minimum of `x` (a pytree) over the named axis or axes."""
     _no_groups(axis_index_groups, "pmin")
     return _map("pmin", x, _names(axis_name))
 
 
-def pmean(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any:
+def pmean(x: Any, axis_name: Hashable | tuple, *, axis_index_groups: None = None) -> Any:
     """The mean of `x` (a pytree) over the named axis or axes (`psum(x) / axis size`, a
     true division: integers give floats, as in JAX)."""
     _no_groups(axis_index_groups, "pmean")
@@ -70,7 +70,7 @@ def pmean(x: Any, axis_name: Hashable | tuple, *, axis_index_groups=None) -> Any
     return pytree.tree_map(lambda leaf: ops.true_divide(bind("psum", leaf, axis_name=names), n), x)
 
 
-def all_gather(x: Any, axis_name: Hashable, *, axis_index_groups=None, axis: int = 0,
+def all_gather(x: Any, axis_name: Hashable, *, axis_index_groups: None = None, axis: int = 0,
                tiled: bool = False) -> Any:
     """Every member's `x` (a pytree), stacked along a new axis `axis` (or concatenated
     along the existing axis `axis` when `tiled`), in the order of the named axis."""

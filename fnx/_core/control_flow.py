@@ -284,7 +284,7 @@ def _eager_cond(taken: int, funs: Sequence[Callable], names: Sequence[str], oper
                                         for x, t in zip(values, targets, strict=True)])
 
 
-def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
+def cond(pred: Any, true_fun: Callable, false_fun: Callable, *operands):
     """`true_fun(*operands)` if `pred` else `false_fun(*operands)` (JAX's `lax.cond`).
 
     `pred` is a scalar bool or number (nonzero is true). Both branches must return the same
@@ -305,7 +305,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
                       operands, "cond")
 
 
-def switch(index, branches: Sequence[Callable], *operands):
+def switch(index: Any, branches: Sequence[Callable], *operands):
     """`branches[clamp(index, 0, len(branches) - 1)](*operands)` (JAX's `lax.switch`)."""
     branches = list(branches)
     if not branches:
@@ -364,7 +364,7 @@ def _check_predicate(t: ShapedType, what: str) -> None:
                          f"type {t}")
 
 
-def while_loop(cond_fun: Callable, body_fun: Callable, init_val):
+def while_loop(cond_fun: Callable, body_fun: Callable, init_val: Any) -> Any:
     """`while cond_fun(val): val = body_fun(val)`; returns `val` (JAX's `lax.while_loop`).
 
     The carry `val` is a pytree whose types stay fixed. Forward-mode differentiable and
@@ -444,7 +444,7 @@ def _scan_pair(out, what: str):
     return tuple(out)
 
 
-def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = False,
+def scan(f: Callable, init: Any, xs: Any = None, length: int | None = None, reverse: bool = False,
          unroll: int | bool = 1):
     """Loop `f(carry, x) -> (carry, y)` over the leading axis of `xs`, returning the final
     carry and the stacked `y`s (JAX's `lax.scan`)::
@@ -559,7 +559,8 @@ def _scan_eager(f, init, c_leaves, c_tree, c_types, c_paths, x_leaves, x_tree, l
 
 # =========================================================================== fori_loop / map
 
-def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll: int | bool | None = None):
+def fori_loop(lower: Any, upper: Any, body_fun: Callable, init_val: Any, *,
+              unroll: int | bool | None = None):
     """`for i in range(lower, upper): val = body_fun(i, val)`; returns `val` (JAX's
     `lax.fori_loop`).
 
@@ -627,7 +628,7 @@ def _fori_eager(lo: int, hi: int, itype: ShapedType, body_fun, init_val):
     return _final_eager(leaves, tree, types)
 
 
-def map(f: Callable, xs):
+def map(f: Callable, xs: Any) -> Any:
     """`stack([f(x) for x in xs])` over the leading axis of the pytree `xs`, as one `scan`
     (JAX's `lax.map`)."""
     argspec.check_callable(f, "map: f")
