@@ -635,14 +635,21 @@ def emit_gemm(module: ir.Module, dtype, *, vector_bits: int | None = None,
         return fn
     inner = emit_gemm_strided(module, dname, vector_bits=vector_bits, num_regs=num_regs,
                               params=params)
-    fn = ir.Function(module, ir.FunctionType(
-        ir.VoidType(), [I64, I64, I64, PTR, I64, PTR, I64, PTR, I64, I32, PTR]), fname)
+    def forward(args, one, null):
+        M, N, K, A, lda, B, ldb, C, ldc, accum, scratch = args
+        return [M, N, K, A, lda, one, B, ldb, one, C, ldc, one, accum, scratch, null, null]
+    return _unit_stride_entry(module, fname, [I64, I64, I64, PTR, I64, PTR, I64, PTR, I64, I32, PTR],
+                              inner, forward)
+
+
+def _unit_stride_entry(module: ir.Module, fname: str, arg_types: list, inner: ir.Function,
+                       forward) -> ir.Function:
+    """`fname(*args)`: one call of the strided `inner` on `forward(args, one, null)` (unit
+    column strides, no epilogue): the row-major entries over the strided kernels."""
+    fn = ir.Function(module, ir.FunctionType(ir.VoidType(), arg_types), fname)
     fn.attributes.add("nounwind")
-    M, N, K, A, lda, B, ldb, C, ldc, accum, scratch = fn.args
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    one = _c64(1)
-    null = ir.Constant(PTR, None)
-    b.call(inner, [M, N, K, A, lda, one, B, ldb, one, C, ldc, one, accum, scratch, null, null])
+    b.call(inner, forward(fn.args, _c64(1), ir.Constant(PTR, None)))
     b.ret_void()
     return fn
 
@@ -655,18 +662,13 @@ def emit_gemm_batched(module: ir.Module, dtype, **kw) -> ir.Function:
     fn = module.globals.get(fname)
     if fn is not None:
         return fn
-    fn = ir.Function(module, ir.FunctionType(
-        ir.VoidType(), [I64, I64, I64, I64, PTR, I64, I64, PTR, I64, I64, PTR, I64, I64, I32, PTR]),
-        fname)
-    fn.attributes.add("nounwind")
-    (batch, M, N, K, A, sa, lda, B, sb, ldb, C, sc, ldc, accum, scratch) = fn.args
-    b = ir.IRBuilder(fn.append_basic_block("entry"))
-    one = _c64(1)
-    null = ir.Constant(PTR, None)
-    b.call(inner, [batch, M, N, K, A, sa, lda, one, B, sb, ldb, one, C, sc, ldc, one, accum, scratch,
-                   null, null])
-    b.ret_void()
-    return fn
+    def forward(args, one, null):
+        batch, M, N, K, A, sa, lda, B, sb, ldb, C, sc, ldc, accum, scratch = args
+        return [batch, M, N, K, A, sa, lda, one, B, sb, ldb, one, C, sc, ldc, one, accum, scratch,
+                null, null]
+    return _unit_stride_entry(
+        module, fname, [I64, I64, I64, I64, PTR, I64, I64, PTR, I64, I64, PTR, I64, I64, I32, PTR],
+        inner, forward)
 
 
 def emit_gemm_strided_batched(module: ir.Module, dtype, **kw) -> ir.Function:
